@@ -1,0 +1,54 @@
+# Arcanum: every target a newcomer needs. `make demo` runs the main job on a local devnet;
+# `make test` runs every test (forge and cargo) plus format, lint and freshness checks.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+FORGE := tools/bin/forge
+CARGO ?= cargo
+
+.PHONY: help tools contracts verifiers bindings check-generated test test-contracts test-rust lint demo bench clean
+
+help: ## List targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+tools: ## Install the pinned toolchain (anvil, forge, cast, solc, OpenZeppelin) into tools/
+	@bash tools/setup.sh
+
+contracts: tools ## Compile the Solidity contracts
+	cd contracts && ../$(FORGE) build
+
+verifiers: ## Regenerate the Solidity verifiers and proof fixtures from the dev keys
+	ARCANUM_BLESS=1 $(CARGO) test -p arcanum-zk --test it -- committed_
+	$(MAKE) bindings
+
+bindings: contracts ## Refresh oracle/artifacts (ABI + bytecode for the Rust bindings)
+	node tools/export-artifacts.js
+
+check-generated: contracts ## Fail if committed bindings are stale (verifiers are checked by cargo tests)
+	node tools/export-artifacts.js --check
+
+test-contracts: contracts ## forge test
+	cd contracts && ../$(FORGE) test
+
+lint: ## rustfmt and clippy, warnings denied
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust: tools ## cargo tests: unit, integration, end to end on Anvil
+	$(CARGO) nextest run --workspace --no-fail-fast
+	$(CARGO) test --workspace --doc
+
+test: check-generated test-contracts lint test-rust ## Everything CI runs
+
+demo: tools ## Run one secagg-sum job on a local devnet (Anvil + requester + 2 workers)
+	$(CARGO) run -p arcanum-node --bin arcanum -- devnet
+
+bench: tools ## Measure; ends with one `name: value` line per figure
+	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --json > target/devnet-report.json
+	@node -e 'const r=require("./target/devnet-report.json"); \
+	  console.log("prove_seconds_secagg-sum-4x8: " + r.prove_seconds.toFixed(3)); \
+	  console.log("settlement_gas: " + r.submit_result_gas); \
+	  console.log("verify_proof_tx_gas: " + r.verify_proof_gas);'
+
+clean: ## Remove build outputs (keeps tools/)
+	$(CARGO) clean
+	rm -rf contracts/out contracts/cache .arcanum

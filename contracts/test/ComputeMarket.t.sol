@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+import {TestBase} from "./utils/TestBase.sol";
+import {ArcanumToken} from "../src/ArcanumToken.sol";
+import {ComputeMarket} from "../src/ComputeMarket.sol";
+import {IGroth16Verifier} from "../src/interfaces/IGroth16Verifier.sol";
+import {SecaggSum4x8Verifier} from "../src/generated/SecaggSum4x8Verifier.sol";
+
+/// @dev Unit and fuzz tests of ComputeMarket against the real generated verifier and a real
+///      proof fixture (test/fixtures, produced by arcanum-zk: `make verifiers`).
+contract ComputeMarketTest is TestBase {
+    uint256 internal constant R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint32 internal constant SHAPE = 1;
+    uint8 internal constant KIND = 1;
+    uint256 internal constant REWARD = 25 ether;
+    uint256 internal constant STAKE = 100 ether;
+
+    ArcanumToken internal token;
+    ComputeMarket internal market;
+    SecaggSum4x8Verifier internal verifier;
+
+    address internal requester = address(0xA11CE);
+    address internal worker; // fixed by the proof fixture
+    address internal intruder = address(0xBAD);
+    uint256 internal inputCommitment;
+    uint256 internal outputCommitment;
+    uint256[8] internal proof;
+
+    function setUp() public {
+        string memory json = vm.readFile("test/fixtures/secagg_sum_4x8_proof.json");
+        worker = vm.parseJsonAddress(json, ".worker");
+        inputCommitment = vm.parseJsonUint(json, ".inputCommitment");
+        outputCommitment = vm.parseJsonUint(json, ".outputCommitment");
+        uint256[] memory p = vm.parseJsonUintArray(json, ".proof");
+        for (uint256 i; i < 8; ++i) {
+            proof[i] = p[i];
+        }
+
+        token = new ArcanumToken(address(this));
+        verifier = new SecaggSum4x8Verifier();
+        market = new ComputeMarket(token, 1 days, STAKE, address(this));
+        market.setVerifier(SHAPE, verifier);
+
+        for (uint256 i; i < 3; ++i) {
+            address a = [requester, worker, intruder][i];
+            token.mint(a, 10_000 ether);
+            vm.prank(a);
+            token.approve(address(market), type(uint256).max);
+        }
+        vm.prank(worker);
+        market.stake(500 ether);
+        vm.prank(intruder);
+        market.stake(500 ether);
+    }
+
+    function _post() internal returns (uint256 id) {
+        vm.prank(requester);
+        id = market.postJob(KIND, SHAPE, inputCommitment, REWARD, uint64(block.timestamp + 1 hours), STAKE);
+    }
+
+    function _postAssigned() internal returns (uint256 id) {
+        id = _post();
+        vm.prank(requester);
+        market.assign(id, worker);
+    }
+
+    function _status(uint256 id) internal view returns (ComputeMarket.Status s) {
+        (,,,,, s,,,,) = market.jobs(id);
+    }
+
+    function test_realProofSettlesAndPaysExactlyTheReward() public {
+        uint256 id = _postAssigned();
+        assertEq(id, 1, "fixture proof is for job 1");
+        uint256 before = token.balanceOf(worker);
+        vm.prank(worker);
+        market.submitResult(id, outputCommitment, proof);
+        assertTrue(_status(id) == ComputeMarket.Status.Completed, "completed");
+        assertEq(market.credit(worker), REWARD, "credited");
+        (uint256 stake, uint256 locked,,) = market.workers(worker);
+        assertEq(locked, 0, "stake unlocked");
+        assertEq(stake, 500 ether, "stake intact");
+        vm.prank(worker);
+        market.claim();
+        assertEq(token.balanceOf(worker) - before, REWARD, "paid");
+        assertEq(market.credit(worker), 0, "credit cleared");
+    }
+
+    function test_wrongOutputIsRejected() public {
+        uint256 id = _postAssigned();
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InvalidProof.selector, id));
+        market.submitResult(id, outputCommitment + 1, proof);
+    }
+
+    function test_proofReplayedForAnotherJobIsRejected() public {
+        _postAssigned();
+        uint256 other = _postAssigned();
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InvalidProof.selector, other));
+        market.submitResult(other, outputCommitment, proof);
+    }
+
+    function test_proofFromAnotherSenderIsRejected() public {
+        uint256 id = _postAssigned();
+        vm.prank(intruder);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotAssignedWorker.selector, id, intruder));
+        market.submitResult(id, outputCommitment, proof);
+        // The verifier binds the sender too: the same proof under the intruder's address fails.
+        uint256[4] memory input = [id, uint256(uint160(intruder)), inputCommitment, outputCommitment];
+        assertTrue(!verifier.verifyProof(proof, input), "proof bound to worker");
+        input[1] = uint256(uint160(worker));
+        assertTrue(verifier.verifyProof(proof, input), "proof valid for worker");
+    }
+
+    function test_publicInputAtModulusReverts() public {
+        uint256[4] memory input = [uint256(1), uint256(uint160(worker)), inputCommitment, R];
+        vm.expectRevert(abi.encodeWithSelector(IGroth16Verifier.PublicInputNotInField.selector, 3));
+        verifier.verifyProof(proof, input);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotInField.selector, R));
+        market.postJob(KIND, SHAPE, R, REWARD, uint64(block.timestamp + 1), STAKE);
+    }
+
+    function test_malformedProofReturnsFalse() public view {
+        uint256[4] memory input = [uint256(1), uint256(uint160(worker)), inputCommitment, outputCommitment];
+        uint256[8] memory bad = proof;
+        bad[0] = bad[0] + 1; // A off the curve
+        assertTrue(!verifier.verifyProof(bad, input), "off-curve A");
+        bad = proof;
+        bad[7] = type(uint256).max; // coordinate above the base field
+        assertTrue(!verifier.verifyProof(bad, input), "non-canonical C");
+    }
+
+    function test_secondSubmissionIsRefused() public {
+        uint256 id = _postAssigned();
+        vm.prank(worker);
+        market.submitResult(id, outputCommitment, proof);
+        vm.prank(worker);
+        vm.expectRevert(
+            abi.encodeWithSelector(ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Completed)
+        );
+        market.submitResult(id, outputCommitment, proof);
+    }
+
+    function test_lateSubmissionIsRefusedAndExpiryRefundsAndSlashes() public {
+        uint256 id = _postAssigned();
+        vm.warp(block.timestamp + 2 hours);
+        vm.prank(worker);
+        vm.expectRevert();
+        market.submitResult(id, outputCommitment, proof);
+        market.expire(id);
+        assertTrue(_status(id) == ComputeMarket.Status.Expired, "expired");
+        assertEq(market.credit(requester), REWARD + STAKE, "refund plus slashed stake");
+        (uint256 stake, uint256 locked,,) = market.workers(worker);
+        assertEq(stake, 400 ether, "slashed");
+        assertEq(locked, 0, "unlocked");
+    }
+
+    function test_cancelOnlyBeforeAssignment() public {
+        uint256 id = _post();
+        vm.prank(intruder);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotRequester.selector, id));
+        market.cancel(id);
+        vm.prank(requester);
+        market.cancel(id);
+        assertEq(market.credit(requester), REWARD, "refunded");
+        uint256 assigned = _postAssigned();
+        vm.prank(requester);
+        vm.expectRevert(
+            abi.encodeWithSelector(ComputeMarket.WrongStatus.selector, assigned, ComputeMarket.Status.Assigned)
+        );
+        market.cancel(assigned);
+    }
+
+    function test_assignNeedsFreeStake() public {
+        address poor = address(0xF00);
+        uint256 id = _post();
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InsufficientStake.selector, poor, 0, STAKE));
+        market.assign(id, poor);
+    }
+
+    function test_unbondingWaitsForTheDelayAndKeepsLockedStake() public {
+        _postAssigned(); // locks 100 of the worker's 500
+        vm.startPrank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InsufficientStake.selector, worker, 400 ether, 450 ether));
+        market.requestUnbond(450 ether);
+        market.requestUnbond(400 ether);
+        vm.expectRevert();
+        market.withdraw();
+        vm.warp(block.timestamp + 1 days);
+        uint256 before = token.balanceOf(worker);
+        market.withdraw();
+        vm.stopPrank();
+        assertEq(token.balanceOf(worker) - before, 400 ether, "withdrawn");
+    }
+
+    function test_unknownShapeAndPastDeadlineAreRefused() public {
+        vm.startPrank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.UnknownShape.selector, 77));
+        market.postJob(KIND, 77, inputCommitment, REWARD, uint64(block.timestamp + 1), STAKE);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.DeadlineInPast.selector, uint64(block.timestamp)));
+        market.postJob(KIND, SHAPE, inputCommitment, REWARD, uint64(block.timestamp), STAKE);
+        vm.stopPrank();
+    }
+
+    /// Escrow accounting holds for any reward and job count.
+    function testFuzz_escrowEqualsOpenRewardsPlusStake(uint256 reward, uint8 jobs) public {
+        reward = bound(reward, 1, 100 ether);
+        uint256 n = bound(jobs, 1, 20);
+        for (uint256 i; i < n; ++i) {
+            vm.prank(requester);
+            market.postJob(KIND, SHAPE, inputCommitment, reward, uint64(block.timestamp + 1 hours), STAKE);
+        }
+        assertEq(token.balanceOf(address(market)), n * reward + 1000 ether, "escrow");
+    }
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @dev The subset of Foundry's cheatcodes our tests use (npm's forge-std is an old,
+///      unofficial 1.1.2, so we declare the interface ourselves).
+interface Vm {
+    function prank(address) external;
+    function startPrank(address) external;
+    function stopPrank() external;
+    function warp(uint256) external;
+    function expectRevert(bytes calldata) external;
+    function expectRevert(bytes4) external;
+    function expectRevert() external;
+    function expectEmit(bool, bool, bool, bool) external;
+    function assume(bool) external pure;
+    function readFile(string calldata) external view returns (string memory);
+    function parseJsonUint(string calldata, string calldata) external pure returns (uint256);
+    function parseJsonAddress(string calldata, string calldata)
+        external
+        pure
+        returns (address);
+    function parseJsonUintArray(string calldata, string calldata)
+        external
+        pure
+        returns (uint256[] memory);
+    function projectRoot() external view returns (string memory);
+    function label(address, string calldata) external;
+}
+
+/// @dev Minimal test base: the cheatcode handle and assertions that revert with context.
+abstract contract TestBase {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    /// @dev Forge runs functions prefixed `test`; this marks the contract as a test.
+    bool public constant IS_TEST = true;
+
+    error AssertionFailed(string what, uint256 left, uint256 right);
+    error AssertionFailedAddr(string what, address left, address right);
+    error AssertionFailedBool(string what);
+
+    function assertEq(uint256 a, uint256 b, string memory what) internal pure {
+        if (a != b) revert AssertionFailed(what, a, b);
+    }
+
+    function assertEq(address a, address b, string memory what) internal pure {
+        if (a != b) revert AssertionFailedAddr(what, a, b);
+    }
+
+    function assertTrue(bool c, string memory what) internal pure {
+        if (!c) revert AssertionFailedBool(what);
+    }
+
+    function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
+        if (hi <= lo) return lo;
+        return lo + (x % (hi - lo + 1));
+    }
+}

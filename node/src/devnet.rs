@@ -1,0 +1,427 @@
+//! `arcanum devnet`: a whole Arcanum system on this machine. Anvil on a free port, the
+//! contracts deployed, a requester and two workers on loopback libp2p, and one
+//! `secagg-sum` job: four data owners holding shares of Fisher's Iris data set compute the
+//! per-column mean and standard deviation of all 150 flowers without any party seeing
+//! another's rows. Each owner masks its moment vector with random pads (Shamir-shared to a
+//! committee of clerks); the chosen worker sums only masked vectors, proves the sum with
+//! Groth16, and is paid by the contract once the proof verifies.
+
+use crate::{
+    requester::Requester,
+    tools,
+    worker::{self, WorkerConfig, WorkerHandle},
+};
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    providers::Provider,
+    signers::local::PrivateKeySigner,
+};
+use arcanum_compute::{
+    dataset,
+    fixed::FixedPoint,
+    secagg::{self, Clerk, Committee},
+};
+use arcanum_oracle::{ChainConfig, MarketClient};
+use arcanum_protocol::{Address, Shape, ShapeId, U256};
+use arcanum_zk::{
+    Fr, field,
+    keys::{KeyStore, ShapeKeys},
+    shapes,
+};
+use eyre::{WrapErr, eyre};
+use serde::Serialize;
+use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc, time::Duration};
+
+/// One ARC in base units (18 decimals).
+pub fn arc(n: u64) -> U256 {
+    U256::from(n) * U256::from(10u64).pow(U256::from(18u64))
+}
+
+/// Devnet settings.
+#[derive(Clone, Debug)]
+pub struct DevnetConfig {
+    /// Where dev keys are cached.
+    pub data_dir: PathBuf,
+    /// Number of workers.
+    pub workers: usize,
+    /// Reward per job.
+    pub reward: U256,
+    /// Stake each worker deposits.
+    pub worker_stake: U256,
+    /// Stake a worker locks per job.
+    pub job_stake: U256,
+    /// Job deadline from posting.
+    pub deadline: Duration,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from(".arcanum/devnet"),
+            workers: 2,
+            reward: arc(25),
+            worker_stake: arc(500),
+            job_stake: arc(100),
+            deadline: Duration::from_secs(600),
+        }
+    }
+}
+
+/// A running devnet. Everything stops when it is dropped (Anvil is killed).
+pub struct Devnet {
+    /// The Anvil node.
+    pub anvil: AnvilInstance,
+    /// Chain settings.
+    pub chain: ChainConfig,
+    /// The deployer / owner's client.
+    pub owner: MarketClient,
+    /// The requester.
+    pub requester: Requester,
+    /// Running workers.
+    pub workers: Vec<WorkerHandle>,
+    /// Proving keys by shape.
+    pub keys: Arc<HashMap<ShapeId, ShapeKeys>>,
+    config: DevnetConfig,
+}
+
+/// Anvil's account indices by role.
+const OWNER: usize = 0;
+const REQUESTER: usize = 1;
+const FIRST_WORKER: usize = 2;
+
+impl Devnet {
+    /// Starts Anvil, deploys, funds and stakes, and starts the requester and workers.
+    pub async fn start(config: DevnetConfig) -> eyre::Result<Self> {
+        let anvil_bin = tools::find("anvil")?;
+        let anvil = Anvil::new()
+            .path(anvil_bin)
+            .try_spawn()
+            .wrap_err("cannot start anvil; is tools/bin/anvil executable? (`make tools`)")?;
+        let chain = ChainConfig {
+            rpc_url: anvil.endpoint(),
+            receipt_timeout: Duration::from_secs(30),
+        };
+        tracing::info!(target: "devnet", rpc = %chain.rpc_url, "anvil up");
+
+        let keys = load_keys(config.data_dir.join("keys")).await?;
+        let signer = |i: usize| -> PrivateKeySigner { anvil.keys()[i].clone().into() };
+        let shapes_to_deploy: Vec<(ShapeId, String)> = keys
+            .values()
+            .map(|k| (k.shape.id, k.shape.verifier_contract()))
+            .collect();
+        let owner = MarketClient::deploy(
+            chain.clone(),
+            signer(OWNER),
+            &shapes_to_deploy,
+            3600,
+            config.job_stake,
+        )
+        .await
+        .wrap_err("deploying contracts")?;
+        tracing::info!(target: "devnet", market = %owner.deployment().market, "contracts deployed");
+
+        let requester_chain = owner.with_signer(signer(REQUESTER)).await?;
+        owner.mint(requester_chain.account(), arc(10_000)).await?;
+        let requester = Requester::start(requester_chain, "/ip4/127.0.0.1/tcp/0".parse()?).await?;
+
+        let mut workers = Vec::new();
+        for i in 0..config.workers {
+            let key = signer(FIRST_WORKER + i);
+            let chain_client = owner.with_signer(key.clone()).await?;
+            owner
+                .mint(chain_client.account(), config.worker_stake)
+                .await?;
+            chain_client.stake(config.worker_stake).await?;
+            let handle = worker::spawn(
+                chain_client,
+                key,
+                keys.clone(),
+                "/ip4/127.0.0.1/tcp/0".parse()?,
+                vec![requester.listen_addr().clone()],
+                WorkerConfig::default(),
+            )
+            .await?;
+            tracing::info!(target: "devnet", worker = %handle.address, peer = %handle.peer_id, "worker up");
+            workers.push(handle);
+        }
+        Ok(Self {
+            anvil,
+            chain,
+            owner,
+            requester,
+            workers,
+            keys,
+            config,
+        })
+    }
+
+    /// Anvil account `i`'s key (0 owner, 1 requester, 2.. workers; 8 and 9 are unused).
+    pub fn signer(&self, i: usize) -> PrivateKeySigner {
+        self.anvil.keys()[i].clone().into()
+    }
+
+    /// Runs the Iris statistics job end to end and reports it.
+    pub async fn run_iris_job(&mut self) -> eyre::Result<DevnetReport> {
+        let shape = shapes::SECAGG_SUM_4X8;
+        let job = IrisJob::prepare(shape)?;
+        let heard = self
+            .requester
+            .wait_for_offers(self.workers.len(), Duration::from_secs(30))
+            .await;
+        if heard == 0 {
+            return Err(eyre!(
+                "no worker advertised within 30s; check the workers' logs"
+            ));
+        }
+        let outcome = self
+            .requester
+            .run_job(
+                shape,
+                &job.masked,
+                self.config.reward,
+                self.config.deadline,
+                self.config.job_stake,
+            )
+            .await?;
+        let input_commitment = job.input_commitment;
+        let (plaintext_means, plaintext_stds) = (job.plain_means.clone(), job.plain_stds.clone());
+        let (means, stds) = job.finish(&outcome.output)?;
+
+        let worker_chain = self
+            .owner
+            .with_signer(self.signer(self.worker_index(outcome.worker)?))
+            .await?;
+        let before = worker_chain.balance_of(outcome.worker).await?;
+        let claimed = worker_chain.claim().await?;
+        let after = worker_chain.balance_of(outcome.worker).await?;
+        let inputs = [
+            outcome.job_id.0,
+            U256::from_be_slice(outcome.worker.as_slice()),
+            input_commitment,
+            outcome.result.output_commitment,
+        ];
+        if !self
+            .owner
+            .verify_on_chain(shape.id, outcome.result.proof, inputs)
+            .await?
+        {
+            return Err(eyre!(
+                "the settled proof does not verify through the verifier contract"
+            ));
+        }
+        let verify_gas = self
+            .owner
+            .verify_gas(shape.id, outcome.result.proof, inputs)
+            .await?;
+        let submit_gas = self
+            .owner
+            .provider()
+            .get_transaction_receipt(outcome.result.tx_hash)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |r| r.gas_used);
+        Ok(DevnetReport {
+            rpc_url: self.chain.rpc_url.clone(),
+            market: self.owner.deployment().market,
+            dataset: "iris (150 rows, 4 columns), split among 4 data owners".into(),
+            job_id: outcome.job_id.0.to_string(),
+            shape: shape.name(),
+            offers_seen: outcome.offers_seen,
+            chosen_worker: outcome.worker,
+            chosen_peer: outcome.worker_peer.clone(),
+            prove_seconds: outcome.result.prove_seconds,
+            submit_result_gas: submit_gas,
+            verify_proof_gas: verify_gas,
+            claim_gas: claimed.gas_used,
+            reward: self.config.reward,
+            balance_before: before,
+            balance_after: after,
+            means,
+            stds,
+            plaintext_means,
+            plaintext_stds,
+            outcome_tx: outcome.result.tx_hash.to_string(),
+        })
+    }
+
+    fn worker_index(&self, worker: Address) -> eyre::Result<usize> {
+        (0..self.workers.len())
+            .map(|i| FIRST_WORKER + i)
+            .find(|i| self.signer(*i).address() == worker)
+            .ok_or_else(|| eyre!("{worker} is not a devnet worker"))
+    }
+}
+
+async fn load_keys(dir: PathBuf) -> eyre::Result<Arc<HashMap<ShapeId, ShapeKeys>>> {
+    let keys = tokio::task::spawn_blocking(move || -> eyre::Result<HashMap<ShapeId, ShapeKeys>> {
+        let store = KeyStore::dev(dir);
+        shapes::ALL
+            .iter()
+            .map(|s| Ok((s.id, store.load_or_setup(s)?)))
+            .collect()
+    })
+    .await??;
+    Ok(Arc::new(keys))
+}
+
+/// The data owners' side of the Iris job: masked inputs out, statistics back.
+struct IrisJob {
+    masked: Vec<Vec<Fr>>,
+    input_commitment: U256,
+    clerks: Vec<Clerk>,
+    committee: Committee,
+    rows: usize,
+    codec: FixedPoint,
+    plain_means: Vec<f64>,
+    plain_stds: Vec<f64>,
+}
+
+impl IrisJob {
+    fn prepare(shape: Shape) -> eyre::Result<Self> {
+        let table = dataset::iris();
+        let codec = FixedPoint::default();
+        let committee = Committee {
+            clerks: 3,
+            threshold: 2,
+        };
+        let mut clerks: Vec<Clerk> = (1..=committee.clerks as u64)
+            .map(|i| Clerk::new(i, shape.dims))
+            .collect();
+        let mut rng = rand::rngs::OsRng;
+        let mut masked = Vec::new();
+        for part in dataset::partition(&table.rows, shape.contributors) {
+            let values = codec.encode_vec(&dataset::moments(&part))?;
+            let c = secagg::contribute(&values, committee, &mut rng)?;
+            for (clerk, share) in clerks.iter_mut().zip(&c.pad_shares) {
+                clerk.absorb(share)?;
+            }
+            masked.push(c.masked);
+        }
+        let (plain_means, plain_stds) =
+            dataset::mean_std(&dataset::moments(&table.rows), table.rows.len());
+        let input_commitment = field::fr_to_u256(arcanum_zk::commitment::inputs(&masked));
+        Ok(Self {
+            masked,
+            input_commitment,
+            clerks,
+            committee,
+            rows: table.rows.len(),
+            codec,
+            plain_means,
+            plain_stds,
+        })
+    }
+
+    /// Removes the pads with `threshold` clerks (the first clerk has "dropped out").
+    fn finish(self, aggregate: &[Fr]) -> eyre::Result<(Vec<f64>, Vec<f64>)> {
+        let sums: Vec<_> = self.clerks.into_iter().skip(1).map(Clerk::finish).collect();
+        let plain = secagg::unmask(aggregate, &sums, self.committee.threshold)?;
+        Ok(dataset::mean_std(&self.codec.decode_vec(&plain), self.rows))
+    }
+}
+
+/// What `arcanum devnet` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct DevnetReport {
+    /// Anvil's endpoint.
+    pub rpc_url: String,
+    /// Market address.
+    pub market: Address,
+    /// The data.
+    pub dataset: String,
+    /// On-chain job id.
+    pub job_id: String,
+    /// Circuit shape.
+    pub shape: String,
+    /// Offers the requester had heard.
+    pub offers_seen: usize,
+    /// Worker chosen by the scheduler.
+    pub chosen_worker: Address,
+    /// Its peer id.
+    pub chosen_peer: String,
+    /// Seconds the worker spent proving.
+    pub prove_seconds: f64,
+    /// Gas used by the `submitResult` transaction.
+    pub submit_result_gas: u64,
+    /// `eth_estimateGas` of a bare `verifyProof` call.
+    pub verify_proof_gas: u64,
+    /// Gas used by `claim`.
+    pub claim_gas: u64,
+    /// Reward (base units).
+    pub reward: U256,
+    /// Worker token balance before claiming.
+    pub balance_before: U256,
+    /// After claiming.
+    pub balance_after: U256,
+    /// Column means computed through secure aggregation.
+    pub means: Vec<f64>,
+    /// Column standard deviations computed through secure aggregation.
+    pub stds: Vec<f64>,
+    /// The same computed in the clear, for comparison.
+    pub plaintext_means: Vec<f64>,
+    /// The same computed in the clear.
+    pub plaintext_stds: Vec<f64>,
+    /// The `submitResult` transaction.
+    pub outcome_tx: String,
+}
+
+fn fmt_arc(v: U256) -> String {
+    let unit = arc(1);
+    let whole = v / unit;
+    let frac = (v % unit) / U256::from(10u64).pow(U256::from(14u64));
+    format!("{whole}.{frac:0>4} ARC")
+}
+
+impl fmt::Display for DevnetReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let v = |xs: &[f64]| {
+            xs.iter()
+                .map(|x| format!("{x:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        writeln!(
+            f,
+            "devnet:        anvil at {}, market {}",
+            self.rpc_url, self.market
+        )?;
+        writeln!(f, "data:          {}", self.dataset)?;
+        writeln!(
+            f,
+            "job:           #{} ({}), {} offers heard",
+            self.job_id, self.shape, self.offers_seen
+        )?;
+        writeln!(
+            f,
+            "worker:        {} (peer {})",
+            self.chosen_worker, self.chosen_peer
+        )?;
+        writeln!(f, "prove time:    {:.2} s", self.prove_seconds)?;
+        writeln!(
+            f,
+            "gas:           submitResult {} (verifyProof call alone {}), claim {}",
+            self.submit_result_gas, self.verify_proof_gas, self.claim_gas
+        )?;
+        writeln!(f, "reward:        {}", fmt_arc(self.reward))?;
+        writeln!(
+            f,
+            "balance:       {} -> {}",
+            fmt_arc(self.balance_before),
+            fmt_arc(self.balance_after)
+        )?;
+        writeln!(
+            f,
+            "means (cm):    [{}]  (in the clear: [{}])",
+            v(&self.means),
+            v(&self.plaintext_means)
+        )?;
+        writeln!(
+            f,
+            "std devs (cm): [{}]  (in the clear: [{}])",
+            v(&self.stds),
+            v(&self.plaintext_stds)
+        )?;
+        write!(f, "settled in tx  {}", self.outcome_tx)
+    }
+}

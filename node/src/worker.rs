@@ -1,0 +1,237 @@
+//! The worker role: advertise, take assigned jobs, compute, prove, submit, get paid.
+
+use alloy::signers::local::PrivateKeySigner;
+use arcanum_compute::executor;
+use arcanum_oracle::{JobStatus, MarketClient};
+use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
+use arcanum_protocol::{
+    JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId, U256,
+};
+use arcanum_zk::{commitment, evm, field, keys::ShapeKeys, prover::SecaggSumStatement};
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+use tokio::{sync::mpsc, task::JoinHandle};
+
+/// A worker's settings.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    /// Lowest reward accepted per job.
+    pub min_reward: U256,
+    /// Jobs run at once.
+    pub capacity: u32,
+    /// How often the offer is re-gossiped.
+    pub offer_interval: Duration,
+    /// How long an offer stays valid.
+    pub offer_ttl: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            min_reward: U256::from(1u64),
+            capacity: 1,
+            offer_interval: Duration::from_millis(500),
+            offer_ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A running worker.
+#[derive(Debug)]
+pub struct WorkerHandle {
+    /// Its Ethereum address.
+    pub address: arcanum_protocol::Address,
+    /// Its libp2p peer id.
+    pub peer_id: PeerId,
+    /// The address it listens on.
+    pub listen_addr: Multiaddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for WorkerHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+struct Worker {
+    chain: MarketClient,
+    net: Client,
+    keys: Arc<HashMap<ShapeId, ShapeKeys>>,
+}
+
+/// Starts a worker: its network, its offer loop and its job handler.
+pub async fn spawn(
+    chain: MarketClient,
+    signer: PrivateKeySigner,
+    keys: Arc<HashMap<ShapeId, ShapeKeys>>,
+    listen: Multiaddr,
+    bootstrap: Vec<Multiaddr>,
+    config: WorkerConfig,
+) -> eyre::Result<WorkerHandle> {
+    let (net, mut events, event_loop) =
+        arcanum_p2p::new(arcanum_p2p::Keypair::generate_ed25519(), Default::default())?;
+    tokio::spawn(event_loop.run());
+    let listen_addr = net.listen(listen).await?;
+    for addr in bootstrap {
+        net.dial(addr).await?;
+    }
+    let address = signer.address();
+    let peer_id = net.peer_id();
+    let worker = Arc::new(Worker {
+        chain,
+        net: net.clone(),
+        keys,
+    });
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(config.offer_interval);
+        let (done_tx, mut done_rx) = mpsc::channel::<()>(16);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let offer = Offer {
+                        peer_id: peer_id.to_base58(),
+                        worker: address,
+                        kinds: vec![JobKind::SecaggSum],
+                        shapes: worker.keys.keys().copied().collect(),
+                        min_reward: config.min_reward,
+                        capacity: config.capacity,
+                        expires_at: unix_now() + config.offer_ttl.as_secs(),
+                    };
+                    match offer.sign(&signer) {
+                        Ok(signed) => if let Err(e) = worker.net.publish_offer(signed).await {
+                            tracing::debug!(target: "worker", "offer not published: {e}");
+                        },
+                        Err(e) => tracing::error!(target: "worker", "cannot sign offer: {e}"),
+                    }
+                }
+                event = events.recv() => match event {
+                    Some(Event::JobRequest { from, request, channel }) => {
+                        let worker = worker.clone();
+                        let done = done_tx.clone();
+                        tokio::spawn(async move {
+                            let response = worker.handle(from, request).await;
+                            if let Err(e) = worker.net.respond(channel, response).await {
+                                tracing::warn!(target: "worker", %from, "could not answer: {e}");
+                            }
+                            let _ = done.send(()).await;
+                        });
+                    }
+                    Some(_) => {}
+                    None => return,
+                },
+                Some(()) = done_rx.recv() => {}
+            }
+        }
+    });
+    Ok(WorkerHandle {
+        address,
+        peer_id,
+        listen_addr,
+        task,
+    })
+}
+
+impl Worker {
+    async fn handle(&self, from: PeerId, request: JobRequest) -> JobResponse {
+        let JobRequest::Run { job_id, .. } = &request;
+        let job_id = *job_id;
+        match self.run(request).await {
+            Ok(result) => {
+                tracing::info!(target: "worker", %job_id, %from, tx = %result.tx_hash, "job settled");
+                JobResponse::Done(Box::new(result))
+            }
+            Err(reason) => {
+                tracing::warn!(target: "worker", %job_id, %from, ?reason, "job refused");
+                JobResponse::Rejected(reason)
+            }
+        }
+    }
+
+    async fn run(&self, request: JobRequest) -> Result<JobResult, RejectReason> {
+        let JobRequest::Run {
+            job_id,
+            shape,
+            inputs,
+        } = request;
+        let me = self.chain.account();
+        // The chain, not the requester, is the source of truth for what was agreed.
+        let info = self
+            .chain
+            .job(job_id)
+            .await
+            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        if info.status != JobStatus::Assigned || info.worker != me {
+            return Err(RejectReason::NotAssigned);
+        }
+        if info.shape != shape.id {
+            return Err(RejectReason::BadInputs(format!(
+                "job is {} on chain, request says {}",
+                info.shape, shape.id
+            )));
+        }
+        let keys = self
+            .keys
+            .get(&shape.id)
+            .ok_or(RejectReason::UnsupportedShape)?;
+        if keys.shape != shape {
+            return Err(RejectReason::BadInputs(
+                "shape parameters differ from the registry".into(),
+            ));
+        }
+        let inputs: Vec<Vec<_>> = inputs
+            .iter()
+            .map(|v| field::vec_from_u256(v))
+            .collect::<Result<_, _>>()
+            .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        if inputs.len() != shape.contributors || inputs.iter().any(|v| v.len() != shape.dims) {
+            return Err(RejectReason::BadInputs(format!(
+                "expected {} x {}",
+                shape.contributors, shape.dims
+            )));
+        }
+        if field::fr_to_u256(commitment::inputs(&inputs)) != info.input_commitment {
+            return Err(RejectReason::CommitmentMismatch);
+        }
+        let output = executor::secagg_sum(&inputs, shape.dims)
+            .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        let statement = SecaggSumStatement::new(job_id, me, &inputs, &output)
+            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+
+        let keys = keys.clone();
+        let started = Instant::now();
+        let proof = tokio::task::spawn_blocking(move || {
+            arcanum_zk::prover::prove_secagg_sum(&keys, &statement, &inputs)
+        })
+        .await
+        .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?
+        .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let prove_seconds = started.elapsed().as_secs_f64();
+        tracing::info!(target: "worker::prove", %job_id, prove_seconds, "proved");
+
+        let words = evm::proof_to_calldata(&proof);
+        let output_commitment = field::fr_to_u256(statement.output_commitment);
+        let tx = self
+            .chain
+            .submit_result(job_id, output_commitment, words)
+            .await
+            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        Ok(JobResult {
+            job_id,
+            output: field::vec_to_u256(&output),
+            output_commitment,
+            proof: words,
+            tx_hash: tx.tx_hash,
+            prove_seconds,
+        })
+    }
+}

@@ -1,0 +1,35 @@
+//! Typed bindings generated from the forge artifacts (ABI + creation bytecode).
+#![allow(missing_docs, unreachable_pub, clippy::too_many_arguments)]
+
+use alloy::{primitives::Bytes, sol};
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    ArcanumToken,
+    "artifacts/ArcanumToken.json"
+);
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    ComputeMarket,
+    "artifacts/ComputeMarket.json"
+);
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    IGroth16Verifier,
+    "artifacts/IGroth16Verifier.json"
+);
+
+/// Creation bytecode of a generated verifier contract, by contract name.
+pub fn verifier_bytecode(contract: &str) -> Option<Bytes> {
+    let json = match contract {
+        "SecaggSum4x8Verifier" => include_str!("../artifacts/SecaggSum4x8Verifier.json"),
+        _ => return None,
+    };
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    v["bytecode"]["object"].as_str()?.parse().ok()
+}

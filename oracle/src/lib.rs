@@ -1,0 +1,14 @@
+//! # arcanum-oracle
+//!
+//! Arcanum's chain side, on alloy: typed bindings generated from the forge artifacts in
+//! `oracle/artifacts/` (kept fresh by `make bindings`; `make test` fails if stale),
+//! deployment of the token, verifiers and market, and a [`MarketClient`] that sends each
+//! transaction, waits for its receipt with a timeout, and turns reverts into errors that
+//! name the contract's custom error.
+
+pub mod bindings;
+mod client;
+mod error;
+
+pub use client::{ChainConfig, Deployment, JobInfo, JobStatus, MarketClient, TxOutcome};
+pub use error::{Error, Result};

@@ -1,0 +1,119 @@
+use crate::{Error, Result};
+use arcanum_protocol::{JobRequest, JobResponse, SignedOffer};
+use libp2p::{Multiaddr, PeerId, request_response::ResponseChannel};
+use tokio::sync::{mpsc, oneshot};
+
+/// What the network reports to the application.
+#[derive(Debug)]
+pub enum Event {
+    /// A verified, unexpired offer from the peer it names.
+    Offer {
+        /// The offer.
+        offer: SignedOffer,
+    },
+    /// A job request from a requester; answer it with [`Client::respond`].
+    JobRequest {
+        /// The requesting peer.
+        from: PeerId,
+        /// The request.
+        request: JobRequest,
+        /// Where the response goes.
+        channel: ResponseChannel<JobResponse>,
+    },
+    /// A connection to a peer was established.
+    Connected {
+        /// The peer.
+        peer: PeerId,
+    },
+}
+
+pub(crate) enum Command {
+    Listen {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<Multiaddr>>,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<PeerId>>,
+    },
+    Publish {
+        offer: Box<SignedOffer>,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    Request {
+        peer: PeerId,
+        request: Box<JobRequest>,
+        reply: oneshot::Sender<Result<JobResponse>>,
+    },
+    Respond {
+        channel: ResponseChannel<JobResponse>,
+        response: Box<JobResponse>,
+        reply: oneshot::Sender<Result<()>>,
+    },
+}
+
+/// A cloneable handle that drives the [`EventLoop`](crate::EventLoop).
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) tx: mpsc::Sender<Command>,
+    pub(crate) peer_id: PeerId,
+}
+
+impl Client {
+    /// This node's `PeerId`.
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T>>) -> Command) -> Result<T> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(make(reply))
+            .await
+            .map_err(|_| Error::Stopped)?;
+        rx.await.map_err(|_| Error::Stopped)?
+    }
+
+    /// Starts listening on `addr` (port 0 picks a free port) and returns the bound address.
+    pub async fn listen(&self, addr: Multiaddr) -> Result<Multiaddr> {
+        self.call(|reply| Command::Listen { addr, reply }).await
+    }
+
+    /// Dials `addr` and waits for the connection; returns the remote `PeerId`.
+    pub async fn dial(&self, addr: Multiaddr) -> Result<PeerId> {
+        self.call(|reply| Command::Dial { addr, reply }).await
+    }
+
+    /// Publishes a signed offer on the offers topic.
+    pub async fn publish_offer(&self, offer: SignedOffer) -> Result<()> {
+        self.call(|reply| Command::Publish {
+            offer: Box::new(offer),
+            reply,
+        })
+        .await
+    }
+
+    /// Sends a job request and waits for the response (bounded by the request timeout).
+    pub async fn request(&self, peer: PeerId, request: JobRequest) -> Result<JobResponse> {
+        self.call(|reply| Command::Request {
+            peer,
+            request: Box::new(request),
+            reply,
+        })
+        .await
+    }
+
+    /// Answers a job request.
+    pub async fn respond(
+        &self,
+        channel: ResponseChannel<JobResponse>,
+        response: JobResponse,
+    ) -> Result<()> {
+        self.call(|reply| Command::Respond {
+            channel,
+            response: Box::new(response),
+            reply,
+        })
+        .await
+    }
+}

@@ -1,0 +1,346 @@
+use crate::{
+    Error, Result,
+    behaviour::{Behaviour, BehaviourEvent, OFFERS_TOPIC},
+    client::{Client, Command, Event},
+};
+use arcanum_protocol::{JobResponse, SignedOffer};
+use futures::StreamExt;
+use libp2p::{
+    Multiaddr, PeerId, Swarm, SwarmBuilder,
+    core::transport::ListenerId,
+    gossipsub,
+    identity::Keypair,
+    multiaddr::Protocol,
+    noise,
+    request_response::{self, OutboundRequestId},
+    swarm::{SwarmEvent, dial_opts::DialOpts},
+    tcp, yamux,
+};
+use std::{
+    collections::HashMap,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::{mpsc, oneshot};
+
+/// Network settings.
+#[derive(Clone, Debug)]
+pub struct NetworkConfig {
+    /// How long a job request may take, proving included.
+    pub request_timeout: Duration,
+    /// Capacity of the command queue (client -> event loop).
+    pub command_queue: usize,
+    /// Capacity of the event queue (event loop -> application). When it is full, offers are
+    /// dropped (workers re-advertise) and job requests are dropped (the requester times out
+    /// and retries elsewhere); both are logged.
+    pub event_queue: usize,
+    /// Idle connections are closed after this long.
+    pub idle_timeout: Duration,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(300),
+            command_queue: 64,
+            event_queue: 256,
+            idle_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Owns the swarm; run it on its own task with [`EventLoop::run`].
+pub struct EventLoop {
+    swarm: Swarm<Behaviour>,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Event>,
+    pending_listen: HashMap<ListenerId, (Multiaddr, oneshot::Sender<Result<Multiaddr>>)>,
+    pending_dial: Vec<(
+        Multiaddr,
+        oneshot::Sender<Result<PeerId>>,
+        libp2p::swarm::ConnectionId,
+    )>,
+    pending_requests: HashMap<OutboundRequestId, (PeerId, oneshot::Sender<Result<JobResponse>>)>,
+}
+
+/// Builds the swarm and returns its client, the application's event stream and the event
+/// loop to spawn.
+pub fn new(
+    key: Keypair,
+    config: NetworkConfig,
+) -> Result<(Client, mpsc::Receiver<Event>, EventLoop)> {
+    let peer_id = key.public().to_peer_id();
+    let timeout = config.request_timeout;
+    let swarm = SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| Error::Build(e.to_string()))?
+        .with_behaviour(|key| Behaviour::new(key, timeout))
+        .map_err(|e| Error::Build(e.to_string()))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
+        .build();
+    let (cmd_tx, cmd_rx) = mpsc::channel(config.command_queue);
+    let (ev_tx, ev_rx) = mpsc::channel(config.event_queue);
+    let event_loop = EventLoop {
+        swarm,
+        commands: cmd_rx,
+        events: ev_tx,
+        pending_listen: HashMap::new(),
+        pending_dial: Vec::new(),
+        pending_requests: HashMap::new(),
+    };
+    Ok((
+        Client {
+            tx: cmd_tx,
+            peer_id,
+        },
+        ev_rx,
+        event_loop,
+    ))
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl EventLoop {
+    /// Runs until every [`Client`] is dropped.
+    pub async fn run(mut self) {
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                command = self.commands.recv() => match command {
+                    Some(c) => self.on_command(c),
+                    None => {
+                        tracing::debug!(target: "net", "all clients dropped; stopping event loop");
+                        return;
+                    }
+                },
+            }
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        if let Err(e) = self.events.try_send(event) {
+            tracing::warn!(target: "net", "event queue full or closed; dropping event: {e}");
+        }
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Listen { addr, reply } => match self.swarm.listen_on(addr.clone()) {
+                Ok(id) => {
+                    self.pending_listen.insert(id, (addr, reply));
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(Error::Listen {
+                        addr: addr.to_string(),
+                        detail: e.to_string(),
+                    }));
+                }
+            },
+            Command::Dial { addr, reply } => {
+                let opts = DialOpts::unknown_peer_id().address(addr.clone()).build();
+                let id = opts.connection_id();
+                match self.swarm.dial(opts) {
+                    Ok(()) => self.pending_dial.push((addr, reply, id)),
+                    Err(e) => {
+                        let _ = reply.send(Err(Error::Dial {
+                            addr: addr.to_string(),
+                            detail: e.to_string(),
+                        }));
+                    }
+                }
+            }
+            Command::Publish { offer, reply } => {
+                let topic = gossipsub::IdentTopic::new(OFFERS_TOPIC);
+                let result = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(topic, offer.to_bytes())
+                    .map(|_| ())
+                    .map_err(|e| Error::Publish(e.to_string()));
+                let _ = reply.send(result);
+            }
+            Command::Request {
+                peer,
+                request,
+                reply,
+            } => {
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .jobs
+                    .send_request(&peer, *request);
+                self.pending_requests.insert(id, (peer, reply));
+            }
+            Command::Respond {
+                channel,
+                response,
+                reply,
+            } => {
+                let result = self
+                    .swarm
+                    .behaviour_mut()
+                    .jobs
+                    .send_response(channel, *response)
+                    .map_err(|_| Error::Respond);
+                let _ = reply.send(result);
+            }
+        }
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr {
+                listener_id,
+                address,
+            } => {
+                tracing::info!(target: "net", %address, "listening");
+                if let Some((_, reply)) = self.pending_listen.remove(&listener_id) {
+                    let full = address.with(Protocol::P2p(*self.swarm.local_peer_id()));
+                    let _ = reply.send(Ok(full));
+                }
+            }
+            SwarmEvent::ListenerError { listener_id, error } => {
+                if let Some((addr, reply)) = self.pending_listen.remove(&listener_id) {
+                    let _ = reply.send(Err(Error::Listen {
+                        addr: addr.to_string(),
+                        detail: error.to_string(),
+                    }));
+                }
+            }
+            SwarmEvent::ListenerClosed {
+                listener_id,
+                reason,
+                ..
+            } => {
+                if let Some((addr, reply)) = self.pending_listen.remove(&listener_id) {
+                    let detail = format!("listener closed: {reason:?}");
+                    let _ = reply.send(Err(Error::Listen {
+                        addr: addr.to_string(),
+                        detail,
+                    }));
+                }
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                ..
+            } => {
+                tracing::debug!(target: "net", %peer_id, "connected");
+                if let Some(pos) = self
+                    .pending_dial
+                    .iter()
+                    .position(|(_, _, id)| *id == connection_id)
+                {
+                    let (_, reply, _) = self.pending_dial.swap_remove(pos);
+                    let _ = reply.send(Ok(peer_id));
+                }
+                self.emit(Event::Connected { peer: peer_id });
+            }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                error,
+                ..
+            } => {
+                if let Some(pos) = self
+                    .pending_dial
+                    .iter()
+                    .position(|(_, _, id)| *id == connection_id)
+                {
+                    let (addr, reply, _) = self.pending_dial.swap_remove(pos);
+                    let _ = reply.send(Err(Error::Dial {
+                        addr: addr.to_string(),
+                        detail: error.to_string(),
+                    }));
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let verdict = match self.check_offer(message.source, &message.data) {
+                    Ok(offer) => {
+                        self.emit(Event::Offer { offer });
+                        gossipsub::MessageAcceptance::Accept
+                    }
+                    Err(e) => {
+                        tracing::warn!(target: "net::offers", peer = %propagation_source, "rejecting offer: {e}");
+                        gossipsub::MessageAcceptance::Reject
+                    }
+                };
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&message_id, &propagation_source, verdict);
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Jobs(request_response::Event::Message {
+                peer,
+                message,
+                ..
+            })) => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    self.emit(Event::JobRequest {
+                        from: peer,
+                        request,
+                        channel,
+                    });
+                }
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
+                    if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    }
+                }
+            },
+            SwarmEvent::Behaviour(BehaviourEvent::Jobs(
+                request_response::Event::OutboundFailure {
+                    request_id,
+                    error,
+                    peer,
+                    ..
+                },
+            )) => {
+                if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
+                    let _ = reply.send(Err(Error::Request {
+                        peer: peer.to_string(),
+                        detail: error.to_string(),
+                    }));
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Jobs(
+                request_response::Event::InboundFailure { peer, error, .. },
+            )) => {
+                tracing::warn!(target: "net::jobs", %peer, "inbound job request failed: {error}");
+            }
+            _ => {}
+        }
+    }
+
+    /// An offer is valid if it decodes, its signature recovers to its worker address, it
+    /// has not expired, and it names the peer that published it.
+    fn check_offer(&self, source: Option<PeerId>, data: &[u8]) -> Result<SignedOffer, String> {
+        let offer = SignedOffer::from_bytes(data).map_err(|e| e.to_string())?;
+        offer.verify(unix_now()).map_err(|e| e.to_string())?;
+        let source = source.ok_or("unsigned gossip message")?;
+        if offer.offer.peer_id != source.to_base58() {
+            return Err(format!(
+                "offer names peer {} but was published by {source}",
+                offer.offer.peer_id
+            ));
+        }
+        Ok(offer)
+    }
+}

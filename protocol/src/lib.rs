@@ -1,0 +1,24 @@
+//! # arcanum-protocol
+//!
+//! The shared vocabulary of Arcanum, at the bottom of the dependency graph: typed ids
+//! ([`JobId`], [`ShapeId`], [`ContentId`]), job specifications ([`JobSpec`], [`Shape`]),
+//! signed compute offers that bind a libp2p `PeerId` to an Ethereum address
+//! ([`SignedOffer`]), and the request-response wire messages workers and requesters exchange
+//! ([`JobRequest`], [`JobResponse`]).
+//!
+//! Nothing here performs IO. Field elements of BN254's scalar field travel as [`U256`]
+//! (big-endian, exactly what the contracts receive as `uint256`); the `zk` and `compute`
+//! crates check they are below the modulus when they decode them.
+
+mod error;
+mod ids;
+mod job;
+mod offer;
+mod wire;
+
+pub use alloy_primitives::{Address, B256, U256};
+pub use error::{Error, Result};
+pub use ids::{ContentId, JobId, ShapeId};
+pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
+pub use offer::{Offer, SignedOffer};
+pub use wire::{JobRequest, JobResponse, JobResult, RejectReason};

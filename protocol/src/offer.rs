@@ -1,0 +1,174 @@
+use crate::{Error, JobKind, Result, ShapeId};
+use alloy_primitives::{Address, Signature, U256, keccak256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
+use serde::{Deserialize, Serialize};
+
+/// Domain tag prefixed to every offer digest, so an offer signature can never be mistaken
+/// for a signature over anything else.
+const OFFER_DOMAIN: &[u8] = b"arcanum/offer/v1";
+
+/// A worker's advertisement of compute, gossiped on the offers topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// The libp2p `PeerId` (base58) the worker is reachable at.
+    pub peer_id: String,
+    /// The Ethereum address that stakes, submits results and is paid.
+    pub worker: Address,
+    /// Job kinds this worker runs.
+    pub kinds: Vec<JobKind>,
+    /// Circuit shapes it holds proving keys for.
+    pub shapes: Vec<ShapeId>,
+    /// Lowest reward it accepts per job, in token base units.
+    pub min_reward: U256,
+    /// Jobs it can run concurrently.
+    pub capacity: u32,
+    /// Unix time after which the offer is stale.
+    pub expires_at: u64,
+}
+
+impl Offer {
+    /// The digest the worker signs (EIP-191 personal message over these 32 bytes). Every
+    /// field is bound, in a fixed, length-prefixed layout.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut buf = Vec::with_capacity(256);
+        buf.extend_from_slice(OFFER_DOMAIN);
+        let peer = self.peer_id.as_bytes();
+        buf.extend_from_slice(&(peer.len() as u32).to_be_bytes());
+        buf.extend_from_slice(peer);
+        buf.extend_from_slice(self.worker.as_slice());
+        buf.extend_from_slice(&(self.kinds.len() as u32).to_be_bytes());
+        buf.extend(self.kinds.iter().map(|k| k.code()));
+        buf.extend_from_slice(&(self.shapes.len() as u32).to_be_bytes());
+        for s in &self.shapes {
+            buf.extend_from_slice(&s.0.to_be_bytes());
+        }
+        buf.extend_from_slice(&self.min_reward.to_be_bytes::<32>());
+        buf.extend_from_slice(&self.capacity.to_be_bytes());
+        buf.extend_from_slice(&self.expires_at.to_be_bytes());
+        keccak256(&buf).0
+    }
+
+    /// Signs the offer with the worker's Ethereum key.
+    pub fn sign(self, key: &PrivateKeySigner) -> Result<SignedOffer> {
+        if key.address() != self.worker {
+            return Err(Error::WrongSigner {
+                claimed: self.worker,
+                recovered: key.address(),
+            });
+        }
+        let sig = key
+            .sign_message_sync(&self.digest())
+            .map_err(|e| Error::Signature(e.to_string()))?;
+        Ok(SignedOffer {
+            offer: self,
+            signature: sig.as_bytes().to_vec(),
+        })
+    }
+}
+
+/// An [`Offer`] with the worker's EIP-191 signature over [`Offer::digest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedOffer {
+    /// The offer.
+    pub offer: Offer,
+    /// 65-byte `r || s || v` signature.
+    pub signature: Vec<u8>,
+}
+
+impl SignedOffer {
+    /// Checks the signature binds the offer (and so its `peer_id`) to `offer.worker`, and
+    /// that the offer has not expired at `now` (unix seconds).
+    pub fn verify(&self, now: u64) -> Result<()> {
+        let sig = Signature::try_from(self.signature.as_slice())
+            .map_err(|e| Error::Signature(e.to_string()))?;
+        let recovered = sig
+            .recover_address_from_msg(self.offer.digest())
+            .map_err(|e| Error::Signature(e.to_string()))?;
+        if recovered != self.offer.worker {
+            return Err(Error::WrongSigner {
+                claimed: self.offer.worker,
+                recovered,
+            });
+        }
+        if self.offer.expires_at < now {
+            return Err(Error::Expired {
+                expires_at: self.offer.expires_at,
+            });
+        }
+        Ok(())
+    }
+
+    /// Encodes the offer for gossip.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("SignedOffer serialises to JSON")
+    }
+
+    /// Decodes a gossiped offer.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        serde_json::from_slice(bytes).map_err(|e| Error::Malformed(format!("offer: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(worker: Address) -> Offer {
+        Offer {
+            peer_id: "12D3KooWexample".into(),
+            worker,
+            kinds: vec![JobKind::SecaggSum],
+            shapes: vec![ShapeId(1)],
+            min_reward: U256::from(10u64),
+            capacity: 2,
+            expires_at: 1_000,
+        }
+    }
+
+    #[test]
+    fn signed_offer_round_trips_and_verifies() {
+        let key = PrivateKeySigner::random();
+        let signed = offer(key.address()).sign(&key).expect("sign");
+        let decoded = SignedOffer::from_bytes(&signed.to_bytes()).expect("decode");
+        decoded.verify(999).expect("valid");
+        assert!(matches!(decoded.verify(1_001), Err(Error::Expired { .. })));
+    }
+
+    #[test]
+    fn tampered_fields_are_rejected() {
+        let key = PrivateKeySigner::random();
+        let signed = offer(key.address()).sign(&key).expect("sign");
+
+        let mut other_peer = signed.clone();
+        other_peer.offer.peer_id = "12D3KooWattacker".into();
+        assert!(matches!(
+            other_peer.verify(0),
+            Err(Error::WrongSigner { .. })
+        ));
+
+        let mut cheaper = signed.clone();
+        cheaper.offer.min_reward = U256::from(1u64);
+        assert!(matches!(cheaper.verify(0), Err(Error::WrongSigner { .. })));
+
+        let mut garbled = signed;
+        garbled.signature.truncate(10);
+        assert!(matches!(garbled.verify(0), Err(Error::Signature(_))));
+    }
+
+    #[test]
+    fn cannot_sign_for_another_address() {
+        let key = PrivateKeySigner::random();
+        let other = PrivateKeySigner::random();
+        assert!(matches!(
+            offer(other.address()).sign(&key),
+            Err(Error::WrongSigner { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_bytes_are_a_clear_error() {
+        let err = SignedOffer::from_bytes(b"{not json").expect_err("malformed");
+        assert!(err.to_string().contains("malformed message"));
+    }
+}

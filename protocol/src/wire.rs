@@ -1,0 +1,58 @@
+use crate::{JobId, Shape, U256};
+use alloy_primitives::B256;
+use serde::{Deserialize, Serialize};
+
+/// Request-response messages from a requester to its assigned worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobRequest {
+    /// Run an assigned job over the given (masked) inputs.
+    Run {
+        /// The on-chain job id; the worker checks it is assigned to it on chain.
+        job_id: JobId,
+        /// The circuit shape the job was posted with.
+        shape: Shape,
+        /// One masked vector per contributor, as Fr elements.
+        inputs: Vec<Vec<U256>>,
+    },
+}
+
+/// Why a worker refused a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RejectReason {
+    /// The job is not assigned to this worker on chain (or not open).
+    NotAssigned,
+    /// The inputs do not hash to the commitment posted on chain.
+    CommitmentMismatch,
+    /// The inputs do not fit the shape, or are not field elements.
+    BadInputs(String),
+    /// The worker holds no proving key for this shape.
+    UnsupportedShape,
+    /// Computing, proving or submitting failed.
+    Failed(String),
+}
+
+/// A finished job as the worker reports it: the result is authoritative on chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    /// The job.
+    pub job_id: JobId,
+    /// The computed output vector (the sum of masked inputs).
+    pub output: Vec<U256>,
+    /// Poseidon commitment to `output`, a public input of the proof.
+    pub output_commitment: U256,
+    /// Groth16 proof in EVM calldata order.
+    pub proof: [U256; 8],
+    /// Hash of the `submitResult` transaction.
+    pub tx_hash: B256,
+    /// Seconds the worker spent proving.
+    pub prove_seconds: f64,
+}
+
+/// The worker's answer to a [`JobRequest`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum JobResponse {
+    /// Computed, proven and settled on chain.
+    Done(Box<JobResult>),
+    /// Refused, with the reason.
+    Rejected(RejectReason),
+}

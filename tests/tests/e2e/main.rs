@@ -1,0 +1,172 @@
+//! End to end: Anvil + contracts + a requester and two workers on loopback libp2p.
+
+use alloy::primitives::U256;
+use arcanum_node::{
+    devnet::{Devnet, DevnetConfig, arc},
+    oracle::{Error as ChainError, JobStatus},
+    protocol::{JobId, JobKind, JobSpec},
+    zk::{self, Fr, commitment, evm, field, prover::SecaggSumStatement, shapes::SECAGG_SUM_4X8},
+};
+use std::{path::PathBuf, time::Duration};
+
+fn config() -> DevnetConfig {
+    DevnetConfig {
+        data_dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-devnet"),
+        ..DevnetConfig::default()
+    }
+}
+
+fn assert_reverted(result: Result<impl std::fmt::Debug, ChainError>, error: &str) {
+    match result {
+        Err(ChainError::Reverted { reason, .. }) => {
+            assert!(reason.contains(error), "expected {error}, got {reason}");
+        }
+        other => panic!("expected a revert with {error}, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secagg_job_runs_end_to_end_and_pays_exactly_the_reward() -> eyre::Result<()> {
+    let mut devnet = Devnet::start(config()).await?;
+    let report = devnet.run_iris_job().await?;
+
+    let job_id = JobId(report.job_id.parse()?);
+    let job = devnet.owner.job(job_id).await?;
+    assert_eq!(job.status, JobStatus::Completed);
+    assert_eq!(job.worker, report.chosen_worker);
+    assert!(
+        devnet
+            .workers
+            .iter()
+            .any(|w| w.address == report.chosen_worker)
+    );
+    assert_eq!(
+        report.offers_seen, 2,
+        "both workers' offers reached the requester over gossipsub"
+    );
+    assert_eq!(report.balance_after - report.balance_before, report.reward);
+    assert_eq!(
+        devnet.owner.credit_of(report.chosen_worker).await?,
+        U256::ZERO
+    );
+
+    // The securely aggregated statistics are the plaintext ones (up to fixed-point rounding).
+    for (a, b) in report.means.iter().zip(&report.plaintext_means) {
+        assert!((a - b).abs() < 1e-4, "mean {a} vs {b}");
+    }
+    for (a, b) in report.stds.iter().zip(&report.plaintext_stds) {
+        assert!((a - b).abs() < 1e-3, "std {a} vs {b}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contract_rejects_wrong_outputs_replays_and_other_senders() -> eyre::Result<()> {
+    let devnet = Devnet::start(DevnetConfig {
+        workers: 0,
+        ..config()
+    })
+    .await?;
+    let shape = SECAGG_SUM_4X8;
+    let keys = &devnet.keys[&shape.id];
+
+    // Two fresh, staked workers driven directly (no p2p): the honest one and an intruder.
+    let honest = devnet.owner.with_signer(devnet.signer(8)).await?;
+    let intruder = devnet.owner.with_signer(devnet.signer(9)).await?;
+    for w in [&honest, &intruder] {
+        devnet.owner.mint(w.account(), arc(500)).await?;
+        w.stake(arc(500)).await?;
+    }
+
+    let inputs: Vec<Vec<Fr>> = (0..4u64)
+        .map(|i| (0..8u64).map(|j| Fr::from(i * 8 + j)).collect())
+        .collect();
+    let output = arcanum_compute::executor::secagg_sum(&inputs, 8)?;
+    let requester = devnet.requester.chain();
+    let deadline = requester.chain_time().await? + 600;
+    let spec = JobSpec {
+        shape,
+        input_commitment: field::fr_to_u256(commitment::inputs(&inputs)),
+        reward: arc(10),
+        deadline,
+    };
+    assert_eq!(shape.kind, JobKind::SecaggSum);
+    let (job_a, _) = requester.post_job(&spec, arc(100)).await?;
+    let (job_b, _) = requester.post_job(&spec, arc(100)).await?;
+    requester.assign(job_a, honest.account()).await?;
+    requester.assign(job_b, honest.account()).await?;
+
+    let stmt = SecaggSumStatement::new(job_a, honest.account(), &inputs, &output)?;
+    let proof = evm::proof_to_calldata(&zk::prover::prove_secagg_sum(keys, &stmt, &inputs)?);
+    let oc = field::fr_to_u256(stmt.output_commitment);
+
+    // A wrong output: the proof does not open to it.
+    let mut wrong = output.clone();
+    wrong[3] += Fr::from(1u64);
+    let wrong_oc = field::fr_to_u256(commitment::output(&wrong));
+    assert_reverted(
+        honest.submit_result(job_a, wrong_oc, proof).await,
+        "InvalidProof",
+    );
+    // The proof for job A replayed for job B.
+    assert_reverted(honest.submit_result(job_b, oc, proof).await, "InvalidProof");
+    // The right proof sent by another address: refused by the market...
+    assert_reverted(
+        intruder.submit_result(job_a, oc, proof).await,
+        "NotAssignedWorker",
+    );
+    // ...and by the verifier itself, which binds the worker address into the statement.
+    let public = [
+        job_a.0,
+        U256::from_be_slice(honest.account().as_slice()),
+        spec.input_commitment,
+        oc,
+    ];
+    assert!(honest.verify_on_chain(shape.id, proof, public).await?);
+    let mut other_sender = public;
+    other_sender[1] = U256::from_be_slice(intruder.account().as_slice());
+    assert!(
+        !intruder
+            .verify_on_chain(shape.id, proof, other_sender)
+            .await?
+    );
+    // A public input at the field modulus is refused outright.
+    let mut out_of_field = public;
+    out_of_field[2] = arcanum_node::protocol::FR_MODULUS;
+    assert_reverted(
+        honest.verify_on_chain(shape.id, proof, out_of_field).await,
+        "PublicInputNotInField",
+    );
+
+    // None of that moved money or state.
+    assert_eq!(requester.job(job_a).await?.status, JobStatus::Assigned);
+    assert_eq!(honest.credit_of(honest.account()).await?, U256::ZERO);
+
+    // The honest submission settles once; a second submission is refused (no double pay).
+    let settled = honest.submit_result(job_a, oc, proof).await?;
+    assert!(settled.gas_used > 200_000, "the pairing check ran");
+    assert_eq!(requester.job(job_a).await?.status, JobStatus::Completed);
+    assert_eq!(requester.job(job_a).await?.output_commitment, oc);
+    assert_eq!(honest.credit_of(honest.account()).await?, arc(10));
+    assert_reverted(honest.submit_result(job_a, oc, proof).await, "WrongStatus");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_rpc_is_a_clear_error() {
+    let chain = arcanum_node::oracle::ChainConfig {
+        rpc_url: "http://127.0.0.1:9".into(),
+        receipt_timeout: Duration::from_secs(1),
+    };
+    let deployment = arcanum_node::oracle::Deployment {
+        token: Default::default(),
+        market: Default::default(),
+        verifiers: vec![],
+    };
+    let signer = alloy::signers::local::PrivateKeySigner::random();
+    let err = arcanum_node::oracle::MarketClient::connect(chain, signer, deployment)
+        .await
+        .expect_err("nothing listens on port 9");
+    assert!(matches!(err, ChainError::Unreachable { .. }));
+    assert!(err.to_string().contains("is the node running?"), "{err}");
+}

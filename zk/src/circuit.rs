@@ -1,0 +1,152 @@
+//! The `secagg-sum` circuit: `output[j] = sum_i inputs[i][j]` over `Fr`.
+//!
+//! Public inputs, in order: `job_id`, `worker`, `input_commitment`, `output_commitment`.
+//! Witness: the `contributors x dims` input vectors. The output is not a witness: it is the
+//! linear combination of inputs, so only its commitment costs constraints.
+
+use crate::{
+    Fr,
+    commitment::{Domain, commit_var},
+};
+use arcanum_protocol::Shape;
+use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+
+/// The statement and witness of one `secagg-sum` proof.
+#[derive(Clone, Debug)]
+pub struct SecaggSumCircuit {
+    /// The fixed shape (contributors x dims).
+    pub shape: Shape,
+    /// Public: the on-chain job id.
+    pub job_id: Fr,
+    /// Public: the worker's address as `uint160`.
+    pub worker: Fr,
+    /// Public: `commitment::inputs(inputs)`.
+    pub input_commitment: Fr,
+    /// Public: `commitment::output(sum)`.
+    pub output_commitment: Fr,
+    /// Witness: one vector per contributor.
+    pub inputs: Vec<Vec<Fr>>,
+}
+
+impl SecaggSumCircuit {
+    /// A circuit with zero values, for key generation.
+    pub fn blank(shape: Shape) -> Self {
+        Self {
+            shape,
+            job_id: Fr::from(0u64),
+            worker: Fr::from(0u64),
+            input_commitment: Fr::from(0u64),
+            output_commitment: Fr::from(0u64),
+            inputs: vec![vec![Fr::from(0u64); shape.dims]; shape.contributors],
+        }
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for SecaggSumCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let (n, d) = (self.shape.contributors, self.shape.dims);
+        if self.inputs.len() != n || self.inputs.iter().any(|x| x.len() != d) {
+            return Err(SynthesisError::Unsatisfiable);
+        }
+        // Public inputs. job_id and worker need no constraint of their own: Groth16 binds
+        // every public input through the verifying key's IC terms.
+        let _job_id = FpVar::new_input(cs.clone(), || Ok(self.job_id))?;
+        let _worker = FpVar::new_input(cs.clone(), || Ok(self.worker))?;
+        let input_commitment = FpVar::new_input(cs.clone(), || Ok(self.input_commitment))?;
+        let output_commitment = FpVar::new_input(cs.clone(), || Ok(self.output_commitment))?;
+
+        let mut contributions = Vec::with_capacity(n);
+        let mut sum = vec![FpVar::Constant(Fr::from(0u64)); d];
+        for x in &self.inputs {
+            let vars = x
+                .iter()
+                .map(|v| FpVar::new_witness(cs.clone(), || Ok(*v)))
+                .collect::<Result<Vec<_>, _>>()?;
+            for (acc, v) in sum.iter_mut().zip(&vars) {
+                *acc += v;
+            }
+            contributions.push(commit_var(cs.clone(), Domain::Contribution, &vars)?);
+        }
+        commit_var(cs.clone(), Domain::Inputs, &contributions)?.enforce_equal(&input_commitment)?;
+        commit_var(cs, Domain::Output, &sum)?.enforce_equal(&output_commitment)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{commitment, shapes::SECAGG_SUM_4X8};
+    use ark_relations::gr1cs::ConstraintSystem;
+
+    fn honest() -> SecaggSumCircuit {
+        let shape = SECAGG_SUM_4X8;
+        let inputs: Vec<Vec<Fr>> = (0..shape.contributors)
+            .map(|i| {
+                (0..shape.dims)
+                    .map(|j| Fr::from((i * 100 + j) as u64))
+                    .collect()
+            })
+            .collect();
+        let sum: Vec<Fr> = (0..shape.dims)
+            .map(|j| inputs.iter().map(|x| x[j]).sum())
+            .collect();
+        SecaggSumCircuit {
+            shape,
+            job_id: Fr::from(7u64),
+            worker: Fr::from(0xabcdu64),
+            input_commitment: commitment::inputs(&inputs),
+            output_commitment: commitment::output(&sum),
+            inputs,
+        }
+    }
+
+    fn satisfied(c: SecaggSumCircuit) -> bool {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        c.generate_constraints(cs.clone()).expect("synthesis");
+        cs.is_satisfied().expect("check")
+    }
+
+    #[test]
+    fn honest_witness_satisfies() {
+        assert!(satisfied(honest()));
+    }
+
+    #[test]
+    fn wrong_output_commitment_is_unsatisfied() {
+        let mut c = honest();
+        c.output_commitment += Fr::from(1u64);
+        assert!(!satisfied(c));
+    }
+
+    #[test]
+    fn altered_input_is_unsatisfied() {
+        let mut c = honest();
+        c.inputs[2][3] += Fr::from(1u64);
+        assert!(!satisfied(c));
+    }
+
+    #[test]
+    fn swapped_contributors_are_unsatisfied() {
+        // Same sum, but the input commitment binds each contributor's position.
+        let mut c = honest();
+        c.inputs.swap(0, 1);
+        assert!(!satisfied(c));
+    }
+
+    #[test]
+    fn wrong_input_commitment_is_unsatisfied() {
+        let mut c = honest();
+        c.input_commitment = commitment::output(&c.inputs[0]);
+        assert!(!satisfied(c));
+    }
+
+    #[test]
+    fn wrong_shape_is_a_synthesis_error() {
+        let mut c = honest();
+        c.inputs.pop();
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        assert!(c.generate_constraints(cs).is_err());
+    }
+}

@@ -1,0 +1,171 @@
+//! The Poseidon commitment scheme shared by contributors, workers and circuits.
+//!
+//! ## Parameters (fixed; changing any of them changes every commitment)
+//!
+//! Poseidon over BN254 `Fr`, as implemented by `ark-crypto-primitives` 0.6
+//! (`PoseidonSponge`): width 9 (rate 8, capacity 1), S-box `x^5`, 8 full rounds and 63
+//! partial rounds (the Poseidon paper's 128-bit choice for t = 9, as in circomlib),
+//! round constants and MDS matrix from arkworks' Grain LFSR
+//! (`find_poseidon_ark_and_mds(254, 8, 8, 63, 0)`).
+//!
+//! Rate 8 keeps the cost near 405 constraints per 8 absorbed elements (~51 per element).
+//!
+//! ## Commitments
+//!
+//! `commit(domain, xs)`: a fresh sponge whose capacity element is set to
+//! `domain * 2^64 + len(xs)` (domain separation and length binding at no cost), absorb
+//! `xs`, squeeze one element.
+//!
+//! - a contributor commits to its (masked) vector: `c_i = commit(CONTRIBUTION, x_i)`;
+//! - a job's input commitment, posted on chain: `commit(INPUTS, [c_1, ..., c_n])`;
+//! - the output commitment, submitted with the proof: `commit(OUTPUT, y)`.
+//!
+//! Contributors can thus each check their own `c_i` is part of the posted commitment.
+
+use crate::Fr;
+use ark_crypto_primitives::sponge::{
+    CryptographicSponge,
+    constraints::CryptographicSpongeVar,
+    poseidon::{
+        PoseidonConfig, PoseidonSponge, constraints::PoseidonSpongeVar, find_poseidon_ark_and_mds,
+    },
+};
+use ark_r1cs_std::fields::fp::FpVar;
+use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
+use std::sync::OnceLock;
+
+/// Poseidon rate (field elements absorbed per permutation).
+pub const RATE: usize = 8;
+/// Full rounds.
+pub const FULL_ROUNDS: usize = 8;
+/// Partial rounds.
+pub const PARTIAL_ROUNDS: usize = 63;
+/// S-box exponent.
+pub const ALPHA: u64 = 5;
+
+/// What a commitment commits to; part of the sponge's initial capacity element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Domain {
+    /// One contributor's input vector.
+    Contribution = 1,
+    /// The list of contributor commitments of a job.
+    Inputs = 2,
+    /// A job's output vector.
+    Output = 3,
+}
+
+impl Domain {
+    fn tag(self, len: usize) -> Fr {
+        Fr::from(self as u64) * Fr::from(1u128 << 64) + Fr::from(len as u64)
+    }
+}
+
+/// The fixed Poseidon configuration (computed once).
+pub fn config() -> &'static PoseidonConfig<Fr> {
+    static CONFIG: OnceLock<PoseidonConfig<Fr>> = OnceLock::new();
+    CONFIG.get_or_init(|| {
+        let (ark, mds) = find_poseidon_ark_and_mds::<Fr>(
+            254,
+            RATE,
+            FULL_ROUNDS as u64,
+            PARTIAL_ROUNDS as u64,
+            0,
+        );
+        PoseidonConfig::new(FULL_ROUNDS, PARTIAL_ROUNDS, ALPHA, mds, ark, RATE, 1)
+    })
+}
+
+/// `commit(domain, xs)` natively.
+pub fn commit(domain: Domain, xs: &[Fr]) -> Fr {
+    let mut sponge = PoseidonSponge::new(config());
+    sponge.state[0] = domain.tag(xs.len());
+    sponge.absorb(&xs.to_vec());
+    sponge.squeeze_field_elements::<Fr>(1)[0]
+}
+
+/// A contributor's commitment to its vector.
+pub fn contribution(x: &[Fr]) -> Fr {
+    commit(Domain::Contribution, x)
+}
+
+/// A job's input commitment from its contributors' vectors.
+pub fn inputs(xs: &[Vec<Fr>]) -> Fr {
+    let cs: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
+    commit(Domain::Inputs, &cs)
+}
+
+/// A job's output commitment.
+pub fn output(y: &[Fr]) -> Fr {
+    commit(Domain::Output, y)
+}
+
+/// `commit(domain, xs)` inside a circuit; equals [`commit`] on the same values.
+pub fn commit_var(
+    cs: ConstraintSystemRef<Fr>,
+    domain: Domain,
+    xs: &[FpVar<Fr>],
+) -> Result<FpVar<Fr>, SynthesisError> {
+    let mut sponge = PoseidonSpongeVar::new(cs, config());
+    sponge.state[0] = FpVar::Constant(domain.tag(xs.len()));
+    sponge.absorb(&xs.to_vec())?;
+    Ok(sponge.squeeze_field_elements(1)?.remove(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_r1cs_std::{GR1CSVar, alloc::AllocVar};
+    use ark_relations::gr1cs::ConstraintSystem;
+
+    #[test]
+    fn gadget_matches_native_and_costs_one_permutation_per_rate() {
+        for len in [0usize, 1, 7, 8, 9, 16] {
+            let xs: Vec<Fr> = (0..len as u64).map(|i| Fr::from(i * 31 + 5)).collect();
+            let cs = ConstraintSystem::<Fr>::new_ref();
+            let vars: Vec<FpVar<Fr>> = xs
+                .iter()
+                .map(|x| FpVar::new_witness(cs.clone(), || Ok(*x)).expect("alloc"))
+                .collect();
+            let c = commit_var(cs.clone(), Domain::Output, &vars).expect("gadget");
+            assert_eq!(
+                c.value().expect("value"),
+                commit(Domain::Output, &xs),
+                "len {len}"
+            );
+            // At most 3 constraints per S-box (x^5); S-boxes on constants are free, so an
+            // empty commitment costs nothing.
+            let perms = if len == 0 { 0 } else { len.div_ceil(RATE) };
+            let per_perm = 3 * (9 * FULL_ROUNDS + PARTIAL_ROUNDS);
+            assert!(cs.num_constraints() <= perms * per_perm, "len {len}");
+            assert!(
+                cs.num_constraints() + 9 * 3 >= perms * per_perm,
+                "len {len}"
+            );
+        }
+    }
+
+    #[test]
+    fn domains_and_lengths_separate() {
+        let xs = vec![Fr::from(1u64), Fr::from(2u64)];
+        assert_ne!(
+            commit(Domain::Output, &xs),
+            commit(Domain::Contribution, &xs)
+        );
+        let mut padded = xs.clone();
+        padded.push(Fr::from(0u64));
+        assert_ne!(commit(Domain::Output, &xs), commit(Domain::Output, &padded));
+    }
+
+    /// Pins the scheme: if the parameters or layout change, this vector changes and every
+    /// contributor, worker and the docs must change with it.
+    #[test]
+    fn test_vector() {
+        let xs: Vec<Fr> = (1..=8u64).map(Fr::from).collect();
+        let c = crate::field::fr_to_u256(commit(Domain::Contribution, &xs));
+        assert_eq!(
+            c.to_string(),
+            include_str!("../testdata/commit_1_to_8.txt").trim()
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! Proving and verifying keys: the deterministic dev setup (INSECURE: its toxic waste is
+//! derivable by anyone) cached on disk with a blake3 checksum, and production keys loaded
+//! from files produced by a ceremony, each checked against the circuit they claim to serve.
+
+use crate::{Bn254, Error, Fr, Result, circuit::SecaggSumCircuit};
+use arcanum_protocol::Shape;
+use ark_groth16::{Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey, prepare_verifying_key};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_snark::SNARK;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+/// Keys for one shape, ready to prove and verify.
+#[derive(Clone)]
+pub struct ShapeKeys {
+    /// The shape these keys serve.
+    pub shape: Shape,
+    /// Groth16 proving key.
+    pub pk: ProvingKey<Bn254>,
+    /// Groth16 verifying key.
+    pub vk: VerifyingKey<Bn254>,
+    /// The verifying key prepared for pairing checks.
+    pub pvk: PreparedVerifyingKey<Bn254>,
+    /// Whether these keys come from the insecure dev setup.
+    pub insecure_dev: bool,
+}
+
+impl std::fmt::Debug for ShapeKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShapeKeys")
+            .field("shape", &self.shape.name())
+            .field("insecure_dev", &self.insecure_dev)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where keys live, and how they are obtained.
+#[derive(Clone, Debug)]
+pub struct KeyStore {
+    dir: PathBuf,
+}
+
+impl KeyStore {
+    /// A store of dev keys under `dir`, generated on first use and then cached.
+    pub fn dev(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The cache path of a shape's dev proving key.
+    pub fn dev_key_path(&self, shape: &Shape) -> PathBuf {
+        self.dir.join(format!("{}.insecure-dev.pk", shape.name()))
+    }
+
+    /// Loads the cached dev keys of `shape`, or runs the deterministic dev setup and caches
+    /// them. A cache whose checksum does not match is discarded and regenerated.
+    pub fn load_or_setup(&self, shape: &Shape) -> Result<ShapeKeys> {
+        let path = self.dev_key_path(shape);
+        let sum_path = path.with_extension("pk.blake3");
+        if let (Ok(bytes), Ok(sum)) = (fs::read(&path), fs::read_to_string(&sum_path)) {
+            if blake3::hash(&bytes).to_hex().as_str() == sum.trim() {
+                let pk = decode_pk(&bytes)?;
+                return keys_for(shape, pk, true, &path);
+            }
+            tracing::warn!(target: "zk::keys", path = %path.display(), "dev key checksum mismatch; regenerating");
+        }
+        let started = Instant::now();
+        let pk = dev_setup(shape)?;
+        tracing::warn!(
+            target: "zk::keys",
+            shape = %shape.name(),
+            seconds = started.elapsed().as_secs_f64(),
+            "generated INSECURE deterministic dev keys: anyone can forge proofs for them; never use them on a public chain"
+        );
+        let mut bytes = Vec::new();
+        pk.serialize_uncompressed(&mut bytes)
+            .map_err(|e| Error::Serialization {
+                what: "proving key",
+                detail: e.to_string(),
+            })?;
+        fs::create_dir_all(&self.dir).map_err(|source| Error::Io {
+            path: self.dir.clone(),
+            source,
+        })?;
+        write_atomic(&path, &bytes)?;
+        write_atomic(&sum_path, blake3::hash(&bytes).to_hex().as_bytes())?;
+        keys_for(shape, pk, true, &path)
+    }
+
+    /// Loads production keys (a compressed-or-uncompressed arkworks `ProvingKey`) from a
+    /// file, checking they were made for `shape`'s circuit.
+    pub fn load_production(shape: &Shape, pk_path: &Path) -> Result<ShapeKeys> {
+        let bytes = fs::read(pk_path).map_err(|source| Error::Io {
+            path: pk_path.into(),
+            source,
+        })?;
+        let pk = decode_pk(&bytes).or_else(|_| {
+            ProvingKey::<Bn254>::deserialize_compressed(bytes.as_slice()).map_err(|e| {
+                Error::Serialization {
+                    what: "proving key",
+                    detail: e.to_string(),
+                }
+            })
+        })?;
+        keys_for(shape, pk, false, pk_path)
+    }
+}
+
+fn decode_pk(bytes: &[u8]) -> Result<ProvingKey<Bn254>> {
+    // The checksum (dev) or the shape check below guards these bytes; skipping the
+    // subgroup checks makes loading ~20x faster.
+    ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(bytes).map_err(|e| {
+        Error::Serialization {
+            what: "proving key",
+            detail: e.to_string(),
+        }
+    })
+}
+
+/// The deterministic, insecure dev setup: randomness from a seed derived from the shape.
+fn dev_setup(shape: &Shape) -> Result<ProvingKey<Bn254>> {
+    let seed = blake3::hash(format!("arcanum/insecure-dev-setup/v1/{}", shape.name()).as_bytes());
+    let mut rng = ChaCha20Rng::from_seed(*seed.as_bytes());
+    let (pk, _vk) =
+        Groth16::<Bn254>::circuit_specific_setup(SecaggSumCircuit::blank(*shape), &mut rng)?;
+    Ok(pk)
+}
+
+/// Checks `pk` fits `shape`'s circuit (same number of public inputs and variables).
+fn keys_for(
+    shape: &Shape,
+    pk: ProvingKey<Bn254>,
+    insecure_dev: bool,
+    path: &Path,
+) -> Result<ShapeKeys> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    cs.set_mode(SynthesisMode::Setup);
+    SecaggSumCircuit::blank(*shape).generate_constraints(cs.clone())?;
+    let instances = cs.num_instance_variables();
+    let variables = instances + cs.num_witness_variables();
+    let mismatch = |detail: String| Error::KeyMismatch {
+        path: path.into(),
+        shape: shape.name(),
+        detail,
+    };
+    if pk.vk.gamma_abc_g1.len() != instances {
+        return Err(mismatch(format!(
+            "key has {} public inputs, circuit has {}",
+            pk.vk.gamma_abc_g1.len().saturating_sub(1),
+            instances - 1
+        )));
+    }
+    if pk.a_query.len() != variables {
+        return Err(mismatch(format!(
+            "key covers {} variables, circuit has {variables}",
+            pk.a_query.len()
+        )));
+    }
+    let vk = pk.vk.clone();
+    let pvk = prepare_verifying_key(&vk);
+    Ok(ShapeKeys {
+        shape: *shape,
+        pk,
+        vk,
+        pvk,
+        insecure_dev,
+    })
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, bytes).map_err(|source| Error::Io {
+        path: tmp.clone(),
+        source,
+    })?;
+    fs::rename(&tmp, path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shapes::SECAGG_SUM_4X8;
+    use arcanum_protocol::{JobKind, ShapeId};
+
+    #[test]
+    fn dev_setup_is_cached_deterministic_and_checksummed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = KeyStore::dev(dir.path());
+        let a = store.load_or_setup(&SECAGG_SUM_4X8).expect("setup");
+        assert!(a.insecure_dev);
+        let b = store.load_or_setup(&SECAGG_SUM_4X8).expect("cached");
+        assert_eq!(a.vk, b.vk);
+
+        // Regenerated from scratch in another directory: identical keys.
+        let other = tempfile::tempdir().expect("tempdir");
+        let c = KeyStore::dev(other.path())
+            .load_or_setup(&SECAGG_SUM_4X8)
+            .expect("setup");
+        assert_eq!(a.vk, c.vk);
+
+        // A corrupted cache is detected by its checksum and regenerated.
+        let path = store.dev_key_path(&SECAGG_SUM_4X8);
+        let mut bytes = fs::read(&path).expect("read");
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        fs::write(&path, bytes).expect("write");
+        let d = store.load_or_setup(&SECAGG_SUM_4X8).expect("regenerated");
+        assert_eq!(a.vk, d.vk);
+    }
+
+    #[test]
+    fn keys_for_another_shape_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = KeyStore::dev(dir.path());
+        store.load_or_setup(&SECAGG_SUM_4X8).expect("setup");
+        let other = Shape {
+            id: ShapeId(99),
+            kind: JobKind::SecaggSum,
+            contributors: 2,
+            dims: 8,
+        };
+        let err = KeyStore::load_production(&other, &store.dev_key_path(&SECAGG_SUM_4X8))
+            .expect_err("mismatch");
+        assert!(matches!(err, Error::KeyMismatch { .. }), "{err}");
+        assert!(err.to_string().contains("regenerate"));
+    }
+}

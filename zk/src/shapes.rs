@@ -1,0 +1,41 @@
+//! The shape registry: fixed circuit shapes with stable ids. The same id names the
+//! shape's keys off-chain and its verifier contract on-chain.
+
+use crate::{Error, Result};
+use arcanum_protocol::{JobKind, Shape, ShapeId};
+
+/// `secagg-sum` over 4 contributors x 8 dimensions.
+pub const SECAGG_SUM_4X8: Shape = Shape {
+    id: ShapeId(1),
+    kind: JobKind::SecaggSum,
+    contributors: 4,
+    dims: 8,
+};
+
+/// Every registered shape.
+pub const ALL: &[Shape] = &[SECAGG_SUM_4X8];
+
+/// Looks a shape up by id.
+pub fn by_id(id: ShapeId) -> Result<Shape> {
+    ALL.iter()
+        .copied()
+        .find(|s| s.id == id)
+        .ok_or(Error::UnknownShape(id.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_resolve() {
+        for s in ALL {
+            assert_eq!(by_id(s.id).expect("registered"), *s);
+            assert_eq!(ALL.iter().filter(|o| o.id == s.id).count(), 1);
+        }
+        assert!(matches!(
+            by_id(ShapeId(9999)),
+            Err(Error::UnknownShape(9999))
+        ));
+    }
+}

@@ -1,0 +1,160 @@
+//! Integration tests of arcanum-zk: prove/verify round trips with the dev keys, and the
+//! freshness of everything generated into the contracts project (verifier source and proof
+//! fixture). Run with `ARCANUM_BLESS=1` to regenerate them (`make verifiers`).
+
+use arcanum_protocol::{Address, JobId, U256};
+use arcanum_zk::{
+    Error, Fr, evm, field,
+    keys::{KeyStore, ShapeKeys},
+    prover::{self, SecaggSumStatement},
+    shapes::{self, SECAGG_SUM_4X8},
+    solidity,
+};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use std::{path::PathBuf, sync::OnceLock};
+
+fn keys() -> &'static ShapeKeys {
+    static KEYS: OnceLock<ShapeKeys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys");
+        KeyStore::dev(dir)
+            .load_or_setup(&SECAGG_SUM_4X8)
+            .expect("dev setup")
+    })
+}
+
+fn contracts_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contracts")
+}
+
+/// Inputs used by the fixture: 4 contributors x 8 dims.
+fn fixture_inputs() -> Vec<Vec<Fr>> {
+    (0..4u64)
+        .map(|i| (0..8u64).map(|j| Fr::from(1000 * i + j + 1)).collect())
+        .collect()
+}
+
+fn sum(inputs: &[Vec<Fr>]) -> Vec<Fr> {
+    (0..inputs[0].len())
+        .map(|j| inputs.iter().map(|x| x[j]).sum())
+        .collect()
+}
+
+const FIXTURE_WORKER: &str = "0x000000000000000000000000000000000000bEEF";
+
+fn check_or_bless(path: PathBuf, expected: &str) {
+    if std::env::var_os("ARCANUM_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, expected).expect("write");
+        return;
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == expected,
+        "{} is stale: it no longer matches what arcanum-zk generates; run `make verifiers` and commit",
+        path.display()
+    );
+}
+
+#[test]
+fn committed_verifiers_are_fresh() {
+    for shape in shapes::ALL {
+        let source = solidity::verifier_source(shape, &keys().vk, keys().insecure_dev);
+        let path = contracts_dir()
+            .join("src/generated")
+            .join(format!("{}.sol", shape.verifier_contract()));
+        check_or_bless(path, &source);
+    }
+}
+
+#[test]
+fn committed_proof_fixture_is_fresh() {
+    let inputs = fixture_inputs();
+    let worker: Address = FIXTURE_WORKER.parse().expect("addr");
+    let stmt =
+        SecaggSumStatement::new(JobId::from(1), worker, &inputs, &sum(&inputs)).expect("statement");
+    let mut rng = ChaCha20Rng::seed_from_u64(2026);
+    let proof = prover::prove_secagg_sum_with_rng(keys(), &stmt, &inputs, &mut rng).expect("prove");
+    let words = evm::proof_to_calldata(&proof);
+    let hex = |u: U256| format!("\"{u:#x}\"");
+    let json = format!(
+        "{{\n  \"shape\": {},\n  \"jobId\": 1,\n  \"worker\": \"{}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"proof\": [{}]\n}}\n",
+        SECAGG_SUM_4X8.id.0,
+        FIXTURE_WORKER,
+        hex(field::fr_to_u256(stmt.input_commitment)),
+        hex(field::fr_to_u256(stmt.output_commitment)),
+        words.iter().map(|w| hex(*w)).collect::<Vec<_>>().join(", ")
+    );
+    check_or_bless(
+        contracts_dir().join("test/fixtures/secagg_sum_4x8_proof.json"),
+        &json,
+    );
+}
+
+#[test]
+fn proof_verifies_and_binds_every_public_input() {
+    let inputs = fixture_inputs();
+    let worker: Address = "0x00000000000000000000000000000000000000aa"
+        .parse()
+        .expect("addr");
+    let stmt =
+        SecaggSumStatement::new(JobId::from(9), worker, &inputs, &sum(&inputs)).expect("statement");
+    let proof = prover::prove_secagg_sum(keys(), &stmt, &inputs).expect("prove");
+    prover::verify(&keys().vk, &stmt.public_inputs(), &proof).expect("verifies");
+
+    for i in 0..4 {
+        let mut public = stmt.public_inputs();
+        public[i] += Fr::from(1u64);
+        assert!(
+            matches!(
+                prover::verify(&keys().vk, &public, &proof),
+                Err(Error::InvalidProof)
+            ),
+            "public input {i} is not bound"
+        );
+    }
+}
+
+#[test]
+fn prover_refuses_a_wrong_output() {
+    let inputs = fixture_inputs();
+    let mut out = sum(&inputs);
+    out[0] += Fr::from(1u64);
+    let worker: Address = "0x00000000000000000000000000000000000000aa"
+        .parse()
+        .expect("addr");
+    let stmt = SecaggSumStatement::new(JobId::from(9), worker, &inputs, &out).expect("statement");
+    assert!(prover::prove_secagg_sum(keys(), &stmt, &inputs).is_err());
+}
+
+#[test]
+fn calldata_round_trips_and_rejects_garbage() {
+    let inputs = fixture_inputs();
+    let worker: Address = "0x00000000000000000000000000000000000000aa"
+        .parse()
+        .expect("addr");
+    let stmt =
+        SecaggSumStatement::new(JobId::from(3), worker, &inputs, &sum(&inputs)).expect("statement");
+    let proof = prover::prove_secagg_sum(keys(), &stmt, &inputs).expect("prove");
+    let words = evm::proof_to_calldata(&proof);
+    assert_eq!(evm::proof_from_calldata(&words).expect("decode"), proof);
+    let mut bad = words;
+    bad[0] += U256::from(1u64);
+    assert!(evm::proof_from_calldata(&bad).is_err(), "A off the curve");
+}
+
+#[test]
+fn shape_mismatch_is_a_clear_error() {
+    let inputs = vec![vec![Fr::from(1u64); 8]; 3];
+    let worker: Address = "0x00000000000000000000000000000000000000aa"
+        .parse()
+        .expect("addr");
+    let stmt =
+        SecaggSumStatement::new(JobId::from(1), worker, &inputs, &sum(&inputs)).expect("statement");
+    let err = prover::prove_secagg_sum(keys(), &stmt, &inputs).expect_err("wrong shape");
+    assert!(
+        err.to_string().contains("expected 4 vectors of 8 elements"),
+        "{err}"
+    );
+}
