@@ -29,8 +29,9 @@ check-generated: contracts ## Fail if committed bindings are stale (verifiers ar
 test-contracts: contracts ## forge test
 	cd contracts && ../$(FORGE) test
 
-lint: ## rustfmt and clippy, warnings denied
+lint: tools ## rustfmt, forge fmt and clippy, warnings denied
 	$(CARGO) fmt --all --check
+	cd contracts && ../$(FORGE) fmt --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 test-rust: tools ## cargo tests: unit, integration, end to end on Anvil
@@ -47,7 +48,8 @@ bench: tools ## Measure; ends with one `name: value` line per figure
 	@node -e 'const r=require("./target/devnet-report.json"); \
 	  console.log("prove_seconds_secagg-sum-4x8: " + r.prove_seconds.toFixed(3)); \
 	  console.log("settlement_gas: " + r.submit_result_gas); \
-	  console.log("verify_proof_tx_gas: " + r.verify_proof_gas);'
+	  console.log("verify_exec_gas: " + r.verify_exec_gas); \
+	  console.log("verify_gas_over_floor_pct: " + r.verify_gas_over_floor_pct.toFixed(2));'
 
 clean: ## Remove build outputs (keeps tools/)
 	$(CARGO) clean

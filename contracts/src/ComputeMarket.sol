@@ -6,54 +6,73 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 
 /// @title Arcanum compute market
-/// @notice Requesters post jobs with an escrowed reward; staked workers are assigned jobs,
+/// @notice Requesters post jobs with an escrowed reward; staked workers are assigned jobs
+///         (by the requester, or by accepting an EIP-712 assignment the requester signed),
 ///         compute them off-chain and submit the output commitment with a Groth16 proof that
 ///         this contract checks through the job shape's verifier before crediting the reward.
-///         Payments are pulled with `claim`. A missed deadline refunds the requester and
-///         slashes the stake the worker locked for the job.
+///         Payments are pulled with `claim`. A missed deadline slashes the stake the worker
+///         locked for the job (split between requester and treasury) and reopens the job for
+///         another worker; the requester may instead cancel it and take the reward back.
 /// @dev Proof public inputs are `[jobId, uint160(worker), inputCommitment, outputCommitment]`,
 ///      so a proof can be neither replayed for another job nor submitted by another address.
-contract ComputeMarket is Ownable2Step, ReentrancyGuard {
+///      Storage is packed so that settlement touches few slots: a worker's `locked` stake and
+///      `credit` share one slot, and the output commitment lives in the `JobCompleted` event.
+contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     using SafeERC20 for IERC20;
+    using SafeCast for uint256;
 
-    /// @notice Lifecycle of a job; it only ever moves forward.
+    /// @notice Lifecycle of a job. `Completed` and `Cancelled` are final; `Assigned` returns
+    ///         to `Open` only through `expire`, which increments `attempts`.
     enum Status {
         None,
         Open,
         Assigned,
         Completed,
-        Cancelled,
-        Expired
+        Cancelled
     }
 
-    /// @notice A posted job.
+    /// @notice A posted job (4 storage slots; `deadline` fits until 2106). The verifier is
+    ///         pinned when the job is posted: changing the shape registry never changes the
+    ///         rules of a job already in flight.
     struct Job {
         address requester;
-        uint64 deadline;
+        uint32 deadline;
         uint32 shape;
-        address worker;
         uint8 kind;
         Status status;
-        uint256 reward;
-        uint256 minStake;
+        uint16 attempts;
+        address worker;
+        uint96 reward;
+        uint96 minStake;
+        IGroth16Verifier verifier;
         uint256 inputCommitment;
-        uint256 outputCommitment;
     }
 
-    /// @notice A worker's stake.
-    struct Worker {
-        uint256 stake;
-        uint256 locked;
-        uint256 unbonding;
+    /// @notice An account's balances held by the market.
+    struct Account {
+        uint128 stake;
+        uint128 unbonding;
+        uint128 locked;
+        uint128 credit;
         uint64 unbondingReadyAt;
     }
 
     /// @dev BN254 scalar field modulus; commitments must be below it.
     uint256 internal constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @notice Basis-point denominator.
+    uint256 public constant BPS = 10_000;
+    /// @notice Upper bound of the posting fee.
+    uint256 public constant MAX_FEE_BPS = 1_000;
+    /// @notice EIP-712 type of a requester-signed assignment.
+    bytes32 public constant ASSIGNMENT_TYPEHASH =
+        keccak256("Assignment(uint256 jobId,address worker,uint16 attempt,uint64 acceptBy)");
 
     /// @notice Token of rewards and stake.
     IERC20 public immutable token;
@@ -61,6 +80,12 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
     uint64 public immutable unbondingDelay;
     /// @notice Stake a worker must hold to be assigned any job.
     uint256 public minWorkerStake;
+    /// @notice Posting fee in basis points of the reward, credited to the treasury.
+    uint256 public feeBps;
+    /// @notice Share of a slashed stake credited to the requester (the rest to the treasury).
+    uint256 public slashToRequesterBps = 5_000;
+    /// @notice Receiver of fees and of the treasury share of slashes.
+    address public treasury;
     /// @notice Id of the next job.
     uint256 public nextJobId = 1;
 
@@ -68,15 +93,15 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
     mapping(uint32 shape => IGroth16Verifier) public verifierOf;
     /// @notice Jobs by id.
     mapping(uint256 jobId => Job) public jobs;
-    /// @notice Worker stakes.
-    mapping(address worker => Worker) public workers;
-    /// @notice Credit withdrawable with `claim`.
-    mapping(address account => uint256) public credit;
+    /// @notice Balances by account.
+    mapping(address account => Account) public accounts;
 
     /// @notice A shape's verifier was set.
     event VerifierSet(uint32 indexed shape, address verifier);
-    /// @notice The minimum worker stake changed.
-    event MinWorkerStakeSet(uint256 amount);
+    /// @notice Economic parameters changed.
+    event ParametersSet(
+        uint256 minWorkerStake, uint256 feeBps, uint256 slashToRequesterBps, address treasury
+    );
     /// @notice A worker added stake.
     event Staked(address indexed worker, uint256 amount, uint256 total);
     /// @notice A worker started unbonding stake.
@@ -92,24 +117,31 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
         uint256 inputCommitment,
         uint256 reward,
         uint64 deadline,
-        uint256 minStake
+        uint256 minStake,
+        uint256 fee
     );
     /// @notice A job was assigned to a worker, whose stake is locked.
-    event JobAssigned(uint256 indexed jobId, address indexed worker);
+    event JobAssigned(uint256 indexed jobId, address indexed worker, uint16 attempt);
     /// @notice A job's proof verified; the worker was credited.
     event JobCompleted(
         uint256 indexed jobId, address indexed worker, uint256 outputCommitment, uint256 reward
     );
-    /// @notice A job was cancelled before assignment; the reward was credited back.
-    event JobCancelled(uint256 indexed jobId);
-    /// @notice A job's deadline passed unfulfilled: refunded and the worker slashed.
-    event JobExpired(uint256 indexed jobId, address indexed worker, uint256 slashed);
+    /// @notice A job was cancelled; the reward was credited back.
+    event JobCancelled(uint256 indexed jobId, uint256 refund);
+    /// @notice An open job's deadline moved.
+    event DeadlineExtended(uint256 indexed jobId, uint64 deadline);
+    /// @notice A worker missed a deadline: slashed, and the job reopened.
+    event JobExpired(
+        uint256 indexed jobId, address indexed worker, uint256 toRequester, uint256 toTreasury
+    );
     /// @notice Credit was paid out.
     event Claimed(address indexed account, uint256 amount);
 
     error UnknownShape(uint32 shape);
     error NotInField(uint256 value);
     error ZeroAmount();
+    error AmountTooLarge(uint256 amount);
+    error InvalidParameter();
     error DeadlineInPast(uint64 deadline);
     error NotRequester(uint256 jobId);
     error NotAssignedWorker(uint256 jobId, address caller);
@@ -119,17 +151,26 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
     error InsufficientStake(address worker, uint256 free, uint256 needed);
     error UnbondingNotReady(uint64 readyAt);
     error InvalidProof(uint256 jobId);
+    error AssignmentExpired(uint64 acceptBy);
+    error BadAssignmentSignature();
 
     /// @param token_ Reward and stake token.
     /// @param unbondingDelay_ Seconds between `requestUnbond` and `withdraw`.
     /// @param minWorkerStake_ Stake needed to take any job.
-    /// @param owner_ Administrator of the shape registry.
-    constructor(IERC20 token_, uint64 unbondingDelay_, uint256 minWorkerStake_, address owner_)
-        Ownable(owner_)
-    {
+    /// @param owner_ Administrator (shape registry, parameters).
+    /// @param treasury_ Receiver of fees and slashes.
+    constructor(
+        IERC20 token_,
+        uint64 unbondingDelay_,
+        uint256 minWorkerStake_,
+        address owner_,
+        address treasury_
+    ) Ownable(owner_) EIP712("Arcanum ComputeMarket", "1") {
+        if (treasury_ == address(0)) revert InvalidParameter();
         token = token_;
         unbondingDelay = unbondingDelay_;
         minWorkerStake = minWorkerStake_;
+        treasury = treasury_;
     }
 
     // ----------------------------------------------------------------- admin
@@ -142,11 +183,25 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
         emit VerifierSet(shape, address(verifier));
     }
 
-    /// @notice Sets the stake every worker must hold.
-    /// @param amount Minimum stake.
-    function setMinWorkerStake(uint256 amount) external onlyOwner {
-        minWorkerStake = amount;
-        emit MinWorkerStakeSet(amount);
+    /// @notice Sets the economic parameters.
+    /// @param minWorkerStake_ Stake every worker must hold.
+    /// @param feeBps_ Posting fee, at most `MAX_FEE_BPS`.
+    /// @param slashToRequesterBps_ Requester's share of a slash, at most `BPS`.
+    /// @param treasury_ Fee and slash receiver.
+    function setParameters(
+        uint256 minWorkerStake_,
+        uint256 feeBps_,
+        uint256 slashToRequesterBps_,
+        address treasury_
+    ) external onlyOwner {
+        if (feeBps_ > MAX_FEE_BPS || slashToRequesterBps_ > BPS || treasury_ == address(0)) {
+            revert InvalidParameter();
+        }
+        minWorkerStake = minWorkerStake_;
+        feeBps = feeBps_;
+        slashToRequesterBps = slashToRequesterBps_;
+        treasury = treasury_;
+        emit ParametersSet(minWorkerStake_, feeBps_, slashToRequesterBps_, treasury_);
     }
 
     // --------------------------------------------------------------- workers
@@ -155,39 +210,40 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
     /// @param amount Amount to stake.
     function stake(uint256 amount) external nonReentrant {
         if (amount == 0) revert ZeroAmount();
-        Worker storage w = workers[msg.sender];
-        w.stake += amount;
-        emit Staked(msg.sender, amount, w.stake);
+        Account storage a = accounts[msg.sender];
+        a.stake += amount.toUint128();
+        emit Staked(msg.sender, amount, a.stake);
         token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @notice Starts unbonding `amount` of free (unlocked) stake; withdrawable after the delay.
+    /// @notice Starts unbonding `amount` of free (unlocked) stake; withdrawable after the
+    ///         delay. A new request restarts the delay for everything unbonding.
     /// @param amount Amount to unbond.
     function requestUnbond(uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
-        Worker storage w = workers[msg.sender];
-        uint256 free = w.stake - w.locked;
+        Account storage a = accounts[msg.sender];
+        uint256 free = a.stake - a.locked;
         if (amount > free) revert InsufficientStake(msg.sender, free, amount);
-        w.stake -= amount;
-        w.unbonding += amount;
-        w.unbondingReadyAt = uint64(block.timestamp) + unbondingDelay;
-        emit UnbondRequested(msg.sender, amount, w.unbondingReadyAt);
+        a.stake -= uint128(amount);
+        a.unbonding += uint128(amount);
+        a.unbondingReadyAt = uint64(block.timestamp) + unbondingDelay;
+        emit UnbondRequested(msg.sender, amount, a.unbondingReadyAt);
     }
 
     /// @notice Withdraws all unbonded stake once the delay has passed.
     function withdraw() external nonReentrant {
-        Worker storage w = workers[msg.sender];
-        if (block.timestamp < w.unbondingReadyAt) revert UnbondingNotReady(w.unbondingReadyAt);
-        uint256 amount = w.unbonding;
+        Account storage a = accounts[msg.sender];
+        if (block.timestamp < a.unbondingReadyAt) revert UnbondingNotReady(a.unbondingReadyAt);
+        uint256 amount = a.unbonding;
         if (amount == 0) revert ZeroAmount();
-        w.unbonding = 0;
+        a.unbonding = 0;
         emit Withdrawn(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
     }
 
     // ------------------------------------------------------------------ jobs
 
-    /// @notice Posts a job and escrows its reward (needs an ERC-20 allowance).
+    /// @notice Posts a job and escrows its reward plus the posting fee (needs an allowance).
     /// @param kind Job kind (1 secagg-sum, 2 fl-round, 3 he-linear).
     /// @param shape Circuit shape id; must have a registered verifier.
     /// @param inputCommitment Poseidon commitment to the inputs.
@@ -203,44 +259,89 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
         uint64 deadline,
         uint256 minStake
     ) external nonReentrant returns (uint256 jobId) {
-        if (address(verifierOf[shape]) == address(0)) revert UnknownShape(shape);
+        IGroth16Verifier verifier = verifierOf[shape];
+        if (address(verifier) == address(0)) revert UnknownShape(shape);
         if (inputCommitment >= R) revert NotInField(inputCommitment);
         if (reward == 0) revert ZeroAmount();
-        if (deadline <= block.timestamp) revert DeadlineInPast(deadline);
+        if (reward > type(uint96).max) revert AmountTooLarge(reward);
+        if (minStake > type(uint96).max) revert AmountTooLarge(minStake);
+        if (deadline <= block.timestamp || deadline > type(uint32).max) {
+            revert DeadlineInPast(deadline);
+        }
+        uint256 fee = reward * feeBps / BPS;
         jobId = nextJobId++;
         jobs[jobId] = Job({
             requester: msg.sender,
-            deadline: deadline,
+            deadline: uint32(deadline),
             shape: shape,
-            worker: address(0),
             kind: kind,
             status: Status.Open,
-            reward: reward,
-            minStake: minStake,
-            inputCommitment: inputCommitment,
-            outputCommitment: 0
+            attempts: 0,
+            worker: address(0),
+            reward: uint96(reward),
+            minStake: uint96(minStake),
+            verifier: verifier,
+            inputCommitment: inputCommitment
         });
-        emit JobPosted(jobId, msg.sender, kind, shape, inputCommitment, reward, deadline, minStake);
-        token.safeTransferFrom(msg.sender, address(this), reward);
+        if (fee != 0) accounts[treasury].credit += fee.toUint128();
+        emit JobPosted(
+            jobId, msg.sender, kind, shape, inputCommitment, reward, deadline, minStake, fee
+        );
+        token.safeTransferFrom(msg.sender, address(this), reward + fee);
     }
 
-    /// @notice Assigns an open job to a worker (the requester picks a bid); locks the job's
-    ///         `minStake` of the worker's free stake.
+    /// @notice Assigns an open job to a worker (the requester picks a bid).
     /// @param jobId Job.
     /// @param worker Worker address.
     function assign(uint256 jobId, address worker) external {
         Job storage job = jobs[jobId];
         if (job.requester != msg.sender) revert NotRequester(jobId);
+        _assign(jobId, job, worker);
+    }
+
+    /// @notice Takes an open job with an assignment the requester signed (EIP-712
+    ///         `Assignment(jobId, worker, attempt, acceptBy)`; ERC-1271 for contract requesters).
+    /// @param jobId Job.
+    /// @param acceptBy Last second the assignment may be accepted.
+    /// @param signature The requester's signature.
+    function acceptAssignment(uint256 jobId, uint64 acceptBy, bytes calldata signature) external {
+        if (block.timestamp > acceptBy) revert AssignmentExpired(acceptBy);
+        Job storage job = jobs[jobId];
+        bytes32 digest = assignmentDigest(jobId, msg.sender, job.attempts, acceptBy);
+        if (!SignatureChecker.isValidSignatureNow(job.requester, digest, signature)) {
+            revert BadAssignmentSignature();
+        }
+        _assign(jobId, job, msg.sender);
+    }
+
+    /// @notice The EIP-712 digest a requester signs to let `worker` take attempt `attempt`
+    ///         of job `jobId` until `acceptBy`.
+    /// @param jobId Job.
+    /// @param worker Worker allowed to accept.
+    /// @param attempt The job's current `attempts` (a signature dies when the job is reopened).
+    /// @param acceptBy Expiry of the assignment offer.
+    /// @return The digest.
+    function assignmentDigest(uint256 jobId, address worker, uint16 attempt, uint64 acceptBy)
+        public
+        view
+        returns (bytes32)
+    {
+        return _hashTypedDataV4(
+            keccak256(abi.encode(ASSIGNMENT_TYPEHASH, jobId, worker, attempt, acceptBy))
+        );
+    }
+
+    function _assign(uint256 jobId, Job storage job, address worker) internal {
         if (job.status != Status.Open) revert WrongStatus(jobId, job.status);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
-        Worker storage w = workers[worker];
-        uint256 free = w.stake - w.locked;
+        Account storage a = accounts[worker];
+        uint256 free = a.stake - a.locked;
         uint256 needed = job.minStake > minWorkerStake ? job.minStake : minWorkerStake;
         if (free < needed || free == 0) revert InsufficientStake(worker, free, needed);
-        w.locked += job.minStake;
+        a.locked += job.minStake;
         job.worker = worker;
         job.status = Status.Assigned;
-        emit JobAssigned(jobId, worker);
+        emit JobAssigned(jobId, worker, job.attempts);
     }
 
     /// @notice Submits a job's output commitment with a proof; on success the job completes,
@@ -255,53 +356,99 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard {
         if (job.status != Status.Assigned) revert WrongStatus(jobId, job.status);
         if (job.worker != msg.sender) revert NotAssignedWorker(jobId, msg.sender);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
-        if (outputCommitment >= R) revert NotInField(outputCommitment);
+        // The verifier reverts with PublicInputNotInField for an out-of-field commitment.
         uint256[4] memory input =
             [jobId, uint256(uint160(msg.sender)), job.inputCommitment, outputCommitment];
-        if (!verifierOf[job.shape].verifyProof(proof, input)) revert InvalidProof(jobId);
+        if (!job.verifier.verifyProof(proof, input)) revert InvalidProof(jobId);
 
         job.status = Status.Completed;
-        job.outputCommitment = outputCommitment;
-        workers[msg.sender].locked -= job.minStake;
-        uint256 reward = job.reward;
-        credit[msg.sender] += reward;
+        uint96 reward = job.reward;
+        Account storage a = accounts[msg.sender];
+        a.locked -= job.minStake;
+        a.credit += reward;
         emit JobCompleted(jobId, msg.sender, outputCommitment, reward);
     }
 
-    /// @notice Cancels an unassigned job; the reward is credited back to the requester.
+    /// @notice Cancels an open (unassigned or reopened) job; the reward is credited back.
+    ///         The posting fee is not refunded.
     /// @param jobId Job.
     function cancel(uint256 jobId) external {
         Job storage job = jobs[jobId];
         if (job.requester != msg.sender) revert NotRequester(jobId);
         if (job.status != Status.Open) revert WrongStatus(jobId, job.status);
         job.status = Status.Cancelled;
-        credit[msg.sender] += job.reward;
-        emit JobCancelled(jobId);
+        uint96 reward = job.reward;
+        accounts[msg.sender].credit += reward;
+        emit JobCancelled(jobId, reward);
     }
 
-    /// @notice After a missed deadline, anyone may expire an assigned job: the reward and
-    ///         the worker's locked stake are credited to the requester.
+    /// @notice Moves an open job's deadline (e.g. to reassign it after an expiry).
+    /// @param jobId Job.
+    /// @param deadline New deadline, in the future.
+    function extendDeadline(uint256 jobId, uint64 deadline) external {
+        Job storage job = jobs[jobId];
+        if (job.requester != msg.sender) revert NotRequester(jobId);
+        if (job.status != Status.Open) revert WrongStatus(jobId, job.status);
+        if (deadline <= block.timestamp || deadline > type(uint32).max) {
+            revert DeadlineInPast(deadline);
+        }
+        job.deadline = uint32(deadline);
+        emit DeadlineExtended(jobId, deadline);
+    }
+
+    /// @notice After a missed deadline, anyone may expire an assigned job: the worker's
+    ///         locked stake is slashed (split between requester and treasury) and the job
+    ///         reopens for another worker, or for the requester to cancel.
     /// @param jobId Job.
     function expire(uint256 jobId) external {
         Job storage job = jobs[jobId];
         if (job.status != Status.Assigned) revert WrongStatus(jobId, job.status);
         if (block.timestamp <= job.deadline) revert DeadlineNotPassed(jobId, job.deadline);
-        job.status = Status.Expired;
-        Worker storage w = workers[job.worker];
-        uint256 slashed = job.minStake;
+        address worker = job.worker;
+        uint128 slashed = job.minStake;
+        Account storage w = accounts[worker];
         w.locked -= slashed;
         w.stake -= slashed;
-        credit[job.requester] += job.reward + slashed;
-        emit JobExpired(jobId, job.worker, slashed);
+        uint128 toRequester = uint128(uint256(slashed) * slashToRequesterBps / BPS);
+        uint128 toTreasury = slashed - toRequester;
+        accounts[job.requester].credit += toRequester;
+        accounts[treasury].credit += toTreasury;
+        job.status = Status.Open;
+        job.worker = address(0);
+        job.attempts += 1;
+        emit JobExpired(jobId, worker, toRequester, toTreasury);
     }
 
     /// @notice Pays out the caller's credit.
     /// @return amount Amount paid.
     function claim() external nonReentrant returns (uint256 amount) {
-        amount = credit[msg.sender];
+        Account storage a = accounts[msg.sender];
+        amount = a.credit;
         if (amount == 0) revert ZeroAmount();
-        credit[msg.sender] = 0;
+        a.credit = 0;
         emit Claimed(msg.sender, amount);
         token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice Claimable credit of `account`.
+    /// @param account Account.
+    /// @return Credit.
+    function credit(address account) external view returns (uint256) {
+        return accounts[account].credit;
+    }
+
+    /// @notice A worker's stake figures.
+    /// @param worker Worker.
+    /// @return staked Total stake (free plus locked).
+    /// @return locked Stake locked by assigned jobs.
+    /// @return unbonding Stake waiting for the unbonding delay.
+    /// @return readyAt When `unbonding` can be withdrawn.
+    function stakeOf(address worker)
+        external
+        view
+        returns (uint256 staked, uint256 locked, uint256 unbonding, uint64 readyAt)
+    {
+        Account storage a = accounts[worker];
+        return (a.stake, a.locked, a.unbonding, a.unbondingReadyAt);
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.24;
 
-import {TestBase} from "./utils/TestBase.sol";
+import {ProofFixture} from "./utils/Fixture.sol";
 import {ArcanumToken} from "../src/ArcanumToken.sol";
 import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IGroth16Verifier} from "../src/interfaces/IGroth16Verifier.sol";
@@ -9,7 +9,7 @@ import {SecaggSum4x8Verifier} from "../src/generated/SecaggSum4x8Verifier.sol";
 
 /// @dev Unit and fuzz tests of ComputeMarket against the real generated verifier and a real
 ///      proof fixture (test/fixtures, produced by arcanum-zk: `make verifiers`).
-contract ComputeMarketTest is TestBase {
+contract ComputeMarketTest is ProofFixture {
     uint256 internal constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     uint32 internal constant SHAPE = 1;
@@ -24,23 +24,21 @@ contract ComputeMarketTest is TestBase {
     address internal requester = address(0xA11CE);
     address internal worker; // fixed by the proof fixture
     address internal intruder = address(0xBAD);
+    address internal treasury = address(0x7EA5);
     uint256 internal inputCommitment;
     uint256 internal outputCommitment;
     uint256[8] internal proof;
 
     function setUp() public {
-        string memory json = vm.readFile("test/fixtures/secagg_sum_4x8_proof.json");
-        worker = vm.parseJsonAddress(json, ".worker");
-        inputCommitment = vm.parseJsonUint(json, ".inputCommitment");
-        outputCommitment = vm.parseJsonUint(json, ".outputCommitment");
-        uint256[] memory p = vm.parseJsonUintArray(json, ".proof");
-        for (uint256 i; i < 8; ++i) {
-            proof[i] = p[i];
-        }
+        loadFixture();
+        worker = fixtureWorker;
+        inputCommitment = fixtureInput;
+        outputCommitment = fixtureOutput;
+        proof = fixtureProof;
 
         token = new ArcanumToken(address(this));
         verifier = new SecaggSum4x8Verifier();
-        market = new ComputeMarket(token, 1 days, STAKE, address(this));
+        market = new ComputeMarket(token, 1 days, STAKE, address(this), treasury);
         market.setVerifier(SHAPE, verifier);
 
         for (uint256 i; i < 3; ++i) {
@@ -57,7 +55,9 @@ contract ComputeMarketTest is TestBase {
 
     function _post() internal returns (uint256 id) {
         vm.prank(requester);
-        id = market.postJob(KIND, SHAPE, inputCommitment, REWARD, uint64(block.timestamp + 1 hours), STAKE);
+        id = market.postJob(
+            KIND, SHAPE, inputCommitment, REWARD, uint64(block.timestamp + 1 hours), STAKE
+        );
     }
 
     function _postAssigned() internal returns (uint256 id) {
@@ -67,7 +67,7 @@ contract ComputeMarketTest is TestBase {
     }
 
     function _status(uint256 id) internal view returns (ComputeMarket.Status s) {
-        (,,,,, s,,,,) = market.jobs(id);
+        (,,,, s,,,,,,) = market.jobs(id);
     }
 
     function test_realProofSettlesAndPaysExactlyTheReward() public {
@@ -78,7 +78,7 @@ contract ComputeMarketTest is TestBase {
         market.submitResult(id, outputCommitment, proof);
         assertTrue(_status(id) == ComputeMarket.Status.Completed, "completed");
         assertEq(market.credit(worker), REWARD, "credited");
-        (uint256 stake, uint256 locked,,) = market.workers(worker);
+        (uint256 stake, uint256 locked,,) = market.stakeOf(worker);
         assertEq(locked, 0, "stake unlocked");
         assertEq(stake, 500 ether, "stake intact");
         vm.prank(worker);
@@ -105,10 +105,13 @@ contract ComputeMarketTest is TestBase {
     function test_proofFromAnotherSenderIsRejected() public {
         uint256 id = _postAssigned();
         vm.prank(intruder);
-        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotAssignedWorker.selector, id, intruder));
+        vm.expectRevert(
+            abi.encodeWithSelector(ComputeMarket.NotAssignedWorker.selector, id, intruder)
+        );
         market.submitResult(id, outputCommitment, proof);
         // The verifier binds the sender too: the same proof under the intruder's address fails.
-        uint256[4] memory input = [id, uint256(uint160(intruder)), inputCommitment, outputCommitment];
+        uint256[4] memory input =
+            [id, uint256(uint160(intruder)), inputCommitment, outputCommitment];
         assertTrue(!verifier.verifyProof(proof, input), "proof bound to worker");
         input[1] = uint256(uint160(worker));
         assertTrue(verifier.verifyProof(proof, input), "proof valid for worker");
@@ -124,7 +127,8 @@ contract ComputeMarketTest is TestBase {
     }
 
     function test_malformedProofReturnsFalse() public view {
-        uint256[4] memory input = [uint256(1), uint256(uint160(worker)), inputCommitment, outputCommitment];
+        uint256[4] memory input =
+            [uint256(1), uint256(uint160(worker)), inputCommitment, outputCommitment];
         uint256[8] memory bad = proof;
         bad[0] = bad[0] + 1; // A off the curve
         assertTrue(!verifier.verifyProof(bad, input), "off-curve A");
@@ -139,23 +143,35 @@ contract ComputeMarketTest is TestBase {
         market.submitResult(id, outputCommitment, proof);
         vm.prank(worker);
         vm.expectRevert(
-            abi.encodeWithSelector(ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Completed)
+            abi.encodeWithSelector(
+                ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Completed
+            )
         );
         market.submitResult(id, outputCommitment, proof);
     }
 
-    function test_lateSubmissionIsRefusedAndExpiryRefundsAndSlashes() public {
+    function test_lateSubmissionIsRefusedAndExpirySlashesAndReopens() public {
         uint256 id = _postAssigned();
         vm.warp(block.timestamp + 2 hours);
         vm.prank(worker);
         vm.expectRevert();
         market.submitResult(id, outputCommitment, proof);
         market.expire(id);
-        assertTrue(_status(id) == ComputeMarket.Status.Expired, "expired");
-        assertEq(market.credit(requester), REWARD + STAKE, "refund plus slashed stake");
-        (uint256 stake, uint256 locked,,) = market.workers(worker);
+        assertTrue(_status(id) == ComputeMarket.Status.Open, "reopened");
+        assertEq(market.credit(requester), STAKE / 2, "requester's half of the slash");
+        assertEq(market.credit(treasury), STAKE / 2, "treasury's half of the slash");
+        (uint256 stake, uint256 locked,,) = market.stakeOf(worker);
         assertEq(stake, 400 ether, "slashed");
         assertEq(locked, 0, "unlocked");
+        // The requester either cancels (refund) or reassigns after moving the deadline.
+        vm.prank(requester);
+        vm.expectRevert();
+        market.assign(id, intruder);
+        vm.prank(requester);
+        market.extendDeadline(id, uint64(block.timestamp + 1 hours));
+        vm.prank(requester);
+        market.assign(id, intruder);
+        assertTrue(_status(id) == ComputeMarket.Status.Assigned, "reassigned");
     }
 
     function test_cancelOnlyBeforeAssignment() public {
@@ -169,7 +185,9 @@ contract ComputeMarketTest is TestBase {
         uint256 assigned = _postAssigned();
         vm.prank(requester);
         vm.expectRevert(
-            abi.encodeWithSelector(ComputeMarket.WrongStatus.selector, assigned, ComputeMarket.Status.Assigned)
+            abi.encodeWithSelector(
+                ComputeMarket.WrongStatus.selector, assigned, ComputeMarket.Status.Assigned
+            )
         );
         market.cancel(assigned);
     }
@@ -178,14 +196,20 @@ contract ComputeMarketTest is TestBase {
         address poor = address(0xF00);
         uint256 id = _post();
         vm.prank(requester);
-        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InsufficientStake.selector, poor, 0, STAKE));
+        vm.expectRevert(
+            abi.encodeWithSelector(ComputeMarket.InsufficientStake.selector, poor, 0, STAKE)
+        );
         market.assign(id, poor);
     }
 
     function test_unbondingWaitsForTheDelayAndKeepsLockedStake() public {
         _postAssigned(); // locks 100 of the worker's 500
         vm.startPrank(worker);
-        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InsufficientStake.selector, worker, 400 ether, 450 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.InsufficientStake.selector, worker, 400 ether, 450 ether
+            )
+        );
         market.requestUnbond(450 ether);
         market.requestUnbond(400 ether);
         vm.expectRevert();
@@ -201,7 +225,9 @@ contract ComputeMarketTest is TestBase {
         vm.startPrank(requester);
         vm.expectRevert(abi.encodeWithSelector(ComputeMarket.UnknownShape.selector, 77));
         market.postJob(KIND, 77, inputCommitment, REWARD, uint64(block.timestamp + 1), STAKE);
-        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.DeadlineInPast.selector, uint64(block.timestamp)));
+        vm.expectRevert(
+            abi.encodeWithSelector(ComputeMarket.DeadlineInPast.selector, uint64(block.timestamp))
+        );
         market.postJob(KIND, SHAPE, inputCommitment, REWARD, uint64(block.timestamp), STAKE);
         vm.stopPrank();
     }
@@ -212,7 +238,9 @@ contract ComputeMarketTest is TestBase {
         uint256 n = bound(jobs, 1, 20);
         for (uint256 i; i < n; ++i) {
             vm.prank(requester);
-            market.postJob(KIND, SHAPE, inputCommitment, reward, uint64(block.timestamp + 1 hours), STAKE);
+            market.postJob(
+                KIND, SHAPE, inputCommitment, reward, uint64(block.timestamp + 1 hours), STAKE
+            );
         }
         assertEq(token.balanceOf(address(market)), n * reward + 1000 ether, "escrow");
     }

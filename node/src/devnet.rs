@@ -11,6 +11,7 @@ use crate::{
     tools,
     worker::{self, WorkerConfig, WorkerHandle},
 };
+use alloy::primitives::I256;
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     providers::Provider,
@@ -21,7 +22,7 @@ use arcanum_compute::{
     fixed::FixedPoint,
     secagg::{self, Clerk, Committee},
 };
-use arcanum_oracle::{ChainConfig, MarketClient};
+use arcanum_oracle::{ChainConfig, MarketClient, MarketParams};
 use arcanum_protocol::{Address, Shape, ShapeId, U256};
 use arcanum_zk::{
     Fr, field,
@@ -88,6 +89,12 @@ pub struct Devnet {
 const OWNER: usize = 0;
 const REQUESTER: usize = 1;
 const FIRST_WORKER: usize = 2;
+/// EIP-1108 floor of a Groth16 verification with 4 public inputs: 4 pairings plus one
+/// `ecMul` and one `ecAdd` per input.
+pub const PAIRING_FLOOR_GAS: u64 = 45_000 + 4 * 34_000 + 4 * (6_000 + 150);
+const DAPP: usize = 7;
+/// The data-oracle feed the devnet's dApp asks for.
+const IRIS_FEED: &[u8] = b"iris/sepal_length/mean";
 
 impl Devnet {
     /// Starts Anvil, deploys, funds and stakes, and starts the requester and workers.
@@ -109,15 +116,16 @@ impl Devnet {
             .values()
             .map(|k| (k.shape.id, k.shape.verifier_contract()))
             .collect();
-        let owner = MarketClient::deploy(
-            chain.clone(),
-            signer(OWNER),
-            &shapes_to_deploy,
-            3600,
-            config.job_stake,
-        )
-        .await
-        .wrap_err("deploying contracts")?;
+        let params = MarketParams {
+            unbonding_delay: 3600,
+            min_worker_stake: config.job_stake,
+            treasury: signer(OWNER).address(),
+            // The requester's node also serves the data oracle.
+            oracle_nodes: vec![signer(REQUESTER).address()],
+        };
+        let owner = MarketClient::deploy(chain.clone(), signer(OWNER), &shapes_to_deploy, &params)
+            .await
+            .wrap_err("deploying contracts")?;
         tracing::info!(target: "devnet", market = %owner.deployment().market, "contracts deployed");
 
         let requester_chain = owner.with_signer(signer(REQUESTER)).await?;
@@ -155,7 +163,8 @@ impl Devnet {
         })
     }
 
-    /// Anvil account `i`'s key (0 owner, 1 requester, 2.. workers; 8 and 9 are unused).
+    /// Anvil account `i`'s key (0 owner, 1 requester and oracle node, 2.. workers, 7 the
+    /// dApp; 8 and 9 are free for tests).
     pub fn signer(&self, i: usize) -> PrivateKeySigner {
         self.anvil.keys()[i].clone().into()
     }
@@ -173,6 +182,15 @@ impl Devnet {
                 "no worker advertised within 30s; check the workers' logs"
             ));
         }
+        // A dApp asks the data oracle for the mean sepal length; the requester's node, which
+        // serves the oracle, answers it with the proven job below.
+        let feed = alloy::primitives::keccak256(IRIS_FEED);
+        let dapp = self.owner.with_signer(self.signer(DAPP)).await?;
+        self.owner.mint(dapp.account(), arc(10)).await?;
+        let (request_id, _) = dapp
+            .oracle_request(feed, arc(1), Address::ZERO, 0, 3600)
+            .await?;
+
         let outcome = self
             .requester
             .run_job(
@@ -186,6 +204,18 @@ impl Devnet {
         let input_commitment = job.input_commitment;
         let (plaintext_means, plaintext_stds) = (job.plain_means.clone(), job.plain_stds.clone());
         let (means, stds) = job.finish(&outcome.output)?;
+
+        let mean_wad = I256::try_from((means[0] * 1e18).round() as i128)?;
+        self.requester
+            .chain()
+            .oracle_fulfill(request_id, mean_wad, outcome.job_id)
+            .await?;
+        let feed_value = dapp.oracle_latest(feed).await?;
+        if feed_value.job_id != outcome.job_id || feed_value.worker != outcome.worker {
+            return Err(eyre!(
+                "oracle provenance does not name the proven job and worker"
+            ));
+        }
 
         let worker_chain = self
             .owner
@@ -232,7 +262,11 @@ impl Devnet {
             chosen_peer: outcome.worker_peer.clone(),
             prove_seconds: outcome.result.prove_seconds,
             submit_result_gas: submit_gas,
-            verify_proof_gas: verify_gas,
+            verify_proof_gas: verify_gas.tx_gas,
+            verify_exec_gas: verify_gas.execution(),
+            verify_gas_over_floor_pct: (verify_gas.execution() as f64 / PAIRING_FLOOR_GAS as f64
+                - 1.0)
+                * 100.0,
             claim_gas: claimed.gas_used,
             reward: self.config.reward,
             balance_before: before,
@@ -242,6 +276,14 @@ impl Devnet {
             plaintext_means,
             plaintext_stds,
             outcome_tx: outcome.result.tx_hash.to_string(),
+            oracle_feed: String::from_utf8_lossy(IRIS_FEED).into_owned(),
+            oracle_value: feed_value
+                .value
+                .to_string()
+                .parse::<f64>()
+                .unwrap_or(f64::NAN)
+                / 1e18,
+            oracle_block: feed_value.block,
         })
     }
 
@@ -344,8 +386,13 @@ pub struct DevnetReport {
     pub prove_seconds: f64,
     /// Gas used by the `submitResult` transaction.
     pub submit_result_gas: u64,
-    /// `eth_estimateGas` of a bare `verifyProof` call.
+    /// Gas of a bare `verifyProof` transaction.
     pub verify_proof_gas: u64,
+    /// Of which executing the verifier (without the intrinsic 21,000 + calldata).
+    pub verify_exec_gas: u64,
+    /// How far verifier execution sits above the EIP-1108 floor for 4 public inputs
+    /// (181,000 + 4 x 6,150 = 205,600), in percent.
+    pub verify_gas_over_floor_pct: f64,
     /// Gas used by `claim`.
     pub claim_gas: u64,
     /// Reward (base units).
@@ -364,6 +411,12 @@ pub struct DevnetReport {
     pub plaintext_stds: Vec<f64>,
     /// The `submitResult` transaction.
     pub outcome_tx: String,
+    /// The data-oracle feed the dApp asked for.
+    pub oracle_feed: String,
+    /// The value the oracle stored for it (backed by the job).
+    pub oracle_value: f64,
+    /// Block of fulfilment.
+    pub oracle_block: u64,
 }
 
 fn fmt_arc(v: U256) -> String {
@@ -400,8 +453,12 @@ impl fmt::Display for DevnetReport {
         writeln!(f, "prove time:    {:.2} s", self.prove_seconds)?;
         writeln!(
             f,
-            "gas:           submitResult {} (verifyProof call alone {}), claim {}",
-            self.submit_result_gas, self.verify_proof_gas, self.claim_gas
+            "gas:           submitResult {} | verifyProof tx {} (execution {}, {:+.2}% vs the EIP-1108 floor) | claim {}",
+            self.submit_result_gas,
+            self.verify_proof_gas,
+            self.verify_exec_gas,
+            self.verify_gas_over_floor_pct,
+            self.claim_gas
         )?;
         writeln!(f, "reward:        {}", fmt_arc(self.reward))?;
         writeln!(
@@ -422,6 +479,11 @@ impl fmt::Display for DevnetReport {
             v(&self.stds),
             v(&self.plaintext_stds)
         )?;
-        write!(f, "settled in tx  {}", self.outcome_tx)
+        writeln!(f, "settled in tx  {}", self.outcome_tx)?;
+        write!(
+            f,
+            "data oracle:   {} = {:.4} (backed by job #{}, block {})",
+            self.oracle_feed, self.oracle_value, self.job_id, self.oracle_block
+        )
     }
 }

@@ -209,8 +209,16 @@ impl Requester {
         if info.status != JobStatus::Completed {
             return Err(mismatch(format!("status is {:?}", info.status)));
         }
+        let completion = self
+            .chain
+            .completion(job_id)
+            .await?
+            .ok_or_else(|| mismatch("no JobCompleted event".into()))?;
+        if completion.worker != choice.worker {
+            return Err(mismatch(format!("completed by {}", completion.worker)));
+        }
         let output = field::vec_from_u256(&result.output).map_err(|e| mismatch(e.to_string()))?;
-        if field::fr_to_u256(commitment::output(&output)) != info.output_commitment {
+        if field::fr_to_u256(commitment::output(&output)) != completion.output_commitment {
             return Err(mismatch(
                 "output does not hash to the proven output commitment".into(),
             ));

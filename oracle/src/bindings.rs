@@ -20,6 +20,20 @@ sol!(
 sol!(
     #[sol(rpc)]
     #[derive(Debug)]
+    DataOracle,
+    "artifacts/DataOracle.json"
+);
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    IrisStatsConsumer,
+    "artifacts/IrisStatsConsumer.json"
+);
+
+sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
     IGroth16Verifier,
     "artifacts/IGroth16Verifier.json"
 );

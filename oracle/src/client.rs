@@ -3,13 +3,14 @@ use crate::{
     bindings::{
         ArcanumToken::{self, ArcanumTokenInstance},
         ComputeMarket::{self, ComputeMarketInstance},
+        DataOracle::{self, DataOracleInstance},
         IGroth16Verifier, verifier_bytecode,
     },
 };
 use alloy::{
     contract::Error as ContractError,
     network::{Ethereum, EthereumWallet, TransactionBuilder},
-    primitives::{Address, B256, U256},
+    primitives::{Address, B256, I256, U256},
     providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
     rpc::types::{TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
@@ -35,6 +36,8 @@ pub struct Deployment {
     pub token: Address,
     /// The compute market.
     pub market: Address,
+    /// The data oracle.
+    pub data_oracle: Address,
     /// Verifier contract per registered shape.
     pub verifiers: Vec<(ShapeId, Address)>,
 }
@@ -60,21 +63,44 @@ impl TxOutcome {
     }
 }
 
+/// Gas of a `verifyProof` transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyGas {
+    /// The whole transaction.
+    pub tx_gas: u64,
+    /// Its intrinsic part: 21,000 plus calldata (4 per zero byte, 16 per other byte).
+    pub intrinsic_gas: u64,
+}
+
+impl VerifyGas {
+    /// Gas spent executing the verifier.
+    pub fn execution(&self) -> u64 {
+        self.tx_gas.saturating_sub(self.intrinsic_gas)
+    }
+}
+
+/// Intrinsic gas of a call transaction with `calldata` (EIP-2028 pricing).
+pub fn intrinsic_gas(calldata: &[u8]) -> u64 {
+    21_000
+        + calldata
+            .iter()
+            .map(|b| if *b == 0 { 4 } else { 16 })
+            .sum::<u64>()
+}
+
 /// A job's on-chain state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobStatus {
     /// No such job.
     None,
-    /// Posted, waiting for assignment.
+    /// Posted (or reopened after an expiry), waiting for assignment.
     Open,
     /// Assigned to a worker.
     Assigned,
     /// Proof verified, worker credited.
     Completed,
-    /// Cancelled before assignment.
+    /// Cancelled; reward refunded.
     Cancelled,
-    /// Deadline missed; refunded and slashed.
-    Expired,
 }
 
 impl From<u8> for JobStatus {
@@ -84,10 +110,52 @@ impl From<u8> for JobStatus {
             2 => Self::Assigned,
             3 => Self::Completed,
             4 => Self::Cancelled,
-            5 => Self::Expired,
             _ => Self::None,
         }
     }
+}
+
+/// A job's completion, from its `JobCompleted` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    /// The paid worker.
+    pub worker: Address,
+    /// The proven output commitment.
+    pub output_commitment: U256,
+    /// Reward credited.
+    pub reward: U256,
+    /// Block of the `submitResult` transaction.
+    pub block: u64,
+    /// Its hash.
+    pub tx_hash: B256,
+}
+
+/// A worker's stake held by the market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StakeInfo {
+    /// Total stake, free plus locked.
+    pub staked: U256,
+    /// Locked by assigned jobs.
+    pub locked: U256,
+    /// Waiting for the unbonding delay.
+    pub unbonding: U256,
+    /// When `unbonding` can be withdrawn.
+    pub ready_at: u64,
+}
+
+/// A data-oracle feed value and its provenance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedValue {
+    /// The value (fixed point, 1e18 = 1.0, by convention).
+    pub value: I256,
+    /// The completed job backing it.
+    pub job_id: JobId,
+    /// The worker that proved the job.
+    pub worker: Address,
+    /// Block of fulfilment.
+    pub block: u64,
+    /// The request it fulfilled.
+    pub request_id: U256,
 }
 
 /// A job as stored on chain.
@@ -103,6 +171,8 @@ pub struct JobInfo {
     pub shape: ShapeId,
     /// Kind code.
     pub kind: u8,
+    /// Times the job was reopened after a missed deadline.
+    pub attempts: u16,
     /// Escrowed reward.
     pub reward: U256,
     /// Stake locked by the worker.
@@ -111,15 +181,28 @@ pub struct JobInfo {
     pub deadline: u64,
     /// Input commitment.
     pub input_commitment: U256,
-    /// Output commitment (zero until completed).
-    pub output_commitment: U256,
+}
+
+/// Parameters of a new deployment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketParams {
+    /// Seconds between `requestUnbond` and `withdraw`.
+    pub unbonding_delay: u64,
+    /// Stake every worker must hold.
+    pub min_worker_stake: U256,
+    /// Receiver of fees and of the treasury share of slashes.
+    pub treasury: Address,
+    /// Addresses allowed to fulfil data-oracle requests.
+    pub oracle_nodes: Vec<Address>,
 }
 
 /// One account's view of a deployed market: sends its transactions and reads state.
+/// (Its `Debug` output shows the account, never the key.)
 #[derive(Clone, Debug)]
 pub struct MarketClient {
     provider: DynProvider,
     account: Address,
+    signer: PrivateKeySigner,
     deployment: Deployment,
     config: ChainConfig,
 }
@@ -127,6 +210,9 @@ pub struct MarketClient {
 /// Decodes a contract error into the name and fields of the custom error it carries.
 fn revert_reason(e: &ContractError) -> Option<String> {
     if let Some(err) = e.as_decoded_interface_error::<ComputeMarket::ComputeMarketErrors>() {
+        return Some(format!("{err:?}"));
+    }
+    if let Some(err) = e.as_decoded_interface_error::<DataOracle::DataOracleErrors>() {
         return Some(format!("{err:?}"));
     }
     if let Some(err) = e.as_decoded_interface_error::<IGroth16Verifier::IGroth16VerifierErrors>() {
@@ -174,8 +260,9 @@ impl MarketClient {
         deployment: Deployment,
     ) -> Result<Self> {
         let account = signer.address();
-        let provider = Self::build_provider(&config, signer).await?;
+        let provider = Self::build_provider(&config, signer.clone()).await?;
         Ok(Self {
+            signer,
             provider,
             account,
             deployment,
@@ -183,37 +270,43 @@ impl MarketClient {
         })
     }
 
-    /// Deploys the token, one verifier per shape (by generated contract name), and the
-    /// market, registers the verifiers, and returns a client for the deployer (the owner).
+    /// Deploys the token, one verifier per shape (by generated contract name), the market
+    /// and the data oracle; registers the verifiers and oracle nodes; returns a client for
+    /// the deployer (the owner of everything).
     pub async fn deploy(
         config: ChainConfig,
         signer: PrivateKeySigner,
         shapes: &[(ShapeId, String)],
-        unbonding_delay: u64,
-        min_worker_stake: U256,
+        params: &MarketParams,
     ) -> Result<Self> {
         let account = signer.address();
-        let provider = Self::build_provider(&config, signer).await?;
+        let provider = Self::build_provider(&config, signer.clone()).await?;
         let token = ArcanumToken::deploy(&provider, account)
             .await
             .map_err(|e| Error::Deploy(format!("ArcanumToken: {e}")))?;
         let market = ComputeMarket::deploy(
             &provider,
             *token.address(),
-            unbonding_delay,
-            min_worker_stake,
+            params.unbonding_delay,
+            params.min_worker_stake,
             account,
+            params.treasury,
         )
         .await
         .map_err(|e| Error::Deploy(format!("ComputeMarket: {e}")))?;
+        let oracle = DataOracle::deploy(&provider, *token.address(), *market.address(), account)
+            .await
+            .map_err(|e| Error::Deploy(format!("DataOracle: {e}")))?;
         let deployment = Deployment {
             token: *token.address(),
             market: *market.address(),
+            data_oracle: *oracle.address(),
             verifiers: vec![],
         };
         let mut client = Self {
             provider,
             account,
+            signer,
             deployment,
             config,
         };
@@ -234,6 +327,10 @@ impl MarketClient {
             let pending = client.market().setVerifier(shape.0, verifier).send().await;
             client.settle("setVerifier", pending).await?;
             client.deployment.verifiers.push((*shape, verifier));
+        }
+        for node in &params.oracle_nodes {
+            let pending = client.data_oracle().setOracle(*node, true).send().await;
+            client.settle("setOracle", pending).await?;
         }
         Ok(client)
     }
@@ -260,6 +357,10 @@ impl MarketClient {
 
     fn market(&self) -> ComputeMarketInstance<DynProvider> {
         ComputeMarket::new(self.deployment.market, self.provider.clone())
+    }
+
+    fn data_oracle(&self) -> DataOracleInstance<DynProvider> {
+        DataOracle::new(self.deployment.data_oracle, self.provider.clone())
     }
 
     fn token(&self) -> ArcanumTokenInstance<DynProvider> {
@@ -428,11 +529,260 @@ impl MarketClient {
             status: JobStatus::from(j.status),
             shape: ShapeId(j.shape),
             kind: j.kind,
-            reward: j.reward,
-            min_stake: j.minStake,
-            deadline: j.deadline,
+            attempts: j.attempts,
+            reward: U256::from(j.reward),
+            min_stake: U256::from(j.minStake),
+            deadline: u64::from(j.deadline),
             input_commitment: j.inputCommitment,
-            output_commitment: j.outputCommitment,
+        })
+    }
+
+    /// The completion of `job` (from its `JobCompleted` event), if it completed.
+    pub async fn completion(&self, job: JobId) -> Result<Option<Completion>> {
+        let logs = self
+            .market()
+            .JobCompleted_filter()
+            .topic1(job.0)
+            .from_block(0)
+            .query()
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "eth_getLogs(JobCompleted)",
+                detail: e.to_string(),
+            })?;
+        Ok(logs.into_iter().next().map(|(event, log)| Completion {
+            worker: event.worker,
+            output_commitment: event.outputCommitment,
+            reward: event.reward,
+            block: log.block_number.unwrap_or_default(),
+            tx_hash: log.transaction_hash.unwrap_or_default(),
+        }))
+    }
+
+    /// Every market event in `from..=to` (inclusive block range), decoded, in chain order:
+    /// what an indexer or a node catching up after a restart reads.
+    pub async fn market_events(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, ComputeMarket::ComputeMarketEvents)>> {
+        use alloy::sol_types::SolEventInterface;
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.deployment.market)
+            .from_block(from)
+            .to_block(to);
+        let logs = self
+            .provider
+            .get_logs(&filter)
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "eth_getLogs",
+                detail: e.to_string(),
+            })?;
+        logs.into_iter()
+            .map(|log| {
+                let block = log.block_number.unwrap_or_default();
+                ComputeMarket::ComputeMarketEvents::decode_log(&log.inner)
+                    .map(|e| (block, e.data))
+                    .map_err(|e| Error::Rpc {
+                        call: "decode market event",
+                        detail: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    /// A worker's stake figures.
+    pub async fn stake_of(&self, worker: Address) -> Result<StakeInfo> {
+        let s = self
+            .market()
+            .stakeOf(worker)
+            .call()
+            .await
+            .map_err(Self::read_err("stakeOf"))?;
+        Ok(StakeInfo {
+            staked: s.staked,
+            locked: s.locked,
+            unbonding: s.unbonding,
+            ready_at: s.readyAt,
+        })
+    }
+
+    /// Starts unbonding `amount` of free stake.
+    pub async fn request_unbond(&self, amount: U256) -> Result<TxOutcome> {
+        let r = self
+            .settle(
+                "requestUnbond",
+                self.market().requestUnbond(amount).send().await,
+            )
+            .await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// Withdraws unbonded stake after the delay.
+    pub async fn withdraw(&self) -> Result<TxOutcome> {
+        let r = self
+            .settle("withdraw", self.market().withdraw().send().await)
+            .await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// Moves an open job's deadline (requester only).
+    pub async fn extend_deadline(&self, job: JobId, deadline: u64) -> Result<TxOutcome> {
+        let sent = self.market().extendDeadline(job.0, deadline).send().await;
+        let r = self.settle("extendDeadline", sent).await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// Sets the market's economic parameters (owner only).
+    pub async fn set_parameters(
+        &self,
+        min_worker_stake: U256,
+        fee_bps: u64,
+        slash_to_requester_bps: u64,
+        treasury: Address,
+    ) -> Result<TxOutcome> {
+        let sent = self
+            .market()
+            .setParameters(
+                min_worker_stake,
+                U256::from(fee_bps),
+                U256::from(slash_to_requester_bps),
+                treasury,
+            )
+            .send()
+            .await;
+        let r = self.settle("setParameters", sent).await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// Signs (as the requester) an EIP-712 assignment letting `worker` take the current
+    /// attempt of `job` until `accept_by`; the worker submits it with
+    /// [`MarketClient::accept_assignment`].
+    pub async fn sign_assignment(
+        &self,
+        job: JobId,
+        worker: Address,
+        accept_by: u64,
+    ) -> Result<Vec<u8>> {
+        use alloy::signers::SignerSync;
+        let attempt = self.job(job).await?.attempts;
+        let digest = self
+            .market()
+            .assignmentDigest(job.0, worker, attempt, accept_by)
+            .call()
+            .await
+            .map_err(Self::read_err("assignmentDigest"))?;
+        let sig = self
+            .signer
+            .sign_hash_sync(&digest)
+            .map_err(|e| Error::Rpc {
+                call: "sign assignment",
+                detail: e.to_string(),
+            })?;
+        Ok(sig.as_bytes().to_vec())
+    }
+
+    /// Takes a job with a requester-signed assignment (worker side).
+    pub async fn accept_assignment(
+        &self,
+        job: JobId,
+        accept_by: u64,
+        signature: Vec<u8>,
+    ) -> Result<TxOutcome> {
+        let sent = self
+            .market()
+            .acceptAssignment(job.0, accept_by, signature.into())
+            .send()
+            .await;
+        let r = self.settle("acceptAssignment", sent).await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// Requests a data-oracle value (approves and pays `fee`); returns the request id.
+    pub async fn oracle_request(
+        &self,
+        feed: B256,
+        fee: U256,
+        callback: Address,
+        callback_gas: u32,
+        ttl: u64,
+    ) -> Result<(U256, TxOutcome)> {
+        let fee96 = alloy::primitives::Uint::<96, 2>::checked_from_limbs_slice(fee.as_limbs())
+            .ok_or_else(|| Error::Rpc {
+                call: "request",
+                detail: format!("fee {fee} exceeds uint96"),
+            })?;
+        if !fee.is_zero() {
+            let sent = self
+                .token()
+                .approve(self.deployment.data_oracle, fee)
+                .send()
+                .await;
+            self.settle("approve", sent).await?;
+        }
+        let sent = self
+            .data_oracle()
+            .request(feed, fee96, callback, callback_gas, ttl)
+            .send()
+            .await;
+        let r = self.settle("request", sent).await?;
+        let ev = r
+            .decoded_log::<DataOracle::Requested>()
+            .ok_or(Error::MissingEvent {
+                call: "request",
+                event: "Requested",
+            })?;
+        Ok((ev.requestId, TxOutcome::from_receipt(&r)))
+    }
+
+    /// Fulfils a data-oracle request with a value backed by completed job `job` (oracle
+    /// node only).
+    pub async fn oracle_fulfill(
+        &self,
+        request: U256,
+        value: I256,
+        job: JobId,
+    ) -> Result<TxOutcome> {
+        let sent = self
+            .data_oracle()
+            .fulfill(request, value, job.0)
+            .send()
+            .await;
+        let r = self.settle("fulfill", sent).await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// Cancels an expired data-oracle request (requester only).
+    pub async fn oracle_cancel(&self, request: U256) -> Result<TxOutcome> {
+        let r = self
+            .settle("cancel", self.data_oracle().cancel(request).send().await)
+            .await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// Withdraws the caller's data-oracle credit.
+    pub async fn oracle_claim(&self) -> Result<TxOutcome> {
+        let r = self
+            .settle("claim", self.data_oracle().claim().send().await)
+            .await?;
+        Ok(TxOutcome::from_receipt(&r))
+    }
+
+    /// A feed's latest value and provenance.
+    pub async fn oracle_latest(&self, feed: B256) -> Result<FeedValue> {
+        let v = self
+            .data_oracle()
+            .latest(feed)
+            .call()
+            .await
+            .map_err(Self::read_err("latest"))?;
+        Ok(FeedValue {
+            value: v.value,
+            job_id: JobId(v.jobId),
+            worker: v.worker,
+            block: v.blockNumber,
+            request_id: v.requestId,
         })
     }
 
@@ -480,14 +830,19 @@ impl MarketClient {
         shape: ShapeId,
         proof: [U256; 8],
         inputs: [U256; 4],
-    ) -> Result<u64> {
+    ) -> Result<VerifyGas> {
         let verifier = self.verifier_of(shape)?;
-        let sent = IGroth16Verifier::new(verifier, self.provider.clone())
-            .verifyProof(proof, inputs)
-            .gas(1_000_000)
-            .send()
-            .await;
-        Ok(self.settle("verifyProof", sent).await?.gas_used)
+        let instance = IGroth16Verifier::new(verifier, self.provider.clone());
+        let call = instance.verifyProof(proof, inputs).gas(1_000_000);
+        let calldata = call.calldata().clone();
+        let tx_gas = self
+            .settle("verifyProof", call.send().await)
+            .await?
+            .gas_used;
+        Ok(VerifyGas {
+            tx_gas,
+            intrinsic_gas: intrinsic_gas(&calldata),
+        })
     }
 
     fn verifier_of(&self, shape: ShapeId) -> Result<Address> {

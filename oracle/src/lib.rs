@@ -10,5 +10,8 @@ pub mod bindings;
 mod client;
 mod error;
 
-pub use client::{ChainConfig, Deployment, JobInfo, JobStatus, MarketClient, TxOutcome};
+pub use client::{
+    ChainConfig, Completion, Deployment, FeedValue, JobInfo, JobStatus, MarketClient, MarketParams,
+    StakeInfo, TxOutcome, VerifyGas, intrinsic_gas,
+};
 pub use error::{Error, Result};

@@ -16,7 +16,7 @@ mod job;
 mod offer;
 mod wire;
 
-pub use alloy_primitives::{Address, B256, U256};
+pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use error::{Error, Result};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};

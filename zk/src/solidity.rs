@@ -19,13 +19,30 @@ use std::fmt::Write;
 const FQ_MODULUS: &str =
     "21888242871839275222246405745257275088696311157297823662689037894645226208583";
 
+/// A `uint256` constant declaration, wrapped as `forge fmt` wraps it (100 columns), so the
+/// generated file is already formatted.
+fn constant(name: &str, value: U256) -> String {
+    let line = format!("    uint256 internal constant {name} = {value};");
+    if line.len() <= 100 {
+        line
+    } else {
+        format!("    uint256 internal constant {name} =\n        {value};")
+    }
+}
+
+/// `bytes4(keccak256("PublicInputNotInField(uint256)"))`.
+fn not_in_field_selector() -> u32 {
+    let h = arcanum_protocol::keccak256(b"PublicInputNotInField(uint256)");
+    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+}
+
 /// Solidity source of the verifier contract for `shape` with key `vk`.
 pub fn verifier_source(shape: &Shape, vk: &VerifyingKey<Bn254>, insecure_dev: bool) -> String {
     let name = shape.verifier_contract();
     let n_inputs = vk.gamma_abc_g1.len() - 1;
     let mut consts = String::new();
     let mut c = |k: &str, v: U256| {
-        let _ = writeln!(consts, "    uint256 internal constant {k} = {v};");
+        let _ = writeln!(consts, "{}", constant(k, v));
     };
     let [ax, ay] = g1_words(&vk.alpha_g1);
     c("ALPHA_X", ax);
@@ -45,6 +62,28 @@ pub fn verifier_source(shape: &Shape, vk: &VerifyingKey<Bn254>, insecure_dev: bo
         let [x, y] = g1_words(p);
         c(&format!("IC{i}_X"), x);
         c(&format!("IC{i}_Y"), y);
+    }
+
+    let mut range = String::new();
+    for i in 0..n_inputs {
+        let _ = write!(
+            range,
+            r#"
+            if iszero(lt(calldataload(add(input, {off:#x})), R)) {{
+                mstore(0, shl(224, NOT_IN_FIELD))
+                mstore(4, {i})
+                revert(0, 0x24)
+            }}"#,
+            off = i * 32,
+        );
+    }
+    let mut proof_range = String::from("lt(calldataload(proof), Q)");
+    for i in 1..8 {
+        let _ = write!(
+            proof_range,
+            "\n            ok := and(ok, lt(calldataload(add(proof, {:#x})), Q))",
+            i * 32
+        );
     }
 
     let mut msm = String::new();
@@ -81,9 +120,11 @@ import {{IGroth16Verifier}} from "../interfaces/IGroth16Verifier.sol";
 ///         `[job_id, worker, input_commitment, output_commitment]`.
 contract {name} is IGroth16Verifier {{
     /// @dev BN254 scalar field modulus: public inputs must be below it.
-    uint256 internal constant R = {r};
+{r}
     /// @dev BN254 base field modulus: proof coordinates must be below it.
-    uint256 internal constant Q = {q};
+{q}
+    /// @dev Selector of `PublicInputNotInField(uint256)`, for the assembly below.
+    uint256 internal constant NOT_IN_FIELD = {not_in_field:#010x};
 
 {consts}
     /// @inheritdoc IGroth16Verifier
@@ -92,16 +133,12 @@ contract {name} is IGroth16Verifier {{
         view
         returns (bool)
     {{
-        for (uint256 i; i < {n_inputs}; ++i) {{
-            if (input[i] >= R) revert PublicInputNotInField(i);
-        }}
-        for (uint256 i; i < 8; ++i) {{
-            if (proof[i] >= Q) return false;
-        }}
         bool valid;
         assembly ("memory-safe") {{
+            // Public inputs must be field elements: revert PublicInputNotInField(i).{range}
+            // Proof coordinates must be canonical: otherwise the proof is invalid.
+            let ok := {proof_range}
             let f := mload(0x40)
-            let ok := 1
             mstore(f, IC0_X)
             mstore(add(f, 0x20), IC0_Y){msm}
 
@@ -136,8 +173,9 @@ contract {name} is IGroth16Verifier {{
 "#,
         shape_name = shape.name(),
         shape_id = shape.id.0,
-        r = FR_MODULUS,
-        q = FQ_MODULUS,
+        r = constant("R", FR_MODULUS),
+        q = constant("Q", FQ_MODULUS.parse().expect("modulus literal")),
+        not_in_field = not_in_field_selector(),
     )
 }
 
@@ -146,6 +184,12 @@ mod tests {
     use super::*;
     use ark_bn254::Fq;
     use ark_ff::PrimeField;
+
+    #[test]
+    fn error_selector_matches_cast_sig() {
+        // `cast sig "PublicInputNotInField(uint256)"`
+        assert_eq!(not_in_field_selector(), 0x065f_e5fc);
+    }
 
     #[test]
     fn fq_modulus_constant_is_right() {

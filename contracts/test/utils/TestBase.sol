@@ -15,16 +15,16 @@ interface Vm {
     function assume(bool) external pure;
     function readFile(string calldata) external view returns (string memory);
     function parseJsonUint(string calldata, string calldata) external pure returns (uint256);
-    function parseJsonAddress(string calldata, string calldata)
-        external
-        pure
-        returns (address);
+    function parseJsonAddress(string calldata, string calldata) external pure returns (address);
     function parseJsonUintArray(string calldata, string calldata)
         external
         pure
         returns (uint256[] memory);
     function projectRoot() external view returns (string memory);
     function label(address, string calldata) external;
+    function sign(uint256, bytes32) external pure returns (uint8, bytes32, bytes32);
+    function addr(uint256) external pure returns (address);
+    function roll(uint256) external;
 }
 
 /// @dev Minimal test base: the cheatcode handle and assertions that revert with context.
@@ -44,6 +44,10 @@ abstract contract TestBase {
 
     function assertEq(address a, address b, string memory what) internal pure {
         if (a != b) revert AssertionFailedAddr(what, a, b);
+    }
+
+    function assertEq(int256 a, int256 b, string memory what) internal pure {
+        if (a != b) revert AssertionFailed(what, uint256(a), uint256(b));
     }
 
     function assertTrue(bool c, string memory what) internal pure {

@@ -50,6 +50,10 @@ async fn secagg_job_runs_end_to_end_and_pays_exactly_the_reward() -> eyre::Resul
         U256::ZERO
     );
 
+    // The dApp's feed holds the proven mean, with the job as provenance.
+    assert!((report.oracle_value - report.means[0]).abs() < 1e-9);
+    assert_eq!(report.oracle_feed, "iris/sepal_length/mean");
+
     // The securely aggregated statistics are the plaintext ones (up to fixed-point rounding).
     for (a, b) in report.means.iter().zip(&report.plaintext_means) {
         assert!((a - b).abs() < 1e-4, "mean {a} vs {b}");
@@ -146,7 +150,12 @@ async fn contract_rejects_wrong_outputs_replays_and_other_senders() -> eyre::Res
     let settled = honest.submit_result(job_a, oc, proof).await?;
     assert!(settled.gas_used > 200_000, "the pairing check ran");
     assert_eq!(requester.job(job_a).await?.status, JobStatus::Completed);
-    assert_eq!(requester.job(job_a).await?.output_commitment, oc);
+    let completion = requester
+        .completion(job_a)
+        .await?
+        .expect("JobCompleted event");
+    assert_eq!(completion.output_commitment, oc);
+    assert_eq!(completion.worker, honest.account());
     assert_eq!(honest.credit_of(honest.account()).await?, arc(10));
     assert_reverted(honest.submit_result(job_a, oc, proof).await, "WrongStatus");
     Ok(())
@@ -161,6 +170,7 @@ async fn a_dead_rpc_is_a_clear_error() {
     let deployment = arcanum_node::oracle::Deployment {
         token: Default::default(),
         market: Default::default(),
+        data_oracle: Default::default(),
         verifiers: vec![],
     };
     let signer = alloy::signers::local::PrivateKeySigner::random();
@@ -169,4 +179,97 @@ async fn a_dead_rpc_is_a_clear_error() {
         .expect_err("nothing listens on port 9");
     assert!(matches!(err, ChainError::Unreachable { .. }));
     assert!(err.to_string().contains("is the node running?"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_assignment_expiry_slashing_and_reassignment_through_the_client() -> eyre::Result<()>
+{
+    use alloy::providers::Provider;
+    use arcanum_node::oracle::bindings::ComputeMarket::ComputeMarketEvents as Ev;
+
+    let devnet = Devnet::start(DevnetConfig {
+        workers: 0,
+        ..config()
+    })
+    .await?;
+    let requester = devnet.requester.chain();
+    let slow = devnet.owner.with_signer(devnet.signer(8)).await?;
+    let backup = devnet.owner.with_signer(devnet.signer(9)).await?;
+    for w in [&slow, &backup] {
+        devnet.owner.mint(w.account(), arc(500)).await?;
+        w.stake(arc(500)).await?;
+    }
+    let start_block = devnet.owner.provider().get_block_number().await?;
+    let now = requester.chain_time().await?;
+    let spec = JobSpec {
+        shape: SECAGG_SUM_4X8,
+        input_commitment: U256::from(42u64),
+        reward: arc(10),
+        deadline: now + 600,
+    };
+    let (job, _) = requester.post_job(&spec, arc(100)).await?;
+
+    // The worker takes the job with the requester's EIP-712 signature; nobody else can.
+    let sig = requester
+        .sign_assignment(job, slow.account(), now + 300)
+        .await?;
+    assert_reverted(
+        backup.accept_assignment(job, now + 300, sig.clone()).await,
+        "BadAssignmentSignature",
+    );
+    slow.accept_assignment(job, now + 300, sig.clone()).await?;
+    assert_eq!(slow.stake_of(slow.account()).await?.locked, arc(100));
+
+    // It misses the deadline: anyone expires the job; the stake is slashed 50/50.
+    assert_reverted(backup.expire(job).await, "DeadlineNotPassed");
+    devnet
+        .owner
+        .provider()
+        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (700u64,))
+        .await?;
+    devnet
+        .owner
+        .provider()
+        .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+        .await?;
+    backup.expire(job).await?;
+    let stake = slow.stake_of(slow.account()).await?;
+    assert_eq!((stake.staked, stake.locked), (arc(400), U256::ZERO));
+    assert_eq!(requester.credit_of(requester.account()).await?, arc(50));
+    assert_eq!(
+        requester.credit_of(devnet.owner.account()).await?,
+        arc(50),
+        "treasury share"
+    );
+    let info = requester.job(job).await?;
+    assert_eq!((info.status, info.attempts), (JobStatus::Open, 1));
+
+    // The old signature died with the attempt; the requester reassigns after a new deadline.
+    let now = requester.chain_time().await?;
+    requester.extend_deadline(job, now + 600).await?;
+    assert_reverted(
+        slow.accept_assignment(job, now + 300, sig).await,
+        "BadAssignmentSignature",
+    );
+    requester.assign(job, backup.account()).await?;
+    assert_eq!(requester.job(job).await?.worker, backup.account());
+
+    // An indexer sees the whole story in order.
+    let end_block = devnet.owner.provider().get_block_number().await?;
+    let events = devnet.owner.market_events(start_block, end_block).await?;
+    let names: Vec<&str> = events
+        .iter()
+        .filter_map(|(_, e)| match e {
+            Ev::JobPosted(_) => Some("posted"),
+            Ev::JobAssigned(_) => Some("assigned"),
+            Ev::JobExpired(_) => Some("expired"),
+            Ev::DeadlineExtended(_) => Some("extended"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["posted", "assigned", "expired", "extended", "assigned"]
+    );
+    Ok(())
 }

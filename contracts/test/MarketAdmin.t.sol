@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.24;
+
+import {TestBase} from "./utils/TestBase.sol";
+import {ArcanumToken} from "../src/ArcanumToken.sol";
+import {ComputeMarket} from "../src/ComputeMarket.sol";
+import {IGroth16Verifier} from "../src/interfaces/IGroth16Verifier.sol";
+import {SecaggSum4x8Verifier} from "../src/generated/SecaggSum4x8Verifier.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+
+/// @dev EIP-712 assignments, fees, parameters and two-step ownership.
+contract MarketAdminTest is TestBase {
+    ArcanumToken internal token;
+    ComputeMarket internal market;
+    uint256 internal requesterKey = 0xA11CE;
+    address internal requester;
+    address internal worker = address(0xB0B);
+    address internal other = address(0xC0C);
+    address internal treasury = address(0x7EA5);
+
+    function setUp() public {
+        requester = vm.addr(requesterKey);
+        token = new ArcanumToken(address(this));
+        market = new ComputeMarket(token, 1 days, 10 ether, address(this), treasury);
+        market.setVerifier(1, new SecaggSum4x8Verifier());
+        address[3] memory actors = [requester, worker, other];
+        for (uint256 i; i < 3; ++i) {
+            token.mint(actors[i], 1_000 ether);
+            vm.prank(actors[i]);
+            token.approve(address(market), type(uint256).max);
+        }
+        vm.prank(worker);
+        market.stake(100 ether);
+        vm.prank(other);
+        market.stake(100 ether);
+    }
+
+    function _post() internal returns (uint256) {
+        vm.prank(requester);
+        return market.postJob(1, 1, 123, 10 ether, uint64(block.timestamp + 1 hours), 10 ether);
+    }
+
+    function _sign(uint256 jobId, address w, uint16 attempt, uint64 acceptBy)
+        internal
+        view
+        returns (bytes memory)
+    {
+        (uint8 v, bytes32 r, bytes32 s) =
+            vm.sign(requesterKey, market.assignmentDigest(jobId, w, attempt, acceptBy));
+        return abi.encodePacked(r, s, v);
+    }
+
+    function test_workerAcceptsASignedAssignment() public {
+        uint256 id = _post();
+        uint64 acceptBy = uint64(block.timestamp + 10 minutes);
+        bytes memory sig = _sign(id, worker, 0, acceptBy);
+        // Only the named worker can use it.
+        vm.prank(other);
+        vm.expectRevert(ComputeMarket.BadAssignmentSignature.selector);
+        market.acceptAssignment(id, acceptBy, sig);
+        vm.prank(worker);
+        market.acceptAssignment(id, acceptBy, sig);
+        (,,,, ComputeMarket.Status status,, address assigned,,,,) = market.jobs(id);
+        assertTrue(status == ComputeMarket.Status.Assigned, "assigned");
+        assertEq(assigned, worker, "worker");
+        // Used once: the job is no longer open.
+        vm.prank(worker);
+        vm.expectRevert();
+        market.acceptAssignment(id, acceptBy, sig);
+    }
+
+    function test_signedAssignmentDiesWithExpiryAndReopening() public {
+        uint256 id = _post();
+        uint64 acceptBy = uint64(block.timestamp + 10 minutes);
+        bytes memory sig = _sign(id, worker, 0, acceptBy);
+        vm.warp(block.timestamp + 11 minutes);
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.AssignmentExpired.selector, acceptBy));
+        market.acceptAssignment(id, acceptBy, sig);
+
+        // Assigned, missed, expired: the old signature (attempt 0) cannot retake the job.
+        uint64 later = uint64(block.timestamp + 2 hours);
+        bytes memory sig0 = _sign(id, worker, 0, later);
+        vm.prank(worker);
+        market.acceptAssignment(id, later, sig0);
+        vm.warp(block.timestamp + 2 hours);
+        market.expire(id);
+        vm.prank(requester);
+        market.extendDeadline(id, uint64(block.timestamp + 1 hours));
+        uint64 by = uint64(block.timestamp + 1 hours);
+        bytes memory stale = _sign(id, worker, 0, by);
+        bytes memory fresh = _sign(id, worker, 1, by);
+        vm.prank(worker);
+        vm.expectRevert(ComputeMarket.BadAssignmentSignature.selector);
+        market.acceptAssignment(id, by, stale);
+        vm.prank(worker);
+        market.acceptAssignment(id, by, fresh);
+    }
+
+    function test_verifierIsPinnedWhenTheJobIsPosted() public {
+        uint256 id = _post();
+        IGroth16Verifier before = market.verifierOf(1);
+        market.setVerifier(1, IGroth16Verifier(address(0xDEAD)));
+        (,,,,,,,,, IGroth16Verifier pinned,) = market.jobs(id);
+        assertEq(address(pinned), address(before), "in-flight job keeps its verifier");
+        market.setVerifier(1, IGroth16Verifier(address(0)));
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.UnknownShape.selector, 1));
+        market.postJob(1, 1, 123, 10 ether, uint64(block.timestamp + 1 hours), 10 ether);
+    }
+
+    function test_postingFeeGoesToTheTreasury() public {
+        market.setParameters(10 ether, 250, 5_000, treasury); // 2.5 %
+        uint256 before = token.balanceOf(requester);
+        _post();
+        assertEq(before - token.balanceOf(requester), 10.25 ether, "reward plus fee");
+        assertEq(market.credit(treasury), 0.25 ether, "fee credited");
+    }
+
+    function test_onlyTheOwnerAdministers() public {
+        vm.startPrank(other);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, other));
+        market.setVerifier(2, IGroth16Verifier(address(1)));
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, other));
+        market.setParameters(0, 0, 0, other);
+        vm.stopPrank();
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        market.setParameters(0, 1_001, 0, treasury);
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        market.setParameters(0, 0, 10_001, treasury);
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        market.setParameters(0, 0, 0, address(0));
+    }
+
+    function test_ownershipMovesInTwoSteps() public {
+        market.transferOwnership(other);
+        assertEq(market.owner(), address(this), "not yet");
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, worker));
+        market.acceptOwnership();
+        vm.prank(other);
+        market.acceptOwnership();
+        assertEq(market.owner(), other, "moved");
+    }
+
+    function test_amountsBeyondStorageWidthAreRefused() public {
+        token.mint(requester, type(uint128).max);
+        vm.prank(requester);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.AmountTooLarge.selector, uint256(type(uint96).max) + 1
+            )
+        );
+        market.postJob(1, 1, 1, uint256(type(uint96).max) + 1, uint64(block.timestamp + 1), 0);
+    }
+
+    function test_zeroAndRestrictedCallsRevert() public {
+        vm.expectRevert(ComputeMarket.ZeroAmount.selector);
+        market.stake(0);
+        vm.expectRevert(ComputeMarket.ZeroAmount.selector);
+        market.claim();
+        vm.expectRevert(ComputeMarket.ZeroAmount.selector);
+        market.requestUnbond(0);
+        vm.expectRevert(ComputeMarket.ZeroAmount.selector);
+        market.withdraw();
+        uint256 id = _post();
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotRequester.selector, id));
+        market.assign(id, worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotRequester.selector, id));
+        market.extendDeadline(id, uint64(block.timestamp + 2));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Open
+            )
+        );
+        market.expire(id);
+        vm.prank(requester);
+        market.assign(id, worker);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.DeadlineNotPassed.selector, id, uint64(block.timestamp + 1 hours)
+            )
+        );
+        market.expire(id);
+        vm.prank(requester);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Assigned
+            )
+        );
+        market.extendDeadline(id, uint64(block.timestamp + 2 hours));
+    }
+}

@@ -1,0 +1,144 @@
+//! Two real swarms on loopback TCP: offers over gossipsub (valid ones delivered, forged
+//! ones dropped in the event loop) and a job request-response round trip.
+
+use alloy_signer_local::PrivateKeySigner;
+use arcanum_p2p::{Client, Event, Keypair, NetworkConfig};
+use arcanum_protocol::{
+    JobId, JobKind, JobRequest, JobResponse, Offer, RejectReason, ShapeId, SignedOffer, U256,
+};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc::Receiver;
+
+async fn node() -> (Client, Receiver<Event>) {
+    let (client, events, event_loop) =
+        arcanum_p2p::new(Keypair::generate_ed25519(), NetworkConfig::default()).expect("swarm");
+    tokio::spawn(event_loop.run());
+    (client, events)
+}
+
+fn offer(peer: &str, key: &PrivateKeySigner) -> SignedOffer {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    Offer {
+        peer_id: peer.to_string(),
+        worker: key.address(),
+        kinds: vec![JobKind::SecaggSum],
+        shapes: vec![ShapeId(1)],
+        min_reward: U256::from(5u64),
+        capacity: 1,
+        expires_at: now + 60,
+    }
+    .sign(key)
+    .expect("sign")
+}
+
+/// Publishes until gossipsub has a subscribed peer to send to.
+async fn publish(client: &Client, offer: SignedOffer) {
+    for _ in 0..100 {
+        if client.publish_offer(offer.clone()).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no gossipsub peer after 10s");
+}
+
+async fn next_offer(events: &mut Receiver<Event>, within: Duration) -> Option<SignedOffer> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Some(Event::Offer { offer })) => return Some(offer),
+            Ok(Some(_)) => continue,
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_are_verified_and_jobs_round_trip() {
+    let (requester, mut requester_events) = node().await;
+    let (worker, mut worker_events) = node().await;
+    let addr = requester
+        .listen("/ip4/127.0.0.1/tcp/0".parse().expect("addr"))
+        .await
+        .expect("listen");
+    let _ = worker
+        .listen("/ip4/127.0.0.1/tcp/0".parse().expect("addr"))
+        .await
+        .expect("listen");
+    assert_eq!(worker.dial(addr).await.expect("dial"), requester.peer_id());
+
+    let key = PrivateKeySigner::random();
+    let me = worker.peer_id().to_base58();
+
+    // An offer naming another peer (a worker trying to advertise for someone else, or a
+    // relayed copy altered on the way) is dropped, as is one with a forged signature.
+    publish(&worker, offer(&requester.peer_id().to_base58(), &key)).await;
+    let mut forged = offer(&me, &key);
+    forged.offer.min_reward = U256::from(1u64);
+    publish(&worker, forged).await;
+    // A valid offer arrives, and it is the only one that does.
+    publish(&worker, offer(&me, &key)).await;
+    let got = next_offer(&mut requester_events, Duration::from_secs(10))
+        .await
+        .expect("valid offer");
+    assert_eq!(got.offer.peer_id, me);
+    assert_eq!(got.offer.min_reward, U256::from(5u64));
+    assert!(
+        next_offer(&mut requester_events, Duration::from_secs(2))
+            .await
+            .is_none()
+    );
+
+    // Request-response: the worker answers a job request. (The test keeps a client alive:
+    // the event loop stops, dropping unsent responses, once every client is gone.)
+    let worker_keepalive = worker.clone();
+    let answer = tokio::spawn(async move {
+        loop {
+            match worker_events.recv().await {
+                Some(Event::JobRequest {
+                    request, channel, ..
+                }) => {
+                    let JobRequest::Run { inputs, .. } = request;
+                    assert_eq!(inputs, vec![vec![U256::from(7u64); 2]; 3]);
+                    worker
+                        .respond(channel, JobResponse::Rejected(RejectReason::NotAssigned))
+                        .await
+                        .expect("respond");
+                    return;
+                }
+                Some(_) => continue,
+                None => panic!("worker stopped"),
+            }
+        }
+    });
+    let request = JobRequest::Run {
+        job_id: JobId::from(1),
+        shape: arcanum_protocol::Shape {
+            id: ShapeId(1),
+            kind: JobKind::SecaggSum,
+            contributors: 3,
+            dims: 2,
+        },
+        inputs: vec![vec![U256::from(7u64); 2]; 3],
+    };
+    let response = requester
+        .request(got.offer.peer_id.parse().expect("peer"), request)
+        .await
+        .expect("response");
+    assert_eq!(response, JobResponse::Rejected(RejectReason::NotAssigned));
+    answer.await.expect("worker task");
+    drop(worker_keepalive);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dialing_nothing_is_a_clear_error() {
+    let (client, _events) = node().await;
+    let err = client
+        .dial("/ip4/127.0.0.1/tcp/1".parse().expect("addr"))
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("is the peer running"), "{err}");
+}
