@@ -154,7 +154,11 @@ contract ComputeMarketTest is ProofFixture {
         uint256 id = _postAssigned();
         vm.warp(block.timestamp + 2 hours);
         vm.prank(worker);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.DeadlinePassed.selector, id, uint64(block.timestamp - 1 hours)
+            )
+        );
         market.submitResult(id, outputCommitment, proof);
         market.expire(id);
         assertTrue(_status(id) == ComputeMarket.Status.Open, "reopened");
@@ -165,7 +169,11 @@ contract ComputeMarketTest is ProofFixture {
         assertEq(locked, 0, "unlocked");
         // The requester either cancels (refund) or reassigns after moving the deadline.
         vm.prank(requester);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.DeadlinePassed.selector, id, uint64(block.timestamp - 1 hours)
+            )
+        );
         market.assign(id, intruder);
         vm.prank(requester);
         market.extendDeadline(id, uint64(block.timestamp + 1 hours));
@@ -212,7 +220,11 @@ contract ComputeMarketTest is ProofFixture {
         );
         market.requestUnbond(450 ether);
         market.requestUnbond(400 ether);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.UnbondingNotReady.selector, uint64(block.timestamp + 1 days)
+            )
+        );
         market.withdraw();
         vm.warp(block.timestamp + 1 days);
         uint256 before = token.balanceOf(worker);
@@ -243,5 +255,66 @@ contract ComputeMarketTest is ProofFixture {
             );
         }
         assertEq(token.balanceOf(address(market)), n * reward + 1000 ether, "escrow");
+    }
+
+    function test_remainingRevertPaths() public {
+        vm.startPrank(requester);
+        vm.expectRevert(ComputeMarket.ZeroAmount.selector);
+        market.postJob(KIND, SHAPE, inputCommitment, 0, uint64(block.timestamp + 1), STAKE);
+        uint256 tooMuch = uint256(type(uint96).max) + 1;
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.AmountTooLarge.selector, tooMuch));
+        market.postJob(KIND, SHAPE, inputCommitment, 1, uint64(block.timestamp + 1), tooMuch);
+        vm.stopPrank();
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        new ComputeMarket(token, 1 days, STAKE, address(this), address(0));
+        // An output commitment at the modulus is refused by the verifier.
+        uint256 id = _postAssigned();
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(IGroth16Verifier.PublicInputNotInField.selector, 3));
+        market.submitResult(id, R, proof);
+    }
+
+    /// Any output commitment but the proven one is refused, and nothing moves.
+    function testFuzz_onlyTheProvenOutputIsAccepted(uint256 output) public {
+        vm.assume(output != outputCommitment);
+        uint256 id = _postAssigned();
+        vm.prank(worker);
+        if (output >= R) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IGroth16Verifier.PublicInputNotInField.selector, 3)
+            );
+        } else {
+            vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InvalidProof.selector, id));
+        }
+        market.submitResult(id, output, proof);
+        assertEq(market.credit(worker), 0, "no credit");
+    }
+
+    /// The verifier never accepts the fixture proof under other public inputs.
+    function testFuzz_verifierBindsEveryPublicInput(uint256 which, uint256 value) public view {
+        uint256[4] memory input =
+            [uint256(1), uint256(uint160(worker)), inputCommitment, outputCommitment];
+        which = which % 4;
+        value = value % R;
+        vm.assume(value != input[which]);
+        input[which] = value;
+        assertTrue(!verifier.verifyProof(proof, input), "bound");
+    }
+
+    /// Slashing splits exactly: requester share + treasury share = locked stake.
+    function testFuzz_slashSplitsExactly(uint256 stakeAmount, uint256 bps) public {
+        stakeAmount = bound(stakeAmount, STAKE, 400 ether);
+        bps = bound(bps, 0, 10_000);
+        market.setParameters(STAKE, 0, bps, treasury);
+        vm.prank(requester);
+        uint256 id = market.postJob(
+            KIND, SHAPE, inputCommitment, REWARD, uint64(block.timestamp + 1 hours), stakeAmount
+        );
+        vm.prank(requester);
+        market.assign(id, worker);
+        vm.warp(block.timestamp + 2 hours);
+        market.expire(id);
+        assertEq(market.credit(requester) + market.credit(treasury), stakeAmount, "split");
+        assertEq(market.credit(requester), stakeAmount * bps / 10_000, "requester share");
     }
 }

@@ -146,18 +146,24 @@ contract DataOracleTest is ProofFixture {
     function test_fulfillerCannotStarveTheCallback() public {
         uint256 id = _request(address(consumer), 100_000);
         vm.prank(node);
-        vm.expectRevert();
+        vm.expectRevert(); // InsufficientGasForCallback: its arguments depend on gasleft()
         oracle.fulfill{gas: 90_000}(id, 1, completedJob);
+        vm.prank(node);
+        oracle.fulfill{gas: 400_000}(id, 1, completedJob);
+        assertEq(consumer.valueOf(FEED), int256(1), "delivered with enough gas");
     }
 
     function test_expiredRequestsAreRefundedNotFulfilled() public {
         uint256 id = _request(address(0), 0);
+        uint64 expiresAt = uint64(block.timestamp + 1 hours);
         vm.prank(dapp);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(DataOracle.RequestNotExpired.selector, id, expiresAt)
+        );
         oracle.cancel(id);
         vm.warp(block.timestamp + 1 hours + 1);
         vm.prank(node);
-        vm.expectRevert();
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.RequestExpired.selector, id, expiresAt));
         oracle.fulfill(id, 1, completedJob);
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(DataOracle.NotRequester.selector, id));
@@ -181,5 +187,7 @@ contract DataOracleTest is ProofFixture {
         vm.stopPrank();
         vm.expectRevert(abi.encodeWithSelector(DataOracle.UnknownFeed.selector, bytes32("nope")));
         oracle.latest(bytes32("nope"));
+        vm.expectRevert(DataOracle.ZeroAmount.selector);
+        oracle.claim();
     }
 }

@@ -65,7 +65,11 @@ contract MarketAdminTest is TestBase {
         assertEq(assigned, worker, "worker");
         // Used once: the job is no longer open.
         vm.prank(worker);
-        vm.expectRevert();
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Assigned
+            )
+        );
         market.acceptAssignment(id, acceptBy, sig);
     }
 
