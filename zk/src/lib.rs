@@ -36,6 +36,7 @@ pub mod field;
 pub mod keys;
 pub mod prover;
 pub mod shapes;
+pub mod snarkjs;
 pub mod solidity;
 
 pub use ark_bn254::{Bn254, Fr};
