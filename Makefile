@@ -43,7 +43,9 @@ test: check-generated test-contracts lint test-rust ## Everything CI runs
 demo: tools ## Run one secagg-sum job on a local devnet (Anvil + requester + 2 workers)
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet
 
-bench: tools ## Measure; ends with one `name: value` line per figure
+bench: tools ## Measure (ours and peers in the same run); ends with one `name: value` line per figure
+	cd tools/bench && npm install --no-audit --no-fund --loglevel=error
+	$(CARGO) bench -p arcanum-zk --bench prove
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --json > target/devnet-report.json
 	@node -e 'const r=require("./target/devnet-report.json"); \
 	  console.log("prove_seconds_secagg-sum-4x8: " + r.prove_seconds.toFixed(3)); \

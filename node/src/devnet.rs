@@ -81,7 +81,7 @@ pub struct Devnet {
     /// Running workers.
     pub workers: Vec<WorkerHandle>,
     /// Proving keys by shape.
-    pub keys: Arc<HashMap<ShapeId, ShapeKeys>>,
+    pub keys: Arc<HashMap<ShapeId, Arc<ShapeKeys>>>,
     config: DevnetConfig,
 }
 
@@ -295,15 +295,16 @@ impl Devnet {
     }
 }
 
-async fn load_keys(dir: PathBuf) -> eyre::Result<Arc<HashMap<ShapeId, ShapeKeys>>> {
-    let keys = tokio::task::spawn_blocking(move || -> eyre::Result<HashMap<ShapeId, ShapeKeys>> {
-        let store = KeyStore::dev(dir);
-        shapes::ALL
-            .iter()
-            .map(|s| Ok((s.id, store.load_or_setup(s)?)))
-            .collect()
-    })
-    .await??;
+async fn load_keys(dir: PathBuf) -> eyre::Result<Arc<HashMap<ShapeId, Arc<ShapeKeys>>>> {
+    let keys =
+        tokio::task::spawn_blocking(move || -> eyre::Result<HashMap<ShapeId, Arc<ShapeKeys>>> {
+            let store = KeyStore::dev(dir);
+            shapes::ALL
+                .iter()
+                .map(|s| Ok((s.id, Arc::new(store.load_or_setup(s)?))))
+                .collect()
+        })
+        .await??;
     Ok(Arc::new(keys))
 }
 

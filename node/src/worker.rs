@@ -66,14 +66,14 @@ fn unix_now() -> u64 {
 struct Worker {
     chain: MarketClient,
     net: Client,
-    keys: Arc<HashMap<ShapeId, ShapeKeys>>,
+    keys: Arc<HashMap<ShapeId, Arc<ShapeKeys>>>,
 }
 
 /// Starts a worker: its network, its offer loop and its job handler.
 pub async fn spawn(
     chain: MarketClient,
     signer: PrivateKeySigner,
-    keys: Arc<HashMap<ShapeId, ShapeKeys>>,
+    keys: Arc<HashMap<ShapeId, Arc<ShapeKeys>>>,
     listen: Multiaddr,
     bootstrap: Vec<Multiaddr>,
     config: WorkerConfig,
@@ -207,7 +207,7 @@ impl Worker {
         let statement = SecaggSumStatement::new(job_id, me, &inputs, &output)
             .map_err(|e| RejectReason::Failed(e.to_string()))?;
 
-        let keys = keys.clone();
+        let keys = Arc::clone(keys);
         let started = Instant::now();
         let proof = tokio::task::spawn_blocking(move || {
             arcanum_zk::prover::prove_secagg_sum(&keys, &statement, &inputs)
