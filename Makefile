@@ -47,11 +47,7 @@ bench: tools ## Measure (ours and peers in the same run); ends with one `name: v
 	cd tools/bench && npm install --no-audit --no-fund --loglevel=error
 	$(CARGO) bench -p arcanum-zk --bench prove
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --json > target/devnet-report.json
-	@node -e 'const r=require("./target/devnet-report.json"); \
-	  console.log("prove_seconds_secagg-sum-4x8: " + r.prove_seconds.toFixed(3)); \
-	  console.log("settlement_gas: " + r.submit_result_gas); \
-	  console.log("verify_exec_gas: " + r.verify_exec_gas); \
-	  console.log("verify_gas_over_floor_pct: " + r.verify_gas_over_floor_pct.toFixed(2));'
+	@node tools/bench/devnet_report.js target/devnet-report.json
 
 clean: ## Remove build outputs (keeps tools/)
 	$(CARGO) clean
