@@ -10,7 +10,7 @@ use arcanum_protocol::{
 use arcanum_zk::{Fr, commitment, field};
 use std::{
     collections::HashMap,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 use tokio::sync::mpsc;
 
@@ -82,12 +82,6 @@ pub struct Requester {
     events: mpsc::Receiver<Event>,
     offers: HashMap<Address, SignedOffer>,
     listen_addr: Multiaddr,
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl Requester {
@@ -168,7 +162,7 @@ impl Requester {
             &spec,
             &offers,
             &[],
-            unix_now(),
+            arcanum_protocol::unix_now(),
             &job_id.0.to_be_bytes::<32>(),
         )
         .map_err(|source| RequesterError::NoWorker {

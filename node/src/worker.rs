@@ -11,7 +11,7 @@ use arcanum_zk::{commitment, evm, field, keys::ShapeKeys, prover::SecaggSumState
 use std::{
     collections::HashMap,
     sync::Arc,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 use tokio::{sync::mpsc, task::JoinHandle};
 
@@ -57,12 +57,6 @@ impl Drop for WorkerHandle {
     }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 struct Worker {
     chain: MarketClient,
     net: Client,
@@ -105,7 +99,7 @@ pub async fn spawn(
                         shapes: worker.keys.keys().copied().collect(),
                         min_reward: config.min_reward,
                         capacity: config.capacity,
-                        expires_at: unix_now() + config.offer_ttl.as_secs(),
+                        expires_at: arcanum_protocol::unix_now() + config.offer_ttl.as_secs(),
                     };
                     match offer.sign(&signer) {
                         Ok(signed) => if let Err(e) = worker.net.publish_offer(signed).await {

@@ -406,6 +406,15 @@ impl MarketClient {
         Ok(receipt)
     }
 
+    /// Waits for a sent transaction (see [`Self::settle`]) and summarises its receipt.
+    async fn transact(
+        &self,
+        call: &'static str,
+        sent: std::result::Result<PendingTransactionBuilder<Ethereum>, ContractError>,
+    ) -> Result<TxOutcome> {
+        Ok(TxOutcome::from_receipt(&self.settle(call, sent).await?))
+    }
+
     fn read_err(call: &'static str) -> impl Fn(ContractError) -> Error {
         move |e| match revert_reason(&e) {
             Some(reason) => Error::Reverted { call, reason },
@@ -418,10 +427,8 @@ impl MarketClient {
 
     /// Mints tokens (the caller must own the token: devnets only).
     pub async fn mint(&self, to: Address, amount: U256) -> Result<TxOutcome> {
-        let r = self
-            .settle("mint", self.token().mint(to, amount).send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("mint", self.token().mint(to, amount).send().await)
+            .await
     }
 
     async fn approve(&self, amount: U256) -> Result<()> {
@@ -436,10 +443,8 @@ impl MarketClient {
     /// Approves and stakes `amount`.
     pub async fn stake(&self, amount: U256) -> Result<TxOutcome> {
         self.approve(amount).await?;
-        let r = self
-            .settle("stake", self.market().stake(amount).send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("stake", self.market().stake(amount).send().await)
+            .await
     }
 
     /// Approves the reward and posts a job; returns its id.
@@ -469,10 +474,8 @@ impl MarketClient {
 
     /// Assigns a job to a worker (requester only).
     pub async fn assign(&self, job: JobId, worker: Address) -> Result<TxOutcome> {
-        let r = self
-            .settle("assign", self.market().assign(job.0, worker).send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("assign", self.market().assign(job.0, worker).send().await)
+            .await
     }
 
     /// Submits a result with its proof (assigned worker only).
@@ -487,32 +490,25 @@ impl MarketClient {
             .submitResult(job.0, output_commitment, proof)
             .send()
             .await;
-        let r = self.settle("submitResult", sent).await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("submitResult", sent).await
     }
 
     /// Cancels an unassigned job (requester only).
     pub async fn cancel(&self, job: JobId) -> Result<TxOutcome> {
-        let r = self
-            .settle("cancel", self.market().cancel(job.0).send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("cancel", self.market().cancel(job.0).send().await)
+            .await
     }
 
     /// Expires an assigned job whose deadline passed (anyone).
     pub async fn expire(&self, job: JobId) -> Result<TxOutcome> {
-        let r = self
-            .settle("expire", self.market().expire(job.0).send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("expire", self.market().expire(job.0).send().await)
+            .await
     }
 
     /// Withdraws the caller's credit.
     pub async fn claim(&self) -> Result<TxOutcome> {
-        let r = self
-            .settle("claim", self.market().claim().send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("claim", self.market().claim().send().await)
+            .await
     }
 
     /// Reads a job.
@@ -610,28 +606,23 @@ impl MarketClient {
 
     /// Starts unbonding `amount` of free stake.
     pub async fn request_unbond(&self, amount: U256) -> Result<TxOutcome> {
-        let r = self
-            .settle(
-                "requestUnbond",
-                self.market().requestUnbond(amount).send().await,
-            )
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact(
+            "requestUnbond",
+            self.market().requestUnbond(amount).send().await,
+        )
+        .await
     }
 
     /// Withdraws unbonded stake after the delay.
     pub async fn withdraw(&self) -> Result<TxOutcome> {
-        let r = self
-            .settle("withdraw", self.market().withdraw().send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("withdraw", self.market().withdraw().send().await)
+            .await
     }
 
     /// Moves an open job's deadline (requester only).
     pub async fn extend_deadline(&self, job: JobId, deadline: u64) -> Result<TxOutcome> {
         let sent = self.market().extendDeadline(job.0, deadline).send().await;
-        let r = self.settle("extendDeadline", sent).await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("extendDeadline", sent).await
     }
 
     /// Sets the market's economic parameters (owner only).
@@ -652,8 +643,7 @@ impl MarketClient {
             )
             .send()
             .await;
-        let r = self.settle("setParameters", sent).await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("setParameters", sent).await
     }
 
     /// Signs (as the requester) an EIP-712 assignment letting `worker` take the current
@@ -695,8 +685,7 @@ impl MarketClient {
             .acceptAssignment(job.0, accept_by, signature.into())
             .send()
             .await;
-        let r = self.settle("acceptAssignment", sent).await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("acceptAssignment", sent).await
     }
 
     /// Requests a data-oracle value (approves and pays `fee`); returns the request id.
@@ -749,24 +738,19 @@ impl MarketClient {
             .fulfill(request, value, job.0)
             .send()
             .await;
-        let r = self.settle("fulfill", sent).await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("fulfill", sent).await
     }
 
     /// Cancels an expired data-oracle request (requester only).
     pub async fn oracle_cancel(&self, request: U256) -> Result<TxOutcome> {
-        let r = self
-            .settle("cancel", self.data_oracle().cancel(request).send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("cancel", self.data_oracle().cancel(request).send().await)
+            .await
     }
 
     /// Withdraws the caller's data-oracle credit.
     pub async fn oracle_claim(&self) -> Result<TxOutcome> {
-        let r = self
-            .settle("claim", self.data_oracle().claim().send().await)
-            .await?;
-        Ok(TxOutcome::from_receipt(&r))
+        self.transact("claim", self.data_oracle().claim().send().await)
+            .await
     }
 
     /// A feed's latest value and provenance.

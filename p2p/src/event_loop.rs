@@ -16,10 +16,7 @@ use libp2p::{
     swarm::{SwarmEvent, dial_opts::DialOpts},
     tcp, yamux,
 };
-use std::{
-    collections::HashMap,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::{collections::HashMap, time::Duration};
 use tokio::sync::{mpsc, oneshot};
 
 /// Network settings.
@@ -100,12 +97,6 @@ pub fn new(
         ev_rx,
         event_loop,
     ))
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl EventLoop {
@@ -333,7 +324,9 @@ impl EventLoop {
     /// has not expired, and it names the peer that published it.
     fn check_offer(&self, source: Option<PeerId>, data: &[u8]) -> Result<SignedOffer, String> {
         let offer = SignedOffer::from_bytes(data).map_err(|e| e.to_string())?;
-        offer.verify(unix_now()).map_err(|e| e.to_string())?;
+        offer
+            .verify(arcanum_protocol::unix_now())
+            .map_err(|e| e.to_string())?;
         let source = source.ok_or("unsigned gossip message")?;
         if offer.offer.peer_id != source.to_base58() {
             return Err(format!(

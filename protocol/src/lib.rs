@@ -20,5 +20,5 @@ pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use error::{Error, Result};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
-pub use offer::{Offer, SignedOffer};
+pub use offer::{Offer, SignedOffer, unix_now};
 pub use wire::{JobRequest, JobResponse, JobResult, RejectReason};

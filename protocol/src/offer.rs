@@ -4,6 +4,14 @@ use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
+/// Seconds since the Unix epoch, the clock offers' `expires_at` is measured in (0 if the
+/// system clock is before 1970).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Domain tag prefixed to every offer digest, so an offer signature can never be mistaken
 /// for a signature over anything else.
 const OFFER_DOMAIN: &[u8] = b"arcanum/offer/v1";
