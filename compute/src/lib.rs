@@ -12,8 +12,11 @@
 //! - [`executor`]: the job functions the node runs and the prover proves.
 
 pub mod dataset;
+pub mod dp;
+pub mod elgamal;
 pub mod executor;
 pub mod fixed;
+pub mod fl;
 pub mod secagg;
 pub mod shamir;
 

@@ -1,0 +1,1 @@
+//! Differential privacy: noise and accounting (being built).

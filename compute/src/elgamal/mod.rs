@@ -1,0 +1,1 @@
+//! Threshold exponential ElGamal on BabyJubJub (being built).
