@@ -46,6 +46,7 @@ demo: tools ## Run one secagg-sum job on a local devnet (Anvil + requester + 2 w
 bench: tools ## Measure (ours and peers in the same run); ends with one `name: value` line per figure
 	cd tools/bench && npm install --no-audit --no-fund --loglevel=error
 	$(CARGO) bench -p arcanum-zk --bench prove
+	$(CARGO) bench -p arcanum-compute --bench secagg
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --json > target/devnet-report.json
 	@node tools/bench/devnet_report.js target/devnet-report.json
 

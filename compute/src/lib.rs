@@ -4,7 +4,8 @@
 //!
 //! - [`fixed`]: signed fixed-point encoding of real values into BN254 `Fr`, with explicit
 //!   scale and overflow errors;
-//! - [`shamir`]: Shamir secret sharing over `Fr`;
+//! - [`shamir`]: Shamir and packed Shamir secret sharing over `Fr`;
+//! - [`wire`]: canonical byte encoding of `Fr` vectors;
 //! - [`secagg`]: secure aggregation in the style of Snips' SDA: contributors mask their
 //!   vectors with random pads and Shamir-share the pads to a committee of clerks; the
 //!   aggregator sums masked vectors, clerks sum shares, and any `t` clerks let the
@@ -19,6 +20,7 @@ pub mod fixed;
 pub mod fl;
 pub mod secagg;
 pub mod shamir;
+pub mod wire;
 
 pub use ark_bn254::Fr;
 
@@ -53,6 +55,11 @@ pub enum Error {
     /// Sharing parameters are invalid.
     #[error("invalid sharing parameters: {0}")]
     Parameters(String),
+    /// An encoded field element is at or above the BN254 scalar field modulus.
+    #[error(
+        "encoded value is not a canonical BN254 Fr element (>= modulus): the sender is faulty or malicious; drop its message"
+    )]
+    NotCanonical,
     /// Vectors of different lengths.
     #[error("vector length mismatch: expected {expected}, got {got}")]
     Length {

@@ -1,5 +1,6 @@
 //! Secure aggregation, SDA style (Snips): a contributor adds a uniformly random pad to its
-//! encoded vector and Shamir-shares the pad to a committee of clerks. The aggregator only
+//! encoded vector and Shamir-shares the pad to a committee of clerks (packed Shamir when
+//! the committee's `packing` is above 1: one share per `packing` pad elements). The aggregator only
 //! ever sees masked vectors; each clerk only sees shares. The requester reconstructs the
 //! pad sum from any `threshold` clerks' share sums and subtracts it from the aggregate.
 //!
@@ -7,17 +8,53 @@
 //! sum (the participant set is fixed by the requester before summation); up to
 //! `clerks - threshold` clerks may drop.
 
-use crate::{Error, Fr, Result, executor, shamir};
+use crate::{
+    Error, Fr, Result, executor,
+    shamir::{PackedShamir, Reconstructor},
+};
 use ark_ff::UniformRand;
 use rand::RngCore;
 
-/// A committee of clerks and its reconstruction threshold.
+/// A committee of clerks, its reconstruction threshold and its packing.
+///
+/// Any `threshold - packing` clerks (together with the aggregator) learn nothing about
+/// any contributor's values; any `threshold` clerks reconstruct the pad sum, so up to
+/// `clerks - threshold` clerks may drop out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Committee {
     /// Number of clerks.
     pub clerks: usize,
     /// Clerk sums needed to reconstruct.
     pub threshold: usize,
+    /// Pad elements packed into one share (1 = classic Shamir).
+    pub packing: usize,
+}
+
+impl Committee {
+    /// Classic Shamir: one share per pad element; `threshold - 1` clerks learn nothing.
+    pub fn plain(clerks: usize, threshold: usize) -> Self {
+        Self {
+            clerks,
+            threshold,
+            packing: 1,
+        }
+    }
+
+    /// The sharing scheme this committee uses.
+    pub fn scheme(&self) -> Result<PackedShamir> {
+        if self.threshold <= self.packing {
+            return Err(Error::Parameters(format!(
+                "threshold {} must exceed packing {}: otherwise a single clerk learns the pads",
+                self.threshold, self.packing
+            )));
+        }
+        PackedShamir::new(self.clerks, self.threshold - self.packing, self.packing)
+    }
+
+    /// Length of each clerk's share vector for `dims` values.
+    pub fn share_len(&self, dims: usize) -> usize {
+        dims.div_ceil(self.packing.max(1))
+    }
 }
 
 /// What one contributor sends: a masked vector to the aggregator, and to clerk `k` (index
@@ -36,18 +73,18 @@ pub fn contribute(
     committee: Committee,
     rng: &mut impl RngCore,
 ) -> Result<Contribution> {
-    let mut masked = Vec::with_capacity(values.len());
-    let mut pad_shares = vec![Vec::with_capacity(values.len()); committee.clerks];
-    for v in values {
-        let pad = Fr::rand(rng);
-        masked.push(*v + pad);
-        for (k, s) in shamir::share(pad, committee.threshold, committee.clerks, rng)?
-            .into_iter()
-            .enumerate()
-        {
-            pad_shares[k].push(s.y);
-        }
-    }
+    contribute_with(values, &committee.scheme()?, rng)
+}
+
+/// [`contribute`] with a prepared scheme (saves recomputing its weights per contributor).
+pub fn contribute_with(
+    values: &[Fr],
+    scheme: &PackedShamir,
+    rng: &mut impl RngCore,
+) -> Result<Contribution> {
+    let pads: Vec<Fr> = values.iter().map(|_| Fr::rand(rng)).collect();
+    let masked = values.iter().zip(&pads).map(|(v, p)| *v + p).collect();
+    let pad_shares = scheme.share_vec(&pads, rng)?;
     Ok(Contribution { masked, pad_shares })
 }
 
@@ -90,6 +127,13 @@ impl Clerk {
         Ok(())
     }
 
+    /// Adds one contributor's share vector as received on the wire ([`crate::wire`]),
+    /// decoding as it goes. A malformed vector is refused before anything is added.
+    pub fn absorb_bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        let decoded = crate::wire::decode(bytes, self.sum.len())?;
+        self.absorb(&decoded)
+    }
+
     /// The clerk's output.
     pub fn finish(self) -> ClerkSum {
         ClerkSum {
@@ -99,31 +143,17 @@ impl Clerk {
     }
 }
 
-/// Removes the pad sum (reconstructed from `threshold` clerk sums) from the aggregate of
-/// masked vectors, giving the plain sum.
-pub fn unmask(aggregate: &[Fr], clerks: &[ClerkSum], threshold: usize) -> Result<Vec<Fr>> {
-    if clerks.len() < threshold {
-        return Err(Error::TooFewShares {
-            needed: threshold,
-            got: clerks.len(),
-        });
-    }
-    let used = &clerks[..threshold];
-    let xs: Vec<u64> = used.iter().map(|c| c.index).collect();
-    let ls = shamir::lagrange_at_zero(&xs)?;
-    let mut out = aggregate.to_vec();
-    for (c, l) in used.iter().zip(ls) {
-        if c.sum.len() != out.len() {
-            return Err(Error::Length {
-                expected: out.len(),
-                got: c.sum.len(),
-            });
-        }
-        for (o, s) in out.iter_mut().zip(&c.sum) {
-            *o -= *s * l;
-        }
-    }
-    Ok(out)
+/// Removes the pad sum (reconstructed from the first `threshold` clerk sums) from the
+/// aggregate of masked vectors, giving the plain sum.
+pub fn unmask(aggregate: &[Fr], clerks: &[ClerkSum], committee: Committee) -> Result<Vec<Fr>> {
+    let indices: Vec<u64> = clerks.iter().map(|c| c.index).collect();
+    let reconstructor: Reconstructor = committee.scheme()?.reconstructor(&indices)?;
+    let sums: Vec<&[Fr]> = clerks[..reconstructor.clerks().len()]
+        .iter()
+        .map(|c| c.sum.as_slice())
+        .collect();
+    let pad_sum = reconstructor.reconstruct_vec(&sums, aggregate.len())?;
+    Ok(aggregate.iter().zip(pad_sum).map(|(a, p)| *a - p).collect())
 }
 
 /// Runs a whole aggregation in memory (contributors, aggregator, clerks) with the given
@@ -136,29 +166,30 @@ pub fn aggregate_with_dropouts(
     rng: &mut impl RngCore,
 ) -> Result<Vec<Fr>> {
     let dims = values.first().map_or(0, Vec::len);
+    let scheme = committee.scheme()?;
     let contributions: Vec<Contribution> = values
         .iter()
         .enumerate()
         .filter(|(i, _)| !dropped_contributors.contains(i))
-        .map(|(_, v)| contribute(v, committee, rng))
+        .map(|(_, v)| contribute_with(v, &scheme, rng))
         .collect::<Result<_>>()?;
     let masked: Vec<Vec<Fr>> = contributions.iter().map(|c| c.masked.clone()).collect();
     let aggregate = executor::secagg_sum(&masked, dims)?;
     let mut sums = Vec::new();
     for k in (0..committee.clerks).filter(|k| !dropped_clerks.contains(k)) {
-        let mut clerk = Clerk::new(k as u64 + 1, dims);
+        let mut clerk = Clerk::new(k as u64 + 1, committee.share_len(dims));
         for c in &contributions {
             clerk.absorb(&c.pad_shares[k])?;
         }
         sums.push(clerk.finish());
     }
-    unmask(&aggregate, &sums, committee.threshold)
+    unmask(&aggregate, &sums, committee)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixed::FixedPoint;
+    use crate::{fixed::FixedPoint, shamir};
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 
@@ -172,16 +203,20 @@ mod tests {
     }
 
     fn run(dropped_contributors: &[usize], dropped_clerks: &[usize]) -> Result<Vec<f64>> {
+        run_with(Committee::plain(5, 3), dropped_contributors, dropped_clerks)
+    }
+
+    fn run_with(
+        committee: Committee,
+        dropped_contributors: &[usize],
+        dropped_clerks: &[usize],
+    ) -> Result<Vec<f64>> {
         let fp = FixedPoint::default();
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let values: Vec<Vec<Fr>> = data()
             .iter()
             .map(|v| fp.encode_vec(v))
             .collect::<Result<_>>()?;
-        let committee = Committee {
-            clerks: 5,
-            threshold: 3,
-        };
         let out = aggregate_with_dropouts(
             &values,
             committee,
@@ -226,16 +261,158 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let fp = FixedPoint::default();
         let v = fp.encode_vec(&[1.0, 2.0, 3.0]).expect("fits");
-        let c = contribute(
-            &v,
-            Committee {
-                clerks: 3,
-                threshold: 2,
-            },
-            &mut rng,
-        )
-        .expect("contribute");
+        let c = contribute(&v, Committee::plain(3, 2), &mut rng).expect("contribute");
         assert!(c.masked.iter().zip(&v).all(|(m, x)| m != x));
         assert_eq!(c.pad_shares.len(), 3);
+    }
+
+    #[test]
+    fn packed_committee_aggregates_and_tolerates_dropouts() {
+        // 6 clerks, 2 pad elements per share, any 4 reconstruct, any 2 learn nothing.
+        let committee = Committee {
+            clerks: 6,
+            threshold: 4,
+            packing: 2,
+        };
+        assert_eq!(run_with(committee, &[], &[]).expect("run"), plain_sum(&[]));
+        assert_eq!(
+            run_with(committee, &[2], &[1, 4]).expect("run"),
+            plain_sum(&[2])
+        );
+        assert!(matches!(
+            run_with(committee, &[], &[0, 1, 2]),
+            Err(Error::TooFewShares { needed: 4, got: 3 })
+        ));
+        let single_clerk_sees_pads = Committee {
+            packing: 4,
+            ..committee
+        };
+        assert!(single_clerk_sees_pads.scheme().is_err());
+    }
+
+    /// The coalition's view: the aggregator's masked vector and the coalition clerks'
+    /// share vectors.
+    fn view(c: &Contribution, coalition: &[u64]) -> (Vec<Fr>, Vec<Vec<Fr>>) {
+        let shares = coalition
+            .iter()
+            .map(|i| c.pad_shares[*i as usize - 1].clone())
+            .collect();
+        (c.masked.clone(), shares)
+    }
+
+    /// Replays a contribution with chosen pads and per-block sharing randomness.
+    fn contribute_det(
+        values: &[Fr],
+        scheme: &PackedShamir,
+        pads: &[Fr],
+        randomness: &[Vec<Fr>],
+    ) -> Contribution {
+        let masked = values.iter().zip(pads).map(|(v, p)| *v + p).collect();
+        let mut pad_shares = vec![Vec::new(); scheme.clerks()];
+        for (block, r) in pads.chunks(scheme.packing()).zip(randomness) {
+            for (k, s) in scheme
+                .share_block(block, r)
+                .expect("share")
+                .into_iter()
+                .enumerate()
+            {
+                pad_shares[k].push(s);
+            }
+        }
+        Contribution { masked, pad_shares }
+    }
+
+    /// Given the coalition's view of a run on `x`, finds the randomness under which the
+    /// protocol run on `x_alt` produces the very same view, or `None` if there is none.
+    ///
+    /// The pads shift by `x - x_alt`; in each block the sharing polynomial is the unique
+    /// one through the shifted pads (at the secret nodes) and the coalition's shares (at
+    /// the coalition's points), which exists whenever the coalition has at most `privacy`
+    /// clerks. The shift is a bijection of the randomness, so for every view the number
+    /// of random tapes producing it is the same under `x` and `x_alt`: the coalition's
+    /// view is independent of the inputs.
+    fn explain_view_with(
+        scheme: &PackedShamir,
+        view: &(Vec<Fr>, Vec<Vec<Fr>>),
+        pads: &[Fr],
+        x: &[Fr],
+        x_alt: &[Fr],
+        coalition: &[u64],
+    ) -> Option<(Vec<Fr>, Vec<Vec<Fr>>)> {
+        let pads_alt: Vec<Fr> = pads
+            .iter()
+            .zip(x)
+            .zip(x_alt)
+            .map(|((p, a), b)| *p + a - b)
+            .collect();
+        let (k, privacy) = (scheme.packing(), scheme.privacy());
+        let secret_nodes: Vec<Fr> = (1..=k as u64).map(|j| -Fr::from(j)).collect();
+        let random_nodes: Vec<Fr> = (k as u64 + 1..=(k + privacy) as u64)
+            .map(|j| -Fr::from(j))
+            .collect();
+        let mut randomness = Vec::new();
+        for (b, block) in pads_alt.chunks(k).enumerate() {
+            let mut xs = secret_nodes.clone();
+            let mut ys: Vec<Fr> = block.to_vec();
+            ys.resize(k, Fr::from(0u64));
+            xs.extend(coalition.iter().map(|i| Fr::from(*i)));
+            ys.extend(view.1.iter().map(|s| s[b]));
+            // A polynomial of degree < k + privacy is fixed by its first k + privacy
+            // points; any further coalition share must agree with it.
+            let degree_bound = k + privacy;
+            let fits = (degree_bound..xs.len()).all(|extra| {
+                shamir::interpolate_at(&xs[..degree_bound], &ys[..degree_bound], xs[extra])
+                    .expect("distinct points")
+                    == ys[extra]
+            });
+            if !fits {
+                return None;
+            }
+            let n = xs.len().min(degree_bound);
+            randomness.push(
+                random_nodes
+                    .iter()
+                    .map(|at| shamir::interpolate_at(&xs[..n], &ys[..n], *at).expect("distinct"))
+                    .collect(),
+            );
+        }
+        Some((pads_alt, randomness))
+    }
+
+    #[test]
+    fn sub_threshold_coalition_view_is_independent_of_the_inputs() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        // Any 2 clerks learn nothing; 4 reconstruct.
+        let scheme = PackedShamir::new(6, 2, 2).expect("scheme");
+        let x: Vec<Fr> = (0..5u64).map(|i| Fr::from(1000 + i)).collect();
+        let x_alt: Vec<Fr> = (0..5u64).map(|i| Fr::from(7 * i + 3)).collect();
+        let pads: Vec<Fr> = (0..5).map(|_| Fr::rand(&mut rng)).collect();
+        let randomness: Vec<Vec<Fr>> = (0..3)
+            .map(|_| (0..2).map(|_| Fr::rand(&mut rng)).collect())
+            .collect();
+        let real = contribute_det(&x, &scheme, &pads, &randomness);
+
+        // The aggregator plus every sub-threshold coalition of clerks.
+        for coalition in [[2u64, 5], [1, 2], [6, 3]] {
+            let seen = view(&real, &coalition);
+            let (pads_alt, randomness_alt) =
+                explain_view_with(&scheme, &seen, &pads, &x, &x_alt, &coalition)
+                    .expect("a sub-threshold view is explained by any input");
+            let alt = contribute_det(&x_alt, &scheme, &pads_alt, &randomness_alt);
+            assert_eq!(view(&alt, &coalition), seen, "coalition {coalition:?}");
+            // The explanation is genuinely another run: the other clerks' shares differ.
+            let outside = (1..=6u64)
+                .find(|i| !coalition.contains(i))
+                .expect("outsider");
+            assert_ne!(
+                alt.pad_shares[outside as usize - 1],
+                real.pad_shares[outside as usize - 1]
+            );
+        }
+
+        // The check has teeth: one clerk more than the privacy bound can no longer explain
+        // its view with other inputs (three shares plus two pads over-determine a cubic).
+        let seen = view(&real, &[1, 2, 3]);
+        assert!(explain_view_with(&scheme, &seen, &pads, &x, &x_alt, &[1, 2, 3]).is_none());
     }
 }

@@ -324,12 +324,9 @@ impl IrisJob {
     fn prepare(shape: Shape) -> eyre::Result<Self> {
         let table = dataset::iris();
         let codec = FixedPoint::default();
-        let committee = Committee {
-            clerks: 3,
-            threshold: 2,
-        };
+        let committee = Committee::plain(3, 2);
         let mut clerks: Vec<Clerk> = (1..=committee.clerks as u64)
-            .map(|i| Clerk::new(i, shape.dims))
+            .map(|i| Clerk::new(i, committee.share_len(shape.dims)))
             .collect();
         let mut rng = rand::rngs::OsRng;
         let mut masked = Vec::new();
@@ -359,7 +356,7 @@ impl IrisJob {
     /// Removes the pads with `threshold` clerks (the first clerk has "dropped out").
     fn finish(self, aggregate: &[Fr]) -> eyre::Result<(Vec<f64>, Vec<f64>)> {
         let sums: Vec<_> = self.clerks.into_iter().skip(1).map(Clerk::finish).collect();
-        let plain = secagg::unmask(aggregate, &sums, self.committee.threshold)?;
+        let plain = secagg::unmask(aggregate, &sums, self.committee)?;
         Ok(dataset::mean_std(&self.codec.decode_vec(&plain), self.rows))
     }
 }
