@@ -6,11 +6,46 @@
 
 use crate::{
     Fr,
-    commitment::{Domain, commit_var},
+    commitment::{Domain, commit_sig},
+    r1cs::{Builder, Sig},
 };
-use arcanum_protocol::Shape;
-use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, fields::fp::FpVar};
+use arcanum_protocol::{JobKind, Shape};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+
+/// A circuit written once against [`Builder`], so it runs both as constraints (setup,
+/// matrices, tests) and as a bare witness computation (proving from cached matrices).
+pub trait Circuit {
+    /// Allocates the public inputs (in statement order), then the witness, and enforces
+    /// the relation.
+    fn synthesize(&self, b: &mut Builder) -> Result<(), SynthesisError>;
+}
+
+/// Any [`Circuit`] as an arkworks [`ConstraintSynthesizer`].
+#[derive(Clone, Debug)]
+pub struct Synthesizer<C>(pub C);
+
+impl<C: Circuit> ConstraintSynthesizer<Fr> for Synthesizer<C> {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        self.0.synthesize(&mut Builder::constraints(cs))
+    }
+}
+
+/// The blank circuit of a registered shape (for setup and matrices).
+pub fn blank(shape: Shape) -> crate::Result<Box<dyn Circuit + Send + Sync>> {
+    match shape.kind {
+        JobKind::SecaggSum => Ok(Box::new(SecaggSumCircuit::blank(shape))),
+        other => Err(crate::Error::Shape {
+            shape: shape.name(),
+            detail: format!("no circuit for job kind {other} yet"),
+        }),
+    }
+}
+
+impl<C: Circuit + ?Sized> Circuit for Box<C> {
+    fn synthesize(&self, b: &mut Builder) -> Result<(), SynthesisError> {
+        (**self).synthesize(b)
+    }
+}
 
 /// The statement and witness of one `secagg-sum` proof.
 #[derive(Clone, Debug)]
@@ -43,34 +78,49 @@ impl SecaggSumCircuit {
     }
 }
 
-impl ConstraintSynthesizer<Fr> for SecaggSumCircuit {
-    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+impl Circuit for SecaggSumCircuit {
+    fn synthesize(&self, b: &mut Builder) -> Result<(), SynthesisError> {
         let (n, d) = (self.shape.contributors, self.shape.dims);
         if self.inputs.len() != n || self.inputs.iter().any(|x| x.len() != d) {
             return Err(SynthesisError::Unsatisfiable);
         }
         // Public inputs. job_id and worker need no constraint of their own: Groth16 binds
         // every public input through the verifying key's IC terms.
-        let _job_id = FpVar::new_input(cs.clone(), || Ok(self.job_id))?;
-        let _worker = FpVar::new_input(cs.clone(), || Ok(self.worker))?;
-        let input_commitment = FpVar::new_input(cs.clone(), || Ok(self.input_commitment))?;
-        let output_commitment = FpVar::new_input(cs.clone(), || Ok(self.output_commitment))?;
+        let _job_id = b.input(self.job_id)?;
+        let _worker = b.input(self.worker)?;
+        let input_commitment = b.input(self.input_commitment)?;
+        let output_commitment = b.input(self.output_commitment)?;
 
         let mut contributions = Vec::with_capacity(n);
-        let mut sum = vec![FpVar::Constant(Fr::from(0u64)); d];
+        let mut sum = vec![Sig::zero(); d];
         for x in &self.inputs {
             let vars = x
                 .iter()
-                .map(|v| FpVar::new_witness(cs.clone(), || Ok(*v)))
+                .map(|v| b.witness(*v))
                 .collect::<Result<Vec<_>, _>>()?;
             for (acc, v) in sum.iter_mut().zip(&vars) {
-                *acc += v;
+                *acc = acc.add(v);
             }
-            contributions.push(commit_var(cs.clone(), Domain::Contribution, &vars)?);
+            contributions.push(commit_sig(b, Domain::Contribution, &vars)?);
         }
-        commit_var(cs.clone(), Domain::Inputs, &contributions)?.enforce_equal(&input_commitment)?;
-        commit_var(cs, Domain::Output, &sum)?.enforce_equal(&output_commitment)?;
-        Ok(())
+        let inputs = commit_sig(b, Domain::Inputs, &contributions)?;
+        b.enforce_equal(
+            &inputs,
+            &input_commitment,
+            "the inputs do not open the input commitment",
+        )?;
+        let output = commit_sig(b, Domain::Output, &sum)?;
+        b.enforce_equal(
+            &output,
+            &output_commitment,
+            "the output commitment is not the commitment of the inputs' sum",
+        )
+    }
+}
+
+impl ConstraintSynthesizer<Fr> for SecaggSumCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        Synthesizer(self).generate_constraints(cs)
     }
 }
 

@@ -2,10 +2,16 @@
 //! derivable by anyone) cached on disk with a blake3 checksum, and production keys loaded
 //! from files produced by a ceremony, each checked against the circuit they claim to serve.
 
-use crate::{Bn254, Error, Fr, Result, circuit::SecaggSumCircuit};
+use crate::{
+    Bn254, Error, Fr, Result,
+    circuit::{self, Synthesizer},
+};
 use arcanum_protocol::Shape;
 use ark_groth16::{Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey, prepare_verifying_key};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+use ark_relations::gr1cs::{
+    ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, R1CS_PREDICATE_LABEL,
+    SynthesisMode,
+};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_snark::SNARK;
 use rand::SeedableRng;
@@ -13,8 +19,44 @@ use rand_chacha::ChaCha20Rng;
 use std::{
     fs,
     path::{Path, PathBuf},
+    sync::Arc,
     time::Instant,
 };
+
+/// A circuit's R1CS matrices, computed once per shape, so that proving needs only the
+/// witness (see [`crate::r1cs`]).
+#[derive(Clone, Debug)]
+pub struct Matrices {
+    /// `[A, B, C]`, rows per constraint, columns over `[1, inputs.., witnesses..]`.
+    pub abc: Vec<Matrix<Fr>>,
+    /// Instance variables, the constant one included.
+    pub num_instance: usize,
+    /// Witness variables.
+    pub num_witness: usize,
+    /// Constraints.
+    pub num_constraints: usize,
+}
+
+impl Matrices {
+    /// Synthesizes `shape`'s blank circuit exactly as the Groth16 setup does.
+    pub fn of(shape: &Shape) -> Result<Self> {
+        let cs = ConstraintSystem::<Fr>::new_ref();
+        cs.set_optimization_goal(OptimizationGoal::Constraints);
+        cs.set_mode(SynthesisMode::Setup);
+        Synthesizer(circuit::blank(*shape)?).generate_constraints(cs.clone())?;
+        cs.finalize();
+        let abc = cs
+            .to_matrices()?
+            .remove(R1CS_PREDICATE_LABEL)
+            .ok_or_else(|| Error::Synthesis("circuit has no R1CS constraints".into()))?;
+        Ok(Self {
+            abc,
+            num_instance: cs.num_instance_variables(),
+            num_witness: cs.num_witness_variables(),
+            num_constraints: cs.num_constraints(),
+        })
+    }
+}
 
 /// Keys for one shape, ready to prove and verify.
 #[derive(Clone)]
@@ -29,6 +71,8 @@ pub struct ShapeKeys {
     pub pvk: PreparedVerifyingKey<Bn254>,
     /// Whether these keys come from the insecure dev setup.
     pub insecure_dev: bool,
+    /// The circuit's constraint matrices.
+    pub matrices: Arc<Matrices>,
 }
 
 impl std::fmt::Debug for ShapeKeys {
@@ -127,7 +171,7 @@ fn dev_setup(shape: &Shape) -> Result<ProvingKey<Bn254>> {
     let seed = blake3::hash(format!("arcanum/insecure-dev-setup/v1/{}", shape.name()).as_bytes());
     let mut rng = ChaCha20Rng::from_seed(*seed.as_bytes());
     let (pk, _vk) =
-        Groth16::<Bn254>::circuit_specific_setup(SecaggSumCircuit::blank(*shape), &mut rng)?;
+        Groth16::<Bn254>::circuit_specific_setup(Synthesizer(circuit::blank(*shape)?), &mut rng)?;
     Ok(pk)
 }
 
@@ -138,11 +182,9 @@ fn keys_for(
     insecure_dev: bool,
     path: &Path,
 ) -> Result<ShapeKeys> {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_mode(SynthesisMode::Setup);
-    SecaggSumCircuit::blank(*shape).generate_constraints(cs.clone())?;
-    let instances = cs.num_instance_variables();
-    let variables = instances + cs.num_witness_variables();
+    let matrices = Matrices::of(shape)?;
+    let instances = matrices.num_instance;
+    let variables = instances + matrices.num_witness;
     let mismatch = |detail: String| Error::KeyMismatch {
         path: path.into(),
         shape: shape.name(),
@@ -169,6 +211,7 @@ fn keys_for(
         vk,
         pvk,
         insecure_dev,
+        matrices: Arc::new(matrices),
     })
 }
 

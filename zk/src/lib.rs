@@ -7,6 +7,8 @@
 //!
 //! - [`commitment`]: the Poseidon commitment scheme (parameters fixed and documented there)
 //!   that contributors, workers and the proof all compute identically.
+//! - [`r1cs`]: the builder circuits are written against: one description, run as
+//!   arkworks constraints (setup, matrices) or as a bare witness computation (proving).
 //! - [`circuit`]: the `secagg-sum` circuit; public inputs are always
 //!   `[job_id, worker, input_commitment, output_commitment]`.
 //! - [`shapes`]: the shape registry: fixed (contributors x dims) shapes with stable ids.
@@ -35,6 +37,7 @@ pub mod evm;
 pub mod field;
 pub mod keys;
 pub mod prover;
+pub mod r1cs;
 pub mod shapes;
 pub mod snarkjs;
 pub mod solidity;

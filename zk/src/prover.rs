@@ -1,9 +1,14 @@
 //! Proving and native verification.
 
 use crate::{
-    Bn254, Error, Fr, Result, circuit::SecaggSumCircuit, commitment, field, keys::ShapeKeys,
+    Bn254, Error, Fr, Result,
+    circuit::{Circuit, SecaggSumCircuit},
+    commitment, field,
+    keys::ShapeKeys,
+    r1cs::Builder,
 };
 use arcanum_protocol::{Address, JobId, Shape};
+use ark_ff::UniformRand;
 use ark_groth16::{Groth16, Proof, VerifyingKey, prepare_verifying_key};
 use ark_snark::SNARK;
 
@@ -57,25 +62,41 @@ fn check_shape(shape: &Shape, inputs: &[Vec<Fr>]) -> Result<()> {
     Ok(())
 }
 
-/// Checks natively, before any proving work, that `inputs` satisfy `statement` (the
-/// circuit's relation, evaluated outside the circuit): a worker learns at once that it was
-/// handed inputs that do not match the posted commitment, or computed the wrong output.
-fn check_witness(statement: &SecaggSumStatement, inputs: &[Vec<Fr>]) -> Result<()> {
-    if commitment::inputs(inputs) != statement.input_commitment {
+/// Proves any circuit under `keys` from the keys' cached matrices: the circuit runs once
+/// as a bare witness computation (which also checks every relation on values, so a witness
+/// that does not satisfy the statement fails here, naming the relation, before any
+/// proving work), then Groth16 proves from the assignment.
+pub fn prove_circuit(
+    keys: &ShapeKeys,
+    circuit: &impl Circuit,
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> Result<Proof<Bn254>> {
+    let mut b = Builder::witness_only();
+    if let Err(e) = circuit.synthesize(&mut b) {
         return Err(Error::Synthesis(
-            "inputs do not open the input commitment".into(),
+            b.unsatisfied()
+                .map_or_else(|| e.to_string(), str::to_string),
         ));
     }
-    let dims = inputs.first().map_or(0, Vec::len);
-    let sum: Vec<Fr> = (0..dims)
-        .map(|j| inputs.iter().map(|x| x[j]).sum())
-        .collect();
-    if commitment::output(&sum) != statement.output_commitment {
-        return Err(Error::Synthesis(
-            "the output commitment is not the commitment of the inputs' sum".into(),
-        ));
+    let assignment = b.into_assignment();
+    let m = &keys.matrices;
+    if assignment.len() != m.num_instance + m.num_witness {
+        return Err(Error::Synthesis(format!(
+            "witness has {} variables, the circuit {}",
+            assignment.len(),
+            m.num_instance + m.num_witness
+        )));
     }
-    Ok(())
+    let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+    Ok(Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+        &keys.pk,
+        r,
+        s,
+        &m.abc,
+        m.num_instance,
+        m.num_constraints,
+        &assignment,
+    )?)
 }
 
 /// Proves `statement` with witness `inputs` under `keys`. Fails (rather than producing a
@@ -97,7 +118,6 @@ pub fn prove_secagg_sum_with_rng(
     rng: &mut (impl rand::RngCore + rand::CryptoRng),
 ) -> Result<Proof<Bn254>> {
     check_shape(&keys.shape, inputs)?;
-    check_witness(statement, inputs)?;
     let circuit = SecaggSumCircuit {
         shape: keys.shape,
         job_id: statement.job_id,
@@ -106,7 +126,7 @@ pub fn prove_secagg_sum_with_rng(
         output_commitment: statement.output_commitment,
         inputs: inputs.to_vec(),
     };
-    let proof = Groth16::<Bn254>::prove(&keys.pk, circuit, rng)?;
+    let proof = prove_circuit(keys, &circuit, rng)?;
     // A prover never ships a proof that does not verify (e.g. a witness/statement mismatch).
     verify_prepared(keys, &statement.public_inputs(), &proof)?;
     Ok(proof)
