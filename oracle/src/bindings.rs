@@ -42,6 +42,7 @@ sol!(
 pub fn verifier_bytecode(contract: &str) -> Option<Bytes> {
     let json = match contract {
         "SecaggSum4x8Verifier" => include_str!("../artifacts/SecaggSum4x8Verifier.json"),
+        "HeLinear4x8Verifier" => include_str!("../artifacts/HeLinear4x8Verifier.json"),
         _ => return None,
     };
     let v: serde_json::Value = serde_json::from_str(json).ok()?;

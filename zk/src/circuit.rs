@@ -34,6 +34,7 @@ impl<C: Circuit> ConstraintSynthesizer<Fr> for Synthesizer<C> {
 pub fn blank(shape: Shape) -> crate::Result<Box<dyn Circuit + Send + Sync>> {
     match shape.kind {
         JobKind::SecaggSum => Ok(Box::new(SecaggSumCircuit::blank(shape))),
+        JobKind::HeLinear => Ok(Box::new(crate::he_linear::HeLinearCircuit::blank(shape))),
         other => Err(crate::Error::Shape {
             shape: shape.name(),
             detail: format!("no circuit for job kind {other} yet"),

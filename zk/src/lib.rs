@@ -11,6 +11,8 @@
 //!   arkworks constraints (setup, matrices) or as a bare witness computation (proving).
 //! - [`circuit`]: the `secagg-sum` circuit; public inputs are always
 //!   `[job_id, worker, input_commitment, output_commitment]`.
+//! - [`he_linear`]: the `he-linear` circuit (weighted sums of ElGamal ciphertexts on
+//!   BabyJubJub) and its commitment layout.
 //! - [`shapes`]: the shape registry: fixed (contributors x dims) shapes with stable ids.
 //! - [`keys`]: the deterministic, **insecure** dev setup cached on disk with a checksum, and
 //!   loading of production keys with a check that they match the circuit.
@@ -35,6 +37,7 @@ pub mod commitment;
 mod error;
 pub mod evm;
 pub mod field;
+pub mod he_linear;
 pub mod keys;
 pub mod prover;
 pub mod r1cs;

@@ -4,6 +4,7 @@ use crate::{
     Bn254, Error, Fr, Result,
     circuit::{Circuit, SecaggSumCircuit},
     commitment, field,
+    he_linear::{self, Ciphertext, HeLinearCircuit},
     keys::ShapeKeys,
     r1cs::Builder,
 };
@@ -12,9 +13,9 @@ use ark_ff::UniformRand;
 use ark_groth16::{Groth16, Proof, VerifyingKey, prepare_verifying_key};
 use ark_snark::SNARK;
 
-/// The public statement of a `secagg-sum` proof.
+/// The public statement of a proof, the same four inputs for every job kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SecaggSumStatement {
+pub struct Statement {
     /// Job id.
     pub job_id: Fr,
     /// Worker address as `uint160`.
@@ -25,14 +26,35 @@ pub struct SecaggSumStatement {
     pub output_commitment: Fr,
 }
 
-impl SecaggSumStatement {
-    /// The statement that `worker`, in job `job_id`, computed `output` from `inputs`.
+/// The statement of a `secagg-sum` proof (same layout as every kind's).
+pub type SecaggSumStatement = Statement;
+
+impl Statement {
+    /// The `secagg-sum` statement that `worker`, in job `job_id`, computed `output` from
+    /// `inputs`.
     pub fn new(job_id: JobId, worker: Address, inputs: &[Vec<Fr>], output: &[Fr]) -> Result<Self> {
         Ok(Self {
             job_id: field::job_id_to_fr(job_id)?,
             worker: field::address_to_fr(worker),
             input_commitment: commitment::inputs(inputs),
             output_commitment: commitment::output(output),
+        })
+    }
+
+    /// The `he-linear` statement that `worker`, in job `job_id`, computed `output` as the
+    /// `weights`-weighted sum of the ciphertext vectors `inputs`.
+    pub fn he_linear(
+        job_id: JobId,
+        worker: Address,
+        inputs: &[Vec<Ciphertext>],
+        weights: &[i64],
+        output: &[Ciphertext],
+    ) -> Result<Self> {
+        Ok(Self {
+            job_id: field::job_id_to_fr(job_id)?,
+            worker: field::address_to_fr(worker),
+            input_commitment: he_linear::input_commitment(inputs, weights),
+            output_commitment: he_linear::output_commitment(output),
         })
     }
 
@@ -47,7 +69,7 @@ impl SecaggSumStatement {
     }
 }
 
-fn check_shape(shape: &Shape, inputs: &[Vec<Fr>]) -> Result<()> {
+fn check_shape<T>(shape: &Shape, inputs: &[Vec<T>]) -> Result<()> {
     if inputs.len() != shape.contributors || inputs.iter().any(|x| x.len() != shape.dims) {
         return Err(Error::Shape {
             shape: shape.name(),
@@ -128,6 +150,36 @@ pub fn prove_secagg_sum_with_rng(
     };
     let proof = prove_circuit(keys, &circuit, rng)?;
     // A prover never ships a proof that does not verify (e.g. a witness/statement mismatch).
+    verify_prepared(keys, &statement.public_inputs(), &proof)?;
+    Ok(proof)
+}
+
+/// Proves an `he-linear` statement: `output = sum_i weights[i] * inputs[i]` over
+/// ciphertexts, weights in `[-255, 255]`.
+pub fn prove_he_linear_with_rng(
+    keys: &ShapeKeys,
+    statement: &Statement,
+    inputs: &[Vec<Ciphertext>],
+    weights: &[i64],
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> Result<Proof<Bn254>> {
+    check_shape(&keys.shape, inputs)?;
+    if let Some(w) = weights.iter().find(|w| w.abs() > he_linear::MAX_WEIGHT) {
+        return Err(Error::Synthesis(format!(
+            "weight {w} is outside [-{m}, {m}]; split the job or rescale the weights",
+            m = he_linear::MAX_WEIGHT
+        )));
+    }
+    let circuit = HeLinearCircuit {
+        shape: keys.shape,
+        job_id: statement.job_id,
+        worker: statement.worker,
+        input_commitment: statement.input_commitment,
+        output_commitment: statement.output_commitment,
+        inputs: inputs.to_vec(),
+        weights: weights.to_vec(),
+    };
+    let proof = prove_circuit(keys, &circuit, rng)?;
     verify_prepared(keys, &statement.public_inputs(), &proof)?;
     Ok(proof)
 }

@@ -12,8 +12,16 @@ pub const SECAGG_SUM_4X8: Shape = Shape {
     dims: 8,
 };
 
+/// `he-linear` over 4 contributors x 8 ciphertexts.
+pub const HE_LINEAR_4X8: Shape = Shape {
+    id: ShapeId(2),
+    kind: JobKind::HeLinear,
+    contributors: 4,
+    dims: 8,
+};
+
 /// Every registered shape.
-pub const ALL: &[Shape] = &[SECAGG_SUM_4X8];
+pub const ALL: &[Shape] = &[SECAGG_SUM_4X8, HE_LINEAR_4X8];
 
 /// Looks a shape up by id.
 pub fn by_id(id: ShapeId) -> Result<Shape> {

@@ -2,26 +2,39 @@
 //! freshness of everything generated into the contracts project (verifier source and proof
 //! fixture). Run with `ARCANUM_BLESS=1` to regenerate them (`make verifiers`).
 
-use arcanum_protocol::{Address, JobId, U256};
+use arcanum_protocol::{Address, JobId, Shape, U256};
 use arcanum_zk::{
     Error, Fr, evm, field,
+    he_linear::{self, Ciphertext},
     keys::{KeyStore, ShapeKeys},
-    prover::{self, SecaggSumStatement},
-    shapes::{self, SECAGG_SUM_4X8},
+    prover::{self, SecaggSumStatement, Statement},
+    shapes::{self, HE_LINEAR_4X8, SECAGG_SUM_4X8},
     solidity,
 };
+use ark_ec::{CurveGroup, PrimeGroup};
+use ark_ed_on_bn254::EdwardsProjective;
+use ark_ff::UniformRand;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::{path::PathBuf, sync::OnceLock};
 
+/// Dev keys of every registered shape, set up once per test binary.
+fn keys_of(shape: &Shape) -> &'static ShapeKeys {
+    static KEYS: OnceLock<Vec<ShapeKeys>> = OnceLock::new();
+    let all = KEYS.get_or_init(|| {
+        let store = KeyStore::dev(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys"));
+        shapes::ALL
+            .iter()
+            .map(|s| store.load_or_setup(s).expect("dev setup"))
+            .collect()
+    });
+    all.iter()
+        .find(|k| k.shape == *shape)
+        .expect("registered shape")
+}
+
 fn keys() -> &'static ShapeKeys {
-    static KEYS: OnceLock<ShapeKeys> = OnceLock::new();
-    KEYS.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys");
-        KeyStore::dev(dir)
-            .load_or_setup(&SECAGG_SUM_4X8)
-            .expect("dev setup")
-    })
+    keys_of(&SECAGG_SUM_4X8)
 }
 
 fn contracts_dir() -> PathBuf {
@@ -60,7 +73,8 @@ fn check_or_bless(path: PathBuf, expected: &str) {
 #[test]
 fn committed_verifiers_are_fresh() {
     for shape in shapes::ALL {
-        let source = solidity::verifier_source(shape, &keys().vk, keys().insecure_dev);
+        let keys = keys_of(shape);
+        let source = solidity::verifier_source(shape, &keys.vk, keys.insecure_dev);
         let path = contracts_dir()
             .join("src/generated")
             .join(format!("{}.sol", shape.verifier_contract()));
@@ -157,4 +171,62 @@ fn shape_mismatch_is_a_clear_error() {
         err.to_string().contains("expected 4 vectors of 8 elements"),
         "{err}"
     );
+}
+
+/// 4 contributors x 8 ciphertexts under a random key, with their weights.
+fn he_inputs(seed: u64) -> (Vec<Vec<Ciphertext>>, Vec<i64>) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let g = EdwardsProjective::generator();
+    let h = g * ark_ed_on_bn254::Fr::rand(&mut rng);
+    let inputs = (0..4u64)
+        .map(|i| {
+            (0..8u64)
+                .map(|j| {
+                    let r = ark_ed_on_bn254::Fr::rand(&mut rng);
+                    Ciphertext {
+                        c1: (g * r).into_affine(),
+                        c2: (g * ark_ed_on_bn254::Fr::from(100 * i + j) + h * r).into_affine(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    (inputs, vec![1, -3, 255, 0])
+}
+
+#[test]
+fn he_linear_proof_verifies_binds_inputs_and_refuses_wrong_outputs() {
+    let keys = keys_of(&HE_LINEAR_4X8);
+    let (inputs, weights) = he_inputs(4);
+    let output = he_linear::evaluate(&inputs, &weights);
+    let worker: Address = "0x00000000000000000000000000000000000000aa"
+        .parse()
+        .expect("addr");
+    let stmt = Statement::he_linear(JobId::from(11), worker, &inputs, &weights, &output)
+        .expect("statement");
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let proof =
+        prover::prove_he_linear_with_rng(keys, &stmt, &inputs, &weights, &mut rng).expect("prove");
+    prover::verify(&keys.vk, &stmt.public_inputs(), &proof).expect("verifies");
+    for i in 0..4 {
+        let mut public = stmt.public_inputs();
+        public[i] += Fr::from(1u64);
+        assert!(matches!(
+            prover::verify(&keys.vk, &public, &proof),
+            Err(Error::InvalidProof)
+        ));
+    }
+    // Another shape's key does not verify it.
+    assert!(prover::verify(&keys_of(&SECAGG_SUM_4X8).vk, &stmt.public_inputs(), &proof).is_err());
+
+    // A wrong output (weights changed after the fact) is refused before proving.
+    let wrong = he_linear::evaluate(&inputs, &[1, -3, 254, 0]);
+    let bad = Statement::he_linear(JobId::from(11), worker, &inputs, &weights, &wrong)
+        .expect("statement");
+    let err = prover::prove_he_linear_with_rng(keys, &bad, &inputs, &weights, &mut rng)
+        .expect_err("wrong output");
+    assert!(err.to_string().contains("weighted sum"), "{err}");
+    let err = prover::prove_he_linear_with_rng(keys, &stmt, &inputs, &[1, -3, 256, 0], &mut rng)
+        .expect_err("weight out of range");
+    assert!(err.to_string().contains("outside"), "{err}");
 }
