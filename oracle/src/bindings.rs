@@ -43,6 +43,7 @@ pub fn verifier_bytecode(contract: &str) -> Option<Bytes> {
     let json = match contract {
         "SecaggSum4x8Verifier" => include_str!("../artifacts/SecaggSum4x8Verifier.json"),
         "HeLinear4x8Verifier" => include_str!("../artifacts/HeLinear4x8Verifier.json"),
+        "SecaggSum16x64Verifier" => include_str!("../artifacts/SecaggSum16x64Verifier.json"),
         _ => return None,
     };
     let v: serde_json::Value = serde_json::from_str(json).ok()?;

@@ -20,8 +20,17 @@ pub const HE_LINEAR_4X8: Shape = Shape {
     dims: 8,
 };
 
+/// `secagg-sum` over 16 contributors x 64 dimensions (a model update or a histogram per
+/// contributor); 2^16 constraints.
+pub const SECAGG_SUM_16X64: Shape = Shape {
+    id: ShapeId(3),
+    kind: JobKind::SecaggSum,
+    contributors: 16,
+    dims: 64,
+};
+
 /// Every registered shape.
-pub const ALL: &[Shape] = &[SECAGG_SUM_4X8, HE_LINEAR_4X8];
+pub const ALL: &[Shape] = &[SECAGG_SUM_4X8, HE_LINEAR_4X8, SECAGG_SUM_16X64];
 
 /// Looks a shape up by id.
 pub fn by_id(id: ShapeId) -> Result<Shape> {
