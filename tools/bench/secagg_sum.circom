@@ -2,11 +2,38 @@ pragma circom 2.0.0;
 
 // The circom peer of arcanum-zk's secagg-sum circuit, for `make bench`: the same statement
 // (N contributors x D dims, output = elementwise sum), the same commitment layout (a
-// Poseidon commitment per contributor with a domain tag in the capacity element, one over
-// the contributor commitments, one over the output) and 4 public signals, built from
-// circomlib's Poseidon. Commitments are public outputs here so the witness generator
-// computes them; the constraint count is the same as checking them.
+// Poseidon sponge of rate 8 per contributor with a domain tag in the capacity element, one
+// over the contributor commitments, one over the output) and 4 public signals, built from
+// circomlib's Poseidon (width 9 permutations, chained). Commitments are public outputs here
+// so the witness generator computes them; the constraint count is the same as checking
+// them. The bench instantiates `component main {public [job_id, worker]} =
+// SecaggSum(N, D);` per shape in a generated file that includes this one.
 include "node_modules/circomlib/circuits/poseidon.circom";
+
+// Absorbs L elements eight at a time into a width-9 state whose capacity starts at `tag`;
+// squeezes the first rate element, as arkworks' PoseidonSponge does.
+template Sponge(L) {
+    signal input tag;
+    signal input x[L];
+    signal output out;
+
+    var chunks = L == 0 ? 1 : (L + 7) \ 8;
+    component perm[chunks];
+    for (var c = 0; c < chunks; c++) {
+        perm[c] = PoseidonEx(8, 9);
+        perm[c].initialState <== c == 0 ? tag : perm[c - 1].out[0];
+        for (var j = 0; j < 8; j++) {
+            var k = c * 8 + j;
+            var prev = c == 0 ? 0 : perm[c - 1].out[j + 1];
+            if (k < L) {
+                perm[c].inputs[j] <== prev + x[k];
+            } else {
+                perm[c].inputs[j] <== prev;
+            }
+        }
+    }
+    out <== perm[chunks - 1].out[1];
+}
 
 template SecaggSum(N, D) {
     signal input job_id;
@@ -23,22 +50,20 @@ template SecaggSum(N, D) {
     var sum[D];
     for (var j = 0; j < D; j++) { sum[j] = 0; }
     for (var i = 0; i < N; i++) {
-        contribution[i] = PoseidonEx(D, 1);
-        contribution[i].initialState <== (1 << 64) + D;
+        contribution[i] = Sponge(D);
+        contribution[i].tag <== (1 << 64) + D;
         for (var j = 0; j < D; j++) {
-            contribution[i].inputs[j] <== x[i][j];
+            contribution[i].x[j] <== x[i][j];
             sum[j] += x[i][j];
         }
     }
-    component inputs = PoseidonEx(N, 1);
-    inputs.initialState <== (2 << 64) + N;
-    for (var i = 0; i < N; i++) { inputs.inputs[i] <== contribution[i].out[0]; }
-    input_commitment <== inputs.out[0];
+    component inputs = Sponge(N);
+    inputs.tag <== (2 << 64) + N;
+    for (var i = 0; i < N; i++) { inputs.x[i] <== contribution[i].out; }
+    input_commitment <== inputs.out;
 
-    component out = PoseidonEx(D, 1);
-    out.initialState <== (3 << 64) + D;
-    for (var j = 0; j < D; j++) { out.inputs[j] <== sum[j]; }
-    output_commitment <== out.out[0];
+    component out = Sponge(D);
+    out.tag <== (3 << 64) + D;
+    for (var j = 0; j < D; j++) { out.x[j] <== sum[j]; }
+    output_commitment <== out.out;
 }
-
-component main {public [job_id, worker]} = SecaggSum(4, 8);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Times snarkjs proving the circom peer of secagg-sum (secagg_sum.circom) on this machine,
 // and checks an Arcanum proof exported in snarkjs' format with `snarkjs groth16 verify`.
-// Usage: snarkjs_bench.js <work dir> <runs> [<arcanum export dir>]
+// Usage: snarkjs_bench.js <work dir> <runs> <contributors> <dims> [<arcanum export dir>]
 // Prints one JSON object on stdout: { constraints, prove_seconds, prove_runs, arcanum_proof_verified }.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -10,31 +10,39 @@ const path = require('path');
 const snarkjs = require('snarkjs');
 
 const here = __dirname;
-const [work, runsArg, exported] = process.argv.slice(2);
+const [workRoot, runsArg, nArg, dArg, exported] = process.argv.slice(2);
 const runs = Number(runsArg || 5);
+const [N, D] = [Number(nArg || 4), Number(dArg || 8)];
+const work = path.join(workRoot, `${N}x${D}`);
 const bin = (name) => path.join(here, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(bin(cmd), args, { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 async function main() {
   fs.mkdirSync(work, { recursive: true });
-  const r1cs = path.join(work, 'secagg_sum.r1cs');
-  const wasm = path.join(work, 'secagg_sum_js', 'secagg_sum.wasm');
-  const zkey = path.join(work, 'secagg_sum.zkey');
+  const name = `secagg_sum_${N}x${D}`;
+  const r1cs = path.join(work, `${name}.r1cs`);
+  const wasm = path.join(work, `${name}_js`, `${name}.wasm`);
+  const zkey = path.join(work, `${name}.zkey`);
   if (!fs.existsSync(zkey)) {
     // One-off setup (not timed): circom compile with full simplification, a fresh
-    // powers-of-tau of 2^12 (dev only, like Arcanum's dev setup), Groth16 circuit setup.
-    run('circom2', ['secagg_sum.circom', '--r1cs', '--wasm', '--O2', '-o', work]);
-    const pot0 = path.join(work, 'pot12_0.ptau');
-    const pot = path.join(work, 'pot12_final.ptau');
-    run('snarkjs', ['powersoftau', 'new', 'bn128', '12', pot0]);
+    // powers-of-tau just large enough (dev only, like Arcanum's dev setup), Groth16 setup.
+    const main = path.join(work, `${name}.circom`);
+    fs.writeFileSync(main, `pragma circom 2.0.0;\ninclude "secagg_sum.circom";\n` +
+      `component main {public [job_id, worker]} = SecaggSum(${N}, ${D});\n`);
+    run('circom2', [main, '-l', here, '--r1cs', '--wasm', '--O2', '-o', work]);
+    const constraints = (await snarkjs.r1cs.info(r1cs)).nConstraints;
+    const power = Math.max(12, Math.ceil(Math.log2(constraints + 8)));
+    const pot0 = path.join(work, `pot${power}_0.ptau`);
+    const pot = path.join(work, `pot${power}_final.ptau`);
+    run('snarkjs', ['powersoftau', 'new', 'bn128', String(power), pot0]);
     run('snarkjs', ['powersoftau', 'prepare', 'phase2', pot0, pot]);
     run('snarkjs', ['groth16', 'setup', r1cs, pot, zkey]);
   }
   const info = await snarkjs.r1cs.info(r1cs);
   const x = [];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < N; i++) {
     x.push([]);
-    for (let j = 0; j < 8; j++) x[i].push(String(1000 * i + j + 1));
+    for (let j = 0; j < D; j++) x[i].push(String(1000 * i + j + 1));
   }
   const wtns = { type: 'mem' };
   await snarkjs.wtns.calculate({ job_id: '7', worker: '170', x }, wasm, wtns);

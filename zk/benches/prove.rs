@@ -1,32 +1,40 @@
-//! `cargo bench -p arcanum-zk --bench prove`: proving figures per shape, measured in one run
-//! against snarkjs proving the equivalent circom circuit (tools/bench) on the same machine.
-//! Ends with one `name: value` line per figure.
+//! `cargo bench -p arcanum-zk --bench prove`: proving figures per registered shape, measured
+//! in one run against snarkjs proving the equivalent circom circuit (tools/bench) on the
+//! same machine. Ends with one `name: value` line per figure.
 //!
-//! - `constraints_<shape>`, `constraints_per_element_<kind>`: R1CS constraints of the
-//!   circuit, and per input element (contributors x dims);
-//! - `prove_seconds_<shape>`: median Groth16 proving time (witness generation included;
-//!   `witness_seconds_<shape>` alone);
+//! Per shape:
+//! - `constraints_<shape>`, `constraints_per_element_<kind>`: R1CS constraints, and per
+//!   input element (contributors x dims; an `he-linear` element is one ciphertext);
+//! - `setup_seconds_<shape>`, `pk_bytes_<shape>`, `vk_bytes_<shape>`: the dev setup from
+//!   scratch and the key sizes (uncompressed proving key, compressed verifying key);
+//! - `prove_seconds_<shape>`: median Groth16 proving time, witness generation included
+//!   (`witness_seconds_<shape>` alone);
 //! - `prove_overhead_ratio_<kind>`: proving time over the native compute of the same job
-//!   (the sum plus the three commitments a worker computes anyway);
-//! - `prove_speedup_vs_snarkjs`: snarkjs' median prove time over ours (same shape, circom
-//!   circuit with circomlib Poseidon, constraint counts printed beside it);
+//!   (the function plus the commitments a worker computes anyway);
+//! - `snarkjs_prove_seconds_<shape>`, `prove_speedup_vs_snarkjs_<shape>` (secagg-sum):
+//!   snarkjs' median prove time over ours, same shape, circom circuit with circomlib
+//!   Poseidon, constraint counts printed beside it. `prove_speedup_vs_snarkjs` is the
+//!   figure of the largest shape.
 //! - `snarkjs_verifies_arcanum_proof`: 1 if `snarkjs.groth16.verify` accepts our exported
 //!   proof.
 #![allow(missing_docs)]
 
-use arcanum_protocol::{Address, JobId};
+use arcanum_protocol::{Address, JobId, JobKind, Shape};
 use arcanum_zk::{
-    Fr,
-    circuit::{Circuit, SecaggSumCircuit},
-    commitment,
+    Fr, commitment,
+    he_linear::{self, Ciphertext},
     keys::KeyStore,
-    prover,
-    r1cs::Builder,
+    prover::{self, Statement},
     shapes, snarkjs,
 };
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem, SynthesisMode};
+use ark_ec::{CurveGroup, PrimeGroup};
+use ark_ed_on_bn254::EdwardsProjective;
+use ark_ff::UniformRand;
+use ark_serialize::CanonicalSerialize;
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
 use std::{
-    path::PathBuf,
+    path::{Path, PathBuf},
     process::Command,
     time::{Duration, Instant},
 };
@@ -36,108 +44,30 @@ fn median(mut v: Vec<Duration>) -> f64 {
     v[v.len() / 2].as_secs_f64()
 }
 
-fn main() {
-    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
-    let shape = shapes::SECAGG_SUM_4X8;
-    let name = shape.name();
-    let kind = shape.kind.name();
-    let elements = shape.contributors * shape.dims;
-
-    let started = Instant::now();
-    let keys = KeyStore::dev(target.join("keys"))
-        .load_or_setup(&shape)
-        .expect("dev setup");
-    eprintln!("keys ready in {:.2}s", started.elapsed().as_secs_f64());
-
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    cs.set_mode(SynthesisMode::Setup);
-    SecaggSumCircuit::blank(shape)
-        .generate_constraints(cs.clone())
-        .expect("synthesis");
-    let constraints = cs.num_constraints();
-
-    let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
-        .map(|i| {
-            (0..shape.dims as u64)
-                .map(|j| Fr::from(1000 * i + j + 1))
-                .collect()
-        })
-        .collect();
-    let worker: Address = "0x00000000000000000000000000000000000000aa"
-        .parse()
-        .expect("address");
-    let native = |inputs: &[Vec<Fr>]| {
-        let sum: Vec<Fr> = (0..shape.dims)
-            .map(|j| inputs.iter().map(|x| x[j]).sum())
-            .collect();
-        (commitment::inputs(inputs), commitment::output(&sum), sum)
-    };
-    let native_runs: Vec<Duration> = (0..50)
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+    let mut out = None;
+    let times = (0..runs)
         .map(|_| {
             let t = Instant::now();
-            std::hint::black_box(native(std::hint::black_box(&inputs)));
+            out = Some(std::hint::black_box(f()));
             t.elapsed()
         })
         .collect();
-    let (_, _, output) = native(&inputs);
-    let stmt = prover::SecaggSumStatement::new(JobId::from(7), worker, &inputs, &output)
-        .expect("statement");
+    (median(times), out.expect("runs > 0"))
+}
 
-    let _warm = prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove");
-    let mut proof = None;
-    let prove_runs: Vec<Duration> = (0..7)
-        .map(|_| {
-            let t = Instant::now();
-            proof = Some(prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove"));
-            t.elapsed()
-        })
-        .collect();
-    let prove = median(prove_runs);
-    let circuit = SecaggSumCircuit {
-        shape,
-        job_id: stmt.job_id,
-        worker: stmt.worker,
-        input_commitment: stmt.input_commitment,
-        output_commitment: stmt.output_commitment,
-        inputs: inputs.clone(),
-    };
-    let synth_runs: Vec<Duration> = (0..7)
-        .map(|_| {
-            let t = Instant::now();
-            let mut b = Builder::witness_only();
-            circuit.synthesize(&mut b).expect("witness");
-            std::hint::black_box(b.into_assignment());
-            t.elapsed()
-        })
-        .collect();
-    let synth = median(synth_runs);
-    let native_s = median(native_runs);
-
-    // Export for snarkjs and let it check our proof.
-    let export = target.join("arcanum-snarkjs");
-    std::fs::create_dir_all(&export).expect("mkdir");
-    let write = |file: &str, v: serde_json::Value| {
-        std::fs::write(
-            export.join(file),
-            serde_json::to_vec_pretty(&v).expect("json"),
-        )
-        .expect("write");
-    };
-    write("verification_key.json", snarkjs::vk_json(&keys.vk));
-    write(
-        "proof.json",
-        snarkjs::proof_json(proof.as_ref().expect("proved")),
-    );
-    write("public.json", snarkjs::public_json(&stmt.public_inputs()));
-
+fn snarkjs_peer(target: &Path, shape: &Shape, export: Option<&Path>) -> Option<serde_json::Value> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/bench/snarkjs_bench.js");
-    let peer = Command::new("node")
-        .arg(&script)
+    let mut cmd = Command::new("node");
+    cmd.arg(&script)
         .arg(target.join("snarkjs"))
-        .arg("7")
-        .arg(&export)
-        .output();
-    let peer: Option<serde_json::Value> = match peer {
+        .arg("5")
+        .arg(shape.contributors.to_string())
+        .arg(shape.dims.to_string());
+    if let Some(dir) = export {
+        cmd.arg(dir);
+    }
+    match cmd.output() {
         Ok(out) if out.status.success() => serde_json::from_slice(&out.stdout).ok(),
         Ok(out) => {
             eprintln!(
@@ -150,25 +80,174 @@ fn main() {
             eprintln!("cannot run node for the snarkjs peer: {e}");
             None
         }
-    };
-
-    println!("constraints_{name}: {constraints}");
-    println!(
-        "constraints_per_element_{kind}: {:.1}",
-        constraints as f64 / elements as f64
-    );
-    println!("prove_seconds_{name}: {prove:.4}");
-    println!("witness_seconds_{name}: {synth:.4}");
-    println!("native_seconds_{name}: {native_s:.6}");
-    println!("prove_overhead_ratio_{kind}: {:.0}", prove / native_s);
-    if let Some(p) = peer {
-        let theirs = p["prove_seconds"].as_f64().unwrap_or(f64::NAN);
-        println!("snarkjs_constraints_{name}: {}", p["constraints"]);
-        println!("snarkjs_prove_seconds_{name}: {theirs:.4}");
-        println!("prove_speedup_vs_snarkjs: {:.2}", theirs / prove);
-        println!(
-            "snarkjs_verifies_arcanum_proof: {}",
-            u8::from(p["arcanum_proof_verified"].as_bool() == Some(true))
-        );
     }
+}
+
+fn main() {
+    let target = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    let worker: Address = "0x00000000000000000000000000000000000000aa"
+        .parse()
+        .expect("address");
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let mut largest_speedup = None;
+    let mut all_verified = true;
+
+    for shape in shapes::ALL {
+        let name = shape.name();
+        let kind = shape.kind.name();
+        let elements = shape.contributors * shape.dims;
+
+        // The dev setup from scratch, then the cached keys the prover uses.
+        let fresh = tempfile_dir(&target, &name);
+        let started = Instant::now();
+        let keys = KeyStore::dev(&fresh)
+            .load_or_setup(shape)
+            .expect("dev setup");
+        let setup_s = started.elapsed().as_secs_f64();
+        let _ = std::fs::remove_dir_all(&fresh);
+        let pk_bytes = keys.pk.uncompressed_size();
+        let vk_bytes = keys.vk.compressed_size();
+        let constraints = keys.matrices.num_constraints;
+
+        let job = JobId::from(7);
+        let (prove_s, witness_s, native_s, proof, stmt) = match shape.kind {
+            JobKind::SecaggSum => {
+                let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
+                    .map(|i| {
+                        (0..shape.dims as u64)
+                            .map(|j| Fr::from(1000 * i + j + 1))
+                            .collect()
+                    })
+                    .collect();
+                let native = |inputs: &[Vec<Fr>]| {
+                    let sum: Vec<Fr> = (0..shape.dims)
+                        .map(|j| inputs.iter().map(|x| x[j]).sum())
+                        .collect();
+                    (commitment::inputs(inputs), commitment::output(&sum), sum)
+                };
+                let (native_s, (_, _, output)) = time(21, || native(&inputs));
+                let stmt = Statement::new(job, worker, &inputs, &output).expect("statement");
+                let circuit = arcanum_zk::circuit::SecaggSumCircuit {
+                    shape: *shape,
+                    job_id: stmt.job_id,
+                    worker: stmt.worker,
+                    input_commitment: stmt.input_commitment,
+                    output_commitment: stmt.output_commitment,
+                    inputs: inputs.clone(),
+                };
+                let (witness_s, _) = time(7, || witness(&circuit));
+                let _warm = prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove");
+                let (prove_s, proof) = time(5, || {
+                    prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove")
+                });
+                (prove_s, witness_s, native_s, proof, stmt)
+            }
+            JobKind::HeLinear => {
+                let g = EdwardsProjective::generator();
+                let h = g * ark_ed_on_bn254::Fr::rand(&mut rng);
+                let inputs: Vec<Vec<Ciphertext>> = (0..shape.contributors as u64)
+                    .map(|i| {
+                        (0..shape.dims as u64)
+                            .map(|j| {
+                                let r = ark_ed_on_bn254::Fr::rand(&mut rng);
+                                Ciphertext {
+                                    c1: (g * r).into_affine(),
+                                    c2: (g * ark_ed_on_bn254::Fr::from(i * 100 + j) + h * r)
+                                        .into_affine(),
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let weights: Vec<i64> = (0..shape.contributors as i64)
+                    .map(|i| if i % 2 == 0 { 3 + i } else { -(1 + i) })
+                    .collect();
+                let native = |inputs: &[Vec<Ciphertext>]| {
+                    let out = he_linear::evaluate(inputs, &weights);
+                    (
+                        he_linear::input_commitment(inputs, &weights),
+                        he_linear::output_commitment(&out),
+                        out,
+                    )
+                };
+                let (native_s, (_, _, output)) = time(21, || native(&inputs));
+                let stmt = Statement::he_linear(job, worker, &inputs, &weights, &output)
+                    .expect("statement");
+                let circuit = he_linear::HeLinearCircuit {
+                    shape: *shape,
+                    job_id: stmt.job_id,
+                    worker: stmt.worker,
+                    input_commitment: stmt.input_commitment,
+                    output_commitment: stmt.output_commitment,
+                    inputs: inputs.clone(),
+                    weights: weights.clone(),
+                };
+                let (witness_s, _) = time(7, || witness(&circuit));
+                let mut prng = ChaCha20Rng::seed_from_u64(1);
+                let (prove_s, proof) = time(5, || {
+                    prover::prove_he_linear_with_rng(&keys, &stmt, &inputs, &weights, &mut prng)
+                        .expect("prove")
+                });
+                (prove_s, witness_s, native_s, proof, stmt)
+            }
+            JobKind::FlRound => continue,
+        };
+
+        println!("constraints_{name}: {constraints}");
+        println!(
+            "constraints_per_element_{kind}: {:.1}",
+            constraints as f64 / elements as f64
+        );
+        println!("setup_seconds_{name}: {setup_s:.2}");
+        println!("pk_bytes_{name}: {pk_bytes}");
+        println!("vk_bytes_{name}: {vk_bytes}");
+        println!("prove_seconds_{name}: {prove_s:.4}");
+        println!("witness_seconds_{name}: {witness_s:.4}");
+        println!("native_seconds_{name}: {native_s:.6}");
+        println!("prove_overhead_ratio_{kind}: {:.0}", prove_s / native_s);
+
+        if shape.kind == JobKind::SecaggSum {
+            // Export for snarkjs and let it check our proof.
+            let export = target.join("arcanum-snarkjs").join(&name);
+            std::fs::create_dir_all(&export).expect("mkdir");
+            let write = |file: &str, v: serde_json::Value| {
+                std::fs::write(
+                    export.join(file),
+                    serde_json::to_vec_pretty(&v).expect("json"),
+                )
+                .expect("write");
+            };
+            write("verification_key.json", snarkjs::vk_json(&keys.vk));
+            write("proof.json", snarkjs::proof_json(&proof));
+            write("public.json", snarkjs::public_json(&stmt.public_inputs()));
+            if let Some(p) = snarkjs_peer(&target, shape, Some(&export)) {
+                let theirs = p["prove_seconds"].as_f64().unwrap_or(f64::NAN);
+                println!("snarkjs_constraints_{name}: {}", p["constraints"]);
+                println!("snarkjs_prove_seconds_{name}: {theirs:.4}");
+                println!("prove_speedup_vs_snarkjs_{name}: {:.2}", theirs / prove_s);
+                println!(
+                    "snarkjs_verifies_arcanum_proof_{name}: {}",
+                    u8::from(p["arcanum_proof_verified"].as_bool() == Some(true))
+                );
+                largest_speedup = Some(theirs / prove_s);
+                all_verified &= p["arcanum_proof_verified"].as_bool() == Some(true);
+            }
+        }
+    }
+    if let Some(s) = largest_speedup {
+        println!("prove_speedup_vs_snarkjs: {s:.2}");
+        println!("snarkjs_verifies_arcanum_proof: {}", u8::from(all_verified));
+    }
+}
+
+fn witness(circuit: &impl arcanum_zk::circuit::Circuit) -> Vec<Fr> {
+    let mut b = arcanum_zk::r1cs::Builder::witness_only();
+    circuit.synthesize(&mut b).expect("witness");
+    b.into_assignment()
+}
+
+fn tempfile_dir(target: &Path, name: &str) -> PathBuf {
+    let dir = target.join(format!("fresh-setup-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
