@@ -66,12 +66,16 @@
 //!   magnitude fits the [`BsgsTable`]'s range; sums that overflow it yield
 //!   [`Error::OutOfRange`], never a wrong value. The arithmetic is modulo the subgroup
 //!   order (~2^251), so wrap-around cannot happen for any realistic `he-linear` job.
+//! - Scalar multiplication is not constant time (neither is arkworks'); encryption uses
+//!   fixed-base byte-window tables whose lookups depend on the secret randomness. Encrypt
+//!   on a machine not shared with an attacker who can measure cache timing.
 //! - Secret scalars are not zeroized on drop (arkworks' `Fr` has no zeroizing wrapper
 //!   here); their `Debug` output is redacted.
 
 pub mod bsgs;
 pub mod cipher;
 pub mod dkg;
+mod fixed_base;
 mod hash;
 pub mod threshold;
 mod wire;
@@ -81,7 +85,7 @@ mod tests;
 
 pub use ark_ed_on_bn254::{EdwardsAffine, EdwardsProjective, Fr as Scalar};
 pub use bsgs::BsgsTable;
-pub use cipher::{Ciphertext, PublicKey, decode_vec, encode_vec, encrypt_vec};
+pub use cipher::{Ciphertext, EncryptionKey, PublicKey, decode_vec, encode_vec, encrypt_vec};
 pub use threshold::{Decryption, GroupKey, KeyShare, PartialDecryption};
 
 use ark_ec::CurveGroup;

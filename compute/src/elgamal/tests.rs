@@ -586,3 +586,32 @@ fn debug_of_secrets_is_redacted() {
         keys[0].verification_key()
     );
 }
+
+#[test]
+fn precomputed_encryption_matches_plain() {
+    let mut rng = rng(13);
+    let (g, k) = keypair(&mut rng);
+    let pk = *g.public_key();
+    let ek = pk.precompute();
+    for m in [0i64, 1, -1, i64::from(u32::MAX), -(1 << 40), 123_456] {
+        let seed = rng.r#gen::<u64>();
+        let a = pk.encrypt_i64(m, &mut ChaCha20Rng::seed_from_u64(seed));
+        let b = ek.encrypt_i64(m, &mut ChaCha20Rng::seed_from_u64(seed));
+        assert_eq!(a, b, "m = {m}");
+        let r = Scalar::rand(&mut ChaCha20Rng::seed_from_u64(seed));
+        let c1 = (EdwardsProjective::generator() * r).into_affine();
+        let c2 = (EdwardsProjective::generator() * cipher_scalar(m) + pk.point() * r).into_affine();
+        assert_eq!(a, Ciphertext { c1, c2 }, "m = {m}");
+    }
+    let u = ek.encrypt_u64(1 << 19, &mut rng);
+    assert_eq!(decrypt1(&g, &k, &[u], &mut rng), vec![1 << 19]);
+    // Long vectors go through the precomputed path.
+    let ms: Vec<i64> = (0..70).map(|i| i * 1000 - 35_000).collect();
+    let cts = encrypt_vec(&pk, &ms, &mut rng);
+    assert_eq!(decrypt1(&g, &k, &cts, &mut rng), ms);
+}
+
+fn cipher_scalar(m: i64) -> Scalar {
+    let s = Scalar::from(m.unsigned_abs());
+    if m < 0 { -s } else { s }
+}
