@@ -10,7 +10,8 @@
 //!
 //! - [`cipher`]: [`PublicKey`], [`Ciphertext`] `(c1, c2) = (rG, mG + rH)`, encryption of
 //!   `u64`/`i64` messages, homomorphic addition, subtraction and multiplication by a public
-//!   integer, canonical bytes (compressed points) and serde;
+//!   integer, canonical bytes (compressed points) and serde; [`EncryptionKey`]
+//!   (`PublicKey::precompute`) keeps fixed-base tables of `G` and `H` for fast encryption;
 //! - [`dkg`]: a joint-Feldman distributed key generation with Schnorr proofs of knowledge
 //!   and a complaint/justification round;
 //! - [`threshold`]: decryption shares `D_j = x_j c1` with Chaum-Pedersen (DLEQ) proofs,
