@@ -575,6 +575,13 @@ fn debug_of_secrets_is_redacted() {
         assert!(dbg.contains("<redacted>"), "{dbg}");
         assert!(!dbg.contains(&s1) && !dbg.contains(&s2), "{dbg}");
     }
+    // The key store encoding roundtrips and rejects a scalar >= the group order.
+    let bytes = keys[0].to_secret_bytes();
+    assert_eq!(KeyShare::from_secret_bytes(&bytes).unwrap(), keys[0]);
+    let mut bad = bytes;
+    bad[4..].copy_from_slice(&[0xff; 32]);
+    assert!(KeyShare::from_secret_bytes(&bad).is_err());
+    assert!(KeyShare::from_secret_bytes(&bytes[..35]).is_err());
     let x = keys[0].secret_for_tests();
     let (k1, k2) = secret_repr(&x);
     assert!(

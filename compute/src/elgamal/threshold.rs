@@ -128,6 +128,33 @@ impl KeyShare {
         self.index
     }
 
+    /// Bytes for the party's own encrypted key store: the index (4 bytes, little-endian)
+    /// then the secret scalar (32 bytes). Keep them secret.
+    pub fn to_secret_bytes(&self) -> [u8; 36] {
+        let mut out = [0u8; 36];
+        out[..4].copy_from_slice(&self.index.to_le_bytes());
+        out[4..].copy_from_slice(&wire::scalar_to_bytes(&self.secret));
+        out
+    }
+
+    /// Decodes [`KeyShare::to_secret_bytes`]; check the result against the group's
+    /// verification key with [`GroupKey::verification_key`].
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != 36 {
+            return Err(Error::ByteLength {
+                what: "key share",
+                expected: 36,
+                got: bytes.len(),
+            });
+        }
+        let mut index = [0u8; 4];
+        index.copy_from_slice(&bytes[..4]);
+        Ok(Self {
+            index: u32::from_le_bytes(index),
+            secret: wire::scalar_from_bytes(&bytes[4..], "key share secret")?,
+        })
+    }
+
     /// `X_j = x_j·G`.
     pub fn verification_key(&self) -> EdwardsAffine {
         (EdwardsProjective::generator() * self.secret).into_affine()
