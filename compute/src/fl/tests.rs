@@ -206,8 +206,8 @@ fn nonprivate_fedavg_on_digits_reaches_reference_accuracy() {
     let mlp = run(&[64, 32, 10], 20);
     let softmax = run(&[64, 10], 20);
     eprintln!("fedavg accuracy: mlp {mlp:.4}, softmax {softmax:.4}");
-    assert!(mlp >= 0.95, "mlp accuracy {mlp}");
-    assert!(softmax >= 0.93, "softmax accuracy {softmax}");
+    assert!(mlp >= 0.96, "mlp accuracy {mlp}");
+    assert!(softmax >= 0.94, "softmax accuracy {softmax}");
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn dp_fedsgd_at_epsilon_3_learns_and_never_exceeds_its_budget() {
         "dp accuracy {accuracy:.4}, z {z:.3}, epsilon {:.4}",
         spent.epsilon
     );
-    assert!(accuracy >= 0.8, "DP accuracy {accuracy}");
+    assert!(accuracy >= 0.85, "DP accuracy {accuracy}");
     assert!(
         spent.epsilon <= 3.0 && spent.epsilon > 2.9,
         "spent {spent:?}"
@@ -292,4 +292,90 @@ fn private_rounds_need_an_accountant_and_enough_noise() {
     // The round config travels with the job: it is serde-serialisable.
     fn assert_serde<T: serde::Serialize + for<'de> serde::Deserialize<'de>>(_: &T) {}
     assert_serde(&cfg);
+}
+
+#[test]
+fn one_record_moves_the_integer_update_by_at_most_the_accounted_sensitivity() {
+    // Same seed: the rounding uniforms and the noise are coupled, as in the proof.
+    let (parts, _) = setup(10);
+    let model = Model::new(&[64, 32, 10], &mut ChaCha20Rng::seed_from_u64(3)).expect("model");
+    let cfg = FlConfig {
+        quant_bits: 10,
+        ..dp_config(1.0)
+    };
+    let full = &parts[0];
+    let without = full.select(&(1..full.len()).collect::<Vec<_>>());
+    let a = local_integers(&model, full, &cfg, &mut ChaCha20Rng::seed_from_u64(8)).expect("a");
+    let b = local_integers(&model, &without, &cfg, &mut ChaCha20Rng::seed_from_u64(8)).expect("b");
+    let diff = a
+        .iter()
+        .zip(&b)
+        .map(|(x, y)| ((x - y) as f64).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let bound = cfg.sensitivity(model.params.len());
+    assert!(diff > 0.0 && diff <= bound, "moved {diff}, bound {bound}");
+    // The clipped-gradient part alone is at most 2^10 C.
+    assert!(diff > 0.5 * 1024.0, "{diff}");
+}
+
+#[test]
+fn dropped_contributors_are_accounted_with_the_noise_actually_present() {
+    let cfg = dp_config(2.0);
+    let dims = 2410;
+    let rho = |present| {
+        cfg.round_charge(dims, present)
+            .expect("private")
+            .rho()
+            .expect("rho")
+    };
+    assert!((rho(10) - 1.0 / (2.0 * 4.0)).abs() < 1e-9);
+    assert!((rho(8) - rho(10) * 10.0 / 8.0).abs() < 1e-9);
+    assert!(
+        FlConfig {
+            algorithm: Algorithm::FedAvg,
+            ..cfg
+        }
+        .round_charge(dims, 10)
+        .is_none()
+    );
+}
+
+#[test]
+fn contributor_level_dp_fedavg_runs_through_secure_aggregation_and_is_charged() {
+    let (parts, test) = setup(10);
+    let cfg = FlConfig {
+        algorithm: Algorithm::ContributorDpFedAvg,
+        lr: 0.3,
+        local_epochs: 1,
+        batch_size: 16,
+        max_grad_norm: 2.0,
+        noise_multiplier: 0.5,
+        contributors: 10,
+        quant_bits: 16,
+        server_momentum: 0.0,
+    };
+    let mut acc = Accountant::new(PrivacyBudget {
+        epsilon: 50.0,
+        delta: 1e-5,
+    })
+    .expect("budget");
+    let init = Model::new(&[64, 10], &mut ChaCha20Rng::seed_from_u64(4)).expect("model");
+    let before = init.accuracy(&test.x, &test.y);
+    let r = train(
+        init,
+        &parts,
+        &test,
+        &cfg,
+        5,
+        COMMITTEE,
+        Some(&mut acc),
+        &mut ChaCha20Rng::seed_from_u64(6),
+    )
+    .expect("train");
+    // Unit = contributor, z = 0.5: each round is rho = 2, so five rounds are rho = 10.
+    let spent = acc.spent().expect("spent");
+    assert!((spent.rho - 10.0).abs() < 1e-6, "{spent:?}");
+    let after = r.accuracy.last().copied().unwrap_or(0.0);
+    assert!(after > before + 0.3, "{before} -> {after}");
 }
