@@ -248,9 +248,9 @@ impl Accountant {
         })
     }
 
-    /// Records `charge` if the composed cost stays within the budget. Otherwise returns
-    /// [`DpError::BudgetExceeded`] and records nothing.
-    pub fn charge(&mut self, charge: Charge) -> Result<Spent, DpError> {
+    /// What would be spent if `charge` were added, or [`DpError::BudgetExceeded`] if that
+    /// exceeds the budget. Records nothing either way.
+    pub fn check(&self, charge: Charge) -> Result<Spent, DpError> {
         let after = self.preview(charge)?;
         if after.epsilon > self.budget.epsilon {
             return Err(DpError::BudgetExceeded {
@@ -260,6 +260,13 @@ impl Accountant {
                 spent: composed_epsilon(&self.charges, self.budget.delta)?,
             });
         }
+        Ok(after)
+    }
+
+    /// Records `charge` if the composed cost stays within the budget. Otherwise returns
+    /// [`DpError::BudgetExceeded`] and records nothing.
+    pub fn charge(&mut self, charge: Charge) -> Result<Spent, DpError> {
+        let after = self.check(charge)?;
         self.charges.push(charge);
         Ok(after)
     }

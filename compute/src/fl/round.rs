@@ -68,6 +68,12 @@ fn check_inputs(global: &Model, data: &Samples, cfg: &FlConfig) -> Result<(), Fl
         ));
     }
     global.check(data.x[0].len())?;
+    if data.x.len() != data.y.len() || data.x.iter().any(|r| r.len() != global.inputs()) {
+        return Err(FlError::Shape(format!(
+            "local data must have one label per row and {} features in every row",
+            global.inputs()
+        )));
+    }
     if let Some(bad) = data.y.iter().find(|y| **y >= global.classes()) {
         return Err(FlError::Shape(format!(
             "label {bad} is out of range for a model with {} classes",
@@ -206,10 +212,7 @@ pub fn run_round(
     // Refuse before anyone computes anything.
     let accountant = match (charge, accountant) {
         (Some(c), Some(acc)) => {
-            let after = acc.preview(c)?;
-            if after.epsilon > acc.budget().epsilon {
-                acc.charge(c)?; // returns the BudgetExceeded error, records nothing
-            }
+            acc.check(c)?;
             Some(acc)
         }
         (Some(_), None) => {
