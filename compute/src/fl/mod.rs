@@ -156,7 +156,7 @@ impl FlConfig {
     pub fn validate(&self) -> Result<(), FlError> {
         let bad = |m: String| Err(FlError::Config(m));
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad(format!("lr must be positive, got {}", self.lr));
+            return bad(format!("lr must be positive (e.g. 0.1), got {}", self.lr));
         }
         if self.contributors == 0 {
             return bad("contributors must be at least 1".into());

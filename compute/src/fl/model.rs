@@ -74,7 +74,8 @@ impl Model {
         }
         if features != self.inputs() {
             return Err(FlError::Shape(format!(
-                "examples have {features} features, the model expects {}",
+                "examples have {features} features, the model expects {}; use a model whose \
+                 input width matches the data",
                 self.inputs()
             )));
         }

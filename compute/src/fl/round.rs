@@ -76,7 +76,8 @@ fn check_inputs(global: &Model, data: &Samples, cfg: &FlConfig) -> Result<(), Fl
     }
     if let Some(bad) = data.y.iter().find(|y| **y >= global.classes()) {
         return Err(FlError::Shape(format!(
-            "label {bad} is out of range for a model with {} classes",
+            "label {bad} is out of range for a model with {} classes; relabel the data or use \
+             a model with more outputs",
             global.classes()
         )));
     }
@@ -152,7 +153,9 @@ pub fn apply_aggregate(
     }
     if total_examples == 0 || present == 0 {
         return Err(FlError::Config(
-            "an aggregate over no examples or no contributors cannot update the model".into(),
+            "an aggregate over no examples or no contributors cannot update the model; wait \
+             for contributions before unmasking"
+                .into(),
         ));
     }
     let sum = quantize::decode(aggregate, cfg.quant_bits);
