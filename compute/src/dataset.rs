@@ -28,6 +28,37 @@ pub fn iris() -> Table {
     }
 }
 
+/// A labelled classification data set.
+#[derive(Clone, Debug)]
+pub struct Labeled {
+    /// Data set name.
+    pub name: &'static str,
+    /// Feature rows.
+    pub features: Vec<Vec<f64>>,
+    /// Class label of each row, in `0..classes`.
+    pub labels: Vec<usize>,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+/// The UCI optical handwritten digits (8x8 images, pixel values 0-16, 1,797 samples, 10
+/// classes), the copy bundled by smartcore (the same data as scikit-learn's `load_digits`).
+pub fn digits() -> Labeled {
+    let ds = smartcore::dataset::digits::load_dataset();
+    let features = ds
+        .data
+        .chunks(ds.num_features)
+        .map(|r| r.iter().map(|v| f64::from(*v)).collect())
+        .collect();
+    let labels = ds.target.iter().map(|y| *y as usize).collect();
+    Labeled {
+        name: "digits",
+        features,
+        labels,
+        classes: 10,
+    }
+}
+
 /// Splits rows round-robin among `parts` owners (an IID split).
 pub fn partition(rows: &[Vec<f64>], parts: usize) -> Vec<Vec<Vec<f64>>> {
     let mut out = vec![Vec::new(); parts.max(1)];
@@ -81,6 +112,25 @@ mod tests {
         for (m, want) in means.iter().zip([5.843, 3.054, 3.758, 1.199]) {
             assert!((m - want).abs() < 0.001, "{m} vs {want}");
         }
+    }
+
+    #[test]
+    fn digits_is_the_real_table() {
+        let d = digits();
+        assert_eq!(d.features.len(), 1797);
+        assert!(d.features.iter().all(|r| r.len() == 64));
+        assert!(
+            d.features
+                .iter()
+                .flatten()
+                .all(|v| (0.0..=16.0).contains(v))
+        );
+        let mut counts = [0usize; 10];
+        for y in &d.labels {
+            counts[*y] += 1;
+        }
+        // scikit-learn's load_digits class counts.
+        assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
     }
 
     #[test]

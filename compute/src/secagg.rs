@@ -32,7 +32,7 @@ pub struct Committee {
 
 impl Committee {
     /// Classic Shamir: one share per pad element; `threshold - 1` clerks learn nothing.
-    pub fn plain(clerks: usize, threshold: usize) -> Self {
+    pub const fn plain(clerks: usize, threshold: usize) -> Self {
         Self {
             clerks,
             threshold,

@@ -1,1 +1,0 @@
-//! Differential privacy: noise and accounting (being built).

@@ -1,0 +1,424 @@
+//! Privacy accounting in zero-concentrated DP, with the arithmetic done by OpenDP.
+//!
+//! Every release is recorded as a [`Charge`]. The spent budget is the OpenDP measurement
+//! that composes all of them, evaluated at a distance of one record:
+//!
+//! - a [`Charge::Gaussian`] is an OpenDP `Transformation` with stability map
+//!   `d_in -> sensitivity * d_in` (records to the L2 distance of the released integer sum),
+//!   chained with `make_gaussian` on integer vectors (`ZeroConcentratedDivergence`), so its
+//!   `rho` is OpenDP's `(sensitivity / std)^2 / 2`;
+//! - a [`Charge::Rho`] is a measurement whose privacy map is `rho * d_in^2`;
+//! - the charges are composed with `make_composition` (rho adds up in zCDP), converted with
+//!   `make_zCDP_to_approxDP` and pinned with `make_fix_delta`, giving `(epsilon, delta)`.
+//!
+//! OpenDP only does the bookkeeping here: the noise itself is added by the contributors
+//! (see [`super::sampler`]), so the measurements' functions are never run on data.
+
+use super::DpError;
+use opendp::{
+    combinators::{make_chain_mt, make_composition, make_fix_delta, make_zCDP_to_approxDP},
+    core::{Function, Measurement, PrivacyMap, StabilityMap, Transformation},
+    domains::{AtomDomain, VectorDomain},
+    measurements::make_gaussian,
+    measures::ZeroConcentratedDivergence,
+    metrics::{L2Distance, SymmetricDistance},
+};
+use serde::{Deserialize, Serialize};
+
+/// A privacy budget in approximate DP: the accountant refuses releases whose composed zCDP
+/// cost converts to more than `epsilon` at this `delta`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyBudget {
+    /// Epsilon (`> 0`).
+    pub epsilon: f64,
+    /// Delta (in `(0, 1)`).
+    pub delta: f64,
+}
+
+impl PrivacyBudget {
+    fn validate(&self) -> Result<(), DpError> {
+        if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
+            return Err(DpError::Parameter(format!(
+                "budget epsilon must be a positive finite number, got {}",
+                self.epsilon
+            )));
+        }
+        if !(self.delta > 0.0 && self.delta < 1.0) {
+            return Err(DpError::Parameter(format!(
+                "budget delta must be in (0, 1), got {}; use e.g. 1e-5 or 1/(10 n)",
+                self.delta
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One release's privacy cost.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Charge {
+    /// A Gaussian (or discrete Gaussian) release: the L2 sensitivity of the released vector
+    /// to one record, and the standard deviation of the noise it carries, in the same units.
+    Gaussian {
+        /// L2 sensitivity to one record.
+        sensitivity: f64,
+        /// Standard deviation of the (aggregate) noise.
+        noise_std: f64,
+    },
+    /// A release already accounted as `rho`-zCDP for one record.
+    Rho(f64),
+}
+
+type Composed = Measurement<
+    VectorDomain<AtomDomain<i64>>,
+    SymmetricDistance,
+    ZeroConcentratedDivergence,
+    Vec<Vec<i64>>,
+>;
+type Space = (VectorDomain<AtomDomain<i64>>, SymmetricDistance);
+type Meas = Measurement<
+    VectorDomain<AtomDomain<i64>>,
+    SymmetricDistance,
+    ZeroConcentratedDivergence,
+    Vec<i64>,
+>;
+
+fn opendp_err(what: &str) -> impl Fn(opendp::error::Error) -> DpError + '_ {
+    move |e| DpError::OpenDp(format!("{what}: {e}"))
+}
+
+fn space() -> Space {
+    (VectorDomain::new(AtomDomain::default()), SymmetricDistance)
+}
+
+impl Charge {
+    fn check(&self) -> Result<(), DpError> {
+        let ok = match *self {
+            Charge::Gaussian {
+                sensitivity,
+                noise_std,
+            } => {
+                sensitivity.is_finite()
+                    && sensitivity >= 0.0
+                    && noise_std.is_finite()
+                    && noise_std > 0.0
+            }
+            Charge::Rho(rho) => rho.is_finite() && rho >= 0.0,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(DpError::Parameter(format!(
+                "invalid charge {self:?}: sensitivity and rho must be finite and >= 0, noise \
+                 std finite and > 0"
+            )))
+        }
+    }
+
+    /// The OpenDP measurement this charge stands for (input: one record = distance 1).
+    fn measurement(&self) -> Result<Meas, DpError> {
+        self.check()?;
+        let (domain, metric) = space();
+        match *self {
+            Charge::Gaussian {
+                sensitivity,
+                noise_std,
+            } => {
+                let sum = Transformation::new(
+                    domain.clone(),
+                    metric,
+                    domain.clone(),
+                    L2Distance::<f64>::default(),
+                    Function::new(|x: &Vec<i64>| x.clone()),
+                    StabilityMap::new(move |d_in: &u32| sensitivity * f64::from(*d_in)),
+                )
+                .map_err(opendp_err("sum transformation"))?;
+                let noise = make_gaussian::<_, _, ZeroConcentratedDivergence>(
+                    domain,
+                    L2Distance::<f64>::default(),
+                    noise_std,
+                    None,
+                )
+                .map_err(opendp_err("make_gaussian"))?;
+                make_chain_mt(&noise, &sum).map_err(opendp_err("chain"))
+            }
+            Charge::Rho(rho) => Measurement::new(
+                domain,
+                metric,
+                ZeroConcentratedDivergence,
+                Function::new(|x: &Vec<i64>| x.clone()),
+                PrivacyMap::new(move |d_in: &u32| rho * f64::from(*d_in).powi(2)),
+            )
+            .map_err(opendp_err("rho measurement")),
+        }
+    }
+
+    /// This charge's zCDP cost `rho` for one record, from OpenDP's privacy map.
+    pub fn rho(&self) -> Result<f64, DpError> {
+        self.measurement()?
+            .map(&1)
+            .map_err(opendp_err("privacy map"))
+    }
+}
+
+fn composed(charges: &[Charge]) -> Result<Option<Composed>, DpError> {
+    if charges.is_empty() {
+        return Ok(None);
+    }
+    let ms = charges
+        .iter()
+        .map(Charge::measurement)
+        .collect::<Result<Vec<_>, _>>()?;
+    make_composition(ms)
+        .map(Some)
+        .map_err(opendp_err("make_composition"))
+}
+
+/// Total zCDP cost of `charges` composed (OpenDP `make_composition`).
+pub fn composed_rho(charges: &[Charge]) -> Result<f64, DpError> {
+    match composed(charges)? {
+        None => Ok(0.0),
+        Some(m) => m.map(&1).map_err(opendp_err("composition map")),
+    }
+}
+
+/// Smallest epsilon such that `charges` composed are `(epsilon, delta)`-DP
+/// (OpenDP `make_zCDP_to_approxDP` then `make_fix_delta`).
+pub fn composed_epsilon(charges: &[Charge], delta: f64) -> Result<f64, DpError> {
+    let Some(m) = composed(charges)? else {
+        return Ok(0.0);
+    };
+    let approx = make_zCDP_to_approxDP(m).map_err(opendp_err("make_zCDP_to_approxDP"))?;
+    let fixed = make_fix_delta(&approx, delta).map_err(opendp_err("make_fix_delta"))?;
+    let (epsilon, _) = fixed.map(&1).map_err(opendp_err("fixed-delta map"))?;
+    Ok(epsilon)
+}
+
+/// What a charge did to the budget.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Spent {
+    /// Composed rho after the charge.
+    pub rho: f64,
+    /// Epsilon spent at the budget's delta after the charge.
+    pub epsilon: f64,
+}
+
+/// A per-dataset privacy accountant: the budget and every release charged against it.
+/// Serialisable, so a node can persist it next to the dataset it protects.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Accountant {
+    budget: PrivacyBudget,
+    charges: Vec<Charge>,
+}
+
+impl Accountant {
+    /// A fresh accountant.
+    pub fn new(budget: PrivacyBudget) -> Result<Self, DpError> {
+        budget.validate()?;
+        Ok(Self {
+            budget,
+            charges: Vec::new(),
+        })
+    }
+
+    /// The budget.
+    pub fn budget(&self) -> PrivacyBudget {
+        self.budget
+    }
+
+    /// Releases charged so far.
+    pub fn charges(&self) -> &[Charge] {
+        &self.charges
+    }
+
+    /// What has been spent so far.
+    pub fn spent(&self) -> Result<Spent, DpError> {
+        Ok(Spent {
+            rho: composed_rho(&self.charges)?,
+            epsilon: composed_epsilon(&self.charges, self.budget.delta)?,
+        })
+    }
+
+    /// What would be spent if `charge` were added, without adding it.
+    pub fn preview(&self, charge: Charge) -> Result<Spent, DpError> {
+        let mut all = self.charges.clone();
+        all.push(charge);
+        Ok(Spent {
+            rho: composed_rho(&all)?,
+            epsilon: composed_epsilon(&all, self.budget.delta)?,
+        })
+    }
+
+    /// What would be spent if `charge` were added, or [`DpError::BudgetExceeded`] if that
+    /// exceeds the budget. Records nothing either way.
+    pub fn check(&self, charge: Charge) -> Result<Spent, DpError> {
+        let after = self.preview(charge)?;
+        if after.epsilon > self.budget.epsilon {
+            return Err(DpError::BudgetExceeded {
+                would_spend: after.epsilon,
+                budget: self.budget.epsilon,
+                delta: self.budget.delta,
+                spent: composed_epsilon(&self.charges, self.budget.delta)?,
+            });
+        }
+        Ok(after)
+    }
+
+    /// Records `charge` if the composed cost stays within the budget. Otherwise returns
+    /// [`DpError::BudgetExceeded`] and records nothing.
+    pub fn charge(&mut self, charge: Charge) -> Result<Spent, DpError> {
+        let after = self.check(charge)?;
+        self.charges.push(charge);
+        Ok(after)
+    }
+
+    /// Charges a release already expressed as `rho`-zCDP.
+    pub fn charge_rho(&mut self, rho: f64) -> Result<Spent, DpError> {
+        self.charge(Charge::Rho(rho))
+    }
+}
+
+/// The smallest noise multiplier `z` (noise std divided by sensitivity) such that `rounds`
+/// Gaussian releases compose to at most `budget` (found by bisection on OpenDP's
+/// accounting, to a relative precision of 1e-4; the result is rounded up).
+pub fn noise_multiplier_for(budget: PrivacyBudget, rounds: usize) -> Result<f64, DpError> {
+    budget.validate()?;
+    if rounds == 0 {
+        return Err(DpError::Parameter(
+            "rounds must be at least 1 to calibrate noise".into(),
+        ));
+    }
+    let eps = |z: f64| {
+        // All rounds cost the same: compose `rounds` copies.
+        composed_epsilon(
+            &vec![
+                Charge::Gaussian {
+                    sensitivity: 1.0,
+                    noise_std: z,
+                };
+                rounds
+            ],
+            budget.delta,
+        )
+    };
+    let (mut lo, mut hi) = (1e-3, 1.0);
+    while eps(hi)? > budget.epsilon {
+        lo = hi;
+        hi *= 2.0;
+        if hi > 1e7 {
+            return Err(DpError::Parameter(format!(
+                "no noise multiplier below 1e7 fits {rounds} rounds in epsilon {}; raise \
+                 the budget or run fewer rounds",
+                budget.epsilon
+            )));
+        }
+    }
+    while (hi - lo) / hi > 1e-4 {
+        let mid = 0.5 * (lo + hi);
+        if eps(mid)? > budget.epsilon {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opendp_gaussian_reference_value() {
+        // OpenDP's documented example: Gaussian scale 4, sensitivity 1 -> rho 1/32 ->
+        // epsilon 0.6880 at delta 1e-3.
+        let c = Charge::Gaussian {
+            sensitivity: 1.0,
+            noise_std: 4.0,
+        };
+        assert!((c.rho().expect("rho") - 1.0 / 32.0).abs() < 1e-12);
+        let eps = composed_epsilon(&[c], 1e-3).expect("eps");
+        assert!((eps - 0.6880).abs() < 5e-5, "epsilon {eps}");
+        let mut acc = Accountant::new(PrivacyBudget {
+            epsilon: 1.0,
+            delta: 1e-3,
+        })
+        .expect("budget");
+        let spent = acc.charge(c).expect("fits");
+        assert!((spent.epsilon - 0.6880).abs() < 5e-5);
+    }
+
+    #[test]
+    fn rho_composes_additively_and_sensitivity_scales() {
+        let c = Charge::Gaussian {
+            sensitivity: 3.0,
+            noise_std: 6.0,
+        };
+        let rho = composed_rho(&[c, c, Charge::Rho(0.25)]).expect("rho");
+        assert!((rho - (2.0 * 0.125 + 0.25)).abs() < 1e-12, "{rho}");
+    }
+
+    #[test]
+    fn budget_refuses_the_round_that_would_exceed_it_and_changes_nothing() {
+        let budget = PrivacyBudget {
+            epsilon: 3.0,
+            delta: 1e-5,
+        };
+        let mut acc = Accountant::new(budget).expect("budget");
+        let round = Charge::Gaussian {
+            sensitivity: 1.0,
+            noise_std: 8.0,
+        };
+        let mut accepted = 0;
+        let err = loop {
+            match acc.charge(round) {
+                Ok(s) => {
+                    assert!(s.epsilon <= 3.0);
+                    accepted += 1;
+                }
+                Err(e) => break e,
+            }
+        };
+        assert!(accepted > 0);
+        let before = acc.clone();
+        let spent = acc.spent().expect("spent");
+        assert!(matches!(err, DpError::BudgetExceeded { .. }));
+        assert!(err.to_string().contains("fewer rounds"), "{err}");
+        // Refused again: still nothing recorded.
+        assert!(acc.charge(round).is_err());
+        assert_eq!(acc, before);
+        assert_eq!(acc.charges().len(), accepted);
+        assert_eq!(acc.spent().expect("spent"), spent);
+        assert!(acc.preview(round).expect("preview").epsilon > 3.0);
+    }
+
+    #[test]
+    fn calibrated_noise_multiplier_spends_the_budget() {
+        let budget = PrivacyBudget {
+            epsilon: 3.0,
+            delta: 1e-5,
+        };
+        let z = noise_multiplier_for(budget, 50).expect("z");
+        let at = |z: f64| {
+            composed_epsilon(
+                &vec![
+                    Charge::Gaussian {
+                        sensitivity: 1.0,
+                        noise_std: z,
+                    };
+                    50
+                ],
+                1e-5,
+            )
+            .expect("eps")
+        };
+        assert!(at(z) <= 3.0);
+        assert!(at(z * 0.999) > 3.0);
+        assert!(
+            Accountant::new(PrivacyBudget {
+                epsilon: 1.0,
+                delta: 0.0
+            })
+            .is_err()
+        );
+    }
+}
