@@ -60,6 +60,9 @@ pub enum Error {
         "encoded value is not a canonical BN254 Fr element (>= modulus): the sender is faulty or malicious; drop its message"
     )]
     NotCanonical,
+    /// Threshold ElGamal failed (bad ciphertext, share or parameters).
+    #[error(transparent)]
+    He(#[from] elgamal::Error),
     /// Vectors of different lengths.
     #[error("vector length mismatch: expected {expected}, got {got}")]
     Length {

@@ -5,6 +5,11 @@
 //! another's rows. Each owner masks its moment vector with random pads (Shamir-shared to a
 //! committee of clerks); the chosen worker sums only masked vectors, proves the sum with
 //! Groth16, and is paid by the contract once the proof verifies.
+//!
+//! Then an `he-linear` job: a committee of five runs a distributed key generation; the four
+//! data owners encrypt integer statistics of their rows (row count, column sums in mm, a
+//! petal-length histogram) under the joint key; a worker sums the ciphertexts and proves
+//! it; any three committee members decrypt the proven sum with DLEQ-checked shares.
 
 use crate::{
     requester::Requester,
@@ -19,6 +24,11 @@ use alloy::{
 };
 use arcanum_compute::{
     dataset,
+    elgamal::{
+        BsgsTable,
+        dkg::{self, DkgParams},
+    },
+    executor,
     fixed::FixedPoint,
     secagg::{self, Clerk, Committee},
 };
@@ -30,6 +40,7 @@ use arcanum_zk::{
     shapes,
 };
 use eyre::{WrapErr, eyre};
+use rand::RngCore;
 use serde::Serialize;
 use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc, time::Duration};
 
@@ -196,6 +207,7 @@ impl Devnet {
             .run_job(
                 shape,
                 &job.masked,
+                &[],
                 self.config.reward,
                 self.config.deadline,
                 self.config.job_stake,
@@ -284,6 +296,86 @@ impl Devnet {
                 .unwrap_or(f64::NAN)
                 / 1e18,
             oracle_block: feed_value.block,
+            he_linear: None,
+        })
+    }
+
+    /// Runs the joint-statistics `he-linear` job end to end under a threshold key and
+    /// reports it (see the module docs).
+    pub async fn run_he_job(&mut self) -> eyre::Result<HeReport> {
+        let shape = shapes::HE_LINEAR_4X8;
+        let mut rng = rand::rngs::OsRng;
+        let (parties, threshold) = (5u32, 3u32);
+        let mut session = [0u8; 32];
+        rng.fill_bytes(&mut session);
+        let params = DkgParams::new(parties, threshold, session)?;
+        let (group, key_shares) = dkg::run_honest(&params, &mut rng)?;
+        let key = group.public_key().precompute();
+
+        let table = dataset::iris();
+        let plain: Vec<Vec<i64>> = dataset::partition(&table.rows, shape.contributors)
+            .iter()
+            .map(|rows| iris_integer_stats(rows))
+            .collect();
+        let inputs: Vec<Vec<Fr>> = plain
+            .iter()
+            .map(|v| executor::encode_ciphertexts(&key.encrypt_vec(v, &mut rng)))
+            .collect();
+        let weights = vec![1i64; shape.contributors];
+
+        self.requester
+            .wait_for_offers(self.workers.len(), Duration::from_secs(30))
+            .await;
+        let outcome = self
+            .requester
+            .run_job(
+                shape,
+                &inputs,
+                &weights,
+                self.config.reward,
+                self.config.deadline,
+                self.config.job_stake,
+            )
+            .await?;
+
+        // The committee decrypts the proven sum: any `threshold` members, shares checked.
+        let sum = executor::decode_ciphertexts(std::slice::from_ref(&outcome.output), shape.dims)?
+            .remove(0);
+        let partials: Vec<_> = key_shares
+            .iter()
+            .skip(1)
+            .take(threshold as usize)
+            .map(|s| s.partial_decrypt(&group, &sum, &mut rng))
+            .collect();
+        let decrypted = group.combine(&sum, &partials, &BsgsTable::new(20)?)?;
+        let expected: Vec<i64> = (0..shape.dims)
+            .map(|j| plain.iter().map(|v| v[j]).sum())
+            .collect();
+        if decrypted.values != expected {
+            return Err(eyre!(
+                "threshold decryption gave {:?}, the plaintext sum is {expected:?}",
+                decrypted.values
+            ));
+        }
+        let submit_gas = self
+            .owner
+            .provider()
+            .get_transaction_receipt(outcome.result.tx_hash)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |r| r.gas_used);
+        Ok(HeReport {
+            job_id: outcome.job_id.0.to_string(),
+            shape: shape.name(),
+            committee: format!("{threshold} of {parties}"),
+            decrypted_by: decrypted.used,
+            chosen_worker: outcome.worker,
+            prove_seconds: outcome.result.prove_seconds,
+            submit_result_gas: submit_gas,
+            statistics: IRIS_INTEGER_STATS.iter().map(|s| s.to_string()).collect(),
+            decrypted: decrypted.values,
+            plaintext: expected,
         })
     }
 
@@ -415,6 +507,88 @@ pub struct DevnetReport {
     pub oracle_value: f64,
     /// Block of fulfilment.
     pub oracle_block: u64,
+    /// The `he-linear` joint-statistics job, when run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub he_linear: Option<HeReport>,
+}
+
+/// The integer statistics each data owner encrypts in the `he-linear` job.
+const IRIS_INTEGER_STATS: [&str; 8] = [
+    "rows",
+    "sum sepal length (mm)",
+    "sum sepal width (mm)",
+    "sum petal length (mm)",
+    "sum petal width (mm)",
+    "petal length < 2.5 cm",
+    "petal length 2.5-5 cm",
+    "petal length >= 5 cm",
+];
+
+fn iris_integer_stats(rows: &[Vec<f64>]) -> Vec<i64> {
+    let mm = |v: f64| (v * 10.0).round() as i64;
+    let mut out = vec![0i64; IRIS_INTEGER_STATS.len()];
+    for r in rows {
+        out[0] += 1;
+        for (c, v) in r.iter().take(4).enumerate() {
+            out[1 + c] += mm(*v);
+        }
+        let bin = match r[2] {
+            p if p < 2.5 => 5,
+            p if p < 5.0 => 6,
+            _ => 7,
+        };
+        out[bin] += 1;
+    }
+    out
+}
+
+/// What the `he-linear` part of `arcanum devnet` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct HeReport {
+    /// On-chain job id.
+    pub job_id: String,
+    /// Circuit shape.
+    pub shape: String,
+    /// Decryption committee, `t of n`.
+    pub committee: String,
+    /// The members whose shares were combined.
+    pub decrypted_by: Vec<u32>,
+    /// Worker chosen by the scheduler.
+    pub chosen_worker: Address,
+    /// Seconds the worker spent proving.
+    pub prove_seconds: f64,
+    /// Gas used by the `submitResult` transaction.
+    pub submit_result_gas: u64,
+    /// What each value is.
+    pub statistics: Vec<String>,
+    /// The committee's decryption of the proven sum.
+    pub decrypted: Vec<i64>,
+    /// The same computed in the clear.
+    pub plaintext: Vec<i64>,
+}
+
+impl fmt::Display for HeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "he-linear job: #{} ({}), worker {}, prove {:.2} s, submitResult {} gas",
+            self.job_id, self.shape, self.chosen_worker, self.prove_seconds, self.submit_result_gas
+        )?;
+        writeln!(
+            f,
+            "  decrypted by committee members {:?} ({}):",
+            self.decrypted_by, self.committee
+        )?;
+        for ((name, d), p) in self
+            .statistics
+            .iter()
+            .zip(&self.decrypted)
+            .zip(&self.plaintext)
+        {
+            writeln!(f, "  {name:<24} {d:>6}  (in the clear: {p})")?;
+        }
+        Ok(())
+    }
 }
 
 fn fmt_arc(v: U256) -> String {
@@ -482,6 +656,10 @@ impl fmt::Display for DevnetReport {
             f,
             "data oracle:   {} = {:.4} (backed by job #{}, block {})",
             self.oracle_feed, self.oracle_value, self.job_id, self.oracle_block
-        )
+        )?;
+        if let Some(he) = &self.he_linear {
+            write!(f, "\n{he}")?;
+        }
+        Ok(())
     }
 }

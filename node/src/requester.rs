@@ -135,17 +135,20 @@ impl Requester {
         self.offers.len()
     }
 
-    /// Posts a job over `inputs` (one vector per contributor, already masked), picks a
-    /// worker, assigns it, sends the inputs and returns the settled result.
+    /// Posts a job over `inputs` (one vector per contributor: masked values, or ciphertexts
+    /// as coordinates for `he-linear`, with its per-contributor `weights`), picks a worker,
+    /// assigns it, sends the inputs and returns the settled result.
     pub async fn run_job(
         &mut self,
         shape: Shape,
         inputs: &[Vec<Fr>],
+        weights: &[i64],
         reward: U256,
         deadline_in: Duration,
         min_stake: U256,
     ) -> Result<JobOutcome, RequesterError> {
-        let input_commitment = field::fr_to_u256(commitment::inputs(inputs));
+        let input_commitment =
+            field::fr_to_u256(commitment::job_inputs(shape.kind, inputs, weights));
         let chain_now = self.chain.chain_time().await?;
         let spec = JobSpec {
             shape,
@@ -180,6 +183,7 @@ impl Requester {
             job_id,
             shape,
             inputs: inputs.iter().map(|v| field::vec_to_u256(v)).collect(),
+            weights: weights.to_vec(),
         };
         let result = match self.net.request(peer, request).await? {
             JobResponse::Done(r) => *r,

@@ -2,12 +2,17 @@
 
 use alloy::signers::local::PrivateKeySigner;
 use arcanum_compute::executor;
+use arcanum_compute::executor::Witness;
 use arcanum_oracle::{JobStatus, MarketClient};
 use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
 use arcanum_protocol::{
     JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId, U256,
 };
-use arcanum_zk::{commitment, evm, field, keys::ShapeKeys, prover::SecaggSumStatement};
+use arcanum_zk::{
+    commitment, evm, field, he_linear,
+    keys::ShapeKeys,
+    prover::{self, Statement},
+};
 use std::{
     collections::HashMap,
     sync::Arc,
@@ -86,6 +91,13 @@ pub async fn spawn(
         net: net.clone(),
         keys,
     });
+    // The kinds this worker proves: those of its shapes (fl-round aggregates as secagg-sum).
+    let mut kinds: Vec<JobKind> = worker.keys.values().map(|k| k.shape.kind).collect();
+    if kinds.contains(&JobKind::SecaggSum) {
+        kinds.push(JobKind::FlRound);
+    }
+    kinds.sort_by_key(|k| k.code());
+    kinds.dedup();
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(config.offer_interval);
         let (done_tx, mut done_rx) = mpsc::channel::<()>(16);
@@ -95,7 +107,7 @@ pub async fn spawn(
                     let offer = Offer {
                         peer_id: peer_id.to_base58(),
                         worker: address,
-                        kinds: vec![JobKind::SecaggSum],
+                        kinds: kinds.clone(),
                         shapes: worker.keys.keys().copied().collect(),
                         min_reward: config.min_reward,
                         capacity: config.capacity,
@@ -156,6 +168,7 @@ impl Worker {
             job_id,
             shape,
             inputs,
+            weights,
         } = request;
         let me = self.chain.account();
         // The chain, not the requester, is the source of truth for what was agreed.
@@ -187,24 +200,51 @@ impl Worker {
             .map(|v| field::vec_from_u256(v))
             .collect::<Result<_, _>>()
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
-        if inputs.len() != shape.contributors || inputs.iter().any(|v| v.len() != shape.dims) {
+        let width = match shape.kind {
+            JobKind::HeLinear => shape.dims * executor::CIPHERTEXT_FIELDS,
+            _ => shape.dims,
+        };
+        if inputs.len() != shape.contributors || inputs.iter().any(|v| v.len() != width) {
             return Err(RejectReason::BadInputs(format!(
-                "expected {} x {}",
-                shape.contributors, shape.dims
+                "expected {} vectors of {width} field elements",
+                shape.contributors
             )));
         }
-        if field::fr_to_u256(commitment::inputs(&inputs)) != info.input_commitment {
+        let input_commitment = commitment::job_inputs(shape.kind, &inputs, &weights);
+        if field::fr_to_u256(input_commitment) != info.input_commitment {
             return Err(RejectReason::CommitmentMismatch);
         }
-        let output = executor::secagg_sum(&inputs, shape.dims)
+        let execution = executor::execute(shape.kind, shape.dims, inputs, &weights)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
-        let statement = SecaggSumStatement::new(job_id, me, &inputs, &output)
-            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let output = execution.output;
+        let statement =
+            Statement::from_commitments(job_id, me, input_commitment, commitment::output(&output))
+                .map_err(|e| RejectReason::Failed(e.to_string()))?;
 
         let keys = Arc::clone(keys);
         let started = Instant::now();
-        let proof = tokio::task::spawn_blocking(move || {
-            arcanum_zk::prover::prove_secagg_sum(&keys, &statement, &inputs)
+        let witness = execution.witness;
+        let proof = tokio::task::spawn_blocking(move || match witness {
+            Witness::SecaggSum { inputs } => prover::prove_secagg_sum(&keys, &statement, &inputs),
+            Witness::HeLinear {
+                inputs, weights, ..
+            } => {
+                let inputs: Vec<Vec<he_linear::Ciphertext>> = inputs
+                    .iter()
+                    .map(|v| {
+                        v.iter()
+                            .map(|c| he_linear::Ciphertext { c1: c.c1, c2: c.c2 })
+                            .collect()
+                    })
+                    .collect();
+                prover::prove_he_linear_with_rng(
+                    &keys,
+                    &statement,
+                    &inputs,
+                    &weights,
+                    &mut rand::rngs::OsRng,
+                )
+            }
         })
         .await
         .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?

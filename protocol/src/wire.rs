@@ -11,8 +11,14 @@ pub enum JobRequest {
         job_id: JobId,
         /// The circuit shape the job was posted with.
         shape: Shape,
-        /// One masked vector per contributor, as Fr elements.
+        /// One vector per contributor, as Fr elements: masked values (`secagg-sum`,
+        /// `fl-round`) or ciphertexts as affine coordinates, four per ciphertext
+        /// (`he-linear`).
         inputs: Vec<Vec<U256>>,
+        /// Per-contributor integer weights (`he-linear`; empty otherwise), bound by the
+        /// input commitment posted on chain.
+        #[serde(default)]
+        weights: Vec<i64>,
     },
 }
 

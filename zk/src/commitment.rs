@@ -90,8 +90,31 @@ pub fn contribution(x: &[Fr]) -> Fr {
 
 /// A job's input commitment from its contributors' vectors.
 pub fn inputs(xs: &[Vec<Fr>]) -> Fr {
-    let cs: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
-    commit(Domain::Inputs, &cs)
+    inputs_weighted(xs, &[])
+}
+
+/// A job's input commitment binding per-contributor weights too:
+/// `commit(INPUTS, [c_1, ..., c_n, w_1, ..., w_n])` (`he-linear`; no weights = [`inputs`]).
+pub fn inputs_weighted(xs: &[Vec<Fr>], weights: &[Fr]) -> Fr {
+    let mut absorbed: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
+    absorbed.extend_from_slice(weights);
+    commit(Domain::Inputs, &absorbed)
+}
+
+/// The input commitment of a job of `kind` over its inputs as field vectors (for
+/// `he-linear`, ciphertexts flattened to coordinates) and integer weights (`he-linear`
+/// only; a negative weight enters as `-|w|`).
+pub fn job_inputs(kind: arcanum_protocol::JobKind, xs: &[Vec<Fr>], weights: &[i64]) -> Fr {
+    match kind {
+        arcanum_protocol::JobKind::HeLinear => {
+            let w: Vec<Fr> = weights
+                .iter()
+                .map(|w| crate::he_linear::weight_to_fr(*w))
+                .collect();
+            inputs_weighted(xs, &w)
+        }
+        _ => inputs(xs),
+    }
 }
 
 /// A job's output commitment.

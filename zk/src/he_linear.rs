@@ -73,12 +73,9 @@ fn flatten(xs: &[Ciphertext]) -> Vec<Fr> {
 
 /// `commit(INPUTS, [cc_1.., w_1..])` natively.
 pub fn input_commitment(inputs: &[Vec<Ciphertext>], weights: &[i64]) -> Fr {
-    let mut absorbed: Vec<Fr> = inputs
-        .iter()
-        .map(|x| commitment::commit(Domain::Contribution, &flatten(x)))
-        .collect();
-    absorbed.extend(weights.iter().map(|w| weight_to_fr(*w)));
-    commitment::commit(Domain::Inputs, &absorbed)
+    let flat: Vec<Vec<Fr>> = inputs.iter().map(|x| flatten(x)).collect();
+    let w: Vec<Fr> = weights.iter().map(|w| weight_to_fr(*w)).collect();
+    commitment::inputs_weighted(&flat, &w)
 }
 
 /// `commit(OUTPUT, flatten(output))` natively.

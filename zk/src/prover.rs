@@ -58,6 +58,22 @@ impl Statement {
         })
     }
 
+    /// A statement from commitments the caller computed (see
+    /// [`commitment::job_inputs`] and [`commitment::output`]).
+    pub fn from_commitments(
+        job_id: JobId,
+        worker: Address,
+        input_commitment: Fr,
+        output_commitment: Fr,
+    ) -> Result<Self> {
+        Ok(Self {
+            job_id: field::job_id_to_fr(job_id)?,
+            worker: field::address_to_fr(worker),
+            input_commitment,
+            output_commitment,
+        })
+    }
+
     /// Public inputs in circuit order.
     pub fn public_inputs(&self) -> [Fr; 4] {
         [

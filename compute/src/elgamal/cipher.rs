@@ -177,6 +177,21 @@ impl Ciphertext {
         out
     }
 
+    /// `[c1.x, c1.y, c2.x, c2.y]`: affine coordinates, elements of BN254's `Fr`. This is the
+    /// layout the `he-linear` circuit, its commitments and the job wire format use.
+    pub fn to_coordinates(&self) -> [crate::Fr; 4] {
+        [self.c1.x, self.c1.y, self.c2.x, self.c2.y]
+    }
+
+    /// From [`Self::to_coordinates`], rejecting points off the curve or outside the
+    /// prime-order subgroup.
+    pub fn from_coordinates(c: [crate::Fr; 4]) -> Result<Self> {
+        Ok(Self {
+            c1: wire::point_from_coordinates(c[0], c[1], "ciphertext c1")?,
+            c2: wire::point_from_coordinates(c[2], c[3], "ciphertext c2")?,
+        })
+    }
+
     /// Decodes a ciphertext, rejecting bytes whose points are off the curve, outside the
     /// prime-order subgroup, or non-canonically encoded.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {

@@ -42,6 +42,23 @@ pub(super) fn point_from_bytes(bytes: &[u8], what: &'static str) -> Result<Edwar
     Ok(p)
 }
 
+/// A point from affine coordinates, rejecting points off the curve or outside the
+/// prime-order subgroup.
+pub(super) fn point_from_coordinates(
+    x: crate::Fr,
+    y: crate::Fr,
+    what: &'static str,
+) -> Result<EdwardsAffine> {
+    let p = EdwardsAffine::new_unchecked(x, y);
+    if !p.is_on_curve() {
+        return Err(Error::NotOnCurve { what });
+    }
+    if !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(Error::NotInSubgroup { what });
+    }
+    Ok(p)
+}
+
 pub(super) fn scalar_to_bytes(s: &Scalar) -> [u8; SCALAR_BYTES] {
     let mut buf = [0u8; SCALAR_BYTES];
     // Cannot fail: the buffer has exactly the scalar's size.

@@ -3,7 +3,8 @@ use clap::Args;
 use std::path::PathBuf;
 
 /// `arcanum devnet`: Anvil on a free port, contracts deployed, one requester and workers on
-/// loopback, one `secagg-sum` job over the Iris data set; prints the outcome.
+/// loopback, one `secagg-sum` job over the Iris data set and one `he-linear` job under a
+/// threshold key; prints the outcome.
 #[derive(Debug, Args)]
 pub(crate) struct DevnetArgs {
     /// Number of workers competing for the job.
@@ -32,7 +33,8 @@ impl DevnetArgs {
             ..DevnetConfig::default()
         };
         let mut devnet = Devnet::start(config).await?;
-        let report = devnet.run_iris_job().await?;
+        let mut report = devnet.run_iris_job().await?;
+        report.he_linear = Some(devnet.run_he_job().await?);
         if self.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {

@@ -123,6 +123,7 @@ async fn offers_are_verified_and_jobs_round_trip() {
             dims: 2,
         },
         inputs: vec![vec![U256::from(7u64); 2]; 3],
+        weights: vec![],
     };
     let response = requester
         .request(got.offer.peer_id.parse().expect("peer"), request)
