@@ -176,7 +176,7 @@ mod tests {
             })
             .collect();
         let exec = execute(JobKind::HeLinear, 2, inputs.clone(), &[2, -1, 1]).expect("he-linear");
-        let out = decode_ciphertexts(&[exec.output.clone()], 2)
+        let out = decode_ciphertexts(std::slice::from_ref(&exec.output), 2)
             .expect("decode")
             .remove(0);
         let table = BsgsTable::new(16).expect("table");
