@@ -273,3 +273,31 @@ async fn signed_assignment_expiry_slashing_and_reassignment_through_the_client()
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn he_linear_job_is_proven_settled_and_threshold_decrypted() -> eyre::Result<()> {
+    let mut devnet = Devnet::start(DevnetConfig {
+        workers: 1,
+        ..config()
+    })
+    .await?;
+    let report = devnet.run_he_job().await?;
+    // The committee's decryption of the proven ciphertext sum is the plaintext sum of the
+    // owners' statistics: all 150 Iris rows, 50 of them setosa-sized petals.
+    assert_eq!(report.decrypted, report.plaintext);
+    assert_eq!(report.decrypted[0], 150);
+    assert_eq!(report.decrypted[5], 50);
+    assert_eq!(report.decrypted_by.len(), 3);
+    let job = JobId::from(report.job_id.parse::<u64>()?);
+    let info = devnet.requester.chain().job(job).await?;
+    assert_eq!(info.status, JobStatus::Completed);
+    assert_eq!(info.shape, zk::shapes::HE_LINEAR_4X8.id);
+    // Settlement through the he-linear verifier costs what secagg-sum's does: verification
+    // gas depends on the number of public inputs, not on the circuit.
+    assert!(
+        report.submit_result_gas < 260_000,
+        "{}",
+        report.submit_result_gas
+    );
+    Ok(())
+}
