@@ -45,8 +45,12 @@ demo: tools ## Run one secagg-sum job on a local devnet (Anvil + requester + 2 w
 
 bench: tools ## Measure (ours and peers in the same run); ends with one `name: value` line per figure
 	cd tools/bench && npm install --no-audit --no-fund --loglevel=error
+	test -x tools/bench/.venv/bin/python || python3 -m venv tools/bench/.venv
+	tools/bench/.venv/bin/pip install --quiet --disable-pip-version-check -r tools/bench/requirements.txt
 	$(CARGO) bench -p arcanum-zk --bench prove
 	$(CARGO) bench -p arcanum-compute --bench secagg
+	$(CARGO) bench -p arcanum-compute --bench elgamal
+	$(CARGO) bench -p arcanum-compute --bench fl
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --json > target/devnet-report.json
 	@node tools/bench/devnet_report.js target/devnet-report.json
 

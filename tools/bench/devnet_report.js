@@ -6,3 +6,9 @@ console.log(`devnet_prove_seconds_secagg-sum-4x8: ${r.prove_seconds.toFixed(3)}`
 console.log(`settlement_gas: ${r.submit_result_gas}`);
 console.log(`verify_exec_gas: ${r.verify_exec_gas}`);
 console.log(`verify_gas_over_floor_pct: ${r.verify_gas_over_floor_pct.toFixed(2)}`);
+if (r.he_linear) {
+  console.log(`devnet_prove_seconds_he-linear-4x8: ${r.he_linear.prove_seconds.toFixed(3)}`);
+  console.log(`settlement_gas_he-linear-4x8: ${r.he_linear.submit_result_gas}`);
+  const ok = JSON.stringify(r.he_linear.decrypted) === JSON.stringify(r.he_linear.plaintext);
+  console.log(`he_linear_threshold_decryption_matches_plaintext: ${ok ? 1 : 0}`);
+}
