@@ -7,6 +7,7 @@ use crate::{
     circuit::{self, Synthesizer},
 };
 use arcanum_protocol::Shape;
+use ark_ff::{BigInteger, PrimeField};
 use ark_groth16::{Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey, prepare_verifying_key};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, Matrix, OptimizationGoal, R1CS_PREDICATE_LABEL,
@@ -38,6 +39,25 @@ pub struct Matrices {
 }
 
 impl Matrices {
+    /// A digest of the constraint system (blake3 over the counts and every matrix entry):
+    /// a dev key cached for another version of the circuit is detected by it.
+    pub fn digest(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        for n in [self.num_instance, self.num_witness, self.num_constraints] {
+            h.update(&(n as u64).to_le_bytes());
+        }
+        for m in &self.abc {
+            for row in m {
+                h.update(&(row.len() as u64).to_le_bytes());
+                for (c, i) in row {
+                    h.update(&c.into_bigint().to_bytes_le());
+                    h.update(&(*i as u64).to_le_bytes());
+                }
+            }
+        }
+        h.finalize().to_hex().to_string()
+    }
+
     /// Synthesizes `shape`'s blank circuit exactly as the Groth16 setup does.
     pub fn of(shape: &Shape) -> Result<Self> {
         let cs = ConstraintSystem::<Fr>::new_ref();
@@ -102,16 +122,21 @@ impl KeyStore {
     }
 
     /// Loads the cached dev keys of `shape`, or runs the deterministic dev setup and caches
-    /// them. A cache whose checksum does not match is discarded and regenerated.
+    /// them. The cache records the key's checksum and the circuit's digest; a cache whose
+    /// checksum does not match, or made for another version of the circuit, is discarded
+    /// and regenerated.
     pub fn load_or_setup(&self, shape: &Shape) -> Result<ShapeKeys> {
         let path = self.dev_key_path(shape);
         let sum_path = path.with_extension("pk.blake3");
+        let matrices = Matrices::of(shape)?;
+        let circuit = matrices.digest();
+        let record = |bytes: &[u8]| format!("{} circuit {circuit}", blake3::hash(bytes).to_hex());
         if let (Ok(bytes), Ok(sum)) = (fs::read(&path), fs::read_to_string(&sum_path)) {
-            if blake3::hash(&bytes).to_hex().as_str() == sum.trim() {
+            if record(&bytes) == sum.trim() {
                 let pk = decode_pk(&bytes)?;
-                return keys_for(shape, pk, true, &path);
+                return keys_for(shape, pk, true, &path, matrices);
             }
-            tracing::warn!(target: "zk::keys", path = %path.display(), "dev key checksum mismatch; regenerating");
+            tracing::warn!(target: "zk::keys", path = %path.display(), "dev key cache is corrupt or was made for another version of the circuit; regenerating");
         }
         let started = Instant::now();
         let pk = dev_setup(shape)?;
@@ -132,8 +157,8 @@ impl KeyStore {
             source,
         })?;
         write_atomic(&path, &bytes)?;
-        write_atomic(&sum_path, blake3::hash(&bytes).to_hex().as_bytes())?;
-        keys_for(shape, pk, true, &path)
+        write_atomic(&sum_path, record(&bytes).as_bytes())?;
+        keys_for(shape, pk, true, &path, matrices)
     }
 
     /// Loads production keys (a compressed-or-uncompressed arkworks `ProvingKey`) from a
@@ -151,7 +176,7 @@ impl KeyStore {
                 }
             })
         })?;
-        keys_for(shape, pk, false, pk_path)
+        keys_for(shape, pk, false, pk_path, Matrices::of(shape)?)
     }
 }
 
@@ -181,8 +206,8 @@ fn keys_for(
     pk: ProvingKey<Bn254>,
     insecure_dev: bool,
     path: &Path,
+    matrices: Matrices,
 ) -> Result<ShapeKeys> {
-    let matrices = Matrices::of(shape)?;
     let instances = matrices.num_instance;
     let variables = instances + matrices.num_witness;
     let mismatch = |detail: String| Error::KeyMismatch {
@@ -257,6 +282,18 @@ mod tests {
         fs::write(&path, bytes).expect("write");
         let d = store.load_or_setup(&SECAGG_SUM_4X8).expect("regenerated");
         assert_eq!(a.vk, d.vk);
+
+        // A cache recorded for another version of the circuit is regenerated too.
+        let sum_path = path.with_extension("pk.blake3");
+        let record = fs::read_to_string(&sum_path).expect("record");
+        let (checksum, _) = record.split_once(" circuit ").expect("layout");
+        fs::write(&sum_path, format!("{checksum} circuit 00")).expect("write");
+        let e = store.load_or_setup(&SECAGG_SUM_4X8).expect("regenerated");
+        assert_eq!(a.vk, e.vk);
+        assert_ne!(
+            fs::read_to_string(&sum_path).expect("record"),
+            format!("{checksum} circuit 00")
+        );
     }
 
     #[test]
