@@ -477,6 +477,32 @@ mod tests {
         );
     }
 
+    /// Pins the layout: two contributors with one ciphertext each, `(G, 2G)` and
+    /// `(3G, 4G)` (G the prime-order generator), weights `[1, -2]`. If the layout changes,
+    /// this vector changes and contributors, workers and docs must change with it.
+    #[test]
+    fn test_vector() {
+        let g = EdwardsProjective::generator();
+        let p = |k: u64| (g * ark_ed_on_bn254::Fr::from(k)).into_affine();
+        let inputs = vec![
+            vec![Ciphertext { c1: p(1), c2: p(2) }],
+            vec![Ciphertext { c1: p(3), c2: p(4) }],
+        ];
+        let weights = [1, -2];
+        let output = evaluate(&inputs, &weights);
+        // (G - 6G, 2G - 8G) = (-5G, -6G)
+        assert_eq!(
+            output[0].c1,
+            (g * -ark_ed_on_bn254::Fr::from(5u64)).into_affine()
+        );
+        let got = format!(
+            "{}\n{}",
+            crate::field::fr_to_u256(input_commitment(&inputs, &weights)),
+            crate::field::fr_to_u256(output_commitment(&output))
+        );
+        assert_eq!(got, include_str!("../testdata/he_linear_2x1.txt").trim());
+    }
+
     #[test]
     fn constraint_budget() {
         for shape in [
