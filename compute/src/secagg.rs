@@ -156,6 +156,16 @@ pub fn unmask(aggregate: &[Fr], clerks: &[ClerkSum], committee: Committee) -> Re
     Ok(aggregate.iter().zip(pad_sum).map(|(a, p)| *a - p).collect())
 }
 
+/// What the requester holds before unmasking: the aggregator's sum of masked vectors and
+/// the surviving clerks' share sums.
+#[derive(Clone, Debug)]
+pub struct MaskedAggregate {
+    /// Sum of the masked vectors.
+    pub aggregate: Vec<Fr>,
+    /// The clerks' outputs.
+    pub clerks: Vec<ClerkSum>,
+}
+
 /// Runs a whole aggregation in memory (contributors, aggregator, clerks) with the given
 /// contributors and clerks dropping out; used by tests and the devnet's data owners.
 pub fn aggregate_with_dropouts(
@@ -165,6 +175,20 @@ pub fn aggregate_with_dropouts(
     dropped_clerks: &[usize],
     rng: &mut impl RngCore,
 ) -> Result<Vec<Fr>> {
+    let masked = mask_and_sum(values, committee, dropped_contributors, dropped_clerks, rng)?;
+    unmask(&masked.aggregate, &masked.clerks, committee)
+}
+
+/// Everything up to unmasking, in memory: contributors mask and share, the aggregator and
+/// the clerks sum. The caller decides when to [`unmask`] (a DP round charges its privacy
+/// budget first).
+pub fn mask_and_sum(
+    values: &[Vec<Fr>],
+    committee: Committee,
+    dropped_contributors: &[usize],
+    dropped_clerks: &[usize],
+    rng: &mut impl RngCore,
+) -> Result<MaskedAggregate> {
     let dims = values.first().map_or(0, Vec::len);
     let scheme = committee.scheme()?;
     let contributions: Vec<Contribution> = values
@@ -183,7 +207,10 @@ pub fn aggregate_with_dropouts(
         }
         sums.push(clerk.finish());
     }
-    unmask(&aggregate, &sums, committee)
+    Ok(MaskedAggregate {
+        aggregate,
+        clerks: sums,
+    })
 }
 
 #[cfg(test)]

@@ -12,8 +12,7 @@ use super::{
 use crate::{
     Fr,
     dp::{Accountant, DiscreteGaussian, Spent},
-    executor,
-    secagg::{self, Clerk, Committee},
+    secagg::{self, Committee},
 };
 use rand::RngCore;
 use std::time::Instant;
@@ -192,7 +191,7 @@ pub struct RoundReport {
 
 /// One whole round in memory: every party in `parties` runs [`fl_round`], its update goes
 /// through [`secagg::contribute`], the aggregator sums masked vectors
-/// ([`executor::secagg_sum`]), `committee` clerks sum pad shares, the requester charges the
+/// ([`crate::executor::secagg_sum`]), `committee` clerks sum pad shares, the requester charges the
 /// round to `accountant` (private rounds; refused rounds change nothing and release
 /// nothing), unmasks and applies the aggregate.
 pub fn run_round(
@@ -225,30 +224,20 @@ pub fn run_round(
         }
         (None, acc) => acc,
     };
-    let scheme = committee.scheme()?;
-    let mut contributions = Vec::with_capacity(parties.len());
+    let mut updates = Vec::with_capacity(parties.len());
     let mut examples = 0u64;
     for p in parties {
         let update = fl_round(global, p, cfg, rng)?;
         examples += update.examples;
-        contributions.push(secagg::contribute_with(&update.encoded, &scheme, rng)?);
+        updates.push(update.encoded);
     }
-    let masked: Vec<Vec<Fr>> = contributions.iter().map(|c| c.masked.clone()).collect();
-    let aggregate = executor::secagg_sum(&masked, dims)?;
-    let mut sums = Vec::with_capacity(committee.clerks);
-    for k in 0..committee.clerks {
-        let mut clerk = Clerk::new(k as u64 + 1, committee.share_len(dims));
-        for c in &contributions {
-            clerk.absorb(&c.pad_shares[k])?;
-        }
-        sums.push(clerk.finish());
-    }
+    let masked = secagg::mask_and_sum(&updates, committee, &[], &[], rng)?;
     // The requester is about to see the noised aggregate: charge it now.
     let spent = match (charge, accountant) {
         (Some(c), Some(acc)) => Some(acc.charge(c)?),
         _ => None,
     };
-    let plain = secagg::unmask(&aggregate, &sums, committee)?;
+    let plain = secagg::unmask(&masked.aggregate, &masked.clerks, committee)?;
     let model = apply_aggregate(global, &plain, examples, parties.len(), cfg, velocity)?;
     Ok(RoundReport {
         model,
