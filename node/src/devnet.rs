@@ -255,14 +255,7 @@ impl Devnet {
             .owner
             .verify_gas(shape.id, outcome.result.proof, inputs)
             .await?;
-        let submit_gas = self
-            .owner
-            .provider()
-            .get_transaction_receipt(outcome.result.tx_hash)
-            .await
-            .ok()
-            .flatten()
-            .map_or(0, |r| r.gas_used);
+        let submit_gas = self.gas_used(outcome.result.tx_hash).await;
         Ok(DevnetReport {
             rpc_url: self.chain.rpc_url.clone(),
             market: self.owner.deployment().market,
@@ -357,14 +350,7 @@ impl Devnet {
                 decrypted.values
             ));
         }
-        let submit_gas = self
-            .owner
-            .provider()
-            .get_transaction_receipt(outcome.result.tx_hash)
-            .await
-            .ok()
-            .flatten()
-            .map_or(0, |r| r.gas_used);
+        let submit_gas = self.gas_used(outcome.result.tx_hash).await;
         Ok(HeReport {
             job_id: outcome.job_id.0.to_string(),
             shape: shape.name(),
@@ -377,6 +363,17 @@ impl Devnet {
             decrypted: decrypted.values,
             plaintext: expected,
         })
+    }
+
+    /// Gas a mined transaction used (0 if its receipt cannot be read).
+    async fn gas_used(&self, tx: alloy::primitives::B256) -> u64 {
+        self.owner
+            .provider()
+            .get_transaction_receipt(tx)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |r| r.gas_used)
     }
 
     fn worker_index(&self, worker: Address) -> eyre::Result<usize> {
