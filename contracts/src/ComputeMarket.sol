@@ -153,6 +153,8 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     error InvalidProof(uint256 jobId);
     error AssignmentExpired(uint64 acceptBy);
     error BadAssignmentSignature();
+    error BadChunks(uint256 jobId, uint256 chunks);
+    error ChunksDoNotOpenInputCommitment(uint256 jobId);
 
     /// @param token_ Reward and stake token.
     /// @param unbondingDelay_ Seconds between `requestUnbond` and `withdraw`.
@@ -352,15 +354,65 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     function submitResult(uint256 jobId, uint256 outputCommitment, uint256[8] calldata proof)
         external
     {
-        Job storage job = jobs[jobId];
-        if (job.status != Status.Assigned) revert WrongStatus(jobId, job.status);
-        if (job.worker != msg.sender) revert NotAssignedWorker(jobId, msg.sender);
-        if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
+        Job storage job = _submittable(jobId);
         // The verifier reverts with PublicInputNotInField for an out-of-field commitment.
         uint256[4] memory input =
             [jobId, uint256(uint160(msg.sender)), job.inputCommitment, outputCommitment];
         if (!job.verifier.verifyProof(proof, input)) revert InvalidProof(jobId);
+        _complete(jobId, job, outputCommitment);
+    }
 
+    /// @notice Settles a job too large for one circuit: its inputs were split into chunks
+    ///         of the job's shape and each chunk proven on its own, under the verifier
+    ///         pinned at posting. The job's input commitment must be the combination of the
+    ///         chunks' input commitments, `uint256(keccak256(abi.encodePacked(ics))) % r`;
+    ///         the output commitment recorded is the same combination of the chunks' output
+    ///         commitments, in the same order.
+    /// @param jobId Assigned job.
+    /// @param inputCommitments Each chunk's input commitment, in chunk order (at least 2).
+    /// @param outputCommitments Each chunk's output commitment.
+    /// @param proofs Each chunk's proof, public inputs `[jobId, worker, ic_i, oc_i]`.
+    function submitChunkedResult(
+        uint256 jobId,
+        uint256[] calldata inputCommitments,
+        uint256[] calldata outputCommitments,
+        uint256[8][] calldata proofs
+    ) external {
+        Job storage job = _submittable(jobId);
+        uint256 n = inputCommitments.length;
+        if (n < 2 || outputCommitments.length != n || proofs.length != n) {
+            revert BadChunks(jobId, n);
+        }
+        if (combineCommitments(inputCommitments) != job.inputCommitment) {
+            revert ChunksDoNotOpenInputCommitment(jobId);
+        }
+        IGroth16Verifier verifier = job.verifier;
+        uint256 worker = uint256(uint160(msg.sender));
+        for (uint256 i; i < n; ++i) {
+            uint256[4] memory input = [jobId, worker, inputCommitments[i], outputCommitments[i]];
+            if (!verifier.verifyProof(proofs[i], input)) revert InvalidProof(jobId);
+        }
+        _complete(jobId, job, combineCommitments(outputCommitments));
+    }
+
+    /// @notice The combined commitment of a chunked job:
+    ///         `uint256(keccak256(abi.encodePacked(commitments))) % r`.
+    /// @param commitments Chunk commitments, in chunk order.
+    /// @return The combination, a BN254 scalar field element.
+    function combineCommitments(uint256[] calldata commitments) public pure returns (uint256) {
+        return uint256(keccak256(abi.encodePacked(commitments))) % R;
+    }
+
+    /// @dev The job, if the caller may submit its result now.
+    function _submittable(uint256 jobId) private view returns (Job storage job) {
+        job = jobs[jobId];
+        if (job.status != Status.Assigned) revert WrongStatus(jobId, job.status);
+        if (job.worker != msg.sender) revert NotAssignedWorker(jobId, msg.sender);
+        if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
+    }
+
+    /// @dev Marks the job completed and credits the worker (pull payment).
+    function _complete(uint256 jobId, Job storage job, uint256 outputCommitment) private {
         job.status = Status.Completed;
         uint96 reward = job.reward;
         Account storage a = accounts[msg.sender];

@@ -317,4 +317,108 @@ contract ComputeMarketTest is ProofFixture {
         assertEq(market.credit(requester) + market.credit(treasury), stakeAmount, "split");
         assertEq(market.credit(requester), stakeAmount * bps / 10_000, "requester share");
     }
+
+    // ---- chunked jobs (fixture: job 2, three chunks of secagg-sum-4x8) ----
+
+    event JobCompleted(
+        uint256 indexed jobId, address indexed worker, uint256 outputCommitment, uint256 reward
+    );
+
+    struct Chunked {
+        uint256 input;
+        uint256 output;
+        uint256[] ics;
+        uint256[] ocs;
+        uint256[8][] proofs;
+    }
+
+    function _chunked() internal view returns (Chunked memory c) {
+        string memory json = vm.readFile("test/fixtures/secagg_sum_4x8_chunked_proof.json");
+        c.input = vm.parseJsonUint(json, ".inputCommitment");
+        c.output = vm.parseJsonUint(json, ".outputCommitment");
+        c.ics = vm.parseJsonUintArray(json, ".chunkInputCommitments");
+        c.ocs = vm.parseJsonUintArray(json, ".chunkOutputCommitments");
+        c.proofs = new uint256[8][](c.ics.length);
+        for (uint256 k; k < c.ics.length; ++k) {
+            uint256[] memory p =
+                vm.parseJsonUintArray(json, string.concat(".proofs[", _itoa(k), "]"));
+            for (uint256 i; i < 8; ++i) {
+                c.proofs[k][i] = p[i];
+            }
+        }
+    }
+
+    function _itoa(uint256 v) internal pure returns (string memory) {
+        if (v == 0) return "0";
+        bytes memory b;
+        for (; v > 0; v /= 10) {
+            b = abi.encodePacked(bytes1(uint8(48 + v % 10)), b);
+        }
+        return string(b);
+    }
+
+    function _postChunkedAssigned(uint256 commitment) internal returns (uint256 id) {
+        _postAssigned(); // job 1: the fixture's proofs are for job 2
+        vm.prank(requester);
+        id = market.postJob(
+            KIND, SHAPE, commitment, REWARD, uint64(block.timestamp + 1 hours), STAKE
+        );
+        vm.prank(requester);
+        market.assign(id, worker);
+    }
+
+    function test_chunkedJobSettlesWithCombinedCommitments() public {
+        Chunked memory c = _chunked();
+        assertEq(market.combineCommitments(c.ics), c.input, "Rust and Solidity combine alike");
+        uint256 id = _postChunkedAssigned(c.input);
+        assertEq(id, 2, "fixture proofs are for job 2");
+        vm.expectEmit(true, true, false, true);
+        emit JobCompleted(id, worker, c.output, REWARD);
+        vm.prank(worker);
+        market.submitChunkedResult(id, c.ics, c.ocs, c.proofs);
+        assertTrue(_status(id) == ComputeMarket.Status.Completed, "completed");
+        assertEq(market.credit(worker), REWARD, "credited once");
+    }
+
+    function test_chunksThatDoNotOpenTheCommitmentAreRejected() public {
+        Chunked memory c = _chunked();
+        uint256 id = _postChunkedAssigned(c.input);
+        // Reordered chunks: each proof is valid, but not for the posted combination.
+        (c.ics[0], c.ics[1]) = (c.ics[1], c.ics[0]);
+        (c.ocs[0], c.ocs[1]) = (c.ocs[1], c.ocs[0]);
+        (c.proofs[0], c.proofs[1]) = (c.proofs[1], c.proofs[0]);
+        vm.prank(worker);
+        vm.expectRevert(
+            abi.encodeWithSelector(ComputeMarket.ChunksDoNotOpenInputCommitment.selector, id)
+        );
+        market.submitChunkedResult(id, c.ics, c.ocs, c.proofs);
+    }
+
+    function test_aWrongChunkOutputIsRejected() public {
+        Chunked memory c = _chunked();
+        uint256 id = _postChunkedAssigned(c.input);
+        c.ocs[2] += 1;
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.InvalidProof.selector, id));
+        market.submitChunkedResult(id, c.ics, c.ocs, c.proofs);
+    }
+
+    function test_chunkCountsMustAgreeAndExceedOne() public {
+        Chunked memory c = _chunked();
+        uint256 id = _postChunkedAssigned(c.input);
+        uint256[] memory one = new uint256[](1);
+        uint256[8][] memory oneProof = new uint256[8][](1);
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.BadChunks.selector, id, 1));
+        market.submitChunkedResult(id, one, one, oneProof);
+        uint256[] memory short = new uint256[](2);
+        vm.prank(worker);
+        vm.expectRevert(abi.encodeWithSelector(ComputeMarket.BadChunks.selector, id, 3));
+        market.submitChunkedResult(id, c.ics, short, c.proofs);
+        vm.prank(intruder);
+        vm.expectRevert(
+            abi.encodeWithSelector(ComputeMarket.NotAssignedWorker.selector, id, intruder)
+        );
+        market.submitChunkedResult(id, c.ics, c.ocs, c.proofs);
+    }
 }

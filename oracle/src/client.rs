@@ -493,6 +493,24 @@ impl MarketClient {
         self.transact("submitResult", sent).await
     }
 
+    /// Settles a chunked job: each chunk's input and output commitments and proof, in
+    /// chunk order (see `arcanum_zk::chunks`); the job's input commitment must be their
+    /// combination.
+    pub async fn submit_chunked_result(
+        &self,
+        job: JobId,
+        input_commitments: Vec<U256>,
+        output_commitments: Vec<U256>,
+        proofs: Vec<[U256; 8]>,
+    ) -> Result<TxOutcome> {
+        let sent = self
+            .market()
+            .submitChunkedResult(job.0, input_commitments, output_commitments, proofs)
+            .send()
+            .await;
+        self.transact("submitChunkedResult", sent).await
+    }
+
     /// Cancels an unassigned job (requester only).
     pub async fn cancel(&self, job: JobId) -> Result<TxOutcome> {
         self.transact("cancel", self.market().cancel(job.0).send().await)

@@ -13,6 +13,8 @@
 //!   `[job_id, worker, input_commitment, output_commitment]`.
 //! - [`he_linear`]: the `he-linear` circuit (weighted sums of ElGamal ciphertexts on
 //!   BabyJubJub) and its commitment layout.
+//! - [`chunks`]: jobs larger than their shape, split into chunks proven one by one, and the
+//!   combined commitment the contract checks.
 //! - [`shapes`]: the shape registry: fixed (contributors x dims) shapes with stable ids.
 //! - [`keys`]: the deterministic, **insecure** dev setup cached on disk with a checksum, and
 //!   loading of production keys with a check that they match the circuit.
@@ -32,6 +34,7 @@
 //! # Ok::<(), arcanum_zk::Error>(())
 //! ```
 
+pub mod chunks;
 pub mod circuit;
 pub mod commitment;
 mod error;

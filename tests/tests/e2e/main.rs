@@ -301,3 +301,79 @@ async fn he_linear_job_is_proven_settled_and_threshold_decrypted() -> eyre::Resu
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_larger_than_its_shape_settles_as_proven_chunks() -> eyre::Result<()> {
+    let devnet = Devnet::start(DevnetConfig {
+        workers: 0,
+        ..config()
+    })
+    .await?;
+    let shape = SECAGG_SUM_4X8;
+    let keys = &devnet.keys[&shape.id];
+    let worker = devnet.owner.with_signer(devnet.signer(8)).await?;
+    devnet.owner.mint(worker.account(), arc(500)).await?;
+    worker.stake(arc(500)).await?;
+
+    // 4 contributors x 20 values: three chunks of the 4x8 shape.
+    let inputs: Vec<Vec<Fr>> = (0..4u64)
+        .map(|i| (0..20u64).map(|j| Fr::from(i * 1000 + j)).collect())
+        .collect();
+    let job = zk::chunks::ChunkedJob::split(shape, &inputs)?;
+    assert_eq!(job.chunks.len(), 3);
+    let output = arcanum_compute::executor::secagg_sum(&inputs, 20)?;
+    let requester = devnet.requester.chain();
+    let spec = JobSpec {
+        shape,
+        input_commitment: field::fr_to_u256(job.input_commitment()),
+        reward: arc(10),
+        deadline: requester.chain_time().await? + 600,
+    };
+    let (job_a, _) = requester.post_job(&spec, arc(100)).await?;
+    let (job_b, _) = requester.post_job(&spec, arc(100)).await?;
+    requester.assign(job_a, worker.account()).await?;
+    requester.assign(job_b, worker.account()).await?;
+
+    let prove_chunks = |job_id| -> eyre::Result<(Vec<U256>, Vec<[U256; 8]>)> {
+        let mut ocs = Vec::new();
+        let mut proofs = Vec::new();
+        for (chunk, out) in job.chunks.iter().zip(job.split_output(&output)?) {
+            let stmt = SecaggSumStatement::new(job_id, worker.account(), &chunk.inputs, &out)?;
+            let proof = zk::prover::prove_secagg_sum(keys, &stmt, &chunk.inputs)?;
+            ocs.push(field::fr_to_u256(stmt.output_commitment));
+            proofs.push(evm::proof_to_calldata(&proof));
+        }
+        Ok((ocs, proofs))
+    };
+
+    // Chunks submitted out of order do not open the posted commitment.
+    let (mut ocs_b, mut proofs_b) = prove_chunks(job_b)?;
+    let mut ics_b = job.input_commitments();
+    ics_b.swap(0, 2);
+    ocs_b.swap(0, 2);
+    proofs_b.swap(0, 2);
+    assert_reverted(
+        worker
+            .submit_chunked_result(job_b, ics_b, ocs_b, proofs_b)
+            .await,
+        "ChunksDoNotOpenInputCommitment",
+    );
+
+    let (ocs, proofs) = prove_chunks(job_a)?;
+    let settled = worker
+        .submit_chunked_result(job_a, job.input_commitments(), ocs, proofs)
+        .await?;
+    assert!(settled.gas_used < 3 * 260_000, "{}", settled.gas_used);
+    let info = requester.job(job_a).await?;
+    assert_eq!(info.status, JobStatus::Completed);
+    let completion = requester
+        .completion(job_a)
+        .await?
+        .expect("JobCompleted event");
+    assert_eq!(
+        completion.output_commitment,
+        field::fr_to_u256(job.output_commitment(&output)?)
+    );
+    assert_eq!(requester.credit_of(worker.account()).await?, arc(10));
+    Ok(())
+}

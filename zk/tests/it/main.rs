@@ -230,3 +230,51 @@ fn he_linear_proof_verifies_binds_inputs_and_refuses_wrong_outputs() {
         .expect_err("weight out of range");
     assert!(err.to_string().contains("outside"), "{err}");
 }
+
+#[test]
+fn committed_chunked_proof_fixture_is_fresh() {
+    // Job 2: 3 contributors x 20 values, proven as 3 chunks of secagg-sum-4x8.
+    let inputs: Vec<Vec<Fr>> = (0..3u64)
+        .map(|i| (0..20u64).map(|j| Fr::from(500 * i + j + 3)).collect())
+        .collect();
+    let job = arcanum_zk::chunks::ChunkedJob::split(SECAGG_SUM_4X8, &inputs).expect("split");
+    let output = sum(&inputs);
+    let outputs = job.split_output(&output).expect("outputs");
+    let worker: Address = FIXTURE_WORKER.parse().expect("addr");
+    let mut rng = ChaCha20Rng::seed_from_u64(2027);
+    let hex = |u: U256| format!("\"{u:#x}\"");
+    let mut ocs = Vec::new();
+    let mut proofs = Vec::new();
+    for (chunk, out) in job.chunks.iter().zip(&outputs) {
+        let stmt =
+            SecaggSumStatement::new(JobId::from(2), worker, &chunk.inputs, out).expect("statement");
+        assert_eq!(stmt.input_commitment, chunk.input_commitment);
+        let proof = prover::prove_secagg_sum_with_rng(keys(), &stmt, &chunk.inputs, &mut rng)
+            .expect("prove");
+        ocs.push(hex(field::fr_to_u256(stmt.output_commitment)));
+        let words = evm::proof_to_calldata(&proof);
+        proofs.push(format!(
+            "[{}]",
+            words.iter().map(|w| hex(*w)).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let json = format!(
+        "{{\n  \"jobId\": 2,\n  \"worker\": \"{}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"chunkInputCommitments\": [{}],\n  \"chunkOutputCommitments\": [{}],\n  \"proofs\": [{}]\n}}\n",
+        FIXTURE_WORKER,
+        hex(field::fr_to_u256(job.input_commitment())),
+        hex(field::fr_to_u256(
+            job.output_commitment(&output).expect("oc")
+        )),
+        job.input_commitments()
+            .iter()
+            .map(|c| hex(*c))
+            .collect::<Vec<_>>()
+            .join(", "),
+        ocs.join(", "),
+        proofs.join(", ")
+    );
+    check_or_bless(
+        contracts_dir().join("test/fixtures/secagg_sum_4x8_chunked_proof.json"),
+        &json,
+    );
+}
