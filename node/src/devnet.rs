@@ -236,25 +236,23 @@ impl Devnet {
         let before = worker_chain.balance_of(outcome.worker).await?;
         let claimed = worker_chain.claim().await?;
         let after = worker_chain.balance_of(outcome.worker).await?;
+        let proof = *outcome
+            .result
+            .proofs
+            .first()
+            .ok_or_else(|| eyre!("the worker reported no proof"))?;
         let inputs = [
             outcome.job_id.0,
             U256::from_be_slice(outcome.worker.as_slice()),
             input_commitment,
             outcome.result.output_commitment,
         ];
-        if !self
-            .owner
-            .verify_on_chain(shape.id, outcome.result.proof, inputs)
-            .await?
-        {
+        if !self.owner.verify_on_chain(shape.id, proof, inputs).await? {
             return Err(eyre!(
                 "the settled proof does not verify through the verifier contract"
             ));
         }
-        let verify_gas = self
-            .owner
-            .verify_gas(shape.id, outcome.result.proof, inputs)
-            .await?;
+        let verify_gas = self.owner.verify_gas(shape.id, proof, inputs).await?;
         let submit_gas = self.gas_used(outcome.result.tx_hash).await;
         Ok(DevnetReport {
             rpc_url: self.chain.rpc_url.clone(),

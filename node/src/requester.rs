@@ -7,7 +7,11 @@ use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
 use arcanum_protocol::{
     Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedOffer, U256,
 };
-use arcanum_zk::{Fr, commitment, field};
+use arcanum_zk::{
+    Fr,
+    chunks::{ChunkedJob, is_chunked},
+    commitment, field,
+};
 use std::{
     collections::HashMap,
     time::{Duration, Instant},
@@ -20,6 +24,9 @@ pub enum RequesterError {
     /// Chain interaction failed.
     #[error(transparent)]
     Chain(#[from] arcanum_oracle::Error),
+    /// The job's inputs do not fit its shape (or its chunking).
+    #[error(transparent)]
+    Inputs(#[from] arcanum_zk::Error),
     /// Network interaction failed.
     #[error(transparent)]
     Net(#[from] arcanum_p2p::Error),
@@ -147,8 +154,16 @@ impl Requester {
         deadline_in: Duration,
         min_stake: U256,
     ) -> Result<JobOutcome, RequesterError> {
-        let input_commitment =
-            field::fr_to_u256(commitment::job_inputs(shape.kind, inputs, weights));
+        // A job larger than its shape is posted with the combined commitment of its chunks.
+        let chunked = if is_chunked(shape, inputs) {
+            Some(ChunkedJob::split(shape, inputs)?)
+        } else {
+            None
+        };
+        let input_commitment = field::fr_to_u256(match &chunked {
+            Some(job) => job.input_commitment(),
+            None => commitment::job_inputs(shape.kind, inputs, weights),
+        });
         let chain_now = self.chain.chain_time().await?;
         let spec = JobSpec {
             shape,
@@ -216,7 +231,11 @@ impl Requester {
             return Err(mismatch(format!("completed by {}", completion.worker)));
         }
         let output = field::vec_from_u256(&result.output).map_err(|e| mismatch(e.to_string()))?;
-        if field::fr_to_u256(commitment::output(&output)) != completion.output_commitment {
+        let expected = match &chunked {
+            Some(job) => job.output_commitment(&output)?,
+            None => commitment::output(&output),
+        };
+        if field::fr_to_u256(expected) != completion.output_commitment {
             return Err(mismatch(
                 "output does not hash to the proven output commitment".into(),
             ));

@@ -6,9 +6,11 @@ use arcanum_compute::executor::Witness;
 use arcanum_oracle::{JobStatus, MarketClient};
 use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
 use arcanum_protocol::{
-    JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId, U256,
+    JobId, JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId, U256,
 };
 use arcanum_zk::{
+    Fr,
+    chunks::{ChunkedJob, is_chunked},
     commitment, evm, field, he_linear,
     keys::ShapeKeys,
     prover::{self, Statement},
@@ -200,6 +202,11 @@ impl Worker {
             .map(|v| field::vec_from_u256(v))
             .collect::<Result<_, _>>()
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        if is_chunked(shape, &inputs) {
+            return self
+                .run_chunked(job_id, keys, inputs, info.input_commitment)
+                .await;
+        }
         let width = match shape.kind {
             JobKind::HeLinear => shape.dims * executor::CIPHERTEXT_FIELDS,
             _ => shape.dims,
@@ -263,7 +270,59 @@ impl Worker {
             job_id,
             output: field::vec_to_u256(&output),
             output_commitment,
-            proof: words,
+            proofs: vec![words],
+            tx_hash: tx.tx_hash,
+            prove_seconds,
+        })
+    }
+
+    /// A `secagg-sum` job larger than its shape: split into chunks (checked against the
+    /// combined commitment posted on chain), each proven, settled together.
+    async fn run_chunked(
+        &self,
+        job_id: JobId,
+        keys: &Arc<ShapeKeys>,
+        inputs: Vec<Vec<Fr>>,
+        posted: U256,
+    ) -> Result<JobResult, RejectReason> {
+        let bad = |e: arcanum_zk::Error| RejectReason::BadInputs(e.to_string());
+        let me = self.chain.account();
+        let job = ChunkedJob::split(keys.shape, &inputs).map_err(bad)?;
+        if field::fr_to_u256(job.input_commitment()) != posted {
+            return Err(RejectReason::CommitmentMismatch);
+        }
+        let output = executor::secagg_sum(&inputs, job.dims)
+            .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        let outputs = job.split_output(&output).map_err(bad)?;
+        let output_commitment = field::fr_to_u256(job.output_commitment(&output).map_err(bad)?);
+        let (keys, chunks) = (Arc::clone(keys), job.chunks.clone());
+        let started = Instant::now();
+        let (ocs, proofs) = tokio::task::spawn_blocking(move || {
+            let mut ocs = Vec::with_capacity(chunks.len());
+            let mut proofs = Vec::with_capacity(chunks.len());
+            for (chunk, out) in chunks.iter().zip(&outputs) {
+                let stmt = Statement::new(job_id, me, &chunk.inputs, out)?;
+                let proof = prover::prove_secagg_sum(&keys, &stmt, &chunk.inputs)?;
+                ocs.push(field::fr_to_u256(stmt.output_commitment));
+                proofs.push(evm::proof_to_calldata(&proof));
+            }
+            Ok::<_, arcanum_zk::Error>((ocs, proofs))
+        })
+        .await
+        .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?
+        .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let prove_seconds = started.elapsed().as_secs_f64();
+        tracing::info!(target: "worker::prove", %job_id, chunks = proofs.len(), prove_seconds, "proved");
+        let tx = self
+            .chain
+            .submit_chunked_result(job_id, job.input_commitments(), ocs, proofs.clone())
+            .await
+            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        Ok(JobResult {
+            job_id,
+            output: field::vec_to_u256(&output),
+            output_commitment,
+            proofs,
             tx_hash: tx.tx_hash,
             prove_seconds,
         })

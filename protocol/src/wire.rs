@@ -44,10 +44,11 @@ pub struct JobResult {
     pub job_id: JobId,
     /// The computed output vector (the sum of masked inputs).
     pub output: Vec<U256>,
-    /// Poseidon commitment to `output`, a public input of the proof.
+    /// The output commitment the contract recorded: Poseidon over `output`, or for a
+    /// chunked job the combination of the chunks' output commitments.
     pub output_commitment: U256,
-    /// Groth16 proof in EVM calldata order.
-    pub proof: [U256; 8],
+    /// Groth16 proofs in EVM calldata order: one, or one per chunk.
+    pub proofs: Vec<[U256; 8]>,
     /// Hash of the `submitResult` transaction.
     pub tx_hash: B256,
     /// Seconds the worker spent proving.

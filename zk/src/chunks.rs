@@ -34,6 +34,13 @@ pub fn combine(commitments: &[Fr]) -> Fr {
     Fr::from_be_bytes_mod_order(keccak256(&bytes).as_slice())
 }
 
+/// Whether a job of `shape` over `inputs` is chunked: a `secagg-sum` (or `fl-round`) job
+/// whose vectors are longer than the shape's dimensions.
+pub fn is_chunked(shape: Shape, inputs: &[Vec<Fr>]) -> bool {
+    matches!(shape.kind, JobKind::SecaggSum | JobKind::FlRound)
+        && inputs.first().is_some_and(|v| v.len() > shape.dims)
+}
+
 /// One chunk: inputs of exactly the shape, and its commitments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {

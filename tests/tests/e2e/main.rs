@@ -377,3 +377,39 @@ async fn a_job_larger_than_its_shape_settles_as_proven_chunks() -> eyre::Result<
     assert_eq!(requester.credit_of(worker.account()).await?, arc(10));
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_requester_splits_a_large_job_and_the_worker_settles_its_chunks() -> eyre::Result<()> {
+    let mut devnet = Devnet::start(DevnetConfig {
+        workers: 1,
+        ..config()
+    })
+    .await?;
+    // 3 contributors x 30 values over the 4x8 shape: 4 chunks, zero-padded.
+    let inputs: Vec<Vec<Fr>> = (0..3u64)
+        .map(|i| (0..30u64).map(|j| Fr::from(7 * i + j * j)).collect())
+        .collect();
+    devnet
+        .requester
+        .wait_for_offers(1, Duration::from_secs(30))
+        .await;
+    let outcome = devnet
+        .requester
+        .run_job(
+            SECAGG_SUM_4X8,
+            &inputs,
+            &[],
+            arc(10),
+            Duration::from_secs(600),
+            arc(100),
+        )
+        .await?;
+    assert_eq!(outcome.result.proofs.len(), 4);
+    assert_eq!(
+        outcome.output,
+        arcanum_compute::executor::secagg_sum(&inputs, 30)?
+    );
+    let info = devnet.requester.chain().job(outcome.job_id).await?;
+    assert_eq!(info.status, JobStatus::Completed);
+    Ok(())
+}
