@@ -301,7 +301,13 @@ impl Worker {
             let mut ocs = Vec::with_capacity(chunks.len());
             let mut proofs = Vec::with_capacity(chunks.len());
             for (chunk, out) in chunks.iter().zip(&outputs) {
-                let stmt = Statement::new(job_id, me, &chunk.inputs, out)?;
+                // The chunk's input commitment was computed by the split; only hash the output.
+                let stmt = Statement::from_commitments(
+                    job_id,
+                    me,
+                    chunk.input_commitment,
+                    commitment::output(out),
+                )?;
                 let proof = prover::prove_secagg_sum(&keys, &stmt, &chunk.inputs)?;
                 ocs.push(field::fr_to_u256(stmt.output_commitment));
                 proofs.push(evm::proof_to_calldata(&proof));

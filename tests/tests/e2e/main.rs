@@ -16,6 +16,18 @@ fn config() -> DevnetConfig {
     }
 }
 
+/// A client for Anvil account `i` (8 and 9 are free), minted and staked 500 ARC, to drive
+/// the market directly without the p2p worker.
+async fn staked_worker(
+    devnet: &Devnet,
+    i: usize,
+) -> eyre::Result<arcanum_node::oracle::MarketClient> {
+    let worker = devnet.owner.with_signer(devnet.signer(i)).await?;
+    devnet.owner.mint(worker.account(), arc(500)).await?;
+    worker.stake(arc(500)).await?;
+    Ok(worker)
+}
+
 fn assert_reverted(result: Result<impl std::fmt::Debug, ChainError>, error: &str) {
     match result {
         Err(ChainError::Reverted { reason, .. }) => {
@@ -75,12 +87,8 @@ async fn contract_rejects_wrong_outputs_replays_and_other_senders() -> eyre::Res
     let keys = &devnet.keys[&shape.id];
 
     // Two fresh, staked workers driven directly (no p2p): the honest one and an intruder.
-    let honest = devnet.owner.with_signer(devnet.signer(8)).await?;
-    let intruder = devnet.owner.with_signer(devnet.signer(9)).await?;
-    for w in [&honest, &intruder] {
-        devnet.owner.mint(w.account(), arc(500)).await?;
-        w.stake(arc(500)).await?;
-    }
+    let honest = staked_worker(&devnet, 8).await?;
+    let intruder = staked_worker(&devnet, 9).await?;
 
     let inputs: Vec<Vec<Fr>> = (0..4u64)
         .map(|i| (0..8u64).map(|j| Fr::from(i * 8 + j)).collect())
@@ -193,12 +201,8 @@ async fn signed_assignment_expiry_slashing_and_reassignment_through_the_client()
     })
     .await?;
     let requester = devnet.requester.chain();
-    let slow = devnet.owner.with_signer(devnet.signer(8)).await?;
-    let backup = devnet.owner.with_signer(devnet.signer(9)).await?;
-    for w in [&slow, &backup] {
-        devnet.owner.mint(w.account(), arc(500)).await?;
-        w.stake(arc(500)).await?;
-    }
+    let slow = staked_worker(&devnet, 8).await?;
+    let backup = staked_worker(&devnet, 9).await?;
     let start_block = devnet.owner.provider().get_block_number().await?;
     let now = requester.chain_time().await?;
     let spec = JobSpec {
@@ -311,9 +315,7 @@ async fn a_job_larger_than_its_shape_settles_as_proven_chunks() -> eyre::Result<
     .await?;
     let shape = SECAGG_SUM_4X8;
     let keys = &devnet.keys[&shape.id];
-    let worker = devnet.owner.with_signer(devnet.signer(8)).await?;
-    devnet.owner.mint(worker.account(), arc(500)).await?;
-    worker.stake(arc(500)).await?;
+    let worker = staked_worker(&devnet, 8).await?;
 
     // 4 contributors x 20 values: three chunks of the 4x8 shape.
     let inputs: Vec<Vec<Fr>> = (0..4u64)
