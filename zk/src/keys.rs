@@ -5,6 +5,7 @@
 use crate::{
     Bn254, Error, Fr, Result,
     circuit::{self, Synthesizer},
+    prover::ProverTables,
 };
 use arcanum_protocol::Shape;
 use ark_ff::{BigInteger, PrimeField};
@@ -20,7 +21,7 @@ use rand_chacha::ChaCha20Rng;
 use std::{
     fs,
     path::{Path, PathBuf},
-    sync::Arc,
+    sync::{Arc, OnceLock},
     time::Instant,
 };
 
@@ -93,6 +94,27 @@ pub struct ShapeKeys {
     pub insecure_dev: bool,
     /// The circuit's constraint matrices.
     pub matrices: Arc<Matrices>,
+    /// The proving key's fixed-base tables, built on the first proof (shared by clones).
+    tables: Arc<OnceLock<ProverTables>>,
+}
+
+impl ShapeKeys {
+    /// The fixed-base tables of the proving key's bases, built on first use (about 255
+    /// doublings per base, in parallel) and kept for every later proof of the shape.
+    pub fn prover_tables(&self) -> &ProverTables {
+        self.tables.get_or_init(|| {
+            let started = Instant::now();
+            let tables = ProverTables::new(&self.pk);
+            tracing::debug!(
+                target: "zk::keys",
+                shape = %self.shape.name(),
+                seconds = started.elapsed().as_secs_f64(),
+                bytes = tables.size_bytes(),
+                "built the prover's fixed-base tables"
+            );
+            tables
+        })
+    }
 }
 
 impl std::fmt::Debug for ShapeKeys {
@@ -237,6 +259,7 @@ fn keys_for(
         pvk,
         insecure_dev,
         matrices: Arc::new(matrices),
+        tables: Arc::default(),
     })
 }
 

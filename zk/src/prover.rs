@@ -6,12 +6,20 @@ use crate::{
     commitment, field,
     he_linear::{self, Ciphertext, HeLinearCircuit},
     keys::ShapeKeys,
+    msm::FixedBaseTable,
     r1cs::Builder,
 };
 use arcanum_protocol::{Address, JobId, Shape};
-use ark_ff::UniformRand;
-use ark_groth16::{Groth16, Proof, VerifyingKey, prepare_verifying_key};
+use ark_bn254::{g1, g2};
+use ark_ec::CurveGroup;
+use ark_ff::{PrimeField, UniformRand};
+use ark_groth16::{
+    Groth16, Proof, ProvingKey, VerifyingKey, prepare_verifying_key,
+    r1cs_to_qap::{LibsnarkReduction, R1CSToQAP},
+};
+use ark_poly::GeneralEvaluationDomain;
 use ark_snark::SNARK;
+use rayon::prelude::*;
 
 /// The public statement of a proof, the same four inputs for every job kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,15 +134,88 @@ pub fn prove_circuit(
         )));
     }
     let (r, s) = (Fr::rand(rng), Fr::rand(rng));
-    Ok(Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
-        &keys.pk,
-        r,
-        s,
-        &m.abc,
-        m.num_instance,
-        m.num_constraints,
-        &assignment,
-    )?)
+    create_proof(keys, r, s, &assignment)
+}
+
+/// The proving key's bases as [`FixedBaseTable`]s: `A` and `B` over every variable, and
+/// one table for `C`'s two sums (the quotient's `h_query` followed by the witness'
+/// `l_query`), so a proof runs four fixed-base MSMs.
+#[derive(Clone, Debug)]
+pub struct ProverTables {
+    a: FixedBaseTable<g1::Config>,
+    b_g1: FixedBaseTable<g1::Config>,
+    b_g2: FixedBaseTable<g2::Config>,
+    c: FixedBaseTable<g1::Config>,
+}
+
+impl ProverTables {
+    /// Builds the tables of `pk`'s queries.
+    pub fn new(pk: &ProvingKey<Bn254>) -> Self {
+        let hl = [&pk.h_query[..], &pk.l_query[..]].concat();
+        let ((a, b_g1), (b_g2, c)) = rayon::join(
+            || {
+                rayon::join(
+                    || FixedBaseTable::new(&pk.a_query),
+                    || FixedBaseTable::new(&pk.b_g1_query),
+                )
+            },
+            || {
+                rayon::join(
+                    || FixedBaseTable::new(&pk.b_g2_query),
+                    || FixedBaseTable::new(&hl),
+                )
+            },
+        );
+        Self { a, b_g1, b_g2, c }
+    }
+
+    /// Bytes held by the tables.
+    pub fn size_bytes(&self) -> usize {
+        self.a.size_bytes() + self.b_g1.size_bytes() + self.b_g2.size_bytes() + self.c.size_bytes()
+    }
+}
+
+/// Groth16's prover (the same proof arkworks' `create_proof_with_reduction_and_matrices`
+/// computes for `r`, `s`), with the quotient from arkworks' libsnark reduction and every
+/// multi-scalar multiplication on the key's fixed-base tables. `assignment` is the full
+/// assignment `[1, inputs.., witnesses..]`.
+pub fn create_proof(keys: &ShapeKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Result<Proof<Bn254>> {
+    let m = &keys.matrices;
+    let pk = &keys.pk;
+    let tables = keys.prover_tables();
+    let (h, z) = rayon::join(
+        || {
+            LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+                &m.abc,
+                m.num_instance,
+                m.num_constraints,
+                assignment,
+            )
+        },
+        || {
+            assignment
+                .par_iter()
+                .map(|x| x.into_bigint())
+                .collect::<Vec<_>>()
+        },
+    );
+    let h = h?;
+    // C's scalars in its table's order: the quotient over h_query, then the witnesses.
+    let hl: Vec<_> = h[..pk.h_query.len()]
+        .par_iter()
+        .map(|x| x.into_bigint())
+        .chain(z[m.num_instance..].par_iter().copied())
+        .collect();
+
+    let a = tables.a.msm(&z) + pk.vk.alpha_g1 + pk.delta_g1 * r;
+    let b_g1 = tables.b_g1.msm(&z) + pk.beta_g1 + pk.delta_g1 * s;
+    let b_g2 = tables.b_g2.msm(&z) + pk.vk.beta_g2 + pk.vk.delta_g2 * s;
+    let c = tables.c.msm(&hl) + a * s + b_g1 * r - pk.delta_g1 * (r * s);
+    Ok(Proof {
+        a: a.into_affine(),
+        b: b_g2.into_affine(),
+        c: c.into_affine(),
+    })
 }
 
 /// Proves `statement` with witness `inputs` under `keys`. Fails (rather than producing a

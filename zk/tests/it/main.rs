@@ -278,3 +278,65 @@ fn committed_chunked_proof_fixture_is_fresh() {
         &json,
     );
 }
+
+/// The fixed-base prover computes exactly arkworks' proof for the same `r` and `s`.
+#[test]
+fn fixed_base_prover_matches_arkworks_bit_for_bit() {
+    use arcanum_zk::{Bn254, circuit::Circuit, r1cs::Builder};
+    use ark_groth16::Groth16;
+
+    let worker: Address = "0x00000000000000000000000000000000000000aa"
+        .parse()
+        .expect("addr");
+    let secagg = {
+        let inputs = fixture_inputs();
+        let stmt = Statement::new(JobId::from(3), worker, &inputs, &sum(&inputs)).expect("stmt");
+        let circuit = arcanum_zk::circuit::SecaggSumCircuit {
+            shape: SECAGG_SUM_4X8,
+            job_id: stmt.job_id,
+            worker: stmt.worker,
+            input_commitment: stmt.input_commitment,
+            output_commitment: stmt.output_commitment,
+            inputs,
+        };
+        let mut b = Builder::witness_only();
+        circuit.synthesize(&mut b).expect("witness");
+        b.into_assignment()
+    };
+    let he = {
+        let (inputs, weights) = he_inputs(5);
+        let output = he_linear::evaluate(&inputs, &weights);
+        let stmt =
+            Statement::he_linear(JobId::from(3), worker, &inputs, &weights, &output).expect("stmt");
+        let circuit = he_linear::HeLinearCircuit {
+            shape: HE_LINEAR_4X8,
+            job_id: stmt.job_id,
+            worker: stmt.worker,
+            input_commitment: stmt.input_commitment,
+            output_commitment: stmt.output_commitment,
+            inputs,
+            weights,
+        };
+        let mut b = Builder::witness_only();
+        circuit.synthesize(&mut b).expect("witness");
+        b.into_assignment()
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    for (shape, assignment) in [(SECAGG_SUM_4X8, secagg), (HE_LINEAR_4X8, he)] {
+        let keys = keys_of(&shape);
+        let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+        let ours = prover::create_proof(keys, r, s, &assignment).expect("ours");
+        let m = &keys.matrices;
+        let theirs = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
+            &keys.pk,
+            r,
+            s,
+            &m.abc,
+            m.num_instance,
+            m.num_constraints,
+            &assignment,
+        )
+        .expect("arkworks");
+        assert_eq!(ours, theirs, "{}", shape.name());
+    }
+}
