@@ -233,7 +233,7 @@ impl Requester {
         let output = field::vec_from_u256(&result.output).map_err(|e| mismatch(e.to_string()))?;
         let expected = match &chunked {
             Some(job) => job.output_commitment(&output)?,
-            None => commitment::output(&output),
+            None => commitment::job_output(shape.kind, &output),
         };
         if field::fr_to_u256(expected) != completion.output_commitment {
             return Err(mismatch(

@@ -224,9 +224,13 @@ impl Worker {
         let execution = executor::execute(shape.kind, shape.dims, inputs, &weights)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         let output = execution.output;
-        let statement =
-            Statement::from_commitments(job_id, me, input_commitment, commitment::output(&output))
-                .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let statement = Statement::from_commitments(
+            job_id,
+            me,
+            input_commitment,
+            commitment::job_output(shape.kind, &output),
+        )
+        .map_err(|e| RejectReason::Failed(e.to_string()))?;
 
         let keys = Arc::clone(keys);
         let started = Instant::now();

@@ -10,20 +10,20 @@ pragma circom 2.0.0;
 // SecaggSum(N, D);` per shape in a generated file that includes this one.
 include "node_modules/circomlib/circuits/poseidon.circom";
 
-// Absorbs L elements eight at a time into a width-9 state whose capacity starts at `tag`;
+// Absorbs L elements R at a time into a width-(R + 1) state whose capacity starts at `tag`;
 // squeezes the first rate element, as arkworks' PoseidonSponge does.
-template Sponge(L) {
+template Sponge(L, R) {
     signal input tag;
     signal input x[L];
     signal output out;
 
-    var chunks = L == 0 ? 1 : (L + 7) \ 8;
+    var chunks = L == 0 ? 1 : (L + R - 1) \ R;
     component perm[chunks];
     for (var c = 0; c < chunks; c++) {
-        perm[c] = PoseidonEx(8, 9);
+        perm[c] = PoseidonEx(R, R + 1);
         perm[c].initialState <== c == 0 ? tag : perm[c - 1].out[0];
-        for (var j = 0; j < 8; j++) {
-            var k = c * 8 + j;
+        for (var j = 0; j < R; j++) {
+            var k = c * R + j;
             var prev = c == 0 ? 0 : perm[c - 1].out[j + 1];
             if (k < L) {
                 perm[c].inputs[j] <== prev + x[k];
@@ -50,19 +50,19 @@ template SecaggSum(N, D) {
     var sum[D];
     for (var j = 0; j < D; j++) { sum[j] = 0; }
     for (var i = 0; i < N; i++) {
-        contribution[i] = Sponge(D);
+        contribution[i] = Sponge(D, 8);
         contribution[i].tag <== (1 << 64) + D;
         for (var j = 0; j < D; j++) {
             contribution[i].x[j] <== x[i][j];
             sum[j] += x[i][j];
         }
     }
-    component inputs = Sponge(N);
+    component inputs = Sponge(N, 8);
     inputs.tag <== (2 << 64) + N;
     for (var i = 0; i < N; i++) { inputs.x[i] <== contribution[i].out; }
     input_commitment <== inputs.out;
 
-    component out = Sponge(D);
+    component out = Sponge(D, 8);
     out.tag <== (3 << 64) + D;
     for (var j = 0; j < D; j++) { out.x[j] <== sum[j]; }
     output_commitment <== out.out;

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Times snarkjs proving the circom peer of secagg-sum (secagg_sum.circom) on this machine,
-// and checks an Arcanum proof exported in snarkjs' format with `snarkjs groth16 verify`.
-// Usage: snarkjs_bench.js <work dir> <runs> <contributors> <dims> [<arcanum export dir>]
-// Prints one JSON object on stdout: { constraints, prove_seconds, prove_runs, arcanum_proof_verified }.
+// Times snarkjs proving the circom peer of an Arcanum circuit (secagg_sum.circom,
+// he_linear.circom) on this machine, and checks an Arcanum proof exported in snarkjs'
+// format with `snarkjs.groth16.verify`.
+// Usage: snarkjs_bench.js <work dir> <runs> <kind> <contributors> <dims> <input.json> [<arcanum export dir>]
+// `kind` is secagg-sum or he-linear; input.json is the circuit's input signals (written by
+// the Rust bench from the job it proves). Prints one JSON object on stdout:
+// { constraints, prove_seconds, prove_runs, arcanum_proof_verified }.
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -10,16 +13,25 @@ const path = require('path');
 const snarkjs = require('snarkjs');
 
 const here = __dirname;
-const [workRoot, runsArg, nArg, dArg, exported] = process.argv.slice(2);
+const [workRoot, runsArg, kind, nArg, dArg, inputFile, exported] = process.argv.slice(2);
 const runs = Number(runsArg || 5);
 const [N, D] = [Number(nArg || 4), Number(dArg || 8)];
-const work = path.join(workRoot, `${N}x${D}`);
+const circuits = {
+  'secagg-sum': { file: 'secagg_sum.circom', template: 'SecaggSum' },
+  'he-linear': { file: 'he_linear.circom', template: 'HeLinear' },
+};
+const circuit = circuits[kind];
+if (!circuit) {
+  console.error(`unknown kind ${kind}; expected one of ${Object.keys(circuits).join(', ')}`);
+  process.exit(2);
+}
+const work = path.join(workRoot, `${kind}-${N}x${D}`);
 const bin = (name) => path.join(here, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(bin(cmd), args, { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
 async function main() {
   fs.mkdirSync(work, { recursive: true });
-  const name = `secagg_sum_${N}x${D}`;
+  const name = `${kind.replace('-', '_')}_${N}x${D}`;
   const r1cs = path.join(work, `${name}.r1cs`);
   const wasm = path.join(work, `${name}_js`, `${name}.wasm`);
   const zkey = path.join(work, `${name}.zkey`);
@@ -27,8 +39,8 @@ async function main() {
     // One-off setup (not timed): circom compile with full simplification, a fresh
     // powers-of-tau just large enough (dev only, like Arcanum's dev setup), Groth16 setup.
     const main = path.join(work, `${name}.circom`);
-    fs.writeFileSync(main, `pragma circom 2.0.0;\ninclude "secagg_sum.circom";\n` +
-      `component main {public [job_id, worker]} = SecaggSum(${N}, ${D});\n`);
+    fs.writeFileSync(main, `pragma circom 2.0.0;\ninclude "${circuit.file}";\n` +
+      `component main {public [job_id, worker]} = ${circuit.template}(${N}, ${D});\n`);
     run('circom2', [main, '-l', here, '--r1cs', '--wasm', '--O2', '-o', work]);
     const constraints = (await snarkjs.r1cs.info(r1cs)).nConstraints;
     const power = Math.max(12, Math.ceil(Math.log2(constraints + 8)));
@@ -39,13 +51,8 @@ async function main() {
     run('snarkjs', ['groth16', 'setup', r1cs, pot, zkey]);
   }
   const info = await snarkjs.r1cs.info(r1cs);
-  const x = [];
-  for (let i = 0; i < N; i++) {
-    x.push([]);
-    for (let j = 0; j < D; j++) x[i].push(String(1000 * i + j + 1));
-  }
   const wtns = { type: 'mem' };
-  await snarkjs.wtns.calculate({ job_id: '7', worker: '170', x }, wasm, wtns);
+  await snarkjs.wtns.calculate(JSON.parse(fs.readFileSync(inputFile)), wasm, wtns);
   const times = [];
   for (let k = 0; k < runs + 1; k++) {
     const t0 = process.hrtime.bigint();

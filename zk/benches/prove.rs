@@ -16,12 +16,13 @@
 //!   alone);
 //! - `prove_overhead_ratio_<shape>`: proving time over the native compute of the same job
 //!   (the function plus the commitments a worker computes anyway);
-//! - `snarkjs_prove_seconds_<shape>`, `prove_speedup_vs_snarkjs_<shape>` (secagg-sum):
-//!   snarkjs' median prove time over ours, same shape, circom circuit with circomlib
-//!   Poseidon, constraint counts printed beside it. `prove_speedup_vs_snarkjs` is the
-//!   figure of the largest shape.
+//! - `snarkjs_prove_seconds_<shape>`, `prove_speedup_vs_snarkjs_<shape>`: snarkjs' median
+//!   prove time over ours, same shape and job, on the equivalent circom circuit
+//!   (tools/bench/secagg_sum.circom, he_linear.circom; circomlib Poseidon), constraint
+//!   counts printed beside it. `prove_speedup_vs_snarkjs` is the figure of the largest
+//!   shape, `prove_speedup_vs_snarkjs_min` the smallest over all shapes.
 //! - `snarkjs_verifies_arcanum_proof`: 1 if `snarkjs.groth16.verify` accepts our exported
-//!   proof.
+//!   proof of every shape.
 #![allow(missing_docs)]
 
 use arcanum_protocol::{Address, JobId, JobKind, Shape};
@@ -61,17 +62,26 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     (median(times), out.expect("runs > 0"))
 }
 
-fn snarkjs_peer(target: &Path, shape: &Shape, export: Option<&Path>) -> Option<serde_json::Value> {
+/// Runs snarkjs on the circom peer of `shape`'s circuit with the input signals `input`,
+/// and lets it verify our proof exported in `export`.
+fn snarkjs_peer(
+    target: &Path,
+    shape: &Shape,
+    input: &serde_json::Value,
+    export: &Path,
+) -> Option<serde_json::Value> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tools/bench/snarkjs_bench.js");
+    let input_path = export.join("circom_input.json");
+    std::fs::write(&input_path, input.to_string()).expect("write circom input");
     let mut cmd = Command::new("node");
     cmd.arg(&script)
         .arg(target.join("snarkjs"))
         .arg("5")
+        .arg(shape.kind.name())
         .arg(shape.contributors.to_string())
-        .arg(shape.dims.to_string());
-    if let Some(dir) = export {
-        cmd.arg(dir);
-    }
+        .arg(shape.dims.to_string())
+        .arg(&input_path)
+        .arg(export);
     match cmd.output() {
         Ok(out) if out.status.success() => serde_json::from_slice(&out.stdout).ok(),
         Ok(out) => {
@@ -94,7 +104,9 @@ fn main() {
         .parse()
         .expect("address");
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let mut largest_speedup = None;
+    // (constraints, speedup) of the largest shape, and the smallest speedup of any shape.
+    let mut largest: Option<(usize, f64)> = None;
+    let mut slowest = f64::INFINITY;
     let mut all_verified = true;
     let mut per_kind = std::collections::BTreeMap::new();
 
@@ -120,7 +132,8 @@ fn main() {
         let tables_s = started.elapsed().as_secs_f64();
 
         let job = JobId::from(7);
-        let (prove_s, witness_s, native_s, proof, stmt) = match shape.kind {
+        let dec = |x: Fr| arcanum_zk::field::fr_to_u256(x).to_string();
+        let (prove_s, witness_s, native_s, proof, stmt, peer_input) = match shape.kind {
             JobKind::SecaggSum => {
                 let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
                     .map(|i| {
@@ -150,7 +163,12 @@ fn main() {
                 let (prove_s, proof) = time(5, || {
                     prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove")
                 });
-                (prove_s, witness_s, native_s, proof, stmt)
+                let peer_input = serde_json::json!({
+                    "job_id": dec(stmt.job_id),
+                    "worker": dec(stmt.worker),
+                    "x": inputs.iter().map(|x| x.iter().map(|v| dec(*v)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                });
+                (prove_s, witness_s, native_s, proof, stmt, peer_input)
             }
             JobKind::HeLinear => {
                 let g = EdwardsProjective::generator();
@@ -194,11 +212,21 @@ fn main() {
                 };
                 let (witness_s, _) = time(7, || witness(&circuit));
                 let mut prng = ChaCha20Rng::seed_from_u64(1);
+                let _warm =
+                    prover::prove_he_linear_with_rng(&keys, &stmt, &inputs, &weights, &mut prng)
+                        .expect("prove");
                 let (prove_s, proof) = time(5, || {
                     prover::prove_he_linear_with_rng(&keys, &stmt, &inputs, &weights, &mut prng)
                         .expect("prove")
                 });
-                (prove_s, witness_s, native_s, proof, stmt)
+                let peer_input = serde_json::json!({
+                    "job_id": dec(stmt.job_id),
+                    "worker": dec(stmt.worker),
+                    "c": inputs.iter().map(|x| x.iter().map(|ct| ct.flatten().map(dec)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "negative": weights.iter().map(|w| u8::from(*w < 0)).collect::<Vec<_>>(),
+                    "bits": weights.iter().map(|w| (0..he_linear::WEIGHT_BITS).rev().map(|k| (w.unsigned_abs() >> k) & 1).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                });
+                (prove_s, witness_s, native_s, proof, stmt, peer_input)
             }
             JobKind::FlRound => continue,
         };
@@ -221,42 +249,47 @@ fn main() {
             *entry = (elements, per_element, prove_s / native_s);
         }
 
-        if shape.kind == JobKind::SecaggSum {
-            // Export for snarkjs and let it check our proof.
-            let export = target.join("arcanum-snarkjs").join(&name);
-            std::fs::create_dir_all(&export).expect("mkdir");
-            let write = |file: &str, v: serde_json::Value| {
-                std::fs::write(
-                    export.join(file),
-                    serde_json::to_vec_pretty(&v).expect("json"),
-                )
-                .expect("write");
-            };
-            write("verification_key.json", snarkjs::vk_json(&keys.vk));
-            write("proof.json", snarkjs::proof_json(&proof));
-            write("public.json", snarkjs::public_json(&stmt.public_inputs()));
-            if let Some(p) = snarkjs_peer(&target, shape, Some(&export)) {
-                let theirs = p["prove_seconds"].as_f64().unwrap_or(f64::NAN);
-                println!("snarkjs_constraints_{name}: {}", p["constraints"]);
-                println!("snarkjs_prove_seconds_{name}: {theirs:.4}");
-                println!("prove_speedup_vs_snarkjs_{name}: {:.2}", theirs / prove_s);
-                println!(
-                    "snarkjs_verifies_arcanum_proof_{name}: {}",
-                    u8::from(p["arcanum_proof_verified"].as_bool() == Some(true))
-                );
-                largest_speedup = Some(theirs / prove_s);
-                all_verified &= p["arcanum_proof_verified"].as_bool() == Some(true);
+        // Export for snarkjs and let it check our proof; time it on the circom peer.
+        let export = target.join("arcanum-snarkjs").join(&name);
+        std::fs::create_dir_all(&export).expect("mkdir");
+        let write = |file: &str, v: serde_json::Value| {
+            std::fs::write(
+                export.join(file),
+                serde_json::to_vec_pretty(&v).expect("json"),
+            )
+            .expect("write");
+        };
+        write("verification_key.json", snarkjs::vk_json(&keys.vk));
+        write("proof.json", snarkjs::proof_json(&proof));
+        write("public.json", snarkjs::public_json(&stmt.public_inputs()));
+        if let Some(p) = snarkjs_peer(&target, shape, &peer_input, &export) {
+            let theirs = p["prove_seconds"].as_f64().unwrap_or(f64::NAN);
+            let verified = p["arcanum_proof_verified"].as_bool() == Some(true);
+            println!("snarkjs_constraints_{name}: {}", p["constraints"]);
+            println!("snarkjs_prove_seconds_{name}: {theirs:.4}");
+            println!("prove_speedup_vs_snarkjs_{name}: {:.2}", theirs / prove_s);
+            println!(
+                "snarkjs_verifies_arcanum_proof_{name}: {}",
+                u8::from(verified)
+            );
+            if largest.is_none_or(|(c, _)| constraints > c) {
+                largest = Some((constraints, theirs / prove_s));
             }
+            slowest = slowest.min(theirs / prove_s);
+            all_verified &= verified;
+        } else {
+            all_verified = false;
         }
     }
     for (kind, (_, per_element, overhead)) in per_kind {
         println!("constraints_per_element_{kind}: {per_element:.1}");
         println!("prove_overhead_ratio_{kind}: {overhead:.0}");
     }
-    if let Some(s) = largest_speedup {
+    if let Some((_, s)) = largest {
         println!("prove_speedup_vs_snarkjs: {s:.2}");
-        println!("snarkjs_verifies_arcanum_proof: {}", u8::from(all_verified));
+        println!("prove_speedup_vs_snarkjs_min: {slowest:.2}");
     }
+    println!("snarkjs_verifies_arcanum_proof: {}", u8::from(all_verified));
 }
 
 fn witness(circuit: &impl arcanum_zk::circuit::Circuit) -> Vec<Fr> {

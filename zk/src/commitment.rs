@@ -33,14 +33,73 @@ use ark_crypto_primitives::sponge::{
 use ark_relations::gr1cs::SynthesisError;
 use std::sync::OnceLock;
 
-/// Poseidon rate (field elements absorbed per permutation).
+/// Poseidon rate of the default sponge (field elements absorbed per permutation).
 pub const RATE: usize = 8;
 /// Full rounds.
 pub const FULL_ROUNDS: usize = 8;
-/// Partial rounds.
+/// Partial rounds of the default sponge.
 pub const PARTIAL_ROUNDS: usize = 63;
 /// S-box exponent.
 pub const ALPHA: u64 = 5;
+
+/// The two Poseidon sponges: a job kind's commitments all use one of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sponge {
+    /// Width 9 (rate 8), 63 partial rounds: `secagg-sum` and `fl-round`.
+    Rate8,
+    /// Width 17 (rate 16), 68 partial rounds: `he-linear`, four field elements per
+    /// ciphertext; ~38 constraints per absorbed element against ~51 at rate 8.
+    Rate16,
+}
+
+impl Sponge {
+    /// The sponge of a job kind's commitments.
+    pub fn of(kind: arcanum_protocol::JobKind) -> Self {
+        match kind {
+            arcanum_protocol::JobKind::HeLinear => Self::Rate16,
+            _ => Self::Rate8,
+        }
+    }
+
+    /// Elements absorbed per permutation.
+    pub fn rate(self) -> usize {
+        match self {
+            Self::Rate8 => RATE,
+            Self::Rate16 => 16,
+        }
+    }
+
+    /// Partial rounds (the Poseidon paper's 128-bit choice for the width, as in circomlib).
+    pub fn partial_rounds(self) -> usize {
+        match self {
+            Self::Rate8 => PARTIAL_ROUNDS,
+            Self::Rate16 => 68,
+        }
+    }
+
+    /// The fixed Poseidon configuration (computed once).
+    pub fn config(self) -> &'static PoseidonConfig<Fr> {
+        static CONFIGS: [OnceLock<PoseidonConfig<Fr>>; 2] = [OnceLock::new(), OnceLock::new()];
+        CONFIGS[self as usize].get_or_init(|| {
+            let (ark, mds) = find_poseidon_ark_and_mds::<Fr>(
+                254,
+                self.rate(),
+                FULL_ROUNDS as u64,
+                self.partial_rounds() as u64,
+                0,
+            );
+            PoseidonConfig::new(
+                FULL_ROUNDS,
+                self.partial_rounds(),
+                ALPHA,
+                mds,
+                ark,
+                self.rate(),
+                1,
+            )
+        })
+    }
+}
 
 /// What a commitment commits to; part of the sponge's initial capacity element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,27 +119,22 @@ impl Domain {
     }
 }
 
-/// The fixed Poseidon configuration (computed once).
+/// The default (rate-8) Poseidon configuration.
 pub fn config() -> &'static PoseidonConfig<Fr> {
-    static CONFIG: OnceLock<PoseidonConfig<Fr>> = OnceLock::new();
-    CONFIG.get_or_init(|| {
-        let (ark, mds) = find_poseidon_ark_and_mds::<Fr>(
-            254,
-            RATE,
-            FULL_ROUNDS as u64,
-            PARTIAL_ROUNDS as u64,
-            0,
-        );
-        PoseidonConfig::new(FULL_ROUNDS, PARTIAL_ROUNDS, ALPHA, mds, ark, RATE, 1)
-    })
+    Sponge::Rate8.config()
 }
 
-/// `commit(domain, xs)` natively.
+/// `commit(domain, xs)` natively, with the default (rate-8) sponge.
 pub fn commit(domain: Domain, xs: &[Fr]) -> Fr {
-    let mut sponge = PoseidonSponge::new(config());
-    sponge.state[0] = domain.tag(xs.len());
-    sponge.absorb(&xs.to_vec());
-    sponge.squeeze_field_elements::<Fr>(1)[0]
+    commit_with(Sponge::Rate8, domain, xs)
+}
+
+/// `commit(domain, xs)` natively with `sponge`.
+pub fn commit_with(sponge: Sponge, domain: Domain, xs: &[Fr]) -> Fr {
+    let mut state = PoseidonSponge::new(sponge.config());
+    state.state[0] = domain.tag(xs.len());
+    state.absorb(&xs.to_vec());
+    state.squeeze_field_elements::<Fr>(1)[0]
 }
 
 /// A contributor's commitment to its vector.
@@ -88,16 +142,9 @@ pub fn contribution(x: &[Fr]) -> Fr {
     commit(Domain::Contribution, x)
 }
 
-/// A job's input commitment from its contributors' vectors.
+/// A job's input commitment from its contributors' vectors (default sponge).
 pub fn inputs(xs: &[Vec<Fr>]) -> Fr {
-    inputs_weighted(xs, &[])
-}
-
-/// A job's input commitment binding per-contributor weights too:
-/// `commit(INPUTS, [c_1, ..., c_n, w_1, ..., w_n])` (`he-linear`; no weights = [`inputs`]).
-pub fn inputs_weighted(xs: &[Vec<Fr>], weights: &[Fr]) -> Fr {
-    let mut absorbed: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
-    absorbed.extend_from_slice(weights);
+    let absorbed: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
     commit(Domain::Inputs, &absorbed)
 }
 
@@ -105,16 +152,20 @@ pub fn inputs_weighted(xs: &[Vec<Fr>], weights: &[Fr]) -> Fr {
 /// `he-linear`, ciphertexts flattened to coordinates) and integer weights (`he-linear`
 /// only; a negative weight enters as `-|w|`).
 pub fn job_inputs(kind: arcanum_protocol::JobKind, xs: &[Vec<Fr>], weights: &[i64]) -> Fr {
-    match kind {
-        arcanum_protocol::JobKind::HeLinear => {
-            let w: Vec<Fr> = weights
-                .iter()
-                .map(|w| crate::he_linear::weight_to_fr(*w))
-                .collect();
-            inputs_weighted(xs, &w)
-        }
-        _ => inputs(xs),
+    let sponge = Sponge::of(kind);
+    let mut absorbed: Vec<Fr> = xs
+        .iter()
+        .map(|x| commit_with(sponge, Domain::Contribution, x))
+        .collect();
+    if kind == arcanum_protocol::JobKind::HeLinear {
+        absorbed.extend(weights.iter().map(|w| crate::he_linear::weight_to_fr(*w)));
     }
+    commit_with(sponge, Domain::Inputs, &absorbed)
+}
+
+/// The output commitment of a job of `kind` over its output as a field vector.
+pub fn job_output(kind: arcanum_protocol::JobKind, y: &[Fr]) -> Fr {
+    commit_with(Sponge::of(kind), Domain::Output, y)
 }
 
 /// A job's output commitment.
@@ -129,22 +180,36 @@ pub fn output(y: &[Fr]) -> Fr {
 /// nothing else (round constants and the MDS mix stay linear combinations); S-boxes of
 /// constants are free. Equals arkworks' `PoseidonSponge` absorb-then-squeeze.
 pub fn commit_sig(b: &mut Builder, domain: Domain, xs: &[Sig]) -> Result<Sig, SynthesisError> {
-    let mut state = vec![Sig::zero(); RATE + 1];
+    commit_sig_with(b, Sponge::Rate8, domain, xs)
+}
+
+/// [`commit_sig`] with `sponge`; equals [`commit_with`] on the same values.
+pub fn commit_sig_with(
+    b: &mut Builder,
+    sponge: Sponge,
+    domain: Domain,
+    xs: &[Sig],
+) -> Result<Sig, SynthesisError> {
+    let rate = sponge.rate();
+    let mut state = vec![Sig::zero(); rate + 1];
     state[0] = Sig::constant(domain.tag(xs.len()));
     if xs.is_empty() {
-        permute(b, &mut state)?;
+        permute(b, sponge.config(), &mut state)?;
     }
-    for chunk in xs.chunks(RATE) {
+    for chunk in xs.chunks(rate) {
         for (s, x) in state[1..].iter_mut().zip(chunk) {
             *s = s.add(x);
         }
-        permute(b, &mut state)?;
+        permute(b, sponge.config(), &mut state)?;
     }
     Ok(state.swap_remove(1))
 }
 
-fn permute(b: &mut Builder, state: &mut Vec<Sig>) -> Result<(), SynthesisError> {
-    let cfg = config();
+fn permute(
+    b: &mut Builder,
+    cfg: &PoseidonConfig<Fr>,
+    state: &mut Vec<Sig>,
+) -> Result<(), SynthesisError> {
     let half = cfg.full_rounds / 2;
     for round in 0..cfg.full_rounds + cfg.partial_rounds {
         for (s, c) in state.iter_mut().zip(&cfg.ark[round]) {
@@ -179,13 +244,20 @@ mod tests {
 
     #[test]
     fn gadget_matches_native_and_costs_one_permutation_per_rate() {
-        for len in [0usize, 1, 7, 8, 9, 16] {
+        for (sponge, len) in [0usize, 1, 7, 8, 9, 16, 17, 33]
+            .into_iter()
+            .flat_map(|len| [(Sponge::Rate8, len), (Sponge::Rate16, len)])
+        {
             let xs: Vec<Fr> = (0..len as u64).map(|i| Fr::from(i * 31 + 5)).collect();
             let cs = ConstraintSystem::<Fr>::new_ref();
             let mut b = Builder::constraints(cs.clone());
             let vars: Vec<Sig> = xs.iter().map(|x| b.witness(*x).expect("alloc")).collect();
-            let c = commit_sig(&mut b, Domain::Output, &vars).expect("gadget");
-            assert_eq!(c.value(), commit(Domain::Output, &xs), "len {len}");
+            let c = commit_sig_with(&mut b, sponge, Domain::Output, &vars).expect("gadget");
+            assert_eq!(
+                c.value(),
+                commit_with(sponge, Domain::Output, &xs),
+                "{sponge:?} len {len}"
+            );
             // The hash is pinned by a public input; the system must be satisfied, and a
             // wrong claimed hash must not be.
             let claimed = b.input(c.value()).expect("input");
@@ -193,11 +265,19 @@ mod tests {
             assert!(cs.is_satisfied().expect("check"), "len {len}");
             // At most 3 constraints per S-box (x^5); S-boxes on constants are free, so an
             // empty commitment costs nothing.
-            let perms = if len == 0 { 0 } else { len.div_ceil(RATE) };
-            let per_perm = 3 * (9 * FULL_ROUNDS + PARTIAL_ROUNDS);
+            let width = sponge.rate() + 1;
+            let perms = if len == 0 {
+                0
+            } else {
+                len.div_ceil(sponge.rate())
+            };
+            let per_perm = 3 * (width * FULL_ROUNDS + sponge.partial_rounds());
             let hashing = cs.num_constraints() - 1;
-            assert!(hashing <= perms * per_perm, "len {len}");
-            assert!(hashing + 9 * 3 >= perms * per_perm, "len {len}");
+            assert!(hashing <= perms * per_perm, "{sponge:?} len {len}");
+            assert!(
+                hashing + width * 3 >= perms * per_perm,
+                "{sponge:?} len {len}"
+            );
         }
     }
 
@@ -211,6 +291,10 @@ mod tests {
         let mut padded = xs.clone();
         padded.push(Fr::from(0u64));
         assert_ne!(commit(Domain::Output, &xs), commit(Domain::Output, &padded));
+        assert_ne!(
+            commit(Domain::Output, &xs),
+            commit_with(Sponge::Rate16, Domain::Output, &xs)
+        );
     }
 
     /// Pins the scheme: if the parameters or layout change, this vector changes and every

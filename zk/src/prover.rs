@@ -183,7 +183,9 @@ pub fn create_proof(keys: &ShapeKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Result
     let m = &keys.matrices;
     let pk = &keys.pk;
     let tables = keys.prover_tables();
-    let (h, z) = rayon::join(
+    let z: Vec<_> = assignment.par_iter().map(|x| x.into_bigint()).collect();
+    // The quotient (FFTs) runs beside the MSMs that need only the assignment.
+    let (h, (a, (b_g1, b_g2))) = rayon::join(
         || {
             LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
                 &m.abc,
@@ -193,10 +195,10 @@ pub fn create_proof(keys: &ShapeKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Result
             )
         },
         || {
-            assignment
-                .par_iter()
-                .map(|x| x.into_bigint())
-                .collect::<Vec<_>>()
+            rayon::join(
+                || tables.a.msm(&z),
+                || rayon::join(|| tables.b_g1.msm(&z), || tables.b_g2.msm(&z)),
+            )
         },
     );
     let h = h?;
@@ -207,9 +209,9 @@ pub fn create_proof(keys: &ShapeKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Result
         .chain(z[m.num_instance..].par_iter().copied())
         .collect();
 
-    let a = tables.a.msm(&z) + pk.vk.alpha_g1 + pk.delta_g1 * r;
-    let b_g1 = tables.b_g1.msm(&z) + pk.beta_g1 + pk.delta_g1 * s;
-    let b_g2 = tables.b_g2.msm(&z) + pk.vk.beta_g2 + pk.vk.delta_g2 * s;
+    let a = a + pk.vk.alpha_g1 + pk.delta_g1 * r;
+    let b_g1 = b_g1 + pk.beta_g1 + pk.delta_g1 * s;
+    let b_g2 = b_g2 + pk.vk.beta_g2 + pk.vk.delta_g2 * s;
     let c = tables.c.msm(&hl) + a * s + b_g1 * r - pk.delta_g1 * (r * s);
     Ok(Proof {
         a: a.into_affine(),
