@@ -10,13 +10,16 @@ pragma circom 2.0.0;
 // HeLinear(N, D);` per shape in a generated file that includes this one.
 include "secagg_sum.circom";
 
-// x^2 + y^2 = 1 + d x^2 y^2 on BabyJubJub (a = 168700, d = 168696): 3 constraints.
+// BabyJubJub in arkworks' form (ark-ed-on-bn254): a = 1, d = 168696 / 168700.
+function D() { return 9706598848417545097372247223557719406784115219466060233080913168975159366771; }
+
+// x^2 + y^2 = 1 + d x^2 y^2: 3 constraints.
 template OnCurve() {
     signal input x;
     signal input y;
     signal x2 <== x * x;
     signal y2 <== y * y;
-    (168696 * x2) * y2 === 168700 * x2 + y2 - 1;
+    (D() * x2) * y2 === x2 + y2 - 1;
 }
 
 // Complete twisted-Edwards addition: 6 constraints.
@@ -29,12 +32,12 @@ template Add() {
     signal output y;
     signal beta <== x1 * y2;
     signal gamma <== y1 * x2;
-    signal delta <== (y1 - 168700 * x1) * (x2 + y2);
-    signal tau <== (168696 * beta) * gamma;
+    signal delta <== (y1 - x1) * (x2 + y2);
+    signal tau <== (D() * beta) * gamma;
     x <-- (beta + gamma) / (1 + tau);
     x * (1 + tau) === beta + gamma;
-    y <-- (delta + 168700 * beta - gamma) / (1 - tau);
-    y * (1 - tau) === delta + 168700 * beta - gamma;
+    y <-- (delta + beta - gamma) / (1 - tau);
+    y * (1 - tau) === delta + beta - gamma;
 }
 
 // Dedicated doubling: 5 constraints.
@@ -46,10 +49,10 @@ template Double() {
     signal xy <== x1 * y1;
     signal xx <== x1 * x1;
     signal yy <== y1 * y1;
-    x <-- 2 * xy / (168700 * xx + yy);
-    x * (168700 * xx + yy) === 2 * xy;
-    y <-- (yy - 168700 * xx) / (2 - 168700 * xx - yy);
-    y * (2 - 168700 * xx - yy) === yy - 168700 * xx;
+    x <-- 2 * xy / (xx + yy);
+    x * (xx + yy) === 2 * xy;
+    y <-- (yy - xx) / (2 - xx - yy);
+    y * (2 - xx - yy) === yy - xx;
 }
 
 template HeLinear(N, D) {

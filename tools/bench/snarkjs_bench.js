@@ -25,7 +25,7 @@ if (!circuit) {
   console.error(`unknown kind ${kind}; expected one of ${Object.keys(circuits).join(', ')}`);
   process.exit(2);
 }
-const work = path.join(workRoot, `${kind}-${N}x${D}`);
+const work = path.resolve(workRoot, `${kind}-${N}x${D}`);
 const bin = (name) => path.join(here, 'node_modules', '.bin', name);
 const run = (cmd, args) => execFileSync(bin(cmd), args, { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
 
