@@ -386,10 +386,18 @@ async fn load_keys(dir: PathBuf) -> eyre::Result<Arc<HashMap<ShapeId, Arc<ShapeK
     let keys =
         tokio::task::spawn_blocking(move || -> eyre::Result<HashMap<ShapeId, Arc<ShapeKeys>>> {
             let store = KeyStore::dev(dir);
-            shapes::ALL
+            let keys: HashMap<ShapeId, Arc<ShapeKeys>> = shapes::ALL
                 .iter()
                 .map(|s| Ok((s.id, Arc::new(store.load_or_setup(s)?))))
-                .collect()
+                .collect::<eyre::Result<_>>()?;
+            // The prover's tables of the shapes the devnet's jobs use, built before any job
+            // so that the reported prove times are those of a running worker.
+            for shape in [shapes::SECAGG_SUM_4X8, shapes::HE_LINEAR_4X8] {
+                if let Some(k) = keys.get(&shape.id) {
+                    k.prover_tables();
+                }
+            }
+            Ok(keys)
         })
         .await??;
     Ok(Arc::new(keys))

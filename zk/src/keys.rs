@@ -103,9 +103,14 @@ impl ShapeKeys {
     /// doublings per base, in parallel) and kept for every later proof of the shape.
     pub fn prover_tables(&self) -> &ProverTables {
         self.tables.get_or_init(|| {
+            tracing::info!(
+                target: "zk::keys",
+                shape = %self.shape.name(),
+                "building the prover's fixed-base tables (once per shape and process)"
+            );
             let started = Instant::now();
             let tables = ProverTables::new(&self.pk);
-            tracing::debug!(
+            tracing::info!(
                 target: "zk::keys",
                 shape = %self.shape.name(),
                 seconds = started.elapsed().as_secs_f64(),
