@@ -189,26 +189,27 @@ impl KeyStore {
     }
 
     /// Loads production keys (a compressed-or-uncompressed arkworks `ProvingKey`) from a
-    /// file, checking they were made for `shape`'s circuit.
+    /// file, checking every point (on the curve, in the subgroup) and that they were made
+    /// for `shape`'s circuit.
     pub fn load_production(shape: &Shape, pk_path: &Path) -> Result<ShapeKeys> {
         let bytes = fs::read(pk_path).map_err(|source| Error::Io {
             path: pk_path.into(),
             source,
         })?;
-        let pk = decode_pk(&bytes).or_else(|_| {
-            ProvingKey::<Bn254>::deserialize_compressed(bytes.as_slice()).map_err(|e| {
-                Error::Serialization {
-                    what: "proving key",
-                    detail: e.to_string(),
-                }
-            })
-        })?;
+        // A key from a ceremony is untrusted input: every point is checked on the curve and
+        // in the prime-order subgroup.
+        let pk = ProvingKey::<Bn254>::deserialize_uncompressed(bytes.as_slice())
+            .or_else(|_| ProvingKey::<Bn254>::deserialize_compressed(bytes.as_slice()))
+            .map_err(|e| Error::Serialization {
+                what: "proving key",
+                detail: format!("{e}; the file is not a valid arkworks Groth16 proving key"),
+            })?;
         keys_for(shape, pk, false, pk_path, Matrices::of(shape)?)
     }
 }
 
 fn decode_pk(bytes: &[u8]) -> Result<ProvingKey<Bn254>> {
-    // The checksum (dev) or the shape check below guards these bytes; skipping the
+    // Only for the dev cache, whose bytes the recorded checksum guards: skipping the
     // subgroup checks makes loading ~20x faster.
     ProvingKey::<Bn254>::deserialize_uncompressed_unchecked(bytes).map_err(|e| {
         Error::Serialization {
@@ -339,5 +340,25 @@ mod tests {
             .expect_err("mismatch");
         assert!(matches!(err, Error::KeyMismatch { .. }), "{err}");
         assert!(err.to_string().contains("regenerate"));
+    }
+
+    #[test]
+    fn production_keys_are_checked_point_by_point() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = KeyStore::dev(dir.path());
+        let dev = store.load_or_setup(&SECAGG_SUM_4X8).expect("setup");
+        let path = store.dev_key_path(&SECAGG_SUM_4X8);
+        let keys = KeyStore::load_production(&SECAGG_SUM_4X8, &path).expect("valid key");
+        assert!(!keys.insecure_dev);
+        assert_eq!(keys.vk, dev.vk);
+
+        // One flipped bit in the first point's x (the key starts with vk.alpha_g1): the
+        // point leaves the curve.
+        let mut bytes = fs::read(&path).expect("read");
+        bytes[5] ^= 1;
+        let bad = dir.path().join("corrupt.pk");
+        fs::write(&bad, bytes).expect("write");
+        let err = KeyStore::load_production(&SECAGG_SUM_4X8, &bad).expect_err("corrupt key");
+        assert!(matches!(err, Error::Serialization { .. }), "{err}");
     }
 }

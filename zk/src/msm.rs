@@ -272,7 +272,8 @@ fn add_pairs<P: SWCurveConfig>(
     sizes: &mut [u32],
     scratch: &mut Scratch<P::BaseField>,
 ) {
-    // Denominators: x2 - x1, or 2 * y1 when doubling; one for a cancelling pair.
+    // Denominators: x2 - x1, or 2 * y1 when doubling; one for a cancelling pair. None is
+    // zero, so the inversion below cannot fail.
     let Scratch { den, prefix } = scratch;
     den.clear();
     prefix.clear();
@@ -282,7 +283,7 @@ fn add_pairs<P: SWCurveConfig>(
             let (p, q) = (&points[start + 2 * t], &points[start + 2 * t + 1]);
             den.push(if p.x != q.x {
                 q.x - p.x
-            } else if p.y == q.y {
+            } else if p.y == q.y && !p.y.is_zero() {
                 p.y.double()
             } else {
                 P::BaseField::ONE
@@ -313,10 +314,11 @@ fn add_pairs<P: SWCurveConfig>(
             pair += 1;
             let lambda = if p.x != q.x {
                 (q.y - p.y) * inv
-            } else if p.y == q.y {
+            } else if p.y == q.y && !p.y.is_zero() {
                 (p.x.square() * P::BaseField::from(3u64) + P::COEFF_A) * inv
             } else {
-                continue; // p + (-p): the identity, dropped from the bucket.
+                // p + (-p), or p + p for a point of order 2: the identity, dropped.
+                continue;
             };
             let x = lambda.square() - p.x - q.x;
             let y = lambda * (p.x - x) - p.y;
