@@ -18,7 +18,7 @@ use crate::{
 use arcanum_protocol::JobKind;
 
 /// Field elements per ciphertext on the wire and in commitments.
-pub const CIPHERTEXT_FIELDS: usize = 4;
+pub const CIPHERTEXT_FIELDS: usize = JobKind::HeLinear.fields_per_element();
 
 /// What a worker computed, and what it needs to prove it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -156,7 +156,7 @@ impl Requester {
     ) -> Result<JobOutcome, RequesterError> {
         // A job larger than its shape is posted with the combined commitment of its chunks.
         let chunked = if is_chunked(shape, inputs) {
-            Some(ChunkedJob::split(shape, inputs)?)
+            Some(ChunkedJob::split(shape, inputs, weights)?)
         } else {
             None
         };

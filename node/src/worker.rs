@@ -204,13 +204,10 @@ impl Worker {
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         if is_chunked(shape, &inputs) {
             return self
-                .run_chunked(job_id, keys, inputs, info.input_commitment)
+                .run_chunked(job_id, keys, inputs, &weights, info.input_commitment)
                 .await;
         }
-        let width = match shape.kind {
-            JobKind::HeLinear => shape.dims * executor::CIPHERTEXT_FIELDS,
-            _ => shape.dims,
-        };
+        let width = shape.dims * shape.kind.fields_per_element();
         if inputs.len() != shape.contributors || inputs.iter().any(|v| v.len() != width) {
             return Err(RejectReason::BadInputs(format!(
                 "expected {} vectors of {width} field elements",
@@ -235,35 +232,13 @@ impl Worker {
         let keys = Arc::clone(keys);
         let started = Instant::now();
         let witness = execution.witness;
-        let proof = tokio::task::spawn_blocking(move || match witness {
-            Witness::SecaggSum { inputs } => prover::prove_secagg_sum(&keys, &statement, &inputs),
-            Witness::HeLinear {
-                inputs, weights, ..
-            } => {
-                let inputs: Vec<Vec<he_linear::Ciphertext>> = inputs
-                    .iter()
-                    .map(|v| {
-                        v.iter()
-                            .map(|c| he_linear::Ciphertext { c1: c.c1, c2: c.c2 })
-                            .collect()
-                    })
-                    .collect();
-                prover::prove_he_linear_with_rng(
-                    &keys,
-                    &statement,
-                    &inputs,
-                    &weights,
-                    &mut rand::rngs::OsRng,
-                )
-            }
-        })
-        .await
-        .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?
-        .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let words = tokio::task::spawn_blocking(move || prove_witness(&keys, &statement, witness))
+            .await
+            .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?
+            .map_err(|e| RejectReason::Failed(e.to_string()))?;
         let prove_seconds = started.elapsed().as_secs_f64();
         tracing::info!(target: "worker::prove", %job_id, prove_seconds, "proved");
 
-        let words = evm::proof_to_calldata(&proof);
         let output_commitment = field::fr_to_u256(statement.output_commitment);
         let tx = self
             .chain
@@ -280,49 +255,55 @@ impl Worker {
         })
     }
 
-    /// A `secagg-sum` job larger than its shape: split into chunks (checked against the
-    /// combined commitment posted on chain), each proven, settled together.
+    /// A job larger than its shape: split into chunks (checked against the combined
+    /// commitment posted on chain), each executed and proven, settled together.
     async fn run_chunked(
         &self,
         job_id: JobId,
         keys: &Arc<ShapeKeys>,
         inputs: Vec<Vec<Fr>>,
+        weights: &[i64],
         posted: U256,
     ) -> Result<JobResult, RejectReason> {
         let bad = |e: arcanum_zk::Error| RejectReason::BadInputs(e.to_string());
         let me = self.chain.account();
-        let job = ChunkedJob::split(keys.shape, &inputs).map_err(bad)?;
+        let job = ChunkedJob::split(keys.shape, &inputs, weights).map_err(bad)?;
         if field::fr_to_u256(job.input_commitment()) != posted {
             return Err(RejectReason::CommitmentMismatch);
         }
-        let output = executor::secagg_sum(&inputs, job.dims)
-            .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
-        let outputs = job.split_output(&output).map_err(bad)?;
-        let output_commitment = field::fr_to_u256(job.output_commitment(&output).map_err(bad)?);
         let (keys, chunks) = (Arc::clone(keys), job.chunks.clone());
         let started = Instant::now();
-        let (ocs, proofs) = tokio::task::spawn_blocking(move || {
+        let (outputs, ocs, proofs) = tokio::task::spawn_blocking(move || {
+            let shape = keys.shape;
+            let mut outputs = Vec::with_capacity(chunks.len());
             let mut ocs = Vec::with_capacity(chunks.len());
             let mut proofs = Vec::with_capacity(chunks.len());
-            for (chunk, out) in chunks.iter().zip(&outputs) {
+            for chunk in chunks {
+                let execution =
+                    executor::execute(shape.kind, shape.dims, chunk.inputs, &chunk.weights)
+                        .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
                 // The chunk's input commitment was computed by the split; only hash the output.
                 let stmt = Statement::from_commitments(
                     job_id,
                     me,
                     chunk.input_commitment,
-                    commitment::output(out),
-                )?;
-                let proof = prover::prove_secagg_sum(&keys, &stmt, &chunk.inputs)?;
+                    commitment::job_output(shape.kind, &execution.output),
+                )
+                .map_err(|e| RejectReason::Failed(e.to_string()))?;
+                let words = prove_witness(&keys, &stmt, execution.witness)
+                    .map_err(|e| RejectReason::Failed(e.to_string()))?;
+                outputs.push(execution.output);
                 ocs.push(field::fr_to_u256(stmt.output_commitment));
-                proofs.push(evm::proof_to_calldata(&proof));
+                proofs.push(words);
             }
-            Ok::<_, arcanum_zk::Error>((ocs, proofs))
+            Ok::<_, RejectReason>((outputs, ocs, proofs))
         })
         .await
-        .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?
-        .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))??;
         let prove_seconds = started.elapsed().as_secs_f64();
         tracing::info!(target: "worker::prove", %job_id, chunks = proofs.len(), prove_seconds, "proved");
+        let output = job.join_output(&outputs);
+        let output_commitment = field::fr_to_u256(job.output_commitment(&output).map_err(bad)?);
         let tx = self
             .chain
             .submit_chunked_result(job_id, job.input_commitments(), ocs, proofs.clone())
@@ -337,4 +318,35 @@ impl Worker {
             prove_seconds,
         })
     }
+}
+
+/// Proves `statement` from an executor's witness, by job kind, as EVM calldata words.
+fn prove_witness(
+    keys: &ShapeKeys,
+    statement: &Statement,
+    witness: Witness,
+) -> arcanum_zk::Result<[U256; 8]> {
+    let proof = match witness {
+        Witness::SecaggSum { inputs } => prover::prove_secagg_sum(keys, statement, &inputs),
+        Witness::HeLinear {
+            inputs, weights, ..
+        } => {
+            let inputs: Vec<Vec<he_linear::Ciphertext>> = inputs
+                .iter()
+                .map(|v| {
+                    v.iter()
+                        .map(|c| he_linear::Ciphertext { c1: c.c1, c2: c.c2 })
+                        .collect()
+                })
+                .collect();
+            prover::prove_he_linear_with_rng(
+                keys,
+                statement,
+                &inputs,
+                &weights,
+                &mut rand::rngs::OsRng,
+            )
+        }
+    }?;
+    Ok(evm::proof_to_calldata(&proof))
 }

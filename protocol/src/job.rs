@@ -26,6 +26,15 @@ impl JobKind {
         self as u8
     }
 
+    /// Field elements per input element on the wire: one, or four for an `he-linear`
+    /// ciphertext (`[c1.x, c1.y, c2.x, c2.y]`, affine BabyJubJub).
+    pub const fn fields_per_element(self) -> usize {
+        match self {
+            Self::HeLinear => 4,
+            Self::SecaggSum | Self::FlRound => 1,
+        }
+    }
+
     /// The kind's stable name, as used in the CLI and in shape names.
     pub fn name(self) -> &'static str {
         match self {

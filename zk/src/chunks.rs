@@ -4,12 +4,15 @@
 //!
 //! ## Layout (contributors, workers and the contract compute the same values)
 //!
-//! - A `secagg-sum` job of `n <= shape.contributors` vectors of `D` elements is split along
-//!   the dimensions into `ceil(D / shape.dims)` chunks; chunk `k` holds elements
-//!   `k * d .. (k + 1) * d` of every vector, zero-padded past `D`, and zero vectors pad the
-//!   contributors up to the shape (zeros change no sum).
-//! - Chunk `k` has the ordinary commitments of its shape: `ic_k = commitment::inputs(..)`,
-//!   `oc_k = commitment::output(..)`.
+//! - A job of `n <= shape.contributors` vectors of `D` elements is split along the
+//!   dimensions into `ceil(D / shape.dims)` chunks; chunk `k` holds elements
+//!   `k * d .. (k + 1) * d` of every vector, padded past `D`, and padding vectors fill the
+//!   contributors up to the shape. Padding changes no output: zeros for `secagg-sum`
+//!   (and `fl-round`); for `he-linear`, identity ciphertexts `[0, 1, 0, 1]` with weight 0
+//!   (every chunk carries the job's weights).
+//! - An element is `kind.fields_per_element()` field elements (4 for a ciphertext).
+//! - Chunk `k` has the ordinary commitments of its shape:
+//!   `ic_k = commitment::job_inputs(kind, ..)`, `oc_k = commitment::job_output(kind, ..)`.
 //! - The job's input commitment, posted on chain, is
 //!   `combine([ic_1, .., ic_K]) = uint256(keccak256(ic_1 || .. || ic_K)) mod r` over 32-byte
 //!   big-endian words (Solidity's `abi.encodePacked(uint256[])`); the output commitment
@@ -34,23 +37,34 @@ pub fn combine(commitments: &[Fr]) -> Fr {
     Fr::from_be_bytes_mod_order(keccak256(&bytes).as_slice())
 }
 
-/// Whether a job of `shape` over `inputs` is chunked: a `secagg-sum` (or `fl-round`) job
-/// whose vectors are longer than the shape's dimensions.
+/// Whether a job of `shape` over `inputs` is chunked: its vectors are longer than the
+/// shape's dimensions.
 pub fn is_chunked(shape: Shape, inputs: &[Vec<Fr>]) -> bool {
-    matches!(shape.kind, JobKind::SecaggSum | JobKind::FlRound)
-        && inputs.first().is_some_and(|v| v.len() > shape.dims)
+    inputs
+        .first()
+        .is_some_and(|v| v.len() > shape.dims * shape.kind.fields_per_element())
+}
+
+/// The element that pads chunks: zero, or the identity ciphertext.
+fn padding(kind: JobKind) -> Vec<Fr> {
+    match kind {
+        JobKind::HeLinear => [0u64, 1, 0, 1].map(Fr::from).to_vec(),
+        JobKind::SecaggSum | JobKind::FlRound => vec![Fr::from(0u64)],
+    }
 }
 
 /// One chunk: inputs of exactly the shape, and its commitments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {
-    /// `shape.contributors` vectors of `shape.dims` elements.
+    /// `shape.contributors` vectors of `shape.dims` elements (as field elements).
     pub inputs: Vec<Vec<Fr>>,
-    /// `commitment::inputs(inputs)`.
+    /// The job's weights padded to `shape.contributors` (`he-linear`; empty otherwise).
+    pub weights: Vec<i64>,
+    /// `commitment::job_inputs(kind, inputs, weights)`.
     pub input_commitment: Fr,
 }
 
-/// A `secagg-sum` job split into chunks of `shape`.
+/// A job split into chunks of `shape`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChunkedJob {
     /// The shape every chunk is proven with.
@@ -63,50 +77,66 @@ pub struct ChunkedJob {
 
 impl ChunkedJob {
     /// Splits `inputs` (at most `shape.contributors` vectors of equal length) along the
-    /// dimensions.
-    pub fn split(shape: Shape, inputs: &[Vec<Fr>]) -> Result<Self> {
+    /// dimensions; `weights` are the `he-linear` weights, one per input vector (empty for
+    /// the other kinds).
+    pub fn split(shape: Shape, inputs: &[Vec<Fr>], weights: &[i64]) -> Result<Self> {
         let bad = |detail: String| Error::Shape {
             shape: shape.name(),
             detail,
         };
-        if shape.kind != JobKind::SecaggSum {
-            return Err(bad(format!(
-                "only secagg-sum jobs are chunked, not {}",
-                shape.kind
-            )));
-        }
-        let dims = inputs.first().map_or(0, Vec::len);
-        if inputs.is_empty() || inputs.len() > shape.contributors || dims == 0 {
+        let width = shape.kind.fields_per_element();
+        let fields = inputs.first().map_or(0, Vec::len);
+        if inputs.is_empty() || inputs.len() > shape.contributors || fields == 0 {
             return Err(bad(format!(
                 "a chunked job needs 1..={} non-empty vectors, got {}",
                 shape.contributors,
                 inputs.len()
             )));
         }
-        if inputs.iter().any(|v| v.len() != dims) {
-            return Err(bad("input vectors differ in length".into()));
+        if inputs.iter().any(|v| v.len() != fields) || !fields.is_multiple_of(width) {
+            return Err(bad(format!(
+                "input vectors must all hold the same number of {width}-field elements"
+            )));
         }
-        let chunks = (0..dims.div_ceil(shape.dims))
+        let expected_weights = match shape.kind {
+            JobKind::HeLinear => inputs.len(),
+            JobKind::SecaggSum | JobKind::FlRound => 0,
+        };
+        if weights.len() != expected_weights {
+            return Err(bad(format!(
+                "expected {expected_weights} weights, got {}",
+                weights.len()
+            )));
+        }
+        let pad_element = padding(shape.kind);
+        let chunk_fields = shape.dims * width;
+        let mut chunk_weights = weights.to_vec();
+        if shape.kind == JobKind::HeLinear {
+            chunk_weights.resize(shape.contributors, 0);
+        }
+        let chunks = (0..fields.div_ceil(chunk_fields))
             .map(|k| {
                 let mut chunk: Vec<Vec<Fr>> = inputs
                     .iter()
                     .map(|v| {
                         pad(
-                            &v[k * shape.dims..dims.min((k + 1) * shape.dims)],
-                            shape.dims,
+                            &v[k * chunk_fields..fields.min((k + 1) * chunk_fields)],
+                            &pad_element,
+                            chunk_fields,
                         )
                     })
                     .collect();
-                chunk.resize(shape.contributors, vec![Fr::from(0u64); shape.dims]);
+                chunk.resize(shape.contributors, pad(&[], &pad_element, chunk_fields));
                 Chunk {
-                    input_commitment: commitment::inputs(&chunk),
+                    input_commitment: commitment::job_inputs(shape.kind, &chunk, &chunk_weights),
                     inputs: chunk,
+                    weights: chunk_weights.clone(),
                 }
             })
             .collect();
         Ok(Self {
             shape,
-            dims,
+            dims: fields / width,
             chunks,
         })
     }
@@ -125,22 +155,32 @@ impl ChunkedJob {
             .collect()
     }
 
-    /// Splits a whole output vector (length [`Self::dims`]) into the chunks' outputs.
+    /// Splits a whole output vector ([`Self::dims`] elements) into the chunks' outputs.
     pub fn split_output(&self, output: &[Fr]) -> Result<Vec<Vec<Fr>>> {
-        if output.len() != self.dims {
+        let kind = self.shape.kind;
+        let width = kind.fields_per_element();
+        if output.len() != self.dims * width {
             return Err(Error::Shape {
                 shape: self.shape.name(),
                 detail: format!(
-                    "output has {} elements, the job {}",
+                    "output has {} field elements, the job {}",
                     output.len(),
-                    self.dims
+                    self.dims * width
                 ),
             });
         }
+        let chunk_fields = self.shape.dims * width;
         Ok(output
-            .chunks(self.shape.dims)
-            .map(|c| pad(c, self.shape.dims))
+            .chunks(chunk_fields)
+            .map(|c| pad(c, &padding(kind), chunk_fields))
             .collect())
+    }
+
+    /// Joins the chunks' outputs into the whole job's output (padding dropped).
+    pub fn join_output(&self, outputs: &[Vec<Fr>]) -> Vec<Fr> {
+        let mut all: Vec<Fr> = outputs.concat();
+        all.truncate(self.dims * self.shape.kind.fields_per_element());
+        all
     }
 
     /// The combined output commitment the contract records for `output`.
@@ -148,15 +188,19 @@ impl ChunkedJob {
         let ocs: Vec<Fr> = self
             .split_output(output)?
             .iter()
-            .map(|o| commitment::output(o))
+            .map(|o| commitment::job_output(self.shape.kind, o))
             .collect();
         Ok(combine(&ocs))
     }
 }
 
-fn pad(xs: &[Fr], len: usize) -> Vec<Fr> {
+/// `xs` followed by copies of `element` up to `len` field elements.
+fn pad(xs: &[Fr], element: &[Fr], len: usize) -> Vec<Fr> {
     let mut v = xs.to_vec();
-    v.resize(len, Fr::from(0u64));
+    while v.len() < len {
+        v.extend_from_slice(element);
+    }
+    v.truncate(len);
     v
 }
 
@@ -170,7 +214,7 @@ mod tests {
         let inputs: Vec<Vec<Fr>> = (0..3u64)
             .map(|i| (0..20u64).map(|j| Fr::from(100 * i + j)).collect())
             .collect();
-        let job = ChunkedJob::split(SECAGG_SUM_4X8, &inputs).expect("split");
+        let job = ChunkedJob::split(SECAGG_SUM_4X8, &inputs, &[]).expect("split");
         assert_eq!(job.chunks.len(), 3, "ceil(20 / 8)");
         for c in &job.chunks {
             assert_eq!(c.inputs.len(), 4, "padded to the shape's contributors");
@@ -188,7 +232,72 @@ mod tests {
         let outs = job.split_output(&sum).expect("split output");
         assert_eq!(outs.len(), 3);
         assert!(job.split_output(&sum[..19]).is_err());
-        assert!(ChunkedJob::split(SECAGG_SUM_4X8, &vec![vec![Fr::from(1u64); 9]; 5]).is_err());
+        assert!(ChunkedJob::split(SECAGG_SUM_4X8, &vec![vec![Fr::from(1u64); 9]; 5], &[]).is_err());
+        assert!(
+            ChunkedJob::split(SECAGG_SUM_4X8, &inputs, &[1, 1, 1]).is_err(),
+            "weights are for he-linear only"
+        );
+        assert_eq!(job.join_output(&outs), sum);
+    }
+
+    #[test]
+    fn he_linear_chunks_pad_with_identities_and_agree_with_the_whole_job() {
+        use crate::{
+            he_linear::{self, Ciphertext},
+            shapes::HE_LINEAR_4X8,
+        };
+        use ark_ec::{CurveGroup, PrimeGroup};
+        use ark_ed_on_bn254::{EdwardsProjective, Fr as Scalar};
+        let g = EdwardsProjective::generator();
+        let h = g * Scalar::from(77u64);
+        let cts: Vec<Vec<Ciphertext>> = (0..3u64)
+            .map(|i| {
+                (0..10u64)
+                    .map(|j| Ciphertext {
+                        c1: (g * Scalar::from(i * 10 + j + 1)).into_affine(),
+                        c2: (g * Scalar::from(j) + h * Scalar::from(i * 10 + j + 1)).into_affine(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let flat = |v: &[Ciphertext]| v.iter().flat_map(Ciphertext::flatten).collect::<Vec<_>>();
+        let inputs: Vec<Vec<Fr>> = cts.iter().map(|v| flat(v)).collect();
+        let weights = [2, -1, 3];
+        assert!(is_chunked(HE_LINEAR_4X8, &inputs));
+        let job = ChunkedJob::split(HE_LINEAR_4X8, &inputs, &weights).expect("split");
+        assert_eq!((job.dims, job.chunks.len()), (10, 2));
+        assert!(ChunkedJob::split(HE_LINEAR_4X8, &inputs, &weights[..2]).is_err());
+
+        let whole = flat(&he_linear::evaluate(&cts, &weights));
+        let mut outs = Vec::new();
+        for chunk in &job.chunks {
+            assert_eq!(chunk.weights, vec![2, -1, 3, 0]);
+            // The chunk decodes to valid ciphertexts (identities past the data).
+            let decoded: Vec<Vec<Ciphertext>> = chunk
+                .inputs
+                .iter()
+                .map(|v| {
+                    v.chunks(4)
+                        .map(|c| Ciphertext {
+                            c1: ark_ed_on_bn254::EdwardsAffine::new(c[0], c[1]),
+                            c2: ark_ed_on_bn254::EdwardsAffine::new(c[2], c[3]),
+                        })
+                        .collect()
+                })
+                .collect();
+            assert_eq!(
+                chunk.input_commitment,
+                he_linear::input_commitment(&decoded, &chunk.weights)
+            );
+            outs.push(flat(&he_linear::evaluate(&decoded, &chunk.weights)));
+        }
+        assert_eq!(job.split_output(&whole).expect("split output"), outs);
+        assert_eq!(job.join_output(&outs), whole);
+        let ocs: Vec<Fr> = outs
+            .iter()
+            .map(|o| commitment::job_output(JobKind::HeLinear, o))
+            .collect();
+        assert_eq!(job.output_commitment(&whole).expect("oc"), combine(&ocs));
     }
 
     /// `combine` is Solidity's `uint256(keccak256(abi.encodePacked(uint256[]))) % r`:

@@ -321,7 +321,7 @@ async fn a_job_larger_than_its_shape_settles_as_proven_chunks() -> eyre::Result<
     let inputs: Vec<Vec<Fr>> = (0..4u64)
         .map(|i| (0..20u64).map(|j| Fr::from(i * 1000 + j)).collect())
         .collect();
-    let job = zk::chunks::ChunkedJob::split(shape, &inputs)?;
+    let job = zk::chunks::ChunkedJob::split(shape, &inputs, &[])?;
     assert_eq!(job.chunks.len(), 3);
     let output = arcanum_compute::executor::secagg_sum(&inputs, 20)?;
     let requester = devnet.requester.chain();
@@ -413,5 +413,66 @@ async fn the_requester_splits_a_large_job_and_the_worker_settles_its_chunks() ->
     );
     let info = devnet.requester.chain().job(outcome.job_id).await?;
     assert_eq!(info.status, JobStatus::Completed);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weighted_he_linear_job_larger_than_its_shape_settles_as_chunks() -> eyre::Result<()> {
+    use arcanum_compute::{
+        elgamal::{
+            BsgsTable,
+            dkg::{self, DkgParams},
+        },
+        executor,
+    };
+    let mut devnet = Devnet::start(DevnetConfig {
+        workers: 1,
+        ..config()
+    })
+    .await?;
+    let mut rng = rand::rngs::OsRng;
+    let (group, shares) = dkg::run_honest(&DkgParams::new(3, 2, [7u8; 32])?, &mut rng)?;
+    let key = group.public_key().precompute();
+    // 3 owners x 11 statistics over the 4x8 shape: 2 chunks, padded with identity
+    // ciphertexts and a zero weight for the missing owner.
+    let plain: Vec<Vec<i64>> = (0..3i64)
+        .map(|i| (0..11i64).map(|j| 10 * i + j - 5).collect())
+        .collect();
+    let weights = [2i64, -1, 3];
+    let inputs: Vec<Vec<Fr>> = plain
+        .iter()
+        .map(|v| executor::encode_ciphertexts(&key.encrypt_vec(v, &mut rng)))
+        .collect();
+    devnet
+        .requester
+        .wait_for_offers(1, Duration::from_secs(30))
+        .await;
+    let outcome = devnet
+        .requester
+        .run_job(
+            zk::shapes::HE_LINEAR_4X8,
+            &inputs,
+            &weights,
+            arc(10),
+            Duration::from_secs(600),
+            arc(100),
+        )
+        .await?;
+    assert_eq!(outcome.result.proofs.len(), 2, "ceil(11 / 8) chunks");
+    let info = devnet.requester.chain().job(outcome.job_id).await?;
+    assert_eq!(info.status, JobStatus::Completed);
+
+    // Two of the three key holders decrypt the proven weighted sum.
+    let sum = executor::decode_ciphertexts(std::slice::from_ref(&outcome.output), 11)?.remove(0);
+    let partials: Vec<_> = shares
+        .iter()
+        .take(2)
+        .map(|s| s.partial_decrypt(&group, &sum, &mut rng))
+        .collect();
+    let decrypted = group.combine(&sum, &partials, &BsgsTable::new(16)?)?;
+    let expected: Vec<i64> = (0..11)
+        .map(|j| plain.iter().zip(&weights).map(|(v, w)| w * v[j]).sum())
+        .collect();
+    assert_eq!(decrypted.values, expected);
     Ok(())
 }

@@ -237,7 +237,7 @@ fn committed_chunked_proof_fixture_is_fresh() {
     let inputs: Vec<Vec<Fr>> = (0..3u64)
         .map(|i| (0..20u64).map(|j| Fr::from(500 * i + j + 3)).collect())
         .collect();
-    let job = arcanum_zk::chunks::ChunkedJob::split(SECAGG_SUM_4X8, &inputs).expect("split");
+    let job = arcanum_zk::chunks::ChunkedJob::split(SECAGG_SUM_4X8, &inputs, &[]).expect("split");
     let output = sum(&inputs);
     let outputs = job.split_output(&output).expect("outputs");
     let worker: Address = FIXTURE_WORKER.parse().expect("addr");
