@@ -4,7 +4,8 @@ use alloy::primitives::U256;
 use arcanum_node::{
     devnet::{Devnet, DevnetConfig, arc},
     oracle::{Error as ChainError, JobStatus},
-    protocol::{JobId, JobKind, JobSpec},
+    protocol::{JobId, JobKind, JobSpec, Shape},
+    requester::JobOutcome,
     zk::{self, Fr, commitment, evm, field, prover::SecaggSumStatement, shapes::SECAGG_SUM_4X8},
 };
 use std::{path::PathBuf, time::Duration};
@@ -26,6 +27,30 @@ async fn staked_worker(
     devnet.owner.mint(worker.account(), arc(500)).await?;
     worker.stake(arc(500)).await?;
     Ok(worker)
+}
+
+/// Runs a job through the devnet's requester once a worker has offered.
+async fn request(
+    devnet: &mut Devnet,
+    shape: Shape,
+    inputs: &[Vec<Fr>],
+    weights: &[i64],
+) -> eyre::Result<JobOutcome> {
+    devnet
+        .requester
+        .wait_for_offers(1, Duration::from_secs(30))
+        .await;
+    Ok(devnet
+        .requester
+        .run_job(
+            shape,
+            inputs,
+            weights,
+            arc(10),
+            Duration::from_secs(600),
+            arc(100),
+        )
+        .await?)
 }
 
 fn assert_reverted(result: Result<impl std::fmt::Debug, ChainError>, error: &str) {
@@ -391,21 +416,7 @@ async fn the_requester_splits_a_large_job_and_the_worker_settles_its_chunks() ->
     let inputs: Vec<Vec<Fr>> = (0..3u64)
         .map(|i| (0..30u64).map(|j| Fr::from(7 * i + j * j)).collect())
         .collect();
-    devnet
-        .requester
-        .wait_for_offers(1, Duration::from_secs(30))
-        .await;
-    let outcome = devnet
-        .requester
-        .run_job(
-            SECAGG_SUM_4X8,
-            &inputs,
-            &[],
-            arc(10),
-            Duration::from_secs(600),
-            arc(100),
-        )
-        .await?;
+    let outcome = request(&mut devnet, SECAGG_SUM_4X8, &inputs, &[]).await?;
     assert_eq!(outcome.result.proofs.len(), 4);
     assert_eq!(
         outcome.output,
@@ -443,21 +454,7 @@ async fn a_weighted_he_linear_job_larger_than_its_shape_settles_as_chunks() -> e
         .iter()
         .map(|v| executor::encode_ciphertexts(&key.encrypt_vec(v, &mut rng)))
         .collect();
-    devnet
-        .requester
-        .wait_for_offers(1, Duration::from_secs(30))
-        .await;
-    let outcome = devnet
-        .requester
-        .run_job(
-            zk::shapes::HE_LINEAR_4X8,
-            &inputs,
-            &weights,
-            arc(10),
-            Duration::from_secs(600),
-            arc(100),
-        )
-        .await?;
+    let outcome = request(&mut devnet, zk::shapes::HE_LINEAR_4X8, &inputs, &weights).await?;
     assert_eq!(outcome.result.proofs.len(), 2, "ceil(11 / 8) chunks");
     let info = devnet.requester.chain().job(outcome.job_id).await?;
     assert_eq!(info.status, JobStatus::Completed);
