@@ -3,21 +3,26 @@
 //! ## Parameters (fixed; changing any of them changes every commitment)
 //!
 //! Poseidon over BN254 `Fr`, as implemented by `ark-crypto-primitives` 0.6
-//! (`PoseidonSponge`): width 9 (rate 8, capacity 1), S-box `x^5`, 8 full rounds and 63
-//! partial rounds (the Poseidon paper's 128-bit choice for t = 9, as in circomlib),
-//! round constants and MDS matrix from arkworks' Grain LFSR
-//! (`find_poseidon_ark_and_mds(254, 8, 8, 63, 0)`).
+//! (`PoseidonSponge`), S-box `x^5`, 8 full rounds, round constants and MDS matrix from
+//! arkworks' Grain LFSR, in two widths ([`Sponge`]; each job kind uses one for all its
+//! commitments):
 //!
-//! Rate 8 keeps the cost near 405 constraints per 8 absorbed elements (~51 per element).
+//! - rate 8 (width 9), 63 partial rounds (the Poseidon paper's 128-bit choice for t = 9,
+//!   as in circomlib), `find_poseidon_ark_and_mds(254, 8, 8, 63, 0)`: `secagg-sum` and
+//!   `fl-round`, ~405 constraints per 8 absorbed elements (~51 per element);
+//! - rate 16 (width 17), 68 partial rounds (t = 17), `find_poseidon_ark_and_mds(254, 16,
+//!   8, 68, 0)`: `he-linear`, four field elements per ciphertext, ~612 constraints per 16
+//!   absorbed elements (~38 per element).
 //!
 //! ## Commitments
 //!
 //! `commit(domain, xs)`: a fresh sponge whose capacity element is set to
 //! `domain * 2^64 + len(xs)` (domain separation and length binding at no cost), absorb
-//! `xs`, squeeze one element.
+//! `xs` a rate at a time, squeeze one element.
 //!
 //! - a contributor commits to its (masked) vector: `c_i = commit(CONTRIBUTION, x_i)`;
-//! - a job's input commitment, posted on chain: `commit(INPUTS, [c_1, ..., c_n])`;
+//! - a job's input commitment, posted on chain: `commit(INPUTS, [c_1, ..., c_n])`
+//!   (`he-linear` appends the weights: `[c_1, ..., c_n, w_1, ..., w_n]`);
 //! - the output commitment, submitted with the proof: `commit(OUTPUT, y)`.
 //!
 //! Contributors can thus each check their own `c_i` is part of the posted commitment.
