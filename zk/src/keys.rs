@@ -269,8 +269,13 @@ fn keys_for(
     })
 }
 
+/// Writes `bytes` to `path` through a temporary file of this writer's own (processes and
+/// threads may set up the same keys at once; each renames its own complete file, and the
+/// contents are identical).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
     fs::write(&tmp, bytes).map_err(|source| Error::Io {
         path: tmp.clone(),
         source,
@@ -323,6 +328,34 @@ mod tests {
             fs::read_to_string(&sum_path).expect("record"),
             format!("{checksum} circuit 00")
         );
+    }
+
+    #[test]
+    fn concurrent_setups_of_the_same_keys_all_succeed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let vks: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        KeyStore::dev(dir.path())
+                            .load_or_setup(&SECAGG_SUM_4X8)
+                            .expect("setup")
+                            .vk
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        assert!(vks.windows(2).all(|w| w[0] == w[1]));
+        // No temporary file is left behind.
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
     }
 
     #[test]
