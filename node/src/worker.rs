@@ -10,7 +10,7 @@ use arcanum_protocol::{
 };
 use arcanum_zk::{
     Fr,
-    chunks::{ChunkedJob, is_chunked},
+    chunks::{self, ChunkedJob, is_chunked},
     commitment, evm, field, he_linear,
     keys::ShapeKeys,
     prover::{self, Statement},
@@ -303,7 +303,9 @@ impl Worker {
         let prove_seconds = started.elapsed().as_secs_f64();
         tracing::info!(target: "worker::prove", %job_id, chunks = proofs.len(), prove_seconds, "proved");
         let output = job.join_output(&outputs);
-        let output_commitment = field::fr_to_u256(job.output_commitment(&output).map_err(bad)?);
+        // The chunks' output commitments are already hashed: combine them, don't re-hash.
+        let chunk_ocs = field::vec_from_u256(&ocs).map_err(bad)?;
+        let output_commitment = field::fr_to_u256(chunks::combine(&chunk_ocs));
         let tx = self
             .chain
             .submit_chunked_result(job_id, job.input_commitments(), ocs, proofs.clone())
