@@ -44,7 +44,7 @@ demo: tools ## Run one secagg-sum job on a local devnet (Anvil + requester + 2 w
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet
 
 bench: tools ## Measure (ours and peers in the same run); ends with one `name: value` line per figure
-	cd tools/bench && npm install --no-audit --no-fund --loglevel=error
+	cd tools/bench && npm ci --no-audit --no-fund --loglevel=error
 	test -x tools/bench/.venv/bin/python || python3 -m venv tools/bench/.venv
 	tools/bench/.venv/bin/pip install --quiet --disable-pip-version-check -r tools/bench/requirements.txt
 	$(CARGO) bench -p arcanum-zk --bench prove

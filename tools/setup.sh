@@ -2,8 +2,8 @@
 # Installs Arcanum's pinned external tools into tools/node_modules (git-ignored) and links
 # them into tools/bin: anvil, forge, cast (Foundry 1.7.1 from npm), solc (npm solc-js behind
 # a native-looking wrapper, so forge can compile offline) and OpenZeppelin contracts.
-# (npm install, not npm ci: npm 11 ci rejects this lock for the optional per-platform
-# Foundry packages; install still honours the lock and the exact pins.)
+# `npm ci`: installs exactly the committed lock (which lists every platform's optional
+# Foundry package, so npm has nothing to add) and never rewrites it.
 # Idempotent: a second run only checks versions and costs about a second.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -12,7 +12,7 @@ cd "$here"
 stamp="node_modules/.arcanum-lock-stamp"
 if [[ ! -f "$stamp" ]] || ! cmp -s package-lock.json "$stamp"; then
   echo "tools: installing pinned toolchain from package-lock.json" >&2
-  npm install --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
 

@@ -12,13 +12,18 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 
 /// @title Arcanum compute market
-/// @notice Requesters post jobs with an escrowed reward; staked workers are assigned jobs
-///         (by the requester, or by accepting an EIP-712 assignment the requester signed),
-///         compute them off-chain and submit the output commitment with a Groth16 proof that
-///         this contract checks through the job shape's verifier before crediting the reward.
-///         Payments are pulled with `claim`. A missed deadline slashes the stake the worker
-///         locked for the job (split between requester and treasury) and reopens the job for
-///         another worker; the requester may instead cancel it and take the reward back.
+/// @notice Requesters post jobs with an escrowed reward. A worker's stake is locked for a job
+///         only by the worker's own act: its EIP-712 `Bid` that the requester submits
+///         (`assignWithBid`), or its own transaction accepting a requester-signed `Assignment`
+///         (`acceptAssignment`). The worker is paid its ask; the rest of the escrow is credited
+///         back to the requester when the job is assigned. Workers compute off-chain and
+///         submit the output commitment with a Groth16 proof that this contract checks
+///         through the job shape's verifier before crediting the ask. Payments are pulled
+///         with `claim`. A missed deadline slashes the stake the worker locked for the job and
+///         reopens it; the requester's share of a slash is capped at its posting fee (nobody
+///         profits from a slash it can cause), the rest goes to the treasury. A worker that
+///         did not receive inputs opening the posted commitment may `release` the job without
+///         slash within the start window.
 /// @dev Proof public inputs are `[jobId, uint160(worker), inputCommitment, outputCommitment]`,
 ///      so a proof can be neither replayed for another job nor submitted by another address.
 ///      Storage is packed so that settlement touches few slots: a worker's `locked` stake and
@@ -37,9 +42,9 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         Cancelled
     }
 
-    /// @notice A posted job (4 storage slots; `deadline` fits until 2106). The verifier is
+    /// @notice A posted job (5 storage slots; `deadline` fits until 2106). The verifier is
     ///         pinned when the job is posted: changing the shape registry never changes the
-    ///         rules of a job already in flight.
+    ///         rules of a job already in flight. Settlement reads only the first four.
     struct Job {
         address requester;
         uint32 deadline;
@@ -48,10 +53,32 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         Status status;
         uint16 attempts;
         address worker;
+        /// @dev Escrow: the posted reward until assignment, then the assigned worker's ask
+        ///      (the difference was credited to, or drawn from, the requester).
         uint96 reward;
         uint96 minStake;
         IGroth16Verifier verifier;
         uint256 inputCommitment;
+        /// @dev Posting fee not yet paid back to the requester out of slashes.
+        uint96 feeLeft;
+        /// @dev The posted reward: the most any attempt may pay (an ask above it reverts).
+        uint96 budget;
+        /// @dev When the current assignment was made (start of the release window).
+        uint32 assignedAt;
+    }
+
+    /// @notice A worker's signed bid for one attempt of one job (EIP-712; ERC-1271 for
+    ///         contract workers). The bid dies when the job is reopened (`attempt`), after
+    ///         `expiresAt`, and when the job's terms are worse than what it signed: a stake to
+    ///         lock above `maxLockedStake` or a deadline before `deadlineAtLeast`.
+    struct Bid {
+        uint256 jobId;
+        address worker;
+        uint16 attempt;
+        uint256 ask;
+        uint256 maxLockedStake;
+        uint64 deadlineAtLeast;
+        uint64 expiresAt;
     }
 
     /// @notice An account's balances held by the market.
@@ -61,6 +88,7 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         uint128 locked;
         uint128 credit;
         uint64 unbondingReadyAt;
+        uint32 releases;
     }
 
     /// @dev BN254 scalar field modulus; commitments must be below it.
@@ -70,9 +98,16 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     uint256 public constant BPS = 10_000;
     /// @notice Upper bound of the posting fee.
     uint256 public constant MAX_FEE_BPS = 1_000;
-    /// @notice EIP-712 type of a requester-signed assignment.
-    bytes32 public constant ASSIGNMENT_TYPEHASH =
-        keccak256("Assignment(uint256 jobId,address worker,uint16 attempt,uint64 acceptBy)");
+    /// @notice EIP-712 type of a requester-signed assignment (the worker accepts it itself).
+    bytes32 public constant ASSIGNMENT_TYPEHASH = keccak256(
+        "Assignment(uint256 jobId,address worker,uint16 attempt,uint256 ask,uint64 acceptBy)"
+    );
+    /// @notice EIP-712 type of a worker-signed bid (the requester submits it).
+    bytes32 public constant BID_TYPEHASH = keccak256(
+        "Bid(uint256 jobId,address worker,uint16 attempt,uint256 ask,uint256 maxLockedStake,uint64 deadlineAtLeast,uint64 expiresAt)"
+    );
+    /// @notice Upper bound of the start window.
+    uint32 public constant MAX_START_WINDOW = 1 days;
 
     /// @notice Token of rewards and stake.
     IERC20 public immutable token;
@@ -86,18 +121,25 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     uint256 public slashToRequesterBps = 5_000;
     /// @notice Receiver of fees and of the treasury share of slashes.
     address public treasury;
+    /// @notice Seconds after assignment during which the worker may `release` the job
+    ///         without slash (it did not receive inputs opening the posted commitment).
+    uint32 public startWindow = 10 minutes;
     /// @notice Id of the next job.
     uint256 public nextJobId = 1;
 
     /// @notice Shape registry: shape id => verifier.
     mapping(uint32 shape => IGroth16Verifier) public verifierOf;
-    /// @notice Jobs by id.
-    mapping(uint256 jobId => Job) public jobs;
+    /// @notice Shape registry: shape id => the job kind its circuit proves.
+    mapping(uint32 shape => uint8) public kindOf;
+    /// @dev Jobs by id (read with `jobs`).
+    mapping(uint256 jobId => Job) internal _jobs;
     /// @notice Balances by account.
     mapping(address account => Account) public accounts;
 
-    /// @notice A shape's verifier was set.
-    event VerifierSet(uint32 indexed shape, address verifier);
+    /// @notice A shape's verifier and kind were set.
+    event VerifierSet(uint32 indexed shape, uint8 kind, address verifier);
+    /// @notice The start window changed.
+    event StartWindowSet(uint32 startWindow);
     /// @notice Economic parameters changed.
     event ParametersSet(
         uint256 minWorkerStake, uint256 feeBps, uint256 slashToRequesterBps, address treasury
@@ -120,8 +162,21 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         uint256 minStake,
         uint256 fee
     );
-    /// @notice A job was assigned to a worker, whose stake is locked.
-    event JobAssigned(uint256 indexed jobId, address indexed worker, uint16 attempt);
+    /// @notice A job was assigned to a worker, with its consent, at its ask; its stake is
+    ///         locked. `refund` was credited to the requester (escrow above the ask), `topUp`
+    ///         drawn from it (ask above the escrow left by an earlier attempt).
+    event JobAssigned(
+        uint256 indexed jobId,
+        address indexed worker,
+        uint16 attempt,
+        uint256 ask,
+        uint256 refund,
+        uint256 topUp
+    );
+    /// @notice The assigned worker released the job within the start window, without slash.
+    event JobReleased(
+        uint256 indexed jobId, address indexed worker, uint16 attempt, uint32 releases
+    );
     /// @notice A job's proof verified; the worker was credited.
     event JobCompleted(
         uint256 indexed jobId, address indexed worker, uint256 outputCommitment, uint256 reward
@@ -153,6 +208,16 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     error InvalidProof(uint256 jobId);
     error AssignmentExpired(uint64 acceptBy);
     error BadAssignmentSignature();
+    error KindMismatch(uint32 shape, uint8 expected, uint8 got);
+    error BidForOtherJob(uint256 jobId, uint256 bidJobId);
+    error BidForOtherAttempt(uint256 jobId, uint16 attempt, uint16 bidAttempt);
+    error BidExpired(uint64 expiresAt);
+    error StakeAboveBid(uint256 jobId, uint256 minStake, uint256 maxLockedStake);
+    error DeadlineBeforeBid(uint256 jobId, uint64 deadline, uint64 deadlineAtLeast);
+    error DeadlineNotLater(uint256 jobId, uint64 deadline, uint64 current);
+    error BadBidSignature(address worker);
+    error StartWindowClosed(uint256 jobId, uint64 closedAt);
+    error AskAboveBudget(uint256 jobId, uint256 ask, uint256 budget);
     error BadChunks(uint256 jobId, uint256 chunks);
     error ChunksDoNotOpenInputCommitment(uint256 jobId);
 
@@ -177,12 +242,24 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
 
     // ----------------------------------------------------------------- admin
 
-    /// @notice Registers (or replaces) the verifier of a circuit shape.
+    /// @notice Registers (or replaces) the verifier of a circuit shape and the job kind it
+    ///         proves. Jobs already posted keep the verifier pinned at posting.
     /// @param shape Shape id.
+    /// @param kind Job kind the shape's circuit proves (nonzero).
     /// @param verifier Verifier contract generated from the shape's verifying key.
-    function setVerifier(uint32 shape, IGroth16Verifier verifier) external onlyOwner {
+    function setVerifier(uint32 shape, uint8 kind, IGroth16Verifier verifier) external onlyOwner {
+        if (kind == 0) revert InvalidParameter();
         verifierOf[shape] = verifier;
-        emit VerifierSet(shape, address(verifier));
+        kindOf[shape] = kind;
+        emit VerifierSet(shape, kind, address(verifier));
+    }
+
+    /// @notice Sets the start window (seconds after assignment in which a worker may release).
+    /// @param startWindow_ At most `MAX_START_WINDOW`.
+    function setStartWindow(uint32 startWindow_) external onlyOwner {
+        if (startWindow_ > MAX_START_WINDOW) revert InvalidParameter();
+        startWindow = startWindow_;
+        emit StartWindowSet(startWindow_);
     }
 
     /// @notice Sets the economic parameters.
@@ -263,6 +340,8 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     ) external nonReentrant returns (uint256 jobId) {
         IGroth16Verifier verifier = verifierOf[shape];
         if (address(verifier) == address(0)) revert UnknownShape(shape);
+        uint8 shapeKind = kindOf[shape];
+        if (kind != shapeKind) revert KindMismatch(shape, shapeKind, kind);
         if (inputCommitment >= R) revert NotInField(inputCommitment);
         if (reward == 0) revert ZeroAmount();
         if (reward > type(uint96).max) revert AmountTooLarge(reward);
@@ -272,7 +351,7 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         }
         uint256 fee = reward * feeBps / BPS;
         jobId = nextJobId++;
-        jobs[jobId] = Job({
+        _jobs[jobId] = Job({
             requester: msg.sender,
             deadline: uint32(deadline),
             shape: shape,
@@ -283,7 +362,10 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
             reward: uint96(reward),
             minStake: uint96(minStake),
             verifier: verifier,
-            inputCommitment: inputCommitment
+            inputCommitment: inputCommitment,
+            feeLeft: uint96(fee),
+            budget: uint96(reward),
+            assignedAt: 0
         });
         if (fee != 0) accounts[treasury].credit += fee.toUint128();
         emit JobPosted(
@@ -292,58 +374,152 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         token.safeTransferFrom(msg.sender, address(this), reward + fee);
     }
 
-    /// @notice Assigns an open job to a worker (the requester picks a bid).
-    /// @param jobId Job.
-    /// @param worker Worker address.
-    function assign(uint256 jobId, address worker) external {
-        Job storage job = jobs[jobId];
+    /// @notice Assigns an open job to the worker that signed `bid` (the requester picked it
+    ///         in the reverse auction). The worker's consent is its EIP-712 signature
+    ///         (ERC-1271 for contract workers); the bid must be for this job and this attempt,
+    ///         unexpired, and accept the job's stake and deadline. Escrow above the ask is
+    ///         credited back to the requester; an ask above the escrow left by an earlier
+    ///         attempt is drawn from the requester's credit, then its allowance.
+    /// @param bid The worker's bid.
+    /// @param signature The worker's signature over `bidDigest(bid)`.
+    function assignWithBid(Bid calldata bid, bytes calldata signature) external nonReentrant {
+        uint256 jobId = bid.jobId;
+        Job storage job = _jobs[jobId];
         if (job.requester != msg.sender) revert NotRequester(jobId);
-        _assign(jobId, job, worker);
+        if (block.timestamp > bid.expiresAt) revert BidExpired(bid.expiresAt);
+        if (bid.attempt != job.attempts) {
+            revert BidForOtherAttempt(jobId, job.attempts, bid.attempt);
+        }
+        if (job.minStake > bid.maxLockedStake) {
+            revert StakeAboveBid(jobId, job.minStake, bid.maxLockedStake);
+        }
+        if (job.deadline < bid.deadlineAtLeast) {
+            revert DeadlineBeforeBid(jobId, job.deadline, bid.deadlineAtLeast);
+        }
+        if (!SignatureChecker.isValidSignatureNow(bid.worker, bidDigest(bid), signature)) {
+            revert BadBidSignature(bid.worker);
+        }
+        _assign(jobId, job, bid.worker, bid.ask);
     }
 
-    /// @notice Takes an open job with an assignment the requester signed (EIP-712
-    ///         `Assignment(jobId, worker, attempt, acceptBy)`; ERC-1271 for contract requesters).
+    /// @notice Takes an open job at the price the requester signed (EIP-712
+    ///         `Assignment(jobId, worker, attempt, ask, acceptBy)`; ERC-1271 for contract
+    ///         requesters). The caller's transaction is its consent.
     /// @param jobId Job.
+    /// @param ask Price the requester offered; the caller is paid this on settlement.
     /// @param acceptBy Last second the assignment may be accepted.
     /// @param signature The requester's signature.
-    function acceptAssignment(uint256 jobId, uint64 acceptBy, bytes calldata signature) external {
+    function acceptAssignment(uint256 jobId, uint256 ask, uint64 acceptBy, bytes calldata signature)
+        external
+        nonReentrant
+    {
         if (block.timestamp > acceptBy) revert AssignmentExpired(acceptBy);
-        Job storage job = jobs[jobId];
-        bytes32 digest = assignmentDigest(jobId, msg.sender, job.attempts, acceptBy);
+        Job storage job = _jobs[jobId];
+        bytes32 digest = assignmentDigest(jobId, msg.sender, job.attempts, ask, acceptBy);
         if (!SignatureChecker.isValidSignatureNow(job.requester, digest, signature)) {
             revert BadAssignmentSignature();
         }
-        _assign(jobId, job, msg.sender);
+        _assign(jobId, job, msg.sender, ask);
     }
 
     /// @notice The EIP-712 digest a requester signs to let `worker` take attempt `attempt`
-    ///         of job `jobId` until `acceptBy`.
+    ///         of job `jobId` at price `ask` until `acceptBy`.
     /// @param jobId Job.
     /// @param worker Worker allowed to accept.
     /// @param attempt The job's current `attempts` (a signature dies when the job is reopened).
+    /// @param ask Price the worker is paid.
     /// @param acceptBy Expiry of the assignment offer.
     /// @return The digest.
-    function assignmentDigest(uint256 jobId, address worker, uint16 attempt, uint64 acceptBy)
-        public
-        view
-        returns (bytes32)
-    {
+    function assignmentDigest(
+        uint256 jobId,
+        address worker,
+        uint16 attempt,
+        uint256 ask,
+        uint64 acceptBy
+    ) public view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(ASSIGNMENT_TYPEHASH, jobId, worker, attempt, acceptBy))
+            keccak256(abi.encode(ASSIGNMENT_TYPEHASH, jobId, worker, attempt, ask, acceptBy))
         );
     }
 
-    function _assign(uint256 jobId, Job storage job, address worker) internal {
+    /// @notice The EIP-712 digest a worker signs to bid for a job.
+    /// @param bid The bid.
+    /// @return The digest.
+    function bidDigest(Bid calldata bid) public view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    BID_TYPEHASH,
+                    bid.jobId,
+                    bid.worker,
+                    bid.attempt,
+                    bid.ask,
+                    bid.maxLockedStake,
+                    bid.deadlineAtLeast,
+                    bid.expiresAt
+                )
+            )
+        );
+    }
+
+    /// @dev Locks the consenting worker's stake and sets the escrow to its ask.
+    function _assign(uint256 jobId, Job storage job, address worker, uint256 ask) internal {
         if (job.status != Status.Open) revert WrongStatus(jobId, job.status);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
+        if (ask == 0) revert ZeroAmount();
+        if (ask > job.budget) revert AskAboveBudget(jobId, ask, job.budget);
         Account storage a = accounts[worker];
         uint256 free = a.stake - a.locked;
         uint256 needed = job.minStake > minWorkerStake ? job.minStake : minWorkerStake;
         if (free < needed || free == 0) revert InsufficientStake(worker, free, needed);
         a.locked += job.minStake;
+        uint256 escrow = job.reward;
+        uint256 refund;
+        uint256 topUp;
+        if (ask < escrow) {
+            refund = escrow - ask;
+            accounts[job.requester].credit += refund.toUint128();
+        } else if (ask > escrow) {
+            topUp = ask - escrow;
+        }
+        job.reward = uint96(ask);
         job.worker = worker;
         job.status = Status.Assigned;
-        emit JobAssigned(jobId, worker, job.attempts);
+        job.assignedAt = uint32(block.timestamp);
+        emit JobAssigned(jobId, worker, job.attempts, ask, refund, topUp);
+        if (topUp != 0) _drawFromRequester(job.requester, topUp);
+    }
+
+    /// @dev Takes `amount` from the requester's credit, and what it lacks from its allowance.
+    function _drawFromRequester(address requester, uint256 amount) private {
+        Account storage r = accounts[requester];
+        uint256 fromCredit = amount < r.credit ? amount : r.credit;
+        r.credit -= uint128(fromCredit);
+        if (amount > fromCredit) {
+            token.safeTransferFrom(requester, address(this), amount - fromCredit);
+        }
+    }
+
+    /// @notice The assigned worker gives the job back without slash, within `startWindow`
+    ///         of the assignment (and before the deadline): for a worker that did not receive
+    ///         inputs opening the posted commitment. The job reopens (`attempts` grows, so
+    ///         every outstanding bid dies); releases are counted per worker.
+    /// @param jobId Job.
+    function release(uint256 jobId) external {
+        Job storage job = _jobs[jobId];
+        if (job.status != Status.Assigned) revert WrongStatus(jobId, job.status);
+        if (job.worker != msg.sender) revert NotAssignedWorker(jobId, msg.sender);
+        uint64 closesAt = uint64(job.assignedAt) + startWindow;
+        if (job.deadline < closesAt) closesAt = job.deadline;
+        if (block.timestamp > closesAt) revert StartWindowClosed(jobId, closesAt);
+        Account storage w = accounts[msg.sender];
+        w.locked -= job.minStake;
+        w.releases += 1;
+        uint16 attempt = job.attempts;
+        job.status = Status.Open;
+        job.worker = address(0);
+        job.attempts = attempt + 1;
+        emit JobReleased(jobId, msg.sender, attempt, w.releases);
     }
 
     /// @notice Submits a job's output commitment with a proof; on success the job completes,
@@ -405,13 +581,13 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
 
     /// @dev The job, if the caller may submit its result now.
     function _submittable(uint256 jobId) private view returns (Job storage job) {
-        job = jobs[jobId];
+        job = _jobs[jobId];
         if (job.status != Status.Assigned) revert WrongStatus(jobId, job.status);
         if (job.worker != msg.sender) revert NotAssignedWorker(jobId, msg.sender);
         if (block.timestamp > job.deadline) revert DeadlinePassed(jobId, job.deadline);
     }
 
-    /// @dev Marks the job completed and credits the worker (pull payment).
+    /// @dev Marks the job completed and credits the worker its ask (pull payment).
     function _complete(uint256 jobId, Job storage job, uint256 outputCommitment) private {
         job.status = Status.Completed;
         uint96 reward = job.reward;
@@ -421,11 +597,11 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         emit JobCompleted(jobId, msg.sender, outputCommitment, reward);
     }
 
-    /// @notice Cancels an open (unassigned or reopened) job; the reward is credited back.
-    ///         The posting fee is not refunded.
+    /// @notice Cancels an open (unassigned or reopened) job; the escrow is credited back.
+    ///         The posting fee is not refunded (beyond what slashes already paid back).
     /// @param jobId Job.
     function cancel(uint256 jobId) external {
-        Job storage job = jobs[jobId];
+        Job storage job = _jobs[jobId];
         if (job.requester != msg.sender) revert NotRequester(jobId);
         if (job.status != Status.Open) revert WrongStatus(jobId, job.status);
         job.status = Status.Cancelled;
@@ -434,26 +610,32 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         emit JobCancelled(jobId, reward);
     }
 
-    /// @notice Moves an open job's deadline (e.g. to reassign it after an expiry).
+    /// @notice Moves an open job's deadline later (e.g. to reassign it after an expiry).
+    ///         Never earlier: a worker's `acceptAssignment` transaction consents to the
+    ///         deadline it read, which the requester must not shorten under it.
     /// @param jobId Job.
-    /// @param deadline New deadline, in the future.
+    /// @param deadline New deadline, in the future and after the current one.
     function extendDeadline(uint256 jobId, uint64 deadline) external {
-        Job storage job = jobs[jobId];
+        Job storage job = _jobs[jobId];
         if (job.requester != msg.sender) revert NotRequester(jobId);
         if (job.status != Status.Open) revert WrongStatus(jobId, job.status);
         if (deadline <= block.timestamp || deadline > type(uint32).max) {
             revert DeadlineInPast(deadline);
         }
+        if (deadline <= job.deadline) revert DeadlineNotLater(jobId, deadline, job.deadline);
         job.deadline = uint32(deadline);
         emit DeadlineExtended(jobId, deadline);
     }
 
     /// @notice After a missed deadline, anyone may expire an assigned job: the worker's
-    ///         locked stake is slashed (split between requester and treasury) and the job
-    ///         reopens for another worker, or for the requester to cancel.
+    ///         locked stake is slashed and the job reopens for another worker, or for the
+    ///         requester to cancel. The requester gets `slashToRequesterBps` of the slash but
+    ///         never more, over all attempts, than the posting fee it paid (a requester that
+    ///         withholds inputs must not profit from the slash it caused); the rest goes to
+    ///         the treasury.
     /// @param jobId Job.
     function expire(uint256 jobId) external {
-        Job storage job = jobs[jobId];
+        Job storage job = _jobs[jobId];
         if (job.status != Status.Assigned) revert WrongStatus(jobId, job.status);
         if (block.timestamp <= job.deadline) revert DeadlineNotPassed(jobId, job.deadline);
         address worker = job.worker;
@@ -461,8 +643,11 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         Account storage w = accounts[worker];
         w.locked -= slashed;
         w.stake -= slashed;
-        uint128 toRequester = uint128(uint256(slashed) * slashToRequesterBps / BPS);
+        uint256 share = uint256(slashed) * slashToRequesterBps / BPS;
+        uint96 feeLeft = job.feeLeft;
+        uint128 toRequester = uint128(share < feeLeft ? share : feeLeft);
         uint128 toTreasury = slashed - toRequester;
+        job.feeLeft = feeLeft - uint96(toRequester);
         accounts[job.requester].credit += toRequester;
         accounts[treasury].credit += toTreasury;
         job.status = Status.Open;
@@ -482,6 +667,13 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         token.safeTransfer(msg.sender, amount);
     }
 
+    /// @notice A job's record (zeroed for an unknown id).
+    /// @param jobId Job.
+    /// @return The job.
+    function jobs(uint256 jobId) external view returns (Job memory) {
+        return _jobs[jobId];
+    }
+
     /// @notice Claimable credit of `account`.
     /// @param account Account.
     /// @return Credit.
@@ -495,12 +687,21 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     /// @return locked Stake locked by assigned jobs.
     /// @return unbonding Stake waiting for the unbonding delay.
     /// @return readyAt When `unbonding` can be withdrawn.
+    /// @return releases Jobs the worker released within the start window (for schedulers).
     function stakeOf(address worker)
         external
         view
-        returns (uint256 staked, uint256 locked, uint256 unbonding, uint64 readyAt)
+        returns (uint256 staked, uint256 locked, uint256 unbonding, uint64 readyAt, uint32 releases)
     {
         Account storage a = accounts[worker];
-        return (a.stake, a.locked, a.unbonding, a.unbondingReadyAt);
+        return (a.stake, a.locked, a.unbonding, a.unbondingReadyAt, a.releases);
+    }
+
+    /// @notice Stake not locked by any job: what a new job may lock.
+    /// @param worker Worker.
+    /// @return Free stake.
+    function freeStake(address worker) external view returns (uint256) {
+        Account storage a = accounts[worker];
+        return a.stake - a.locked;
     }
 }

@@ -164,7 +164,9 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         Request storage r = requests[requestId];
         if (!r.open) revert RequestNotOpen(requestId);
         if (block.timestamp > r.expiresAt) revert RequestExpired(requestId, r.expiresAt);
-        (,,,, ComputeMarket.Status status,, address worker,,,,) = market.jobs(jobId);
+        ComputeMarket.Job memory job = market.jobs(jobId);
+        ComputeMarket.Status status = job.status;
+        address worker = job.worker;
         if (status != ComputeMarket.Status.Completed) revert JobNotCompleted(jobId);
 
         r.open = false;

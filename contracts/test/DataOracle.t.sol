@@ -54,7 +54,7 @@ contract DataOracleTest is ProofFixture {
         loadFixture();
         token = new ArcanumToken(address(this));
         market = new ComputeMarket(token, 1 days, 1 ether, address(this), address(0x7EA5));
-        market.setVerifier(1, new SecaggSum4x8Verifier());
+        market.setVerifier(1, 1, new SecaggSum4x8Verifier());
         oracle = new DataOracle(token, market, address(this));
         oracle.setOracle(node, true);
         consumer = new IrisStatsConsumer(oracle);
@@ -67,11 +67,24 @@ contract DataOracleTest is ProofFixture {
         token.approve(address(market), type(uint256).max);
         market.stake(10 ether);
         vm.stopPrank();
+        // The fixture's key is unknown: the fixture worker accepts an offer signed by a
+        // requester whose key is known.
+        uint256 requesterKey = 0xA11CE;
+        address requester = vm.addr(requesterKey);
+        token.mint(requester, 10 ether);
+        vm.startPrank(requester);
+        token.approve(address(market), type(uint256).max);
         completedJob =
             market.postJob(1, 1, fixtureInput, 5 ether, uint64(block.timestamp + 1 hours), 1 ether);
-        market.assign(completedJob, fixtureWorker);
-        vm.prank(fixtureWorker);
+        vm.stopPrank();
+        uint64 acceptBy = uint64(block.timestamp + 10 minutes);
+        bytes memory sig = sign(
+            requesterKey, market.assignmentDigest(completedJob, fixtureWorker, 0, 5 ether, acceptBy)
+        );
+        vm.startPrank(fixtureWorker);
+        market.acceptAssignment(completedJob, 5 ether, acceptBy, sig);
         market.submitResult(completedJob, fixtureOutput, fixtureProof);
+        vm.stopPrank();
 
         token.mint(dapp, 100 ether);
         vm.prank(dapp);

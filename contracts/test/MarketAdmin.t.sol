@@ -17,12 +17,13 @@ contract MarketAdminTest is TestBase {
     address internal worker = address(0xB0B);
     address internal other = address(0xC0C);
     address internal treasury = address(0x7EA5);
+    uint256 internal constant ASK = 8 ether;
 
     function setUp() public {
         requester = vm.addr(requesterKey);
         token = new ArcanumToken(address(this));
         market = new ComputeMarket(token, 1 days, 10 ether, address(this), treasury);
-        market.setVerifier(1, new SecaggSum4x8Verifier());
+        market.setVerifier(1, 1, new SecaggSum4x8Verifier());
         address[3] memory actors = [requester, worker, other];
         for (uint256 i; i < 3; ++i) {
             token.mint(actors[i], 1_000 ether);
@@ -45,9 +46,7 @@ contract MarketAdminTest is TestBase {
         view
         returns (bytes memory)
     {
-        (uint8 v, bytes32 r, bytes32 s) =
-            vm.sign(requesterKey, market.assignmentDigest(jobId, w, attempt, acceptBy));
-        return abi.encodePacked(r, s, v);
+        return sign(requesterKey, market.assignmentDigest(jobId, w, attempt, ASK, acceptBy));
     }
 
     function test_workerAcceptsASignedAssignment() public {
@@ -57,12 +56,20 @@ contract MarketAdminTest is TestBase {
         // Only the named worker can use it.
         vm.prank(other);
         vm.expectRevert(ComputeMarket.BadAssignmentSignature.selector);
-        market.acceptAssignment(id, acceptBy, sig);
+        market.acceptAssignment(id, ASK, acceptBy, sig);
         vm.prank(worker);
-        market.acceptAssignment(id, acceptBy, sig);
-        (,,,, ComputeMarket.Status status,, address assigned,,,,) = market.jobs(id);
-        assertTrue(status == ComputeMarket.Status.Assigned, "assigned");
-        assertEq(assigned, worker, "worker");
+        market.acceptAssignment(id, ASK, acceptBy, sig);
+        ComputeMarket.Job memory job = market.jobs(id);
+        assertTrue(job.status == ComputeMarket.Status.Assigned, "assigned");
+        assertEq(job.worker, worker, "worker");
+        assertEq(job.reward, ASK, "escrow is the signed price");
+        assertEq(market.credit(requester), 10 ether - ASK, "the rest refunded");
+        // The price is signed: the worker cannot take the job at another one.
+        uint256 id2 = _post();
+        bytes memory sig2 = _sign(id2, worker, 0, acceptBy);
+        vm.prank(worker);
+        vm.expectRevert(ComputeMarket.BadAssignmentSignature.selector);
+        market.acceptAssignment(id2, ASK + 1, acceptBy, sig2);
         // Used once: the job is no longer open.
         vm.prank(worker);
         vm.expectRevert(
@@ -70,7 +77,7 @@ contract MarketAdminTest is TestBase {
                 ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Assigned
             )
         );
-        market.acceptAssignment(id, acceptBy, sig);
+        market.acceptAssignment(id, ASK, acceptBy, sig);
     }
 
     function test_signedAssignmentDiesWithExpiryAndReopening() public {
@@ -80,13 +87,13 @@ contract MarketAdminTest is TestBase {
         vm.warp(block.timestamp + 11 minutes);
         vm.prank(worker);
         vm.expectRevert(abi.encodeWithSelector(ComputeMarket.AssignmentExpired.selector, acceptBy));
-        market.acceptAssignment(id, acceptBy, sig);
+        market.acceptAssignment(id, ASK, acceptBy, sig);
 
         // Assigned, missed, expired: the old signature (attempt 0) cannot retake the job.
         uint64 later = uint64(block.timestamp + 2 hours);
         bytes memory sig0 = _sign(id, worker, 0, later);
         vm.prank(worker);
-        market.acceptAssignment(id, later, sig0);
+        market.acceptAssignment(id, ASK, later, sig0);
         vm.warp(block.timestamp + 2 hours);
         market.expire(id);
         vm.prank(requester);
@@ -96,18 +103,18 @@ contract MarketAdminTest is TestBase {
         bytes memory fresh = _sign(id, worker, 1, by);
         vm.prank(worker);
         vm.expectRevert(ComputeMarket.BadAssignmentSignature.selector);
-        market.acceptAssignment(id, by, stale);
+        market.acceptAssignment(id, ASK, by, stale);
         vm.prank(worker);
-        market.acceptAssignment(id, by, fresh);
+        market.acceptAssignment(id, ASK, by, fresh);
     }
 
     function test_verifierIsPinnedWhenTheJobIsPosted() public {
         uint256 id = _post();
         IGroth16Verifier before = market.verifierOf(1);
-        market.setVerifier(1, IGroth16Verifier(address(0xDEAD)));
-        (,,,,,,,,, IGroth16Verifier pinned,) = market.jobs(id);
+        market.setVerifier(1, 1, IGroth16Verifier(address(0xDEAD)));
+        IGroth16Verifier pinned = market.jobs(id).verifier;
         assertEq(address(pinned), address(before), "in-flight job keeps its verifier");
-        market.setVerifier(1, IGroth16Verifier(address(0)));
+        market.setVerifier(1, 1, IGroth16Verifier(address(0)));
         vm.prank(requester);
         vm.expectRevert(abi.encodeWithSelector(ComputeMarket.UnknownShape.selector, 1));
         market.postJob(1, 1, 123, 10 ether, uint64(block.timestamp + 1 hours), 10 ether);
@@ -124,10 +131,18 @@ contract MarketAdminTest is TestBase {
     function test_onlyTheOwnerAdministers() public {
         vm.startPrank(other);
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, other));
-        market.setVerifier(2, IGroth16Verifier(address(1)));
+        market.setVerifier(2, 1, IGroth16Verifier(address(1)));
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, other));
         market.setParameters(0, 0, 0, other);
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, other));
+        market.setStartWindow(1 minutes);
         vm.stopPrank();
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        market.setVerifier(2, 0, IGroth16Verifier(address(1))); // kind 0 is no kind
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        market.setStartWindow(1 days + 1);
+        market.setStartWindow(1 days);
+        assertEq(market.startWindow(), 1 days, "start window set");
         vm.expectRevert(ComputeMarket.InvalidParameter.selector);
         market.setParameters(0, 1_001, 0, treasury);
         vm.expectRevert(ComputeMarket.InvalidParameter.selector);
@@ -168,18 +183,35 @@ contract MarketAdminTest is TestBase {
         vm.expectRevert(ComputeMarket.ZeroAmount.selector);
         market.withdraw();
         uint256 id = _post();
+        ComputeMarket.Bid memory bid = ComputeMarket.Bid({
+            jobId: id,
+            worker: worker,
+            attempt: 0,
+            ask: ASK,
+            maxLockedStake: 10 ether,
+            deadlineAtLeast: 0,
+            expiresAt: uint64(block.timestamp)
+        });
         vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotRequester.selector, id));
-        market.assign(id, worker);
+        market.assignWithBid(bid, "");
         vm.expectRevert(abi.encodeWithSelector(ComputeMarket.NotRequester.selector, id));
-        market.extendDeadline(id, uint64(block.timestamp + 2));
+        market.extendDeadline(id, uint64(block.timestamp + 2 hours));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Open
+            )
+        );
+        market.release(id);
         vm.expectRevert(
             abi.encodeWithSelector(
                 ComputeMarket.WrongStatus.selector, id, ComputeMarket.Status.Open
             )
         );
         market.expire(id);
-        vm.prank(requester);
-        market.assign(id, worker);
+        uint64 acceptBy = uint64(block.timestamp);
+        bytes memory sig = _sign(id, worker, 0, acceptBy);
+        vm.prank(worker);
+        market.acceptAssignment(id, ASK, acceptBy, sig);
         vm.expectRevert(
             abi.encodeWithSelector(
                 ComputeMarket.DeadlineNotPassed.selector, id, uint64(block.timestamp + 1 hours)

@@ -66,7 +66,7 @@ contract ReentrancyTest is TestBase {
         market = new ComputeMarket(
             IERC20(address(token)), 1 days, 1 ether, address(this), address(0x7EA5)
         );
-        market.setVerifier(1, new SecaggSum4x8Verifier());
+        market.setVerifier(1, 1, new SecaggSum4x8Verifier());
         token.mint(requester, 100 ether);
         vm.prank(requester);
         token.approve(address(market), type(uint256).max);

@@ -96,6 +96,11 @@ pub struct Devnet {
     config: DevnetConfig,
 }
 
+/// The ask of devnet worker `i`: 10 ARC, 11 ARC, ...
+pub fn worker_ask(i: usize) -> U256 {
+    arc(10 + i as u64)
+}
+
 /// Anvil's account indices by role.
 const OWNER: usize = 0;
 const REQUESTER: usize = 1;
@@ -123,10 +128,7 @@ impl Devnet {
 
         let keys = load_keys(config.data_dir.join("keys")).await?;
         let signer = |i: usize| -> PrivateKeySigner { anvil.keys()[i].clone().into() };
-        let shapes_to_deploy: Vec<(ShapeId, String)> = keys
-            .values()
-            .map(|k| (k.shape.id, k.shape.verifier_contract()))
-            .collect();
+        let shapes_to_deploy: Vec<Shape> = keys.values().map(|k| k.shape).collect();
         let params = MarketParams {
             unbonding_delay: 3600,
             min_worker_stake: config.job_stake,
@@ -157,7 +159,12 @@ impl Devnet {
                 keys.clone(),
                 "/ip4/127.0.0.1/tcp/0".parse()?,
                 vec![requester.listen_addr().clone()],
-                WorkerConfig::default(),
+                WorkerConfig {
+                    // Workers ask different prices, so the reverse auction has a winner to
+                    // find and the requester gets the difference back.
+                    min_reward: worker_ask(i),
+                    ..WorkerConfig::default()
+                },
             )
             .await?;
             tracing::info!(target: "devnet", worker = %handle.address, peer = %handle.peer_id, "worker up");
@@ -261,6 +268,10 @@ impl Devnet {
             job_id: outcome.job_id.0.to_string(),
             shape: shape.name(),
             offers_seen: outcome.offers_seen,
+            bids_seen: outcome.bids_seen,
+            ask: outcome.ask,
+            assign_gas: outcome.assigned.gas_used,
+            bid_to_assignment_seconds: outcome.bid_to_assignment.as_secs_f64(),
             chosen_worker: outcome.worker,
             chosen_peer: outcome.worker_peer.clone(),
             prove_seconds: outcome.result.prove_seconds,
@@ -471,6 +482,15 @@ pub struct DevnetReport {
     pub shape: String,
     /// Offers the requester had heard.
     pub offers_seen: usize,
+    /// Signed bids it received.
+    pub bids_seen: usize,
+    /// The winning ask: what the worker is paid (the rest of the reward was refunded).
+    pub ask: U256,
+    /// Gas of the `assignWithBid` transaction.
+    pub assign_gas: u64,
+    /// Seconds from the job posted to its assignment (bids requested, stakes read, the
+    /// assignment mined).
+    pub bid_to_assignment_seconds: f64,
     /// Worker chosen by the scheduler.
     pub chosen_worker: Address,
     /// Its peer id.
@@ -488,7 +508,7 @@ pub struct DevnetReport {
     pub verify_gas_over_floor_pct: f64,
     /// Gas used by `claim`.
     pub claim_gas: u64,
-    /// Reward (base units).
+    /// Reward posted (base units).
     pub reward: U256,
     /// Worker token balance before claiming.
     pub balance_before: U256,
@@ -617,8 +637,16 @@ impl fmt::Display for DevnetReport {
         writeln!(f, "data:          {}", self.dataset)?;
         writeln!(
             f,
-            "job:           #{} ({}), {} offers heard",
-            self.job_id, self.shape, self.offers_seen
+            "job:           #{} ({}), {} offers heard, {} signed bids",
+            self.job_id, self.shape, self.offers_seen, self.bids_seen
+        )?;
+        writeln!(
+            f,
+            "auction:       ask {} of {} posted (rest refunded) | assigned {:.2} s after posting | assignWithBid gas {}",
+            fmt_arc(self.ask),
+            fmt_arc(self.reward),
+            self.bid_to_assignment_seconds,
+            self.assign_gas
         )?;
         writeln!(
             f,
@@ -635,7 +663,6 @@ impl fmt::Display for DevnetReport {
             self.verify_gas_over_floor_pct,
             self.claim_gas
         )?;
-        writeln!(f, "reward:        {}", fmt_arc(self.reward))?;
         writeln!(
             f,
             "balance:       {} -> {}",

@@ -3,10 +3,12 @@
 //! The `arcanum` binary's library: it wires the lower crates (protocol, zk, compute,
 //! scheduler, p2p, oracle) into running roles.
 //!
-//! - [`worker`]: advertises compute over gossipsub, takes assigned jobs over
-//!   request-response, checks them against the chain, computes, proves, submits and is paid;
-//! - [`requester`]: posts a job with escrow, picks a worker from the offers it hears
-//!   (scheduler), assigns it on chain, sends the inputs, and checks the settled result;
+//! - [`worker`]: advertises compute over gossipsub, answers bid requests with EIP-712 bids
+//!   (its consent to lock stake), takes assigned jobs over request-response, checks them
+//!   against the chain, computes, proves, submits and is paid;
+//! - [`requester`]: posts a job with escrow, collects signed bids from the workers whose
+//!   offers fit, picks the cheapest staked one (scheduler), assigns it on chain with the bid,
+//!   sends the inputs, checks the settled result, and expires and reassigns on failure;
 //! - [`devnet`]: a whole local system (Anvil, contracts, a requester and two workers on
 //!   loopback) running one `secagg-sum` job end to end;
 //! - [`tools`]: finds the pinned external tools (anvil, forge) installed by `make tools`.
@@ -18,5 +20,6 @@ pub mod tools;
 pub mod worker;
 
 pub use arcanum_oracle as oracle;
+pub use arcanum_p2p as p2p;
 pub use arcanum_protocol as protocol;
 pub use arcanum_zk as zk;

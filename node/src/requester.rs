@@ -1,12 +1,18 @@
-//! The requester role: post a job with escrow, choose a worker among the offers heard on
-//! gossipsub, assign it on chain, send it the inputs, and check the settled result against
-//! the chain.
+//! The requester role: post a job with escrow, ask the workers whose offers fit it for
+//! signed bids, pick the cheapest bid whose signer's free stake (read from the chain) covers
+//! the job, assign it with that bid (the worker's consent), send the worker the inputs, and
+//! check the settled result against the chain. A worker whose assignment reverts, who
+//! refuses, fails or goes silent is excluded; once its deadline passes the job is expired
+//! (slashing it) and assigned to the next-best bid, a bounded number of times; a job nobody
+//! can do is cancelled and its escrow refunded. Every step is logged with its reason.
 
-use arcanum_oracle::{JobStatus, MarketClient, TxOutcome};
+use arcanum_oracle::{JobInfo, JobStatus, MarketClient, TxOutcome};
 use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
 use arcanum_protocol::{
-    Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedOffer, U256,
+    Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedBid, SignedOffer,
+    U256,
 };
+use arcanum_scheduler::AttemptTerms;
 use arcanum_zk::{
     Fr,
     chunks::{ChunkedJob, is_chunked},
@@ -30,23 +36,18 @@ pub enum RequesterError {
     /// Network interaction failed.
     #[error(transparent)]
     Net(#[from] arcanum_p2p::Error),
-    /// No worker could be chosen in time.
-    #[error("no eligible worker after waiting {waited:?}: {source}")]
-    NoWorker {
-        /// How long offers were collected.
-        waited: Duration,
-        /// The scheduler's reason.
-        source: arcanum_scheduler::Error,
-    },
-    /// The worker refused.
-    #[error("worker {worker} refused {job}: {reason:?}")]
-    Rejected {
-        /// The worker.
-        worker: Address,
+    /// No worker could complete the job within the allowed attempts; it was cancelled and
+    /// its escrow credited back (`arcanum rewards claim` / `claim()` withdraws it).
+    #[error(
+        "{job} abandoned after {attempts} attempt(s) and cancelled, escrow refunded: {reasons}; raise the reward, lower the stake, or wait for more workers"
+    )]
+    Abandoned {
         /// The job.
         job: JobId,
-        /// Its reason.
-        reason: arcanum_protocol::RejectReason,
+        /// Attempts made.
+        attempts: u16,
+        /// What happened at each attempt.
+        reasons: String,
     },
     /// The worker's report disagrees with the chain.
     #[error("worker {worker}'s result for {job} does not match the chain: {detail}")]
@@ -58,9 +59,27 @@ pub enum RequesterError {
         /// What differs.
         detail: String,
     },
-    /// Bad peer id in an offer.
-    #[error("offer from {0} carries an invalid peer id")]
-    BadPeer(Address),
+}
+
+/// How patiently the requester places a job.
+#[derive(Clone, Debug)]
+pub struct RequesterConfig {
+    /// Assignments tried before the job is cancelled (each failure excludes its worker).
+    pub max_attempts: u16,
+    /// How long a worker has to answer a bid request.
+    pub bid_timeout: Duration,
+    /// Most workers asked for a bid per attempt (the cheapest offers first).
+    pub max_bid_requests: usize,
+}
+
+impl Default for RequesterConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            bid_timeout: Duration::from_secs(10),
+            max_bid_requests: 16,
+        }
+    }
 }
 
 /// A job that was assigned, computed, proven and settled.
@@ -78,8 +97,18 @@ pub struct JobOutcome {
     pub output: Vec<Fr>,
     /// The `postJob` transaction.
     pub posted: TxOutcome,
+    /// The successful `assignWithBid` transaction.
+    pub assigned: TxOutcome,
+    /// The worker's ask: what it is paid (the rest of the escrow was credited back).
+    pub ask: U256,
+    /// From the job posted to its first successful assignment.
+    pub bid_to_assignment: Duration,
     /// Offers heard when choosing.
     pub offers_seen: usize,
+    /// Signed bids received over all attempts.
+    pub bids_seen: usize,
+    /// Failed attempts before the successful one, each with its reason.
+    pub failed_attempts: Vec<String>,
 }
 
 /// A requester node.
@@ -89,6 +118,9 @@ pub struct Requester {
     events: mpsc::Receiver<Event>,
     offers: HashMap<Address, SignedOffer>,
     listen_addr: Multiaddr,
+    config: RequesterConfig,
+    /// Free stake per worker, valid for the block it was read at.
+    stake_cache: HashMap<Address, (u64, U256)>,
 }
 
 impl Requester {
@@ -104,7 +136,14 @@ impl Requester {
             events,
             offers: HashMap::new(),
             listen_addr,
+            config: RequesterConfig::default(),
+            stake_cache: HashMap::new(),
         })
+    }
+
+    /// Replaces the placement policy.
+    pub fn set_config(&mut self, config: RequesterConfig) {
+        self.config = config;
     }
 
     /// The address workers should dial.
@@ -143,8 +182,9 @@ impl Requester {
     }
 
     /// Posts a job over `inputs` (one vector per contributor: masked values, or ciphertexts
-    /// as coordinates for `he-linear`, with its per-contributor `weights`), picks a worker,
-    /// assigns it, sends the inputs and returns the settled result.
+    /// as coordinates for `he-linear`, with its per-contributor `weights`), places it with
+    /// the cheapest consenting staked worker (retrying with the next bid when one fails),
+    /// sends the inputs and returns the settled result.
     pub async fn run_job(
         &mut self,
         shape: Shape,
@@ -172,50 +212,293 @@ impl Requester {
             deadline: chain_now + deadline_in.as_secs(),
         };
         let (job_id, posted) = self.chain.post_job(&spec, min_stake).await?;
+        let posted_at = Instant::now();
         tracing::info!(target: "requester", %job_id, shape = %shape.name(), %reward, "job posted");
-
-        self.drain_offers();
-        let offers: Vec<SignedOffer> = self.offers.values().cloned().collect();
-        let choice = arcanum_scheduler::select(
-            &spec,
-            &offers,
-            &[],
-            arcanum_protocol::unix_now(),
-            &job_id.0.to_be_bytes::<32>(),
-        )
-        .map_err(|source| RequesterError::NoWorker {
-            waited: Duration::ZERO,
-            source,
-        })?;
-        let peer: PeerId = choice
-            .peer_id
-            .parse()
-            .map_err(|_| RequesterError::BadPeer(choice.worker))?;
-        self.chain.assign(job_id, choice.worker).await?;
-        tracing::info!(target: "requester", %job_id, worker = %choice.worker, %peer, "assigned");
-
         let request = JobRequest::Run {
             job_id,
             shape,
             inputs: inputs.iter().map(|v| field::vec_to_u256(v)).collect(),
             weights: weights.to_vec(),
         };
-        let result = match self.net.request(peer, request).await? {
-            JobResponse::Done(r) => *r,
-            JobResponse::Rejected(reason) => {
-                return Err(RequesterError::Rejected {
-                    worker: choice.worker,
-                    job: job_id,
-                    reason,
-                });
-            }
-        };
 
-        // Trust the chain, not the worker: the job must be completed with the commitment
-        // of exactly the output we were handed.
+        let mut excluded: Vec<Address> = Vec::new();
+        let mut failed: Vec<String> = Vec::new();
+        let mut bids_seen = 0;
+        let mut first_assignment = None;
+        let mut attempts = 0;
+        while attempts < self.config.max_attempts {
+            attempts += 1;
+            let info = self.ready_for_assignment(job_id, deadline_in).await?;
+            let (bids, offers_seen) = self.collect_bids(&spec, &info, job_id, &excluded).await;
+            bids_seen += bids.len();
+            let Some((bid, peer, assigned)) = self
+                .assign_best(&info, job_id, &bids, &mut excluded)
+                .await?
+            else {
+                failed.push(format!(
+                    "attempt {}: no eligible bid ({} received from {offers_seen} fitting offers)",
+                    info.attempts,
+                    bids.len()
+                ));
+                break;
+            };
+            let since_post = *first_assignment.get_or_insert(posted_at.elapsed());
+            let worker = bid.bid.worker;
+            tracing::info!(target: "requester", %job_id, %worker, %peer, ask = %bid.bid.ask, attempt = info.attempts, "assigned with the worker's signed bid");
+            let why = match self.net.request(peer, request.clone()).await {
+                Ok(JobResponse::Done(result)) => {
+                    let output = self
+                        .check_settlement(job_id, worker, &result, shape, chunked.as_ref())
+                        .await?;
+                    return Ok(JobOutcome {
+                        job_id,
+                        worker,
+                        worker_peer: peer.to_base58(),
+                        result: *result,
+                        output,
+                        posted,
+                        assigned,
+                        ask: bid.bid.ask,
+                        bid_to_assignment: since_post,
+                        offers_seen,
+                        bids_seen,
+                        failed_attempts: failed,
+                    });
+                }
+                Ok(JobResponse::Rejected(reason)) => format!("refused: {reason:?}"),
+                Ok(JobResponse::Bid(_)) => "answered a run request with a bid".into(),
+                Err(e) => format!("did not answer: {e}"),
+            };
+            tracing::warn!(target: "requester", %job_id, %worker, attempt = info.attempts, "worker failed ({why}); excluding it");
+            failed.push(format!("attempt {}: {worker} {why}", info.attempts));
+            excluded.push(worker);
+            self.reopen(job_id, worker).await?;
+        }
+        // Nobody could do it: take the escrow back.
+        if self.chain.job(job_id).await?.status == JobStatus::Open {
+            self.chain.cancel(job_id).await?;
+        }
+        tracing::warn!(target: "requester", %job_id, attempts, "job abandoned and cancelled");
+        Err(RequesterError::Abandoned {
+            job: job_id,
+            attempts,
+            reasons: failed.join("; "),
+        })
+    }
+
+    /// The job's current terms, with its deadline moved forward when an earlier attempt
+    /// used it up (an expired job reopens with its old, passed deadline).
+    async fn ready_for_assignment(
+        &self,
+        job_id: JobId,
+        deadline_in: Duration,
+    ) -> Result<JobInfo, RequesterError> {
+        let info = self.chain.job(job_id).await?;
+        let now = self.chain.chain_time().await?;
+        if info.deadline < now + deadline_in.as_secs() / 2 {
+            let deadline = now + deadline_in.as_secs();
+            self.chain.extend_deadline(job_id, deadline).await?;
+            tracing::info!(target: "requester", %job_id, deadline, "deadline moved for the next attempt");
+            return Ok(self.chain.job(job_id).await?);
+        }
+        Ok(info)
+    }
+
+    /// Asks the workers whose offers fit the job for signed bids on its current attempt, in
+    /// parallel, each bounded by the bid timeout. Keeps the bids whose signature recovers
+    /// to the worker that offered through that peer. Returns them and the offers asked.
+    async fn collect_bids(
+        &mut self,
+        spec: &JobSpec,
+        info: &JobInfo,
+        job_id: JobId,
+        excluded: &[Address],
+    ) -> (Vec<(PeerId, SignedBid)>, usize) {
+        self.drain_offers();
+        let offers: Vec<SignedOffer> = self.offers.values().cloned().collect();
+        let spec = JobSpec {
+            reward: info.budget,
+            ..spec.clone()
+        };
+        let seed = job_id.0.to_be_bytes::<32>();
+        let now = arcanum_protocol::unix_now();
+        let asked: Vec<(Address, PeerId)> =
+            arcanum_scheduler::candidates(&spec, &offers, excluded, now, &seed)
+                .into_iter()
+                .take(self.config.max_bid_requests)
+                .filter_map(|o| Some((o.offer.worker, o.offer.peer_id.parse().ok()?)))
+                .collect();
+        let timeout = self.config.bid_timeout;
+        let replies = futures::future::join_all(asked.iter().map(|(worker, peer)| {
+            let net = self.net.clone();
+            let (worker, peer) = (*worker, *peer);
+            async move {
+                let reply = tokio::time::timeout(
+                    timeout,
+                    net.request(peer, JobRequest::BidRequest { job_id }),
+                )
+                .await;
+                (worker, peer, reply)
+            }
+        }))
+        .await;
+        let domain = self.chain.domain();
+        let mut bids = Vec::new();
+        for (worker, peer, reply) in replies {
+            match reply {
+                Ok(Ok(JobResponse::Bid(bid))) => {
+                    if bid.bid.worker != worker {
+                        tracing::warn!(target: "requester", %job_id, %peer, %worker, "bid names another worker than the peer's offer; dropped");
+                    } else if let Err(e) = bid.verify(&domain) {
+                        tracing::warn!(target: "requester", %job_id, %worker, "bid signature invalid ({e}); dropped");
+                    } else {
+                        bids.push((peer, *bid));
+                    }
+                }
+                Ok(Ok(JobResponse::Rejected(reason))) => {
+                    tracing::info!(target: "requester", %job_id, %worker, ?reason, "worker declined to bid");
+                }
+                Ok(Ok(JobResponse::Done(_))) => {
+                    tracing::warn!(target: "requester", %job_id, %worker, "answered a bid request with a result; ignored");
+                }
+                Ok(Err(e)) => {
+                    tracing::info!(target: "requester", %job_id, %worker, "bid request failed: {e}")
+                }
+                Err(_) => {
+                    tracing::info!(target: "requester", %job_id, %worker, ?timeout, "no bid in time")
+                }
+            }
+        }
+        (bids, asked.len())
+    }
+
+    /// Free stake of `worker`, read from the chain once per block.
+    async fn free_stake(&mut self, worker: Address, block: u64) -> Result<U256, RequesterError> {
+        if let Some((at, free)) = self.stake_cache.get(&worker)
+            && *at == block
+        {
+            return Ok(*free);
+        }
+        let free = self.chain.stake_of(worker).await?.free();
+        self.stake_cache.insert(worker, (block, free));
+        Ok(free)
+    }
+
+    /// Runs the reverse auction over `bids` and assigns the best one that the chain accepts;
+    /// a bid whose assignment reverts excludes its worker and the next one is tried.
+    async fn assign_best(
+        &mut self,
+        info: &JobInfo,
+        job_id: JobId,
+        bids: &[(PeerId, SignedBid)],
+        excluded: &mut Vec<Address>,
+    ) -> Result<Option<(SignedBid, PeerId, TxOutcome)>, RequesterError> {
+        use alloy::providers::Provider;
+        let block = self
+            .chain
+            .provider()
+            .get_block_number()
+            .await
+            .map_err(|e| arcanum_oracle::Error::Rpc {
+                call: "eth_blockNumber",
+                detail: e.to_string(),
+            })?;
+        let mut stakes = HashMap::new();
+        for (_, b) in bids {
+            let free = self.free_stake(b.bid.worker, block).await?;
+            stakes.insert(b.bid.worker, free);
+        }
+        let terms = AttemptTerms {
+            job_id,
+            attempt: info.attempts,
+            budget: info.budget,
+            min_stake: info.min_stake,
+            min_worker_stake: self.chain.min_worker_stake().await?,
+            deadline: info.deadline,
+            now: self.chain.chain_time().await?,
+        };
+        let signed: Vec<SignedBid> = bids.iter().map(|(_, b)| b.clone()).collect();
+        let (ranked, skipped) = arcanum_scheduler::rank_bids(
+            &terms,
+            &signed,
+            |w| stakes.get(&w).copied(),
+            excluded,
+            &job_id.0.to_be_bytes::<32>(),
+        );
+        for (bid, why) in skipped {
+            tracing::info!(target: "requester", %job_id, worker = %bid.bid.worker, ask = %bid.bid.ask, "bid skipped: {why}");
+        }
+        let ranked: Vec<SignedBid> = ranked.into_iter().cloned().collect();
+        for bid in ranked {
+            let Some(peer) = bids
+                .iter()
+                .find(|(_, b)| b.bid.worker == bid.bid.worker)
+                .map(|(p, _)| *p)
+            else {
+                continue;
+            };
+            match self.chain.assign_with_bid(&bid).await {
+                Ok(tx) => return Ok(Some((bid, peer, tx))),
+                Err(e) => {
+                    tracing::warn!(target: "requester", %job_id, worker = %bid.bid.worker, "assignment reverted ({e}); excluding the worker, trying the next bid");
+                    excluded.push(bid.bid.worker);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// After `worker` failed: if it released the job, it is open already; otherwise wait
+    /// for its deadline and expire it (the contract slashes the worker's locked stake).
+    async fn reopen(&self, job_id: JobId, worker: Address) -> Result<(), RequesterError> {
+        loop {
+            let info = self.chain.job(job_id).await?;
+            match info.status {
+                JobStatus::Open => return Ok(()),
+                JobStatus::Assigned => {}
+                status => {
+                    return Err(RequesterError::Mismatch {
+                        worker,
+                        job: job_id,
+                        detail: format!("job is {status:?} though the worker reported no result"),
+                    });
+                }
+            }
+            let now = arcanum_protocol::unix_now();
+            if now <= info.deadline {
+                let wait = Duration::from_secs(info.deadline - now + 1);
+                tracing::info!(target: "requester", %job_id, %worker, ?wait, "waiting for the deadline to expire the job");
+                tokio::time::sleep(wait).await;
+            }
+            match self.chain.expire(job_id).await {
+                Ok(tx) => {
+                    tracing::warn!(target: "requester", %job_id, %worker, tx = %tx.tx_hash, "expired: the worker missed its deadline and was slashed");
+                    return Ok(());
+                }
+                // The chain's clock lags the wall clock by up to a block: try again shortly.
+                Err(arcanum_oracle::Error::Reverted { reason, .. })
+                    if reason.contains("DeadlineNotPassed") =>
+                {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Trust the chain, not the worker: the job must be completed by `worker` with the
+    /// commitment of exactly the output it handed over. Returns the decoded output.
+    async fn check_settlement(
+        &self,
+        job_id: JobId,
+        worker: Address,
+        result: &JobResult,
+        shape: Shape,
+        chunked: Option<&ChunkedJob>,
+    ) -> Result<Vec<Fr>, RequesterError> {
         let info = self.chain.job(job_id).await?;
         let mismatch = |detail: String| RequesterError::Mismatch {
-            worker: choice.worker,
+            worker,
             job: job_id,
             detail,
         };
@@ -227,11 +510,11 @@ impl Requester {
             .completion(job_id)
             .await?
             .ok_or_else(|| mismatch("no JobCompleted event".into()))?;
-        if completion.worker != choice.worker {
+        if completion.worker != worker {
             return Err(mismatch(format!("completed by {}", completion.worker)));
         }
         let output = field::vec_from_u256(&result.output).map_err(|e| mismatch(e.to_string()))?;
-        let expected = match &chunked {
+        let expected = match chunked {
             Some(job) => job.output_commitment(&output)?,
             None => commitment::job_output(shape.kind, &output),
         };
@@ -240,14 +523,6 @@ impl Requester {
                 "output does not hash to the proven output commitment".into(),
             ));
         }
-        Ok(JobOutcome {
-            job_id,
-            worker: choice.worker,
-            worker_peer: choice.peer_id,
-            result,
-            output,
-            posted,
-            offers_seen: offers.len(),
-        })
+        Ok(output)
     }
 }

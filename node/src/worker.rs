@@ -1,4 +1,7 @@
-//! The worker role: advertise, take assigned jobs, compute, prove, submit, get paid.
+//! The worker role: advertise, bid (an EIP-712 bid is the worker's consent to lock its
+//! stake for one attempt of one job), take assigned jobs, compute, prove, submit, get paid;
+//! release, without slash, an assigned job whose inputs never came or do not open the
+//! posted commitment.
 
 use alloy::signers::local::PrivateKeySigner;
 use arcanum_compute::executor;
@@ -6,7 +9,8 @@ use arcanum_compute::executor::Witness;
 use arcanum_oracle::{JobStatus, MarketClient};
 use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
 use arcanum_protocol::{
-    JobId, JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId, U256,
+    Bid, JobId, JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId,
+    SignedBid, U256,
 };
 use arcanum_zk::{
     Fr,
@@ -16,11 +20,14 @@ use arcanum_zk::{
     prover::{self, Statement},
 };
 use std::{
-    collections::HashMap,
-    sync::Arc,
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-use tokio::{sync::mpsc, task::JoinHandle};
+use tokio::{
+    sync::{Semaphore, mpsc},
+    task::JoinHandle,
+};
 
 /// A worker's settings.
 #[derive(Clone, Debug)]
@@ -33,6 +40,10 @@ pub struct WorkerConfig {
     pub offer_interval: Duration,
     /// How long an offer stays valid.
     pub offer_ttl: Duration,
+    /// How long a signed bid stays usable (chain time).
+    pub bid_ttl: Duration,
+    /// Least time between now and a job's deadline for the worker to bid on it.
+    pub min_time_to_deadline: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -42,6 +53,8 @@ impl Default for WorkerConfig {
             capacity: 1,
             offer_interval: Duration::from_millis(500),
             offer_ttl: Duration::from_secs(60),
+            bid_ttl: Duration::from_secs(60),
+            min_time_to_deadline: Duration::from_secs(10),
         }
     }
 }
@@ -56,18 +69,26 @@ pub struct WorkerHandle {
     /// The address it listens on.
     pub listen_addr: Multiaddr,
     task: JoinHandle<()>,
+    network: JoinHandle<()>,
 }
 
 impl Drop for WorkerHandle {
     fn drop(&mut self) {
         self.task.abort();
+        self.network.abort();
     }
 }
 
 struct Worker {
     chain: MarketClient,
     net: Client,
+    signer: PrivateKeySigner,
+    config: WorkerConfig,
     keys: Arc<HashMap<ShapeId, Arc<ShapeKeys>>>,
+    /// Jobs running now: at most `capacity` (a permit per job).
+    slots: Arc<Semaphore>,
+    /// Jobs whose inputs arrived and opened the posted commitment.
+    started: Mutex<HashSet<JobId>>,
 }
 
 /// Starts a worker: its network, its offer loop and its job handler.
@@ -81,7 +102,7 @@ pub async fn spawn(
 ) -> eyre::Result<WorkerHandle> {
     let (net, mut events, event_loop) =
         arcanum_p2p::new(arcanum_p2p::Keypair::generate_ed25519(), Default::default())?;
-    tokio::spawn(event_loop.run());
+    let network = tokio::spawn(event_loop.run());
     let listen_addr = net.listen(listen).await?;
     for addr in bootstrap {
         net.dial(addr).await?;
@@ -91,7 +112,11 @@ pub async fn spawn(
     let worker = Arc::new(Worker {
         chain,
         net: net.clone(),
+        signer: signer.clone(),
+        slots: Arc::new(Semaphore::new(config.capacity as usize)),
+        config: config.clone(),
         keys,
+        started: Mutex::new(HashSet::new()),
     });
     // The kinds this worker proves: those of its shapes (fl-round aggregates as secagg-sum).
     let mut kinds: Vec<JobKind> = worker.keys.values().map(|k| k.shape.kind).collect();
@@ -127,7 +152,7 @@ pub async fn spawn(
                         let worker = worker.clone();
                         let done = done_tx.clone();
                         tokio::spawn(async move {
-                            let response = worker.handle(from, request).await;
+                            let response = worker.clone().handle(from, request).await;
                             if let Err(e) = worker.net.respond(channel, response).await {
                                 tracing::warn!(target: "worker", %from, "could not answer: {e}");
                             }
@@ -146,14 +171,45 @@ pub async fn spawn(
         peer_id,
         listen_addr,
         task,
+        network,
     })
 }
 
 impl Worker {
-    async fn handle(&self, from: PeerId, request: JobRequest) -> JobResponse {
-        let JobRequest::Run { job_id, .. } = &request;
-        let job_id = *job_id;
-        match self.run(request).await {
+    async fn handle(self: Arc<Self>, from: PeerId, request: JobRequest) -> JobResponse {
+        let job_id = match &request {
+            JobRequest::BidRequest { job_id } => {
+                return match self.clone().bid(*job_id).await {
+                    Ok(bid) => {
+                        tracing::info!(target: "worker::bid", job_id = %job_id, %from, ask = %bid.bid.ask, attempt = bid.bid.attempt, "bid signed");
+                        JobResponse::Bid(Box::new(bid))
+                    }
+                    Err(reason) => {
+                        tracing::info!(target: "worker::bid", job_id = %job_id, %from, ?reason, "no bid");
+                        JobResponse::Rejected(reason)
+                    }
+                };
+            }
+            JobRequest::Run { job_id, .. } => *job_id,
+        };
+        let Ok(_slot) = self.slots.clone().try_acquire_owned() else {
+            tracing::warn!(target: "worker", %job_id, %from, "refused: at capacity");
+            return JobResponse::Rejected(RejectReason::Failed(format!(
+                "at capacity ({} jobs running)",
+                self.config.capacity
+            )));
+        };
+        let result = self.run(request).await;
+        if matches!(
+            result,
+            Err(RejectReason::CommitmentMismatch | RejectReason::BadInputs(_))
+        ) {
+            // Inputs that do not open the posted commitment: give the job back without slash
+            // while the start window is open, rather than be slashed for a job nobody can do.
+            self.release_if_unstarted(job_id, "inputs do not open the posted commitment")
+                .await;
+        }
+        match result {
             Ok(result) => {
                 tracing::info!(target: "worker", %job_id, %from, tx = %result.tx_hash, "job settled");
                 JobResponse::Done(Box::new(result))
@@ -165,13 +221,118 @@ impl Worker {
         }
     }
 
+    /// Signs a bid for the current attempt of `job_id` if the worker can and wants to run
+    /// it, reading every term from the chain; then watches the start window.
+    async fn bid(self: Arc<Self>, job_id: JobId) -> Result<SignedBid, RejectReason> {
+        let chain_err = |e: arcanum_oracle::Error| RejectReason::Failed(e.to_string());
+        let decline = |why: String| Err(RejectReason::Declined(why));
+        let info = self.chain.job(job_id).await.map_err(chain_err)?;
+        if info.status != JobStatus::Open {
+            return decline(format!("job is {:?}, not open", info.status));
+        }
+        let Some(keys) = self.keys.get(&info.shape) else {
+            return Err(RejectReason::UnsupportedShape);
+        };
+        if keys.shape.kind.code() != info.kind {
+            return decline(format!(
+                "kind {} does not match {}",
+                info.kind,
+                keys.shape.name()
+            ));
+        }
+        if info.budget < self.config.min_reward {
+            return decline(format!(
+                "reward {} below this worker's ask {}",
+                info.budget, self.config.min_reward
+            ));
+        }
+        if self.slots.available_permits() == 0 {
+            return decline(format!("at capacity ({})", self.config.capacity));
+        }
+        let now = self.chain.chain_time().await.map_err(chain_err)?;
+        if info.deadline < now + self.config.min_time_to_deadline.as_secs() {
+            return decline(format!("deadline {} too close (now {now})", info.deadline));
+        }
+        let (stake, min_worker_stake) = tokio::try_join!(
+            self.chain.stake_of(self.signer.address()),
+            self.chain.min_worker_stake()
+        )
+        .map_err(chain_err)?;
+        let needed = info.min_stake.max(min_worker_stake);
+        if stake.free() < needed || stake.free().is_zero() {
+            return decline(format!("free stake {} below {needed}", stake.free()));
+        }
+        let bid = Bid {
+            job_id,
+            worker: self.signer.address(),
+            attempt: info.attempts,
+            ask: self.config.min_reward,
+            max_locked_stake: info.min_stake,
+            deadline_at_least: info.deadline,
+            expires_at: now + self.config.bid_ttl.as_secs(),
+        };
+        let signed = bid
+            .sign(&self.chain.domain(), &self.signer)
+            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        tokio::spawn(self.watch_start_window(job_id, info.attempts));
+        Ok(signed)
+    }
+
+    /// After a bid, waits for half the start window past the bid's possible assignment;
+    /// if the job was assigned to this worker and its inputs never came, releases it.
+    async fn watch_start_window(self: Arc<Self>, job_id: JobId, attempt: u16) {
+        let Ok(window) = self.chain.start_window().await else {
+            return;
+        };
+        // The bid can be used until it expires; its assignment's window closes `window`
+        // later. Check halfway through the window after the latest possible assignment.
+        let wait = self.config.bid_ttl + Duration::from_secs(window / 2);
+        tokio::time::sleep(wait).await;
+        let Ok(info) = self.chain.job(job_id).await else {
+            return;
+        };
+        if info.status == JobStatus::Assigned
+            && info.worker == self.signer.address()
+            && info.attempts == attempt
+        {
+            self.release_if_unstarted(job_id, "no inputs arrived").await;
+        }
+    }
+
+    /// Releases `job_id` unless its inputs arrived and opened the commitment.
+    async fn release_if_unstarted(&self, job_id: JobId, why: &str) {
+        if self
+            .started
+            .lock()
+            .map(|s| s.contains(&job_id))
+            .unwrap_or(true)
+        {
+            return;
+        }
+        match self.chain.release(job_id).await {
+            Ok(tx) => {
+                tracing::warn!(target: "worker", %job_id, tx = %tx.tx_hash, why, "released without slash")
+            }
+            Err(e) => tracing::warn!(target: "worker", %job_id, why, "could not release: {e}"),
+        }
+    }
+
+    fn mark_started(&self, job_id: JobId) {
+        if let Ok(mut s) = self.started.lock() {
+            s.insert(job_id);
+        }
+    }
+
     async fn run(&self, request: JobRequest) -> Result<JobResult, RejectReason> {
         let JobRequest::Run {
             job_id,
             shape,
             inputs,
             weights,
-        } = request;
+        } = request
+        else {
+            return Err(RejectReason::BadInputs("not a run request".into()));
+        };
         let me = self.chain.account();
         // The chain, not the requester, is the source of truth for what was agreed.
         let info = self
@@ -218,6 +379,7 @@ impl Worker {
         if field::fr_to_u256(input_commitment) != info.input_commitment {
             return Err(RejectReason::CommitmentMismatch);
         }
+        self.mark_started(job_id);
         let execution = executor::execute(shape.kind, shape.dims, inputs, &weights)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         let output = execution.output;
@@ -271,6 +433,7 @@ impl Worker {
         if field::fr_to_u256(job.input_commitment()) != posted {
             return Err(RejectReason::CommitmentMismatch);
         }
+        self.mark_started(job_id);
         let (keys, chunks) = (Arc::clone(keys), job.chunks.clone());
         let started = Instant::now();
         let (outputs, ocs, proofs) = tokio::task::spawn_blocking(move || {

@@ -16,7 +16,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
     transports::RpcError,
 };
-use arcanum_protocol::{JobId, JobSpec, ShapeId};
+use arcanum_protocol::{JobId, JobSpec, MarketDomain, Shape, ShapeId, SignedBid};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -141,6 +141,15 @@ pub struct StakeInfo {
     pub unbonding: U256,
     /// When `unbonding` can be withdrawn.
     pub ready_at: u64,
+    /// Jobs the worker released within the start window.
+    pub releases: u32,
+}
+
+impl StakeInfo {
+    /// Stake not locked by any job: what a new job may lock.
+    pub fn free(&self) -> U256 {
+        self.staked.saturating_sub(self.locked)
+    }
 }
 
 /// A data-oracle feed value and its provenance.
@@ -171,9 +180,9 @@ pub struct JobInfo {
     pub shape: ShapeId,
     /// Kind code.
     pub kind: u8,
-    /// Times the job was reopened after a missed deadline.
+    /// Times the job was reopened (expired or released).
     pub attempts: u16,
-    /// Escrowed reward.
+    /// Escrow: the posted reward until assignment, then the assigned worker's ask.
     pub reward: U256,
     /// Stake locked by the worker.
     pub min_stake: U256,
@@ -181,6 +190,12 @@ pub struct JobInfo {
     pub deadline: u64,
     /// Input commitment.
     pub input_commitment: U256,
+    /// Posting fee not yet paid back to the requester out of slashes.
+    pub fee_left: U256,
+    /// The posted reward: the most any attempt may pay a worker.
+    pub budget: U256,
+    /// When the current assignment was made (unix seconds; 0 if never assigned).
+    pub assigned_at: u64,
 }
 
 /// Parameters of a new deployment.
@@ -201,6 +216,7 @@ pub struct MarketParams {
 #[derive(Clone, Debug)]
 pub struct MarketClient {
     provider: DynProvider,
+    chain_id: u64,
     account: Address,
     signer: PrivateKeySigner,
     deployment: Deployment,
@@ -225,7 +241,10 @@ fn revert_reason(e: &ContractError) -> Option<String> {
 }
 
 impl MarketClient {
-    async fn build_provider(config: &ChainConfig, signer: PrivateKeySigner) -> Result<DynProvider> {
+    async fn build_provider(
+        config: &ChainConfig,
+        signer: PrivateKeySigner,
+    ) -> Result<(DynProvider, u64)> {
         let url = config.rpc_url.parse().map_err(|e| Error::Unreachable {
             url: config.rpc_url.clone(),
             detail: format!("not a URL: {e}"),
@@ -243,14 +262,14 @@ impl MarketClient {
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();
-        provider
+        let chain_id = provider
             .get_chain_id()
             .await
             .map_err(|e| Error::Unreachable {
                 url: config.rpc_url.clone(),
                 detail: e.to_string(),
             })?;
-        Ok(provider)
+        Ok((provider, chain_id))
     }
 
     /// Connects `signer` to an existing deployment, checking the RPC answers.
@@ -260,10 +279,11 @@ impl MarketClient {
         deployment: Deployment,
     ) -> Result<Self> {
         let account = signer.address();
-        let provider = Self::build_provider(&config, signer.clone()).await?;
+        let (provider, chain_id) = Self::build_provider(&config, signer.clone()).await?;
         Ok(Self {
             signer,
             provider,
+            chain_id,
             account,
             deployment,
             config,
@@ -271,16 +291,16 @@ impl MarketClient {
     }
 
     /// Deploys the token, one verifier per shape (by generated contract name), the market
-    /// and the data oracle; registers the verifiers and oracle nodes; returns a client for
-    /// the deployer (the owner of everything).
+    /// and the data oracle; registers the verifiers (with the kind each shape proves) and
+    /// oracle nodes; returns a client for the deployer (the owner of everything).
     pub async fn deploy(
         config: ChainConfig,
         signer: PrivateKeySigner,
-        shapes: &[(ShapeId, String)],
+        shapes: &[Shape],
         params: &MarketParams,
     ) -> Result<Self> {
         let account = signer.address();
-        let provider = Self::build_provider(&config, signer.clone()).await?;
+        let (provider, chain_id) = Self::build_provider(&config, signer.clone()).await?;
         let token = ArcanumToken::deploy(&provider, account)
             .await
             .map_err(|e| Error::Deploy(format!("ArcanumToken: {e}")))?;
@@ -305,13 +325,15 @@ impl MarketClient {
         };
         let mut client = Self {
             provider,
+            chain_id,
             account,
             signer,
             deployment,
             config,
         };
-        for (shape, contract) in shapes {
-            let code = verifier_bytecode(contract).ok_or_else(|| {
+        for shape in shapes {
+            let contract = shape.verifier_contract();
+            let code = verifier_bytecode(&contract).ok_or_else(|| {
                 Error::Deploy(format!(
                     "no artifact for verifier {contract}; run `make verifiers bindings`"
                 ))
@@ -324,9 +346,13 @@ impl MarketClient {
             let verifier = receipt.contract_address.ok_or_else(|| {
                 Error::Deploy(format!("{contract}: receipt has no contract address"))
             })?;
-            let pending = client.market().setVerifier(shape.0, verifier).send().await;
+            let pending = client
+                .market()
+                .setVerifier(shape.id.0, shape.kind.code(), verifier)
+                .send()
+                .await;
             client.settle("setVerifier", pending).await?;
-            client.deployment.verifiers.push((*shape, verifier));
+            client.deployment.verifiers.push((shape.id, verifier));
         }
         for node in &params.oracle_nodes {
             let pending = client.data_oracle().setOracle(*node, true).send().await;
@@ -343,6 +369,19 @@ impl MarketClient {
     /// This client's account.
     pub fn account(&self) -> Address {
         self.account
+    }
+
+    /// The chain id the RPC reported at connection.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The EIP-712 domain bids for this market are signed under.
+    pub fn domain(&self) -> MarketDomain {
+        MarketDomain {
+            chain_id: self.chain_id,
+            market: self.deployment.market,
+        }
     }
 
     /// The deployment's addresses.
@@ -447,9 +486,28 @@ impl MarketClient {
             .await
     }
 
-    /// Approves the reward and posts a job; returns its id.
+    /// Approves the reward plus the market's posting fee and posts a job; returns its id.
     pub async fn post_job(&self, spec: &JobSpec, min_stake: U256) -> Result<(JobId, TxOutcome)> {
-        self.approve(spec.reward).await?;
+        let fee_bps = self
+            .market()
+            .feeBps()
+            .call()
+            .await
+            .map_err(Self::read_err("feeBps"))?;
+        let bps = U256::from(10_000u64);
+        let fee = spec
+            .reward
+            .checked_mul(fee_bps)
+            .map(|f| f / bps)
+            .ok_or_else(|| Error::Rpc {
+                call: "postJob",
+                detail: format!("reward {} times fee {fee_bps} bps overflows", spec.reward),
+            })?;
+        let total = spec.reward.checked_add(fee).ok_or_else(|| Error::Rpc {
+            call: "postJob",
+            detail: format!("reward {} plus fee {fee} overflows", spec.reward),
+        })?;
+        self.approve(total).await?;
         let sent = self
             .market()
             .postJob(
@@ -472,10 +530,51 @@ impl MarketClient {
         Ok((JobId(posted.jobId), TxOutcome::from_receipt(&r)))
     }
 
-    /// Assigns a job to a worker (requester only).
-    pub async fn assign(&self, job: JobId, worker: Address) -> Result<TxOutcome> {
-        self.transact("assign", self.market().assign(job.0, worker).send().await)
+    /// Assigns a job to the worker that signed `bid` (requester only): the worker's
+    /// consent; it is paid its ask.
+    pub async fn assign_with_bid(&self, bid: &SignedBid) -> Result<TxOutcome> {
+        let b = &bid.bid;
+        let sol_bid = ComputeMarket::Bid {
+            jobId: b.job_id.0,
+            worker: b.worker,
+            attempt: b.attempt,
+            ask: b.ask,
+            maxLockedStake: b.max_locked_stake,
+            deadlineAtLeast: b.deadline_at_least,
+            expiresAt: b.expires_at,
+        };
+        let sent = self
+            .market()
+            .assignWithBid(sol_bid, bid.signature.clone().into())
+            .send()
+            .await;
+        self.transact("assignWithBid", sent).await
+    }
+
+    /// Gives an assigned job back without slash, within the start window (assigned worker
+    /// only; for a worker that did not receive inputs opening the posted commitment).
+    pub async fn release(&self, job: JobId) -> Result<TxOutcome> {
+        self.transact("release", self.market().release(job.0).send().await)
             .await
+    }
+
+    /// Seconds after assignment during which the worker may release.
+    pub async fn start_window(&self) -> Result<u64> {
+        self.market()
+            .startWindow()
+            .call()
+            .await
+            .map(u64::from)
+            .map_err(Self::read_err("startWindow"))
+    }
+
+    /// Stake every worker must hold free to take any job.
+    pub async fn min_worker_stake(&self) -> Result<U256> {
+        self.market()
+            .minWorkerStake()
+            .call()
+            .await
+            .map_err(Self::read_err("minWorkerStake"))
     }
 
     /// Submits a result with its proof (assigned worker only).
@@ -538,6 +637,9 @@ impl MarketClient {
             .await
             .map_err(Self::read_err("jobs"))?;
         Ok(JobInfo {
+            fee_left: U256::from(j.feeLeft),
+            budget: U256::from(j.budget),
+            assigned_at: u64::from(j.assignedAt),
             requester: j.requester,
             worker: j.worker,
             status: JobStatus::from(j.status),
@@ -619,6 +721,7 @@ impl MarketClient {
             locked: s.locked,
             unbonding: s.unbonding,
             ready_at: s.readyAt,
+            releases: s.releases,
         })
     }
 
@@ -665,19 +768,20 @@ impl MarketClient {
     }
 
     /// Signs (as the requester) an EIP-712 assignment letting `worker` take the current
-    /// attempt of `job` until `accept_by`; the worker submits it with
+    /// attempt of `job` at price `ask` until `accept_by`; the worker submits it with
     /// [`MarketClient::accept_assignment`].
     pub async fn sign_assignment(
         &self,
         job: JobId,
         worker: Address,
+        ask: U256,
         accept_by: u64,
     ) -> Result<Vec<u8>> {
         use alloy::signers::SignerSync;
         let attempt = self.job(job).await?.attempts;
         let digest = self
             .market()
-            .assignmentDigest(job.0, worker, attempt, accept_by)
+            .assignmentDigest(job.0, worker, attempt, ask, accept_by)
             .call()
             .await
             .map_err(Self::read_err("assignmentDigest"))?;
@@ -691,16 +795,18 @@ impl MarketClient {
         Ok(sig.as_bytes().to_vec())
     }
 
-    /// Takes a job with a requester-signed assignment (worker side).
+    /// Takes a job with a requester-signed assignment at price `ask` (worker side: this
+    /// transaction is the worker's consent).
     pub async fn accept_assignment(
         &self,
         job: JobId,
+        ask: U256,
         accept_by: u64,
         signature: Vec<u8>,
     ) -> Result<TxOutcome> {
         let sent = self
             .market()
-            .acceptAssignment(job.0, accept_by, signature.into())
+            .acceptAssignment(job.0, ask, accept_by, signature.into())
             .send()
             .await;
         self.transact("acceptAssignment", sent).await
@@ -795,6 +901,15 @@ impl MarketClient {
             .call()
             .await
             .map_err(Self::read_err("balanceOf"))
+    }
+
+    /// Total token supply.
+    pub async fn total_supply(&self) -> Result<U256> {
+        self.token()
+            .totalSupply()
+            .call()
+            .await
+            .map_err(Self::read_err("totalSupply"))
     }
 
     /// Claimable credit of `who`.

@@ -5,10 +5,10 @@ use alloy_primitives::Address;
 pub enum Error {
     /// A signature did not recover to the address it claims to come from.
     #[error(
-        "offer signature recovers to {recovered}, not the claimed worker {claimed}: drop the offer"
+        "signature recovers to {recovered}, not the claimed signer {claimed}: drop the message"
     )]
     WrongSigner {
-        /// Address named in the offer.
+        /// Address named in the message.
         claimed: Address,
         /// Address the signature recovers to.
         recovered: Address,

@@ -10,6 +10,7 @@
 //! (big-endian, exactly what the contracts receive as `uint256`); the `zk` and `compute`
 //! crates check they are below the modulus when they decode them.
 
+mod bid;
 mod error;
 mod ids;
 mod job;
@@ -17,6 +18,7 @@ mod offer;
 mod wire;
 
 pub use alloy_primitives::{Address, B256, U256, keccak256};
+pub use bid::{Bid, MarketDomain, SignedBid};
 pub use error::{Error, Result};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};

@@ -1,10 +1,17 @@
-use crate::{JobId, Shape, U256};
+use crate::{JobId, Shape, SignedBid, U256};
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
-/// Request-response messages from a requester to its assigned worker.
+/// Request-response messages from a requester to a worker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobRequest {
+    /// Ask for a signed bid on the current attempt of a posted job. The worker reads the
+    /// job's terms (shape, reward, stake, deadline, attempt) from the chain, never from this
+    /// message, and answers [`JobResponse::Bid`] or [`JobResponse::Rejected`].
+    BidRequest {
+        /// The on-chain job id.
+        job_id: JobId,
+    },
     /// Run an assigned job over the given (masked) inputs.
     Run {
         /// The on-chain job id; the worker checks it is assigned to it on chain.
@@ -35,6 +42,8 @@ pub enum RejectReason {
     UnsupportedShape,
     /// Computing, proving or submitting failed.
     Failed(String),
+    /// The worker does not bid on this job (terms, stake, capacity), with its reason.
+    Declined(String),
 }
 
 /// A finished job as the worker reports it: the result is authoritative on chain.
@@ -60,6 +69,8 @@ pub struct JobResult {
 pub enum JobResponse {
     /// Computed, proven and settled on chain.
     Done(Box<JobResult>),
+    /// A signed bid for the job's current attempt.
+    Bid(Box<SignedBid>),
     /// Refused, with the reason.
     Rejected(RejectReason),
 }

@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.24;
 
+/// @dev Gas figures of the last call (`Vm.lastCallGas`).
+struct Gas {
+    uint64 gasLimit;
+    uint64 gasTotalUsed;
+    uint64 gasMemoryUsed;
+    int64 gasRefunded;
+    uint64 gasRemaining;
+}
+
 /// @dev The subset of Foundry's cheatcodes our tests use (npm's forge-std is an old,
 ///      unofficial 1.1.2, so we declare the interface ourselves).
 interface Vm {
@@ -25,6 +34,9 @@ interface Vm {
     function sign(uint256, bytes32) external pure returns (uint8, bytes32, bytes32);
     function addr(uint256) external pure returns (address);
     function roll(uint256) external;
+    function etch(address, bytes calldata) external;
+    function lastCallGas() external view returns (Gas memory);
+    function getBlockTimestamp() external view returns (uint256);
 }
 
 /// @dev Minimal test base: the cheatcode handle and assertions that revert with context.
@@ -33,6 +45,9 @@ abstract contract TestBase {
 
     /// @dev Forge runs functions prefixed `test`; this marks the contract as a test.
     bool public constant IS_TEST = true;
+
+    /// @dev Forge prints these (DSTest log events) with `-vv`.
+    event log_named_uint(string key, uint256 val);
 
     error AssertionFailed(string what, uint256 left, uint256 right);
     error AssertionFailedAddr(string what, address left, address right);
@@ -52,6 +67,12 @@ abstract contract TestBase {
 
     function assertTrue(bool c, string memory what) internal pure {
         if (!c) revert AssertionFailedBool(what);
+    }
+
+    /// @dev A 65-byte `r || s || v` ECDSA signature of `digest` by private key `pk`.
+    function sign(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, digest);
+        return abi.encodePacked(r, s, v);
     }
 
     function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {

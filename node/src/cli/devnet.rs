@@ -7,11 +7,11 @@ use std::path::PathBuf;
 /// threshold key; prints the outcome.
 #[derive(Debug, Args)]
 pub(crate) struct DevnetArgs {
-    /// Number of workers competing for the job.
-    #[arg(long, default_value_t = 2)]
-    workers: usize,
-    /// Reward in whole ARC.
-    #[arg(long, default_value_t = 25)]
+    /// Number of workers competing for the job (1 to 5: Anvil's funded accounts 2..=6).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=5))]
+    workers: u64,
+    /// Reward in whole ARC (10 to 1,000,000: the devnet's workers ask 10 ARC and up).
+    #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
     reward: u64,
     /// Where dev keys are cached.
     #[arg(long, default_value = ".arcanum/devnet", env = "ARCANUM_DATA_DIR")]
@@ -23,12 +23,9 @@ pub(crate) struct DevnetArgs {
 
 impl DevnetArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
-        if self.workers == 0 {
-            eyre::bail!("--workers must be at least 1");
-        }
         let config = DevnetConfig {
             data_dir: self.data_dir,
-            workers: self.workers,
+            workers: usize::try_from(self.workers)?,
             reward: arc(self.reward),
             ..DevnetConfig::default()
         };

@@ -101,7 +101,9 @@ async fn offers_are_verified_and_jobs_round_trip() {
                 Some(Event::JobRequest {
                     request, channel, ..
                 }) => {
-                    let JobRequest::Run { inputs, .. } = request;
+                    let JobRequest::Run { inputs, .. } = request else {
+                        panic!("expected a run request, got {request:?}");
+                    };
                     assert_eq!(inputs, vec![vec![U256::from(7u64); 2]; 3]);
                     worker
                         .respond(channel, JobResponse::Rejected(RejectReason::NotAssigned))

@@ -1,14 +1,17 @@
 //! End to end: Anvil + contracts + a requester and two workers on loopback libp2p.
 
 use alloy::primitives::U256;
+use alloy::signers::local::PrivateKeySigner;
 use arcanum_node::{
-    devnet::{Devnet, DevnetConfig, arc},
-    oracle::{Error as ChainError, JobStatus},
-    protocol::{JobId, JobKind, JobSpec, Shape},
+    devnet::{Devnet, DevnetConfig, arc, worker_ask},
+    oracle::{Error as ChainError, JobStatus, MarketClient, TxOutcome},
+    protocol::{Bid, JobId, JobKind, JobSpec, Shape},
     requester::JobOutcome,
     zk::{self, Fr, commitment, evm, field, prover::SecaggSumStatement, shapes::SECAGG_SUM_4X8},
 };
 use std::{path::PathBuf, time::Duration};
+
+mod market_safety;
 
 fn config() -> DevnetConfig {
     DevnetConfig {
@@ -27,6 +30,39 @@ async fn staked_worker(
     devnet.owner.mint(worker.account(), arc(500)).await?;
     worker.stake(arc(500)).await?;
     Ok(worker)
+}
+
+/// Signs `worker`'s bid at `ask` for the current attempt of `job`, accepting its terms, and
+/// has the requester assign the job with it: the worker's consent.
+async fn assign_with_consent(
+    requester: &MarketClient,
+    worker: &PrivateKeySigner,
+    job: JobId,
+    ask: U256,
+) -> eyre::Result<TxOutcome> {
+    let bid = consenting_bid(requester, worker, job, ask).await?;
+    Ok(requester.assign_with_bid(&bid).await?)
+}
+
+/// `worker`'s signed bid at `ask` for the current attempt of `job`, valid for 5 minutes.
+async fn consenting_bid(
+    chain: &MarketClient,
+    worker: &PrivateKeySigner,
+    job: JobId,
+    ask: U256,
+) -> eyre::Result<arcanum_node::protocol::SignedBid> {
+    let info = chain.job(job).await?;
+    let now = chain.chain_time().await?;
+    Ok(Bid {
+        job_id: job,
+        worker: worker.address(),
+        attempt: info.attempts,
+        ask,
+        max_locked_stake: info.min_stake,
+        deadline_at_least: info.deadline,
+        expires_at: now + 300,
+    }
+    .sign(&chain.domain(), worker)?)
 }
 
 /// Runs a job through the devnet's requester once a worker has offered.
@@ -81,7 +117,18 @@ async fn secagg_job_runs_end_to_end_and_pays_exactly_the_reward() -> eyre::Resul
         report.offers_seen, 2,
         "both workers' offers reached the requester over gossipsub"
     );
-    assert_eq!(report.balance_after - report.balance_before, report.reward);
+    assert_eq!(report.bids_seen, 2, "both workers bid");
+    // The reverse auction set the price: the cheapest worker won and is paid its ask.
+    assert_eq!(report.chosen_worker, devnet.workers[0].address);
+    assert_eq!(report.ask, worker_ask(0));
+    assert!(report.ask < report.reward);
+    assert_eq!(report.balance_after - report.balance_before, report.ask);
+    // The rest of the escrow went back to the requester as credit.
+    let requester = devnet.requester.chain();
+    assert_eq!(
+        requester.credit_of(requester.account()).await?,
+        report.reward - report.ask
+    );
     assert_eq!(
         devnet.owner.credit_of(report.chosen_worker).await?,
         U256::ZERO
@@ -130,8 +177,8 @@ async fn contract_rejects_wrong_outputs_replays_and_other_senders() -> eyre::Res
     assert_eq!(shape.kind, JobKind::SecaggSum);
     let (job_a, _) = requester.post_job(&spec, arc(100)).await?;
     let (job_b, _) = requester.post_job(&spec, arc(100)).await?;
-    requester.assign(job_a, honest.account()).await?;
-    requester.assign(job_b, honest.account()).await?;
+    assign_with_consent(requester, &devnet.signer(8), job_a, arc(10)).await?;
+    assign_with_consent(requester, &devnet.signer(8), job_b, arc(10)).await?;
 
     let stmt = SecaggSumStatement::new(job_a, honest.account(), &inputs, &output)?;
     let proof = evm::proof_to_calldata(&zk::prover::prove_secagg_sum(keys, &stmt, &inputs)?);
@@ -238,18 +285,29 @@ async fn signed_assignment_expiry_slashing_and_reassignment_through_the_client()
     };
     let (job, _) = requester.post_job(&spec, arc(100)).await?;
 
-    // The worker takes the job with the requester's EIP-712 signature; nobody else can.
+    // The worker takes the job with the requester's EIP-712 signature, at the price signed;
+    // nobody else can, and the signed price cannot be raised.
     let sig = requester
-        .sign_assignment(job, slow.account(), now + 300)
+        .sign_assignment(job, slow.account(), arc(10), now + 300)
         .await?;
     assert_reverted(
-        backup.accept_assignment(job, now + 300, sig.clone()).await,
+        backup
+            .accept_assignment(job, arc(10), now + 300, sig.clone())
+            .await,
         "BadAssignmentSignature",
     );
-    slow.accept_assignment(job, now + 300, sig.clone()).await?;
+    assert_reverted(
+        slow.accept_assignment(job, arc(11), now + 300, sig.clone())
+            .await,
+        "BadAssignmentSignature",
+    );
+    slow.accept_assignment(job, arc(10), now + 300, sig.clone())
+        .await?;
     assert_eq!(slow.stake_of(slow.account()).await?.locked, arc(100));
 
-    // It misses the deadline: anyone expires the job; the stake is slashed 50/50.
+    // It misses the deadline: anyone expires the job. The requester paid no posting fee
+    // here, so its share of the slash is capped at zero: the whole stake goes to the
+    // treasury (nobody profits from a slash it can cause).
     assert_reverted(backup.expire(job).await, "DeadlineNotPassed");
     devnet
         .owner
@@ -264,10 +322,10 @@ async fn signed_assignment_expiry_slashing_and_reassignment_through_the_client()
     backup.expire(job).await?;
     let stake = slow.stake_of(slow.account()).await?;
     assert_eq!((stake.staked, stake.locked), (arc(400), U256::ZERO));
-    assert_eq!(requester.credit_of(requester.account()).await?, arc(50));
+    assert_eq!(requester.credit_of(requester.account()).await?, U256::ZERO);
     assert_eq!(
         requester.credit_of(devnet.owner.account()).await?,
-        arc(50),
+        arc(100),
         "treasury share"
     );
     let info = requester.job(job).await?;
@@ -277,10 +335,19 @@ async fn signed_assignment_expiry_slashing_and_reassignment_through_the_client()
     let now = requester.chain_time().await?;
     requester.extend_deadline(job, now + 600).await?;
     assert_reverted(
-        slow.accept_assignment(job, now + 300, sig).await,
+        slow.accept_assignment(job, arc(10), now + 300, sig).await,
         "BadAssignmentSignature",
     );
-    requester.assign(job, backup.account()).await?;
+    // A bid signed for the first attempt died with it too.
+    let stale = consenting_bid(requester, &devnet.signer(9), job, arc(10)).await?;
+    let mut stale_bid = stale.bid.clone();
+    stale_bid.attempt = 0;
+    let stale = stale_bid.sign(&requester.domain(), &devnet.signer(9))?;
+    assert_reverted(
+        requester.assign_with_bid(&stale).await,
+        "BidForOtherAttempt",
+    );
+    assign_with_consent(requester, &devnet.signer(9), job, arc(10)).await?;
     assert_eq!(requester.job(job).await?.worker, backup.account());
 
     // An indexer sees the whole story in order.
@@ -358,8 +425,8 @@ async fn a_job_larger_than_its_shape_settles_as_proven_chunks() -> eyre::Result<
     };
     let (job_a, _) = requester.post_job(&spec, arc(100)).await?;
     let (job_b, _) = requester.post_job(&spec, arc(100)).await?;
-    requester.assign(job_a, worker.account()).await?;
-    requester.assign(job_b, worker.account()).await?;
+    assign_with_consent(requester, &devnet.signer(8), job_a, arc(10)).await?;
+    assign_with_consent(requester, &devnet.signer(8), job_b, arc(10)).await?;
 
     let prove_chunks = |job_id| -> eyre::Result<(Vec<U256>, Vec<[U256; 8]>)> {
         let mut ocs = Vec::new();
