@@ -13,6 +13,7 @@
 
 use crate::{
     requester::Requester,
+    services::network::Network,
     tools,
     worker::{self, WorkerConfig, WorkerHandle},
 };
@@ -33,6 +34,7 @@ use arcanum_compute::{
     secagg::{self, Clerk, Committee},
 };
 use arcanum_oracle::{ChainConfig, MarketClient, MarketParams};
+use arcanum_p2p::{Keypair, Multiaddr};
 use arcanum_protocol::{Address, Shape, ShapeId, U256};
 use arcanum_zk::{
     Fr, field,
@@ -89,8 +91,12 @@ pub struct Devnet {
     pub owner: MarketClient,
     /// The requester.
     pub requester: Requester,
+    /// The address the requester's network listens on (workers dial it).
+    pub requester_addr: Multiaddr,
     /// Running workers.
     pub workers: Vec<WorkerHandle>,
+    /// The networks of the requester and the workers (stopped on drop).
+    _networks: Vec<Network>,
     /// Proving keys by shape.
     pub keys: Arc<HashMap<ShapeId, Arc<ShapeKeys>>>,
     config: DevnetConfig,
@@ -143,7 +149,19 @@ impl Devnet {
 
         let requester_chain = owner.with_signer(signer(REQUESTER)).await?;
         owner.mint(requester_chain.account(), arc(10_000)).await?;
-        let requester = Requester::start(requester_chain, "/ip4/127.0.0.1/tcp/0".parse()?).await?;
+        let loopback: Multiaddr = "/ip4/127.0.0.1/tcp/0".parse()?;
+        let mut requester_net = Network::start(
+            Keypair::generate_ed25519(),
+            std::slice::from_ref(&loopback),
+            &[],
+        )
+        .await?;
+        let requester_addr = requester_net.listen_addrs[0].clone();
+        let events = requester_net
+            .take_events()
+            .ok_or_else(|| eyre!("network events already taken"))?;
+        let requester = Requester::new(requester_chain, requester_net.client.clone(), events);
+        let mut networks = vec![requester_net];
 
         let mut workers = Vec::new();
         for i in 0..config.workers {
@@ -153,20 +171,29 @@ impl Devnet {
                 .mint(chain_client.account(), config.worker_stake)
                 .await?;
             chain_client.stake(config.worker_stake).await?;
+            let mut net = Network::start(
+                Keypair::generate_ed25519(),
+                std::slice::from_ref(&loopback),
+                std::slice::from_ref(&requester_addr),
+            )
+            .await?;
+            let events = net
+                .take_events()
+                .ok_or_else(|| eyre!("network events already taken"))?;
             let handle = worker::spawn(
                 chain_client,
                 key,
                 keys.clone(),
-                "/ip4/127.0.0.1/tcp/0".parse()?,
-                vec![requester.listen_addr().clone()],
+                net.client.clone(),
+                events,
                 WorkerConfig {
                     // Workers ask different prices, so the reverse auction has a winner to
                     // find and the requester gets the difference back.
                     min_reward: worker_ask(i),
                     ..WorkerConfig::default()
                 },
-            )
-            .await?;
+            );
+            networks.push(net);
             tracing::info!(target: "devnet", worker = %handle.address, peer = %handle.peer_id, "worker up");
             workers.push(handle);
         }
@@ -175,7 +202,9 @@ impl Devnet {
             chain,
             owner,
             requester,
+            requester_addr,
             workers,
+            _networks: networks,
             keys,
             config,
         })

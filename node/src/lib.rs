@@ -13,11 +13,17 @@
 //!   loopback) running one `secagg-sum` job end to end;
 //! - [`tools`]: finds the pinned external tools (anvil, forge) installed by `make tools`.
 
+pub mod api;
 pub mod cli;
+pub mod config;
+pub mod daemon;
 pub mod devnet;
-pub mod requester;
+pub mod identity;
+pub mod services;
+pub mod store;
 pub mod tools;
-pub mod worker;
+
+pub use services::{requester, worker};
 
 pub use arcanum_oracle as oracle;
 pub use arcanum_p2p as p2p;

@@ -6,6 +6,7 @@ use crate::{
         DataOracle::{self, DataOracleInstance},
         IGroth16Verifier, verifier_bytecode,
     },
+    deployment::{DeployedShape, Deployment},
 };
 use alloy::{
     contract::Error as ContractError,
@@ -27,19 +28,6 @@ pub struct ChainConfig {
     pub rpc_url: String,
     /// How long to wait for a transaction's receipt.
     pub receipt_timeout: Duration,
-}
-
-/// Addresses of a deployed Arcanum system.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Deployment {
-    /// Reward and stake token.
-    pub token: Address,
-    /// The compute market.
-    pub market: Address,
-    /// The data oracle.
-    pub data_oracle: Address,
-    /// Verifier contract per registered shape.
-    pub verifiers: Vec<(ShapeId, Address)>,
 }
 
 /// A mined, successful transaction.
@@ -280,6 +268,28 @@ impl MarketClient {
     ) -> Result<Self> {
         let account = signer.address();
         let (provider, chain_id) = Self::build_provider(&config, signer.clone()).await?;
+        if deployment.chain_id != chain_id {
+            return Err(Error::Deploy(format!(
+                "the deployment is for chain {} but {} is chain {chain_id}; use that chain's deployment file",
+                deployment.chain_id, config.rpc_url
+            )));
+        }
+        // A deployment file written by a failed or simulated deployment names addresses
+        // without code: refuse it now rather than fail on the first call.
+        let code =
+            provider
+                .get_code_at(deployment.market)
+                .await
+                .map_err(|e| Error::Unreachable {
+                    url: config.rpc_url.clone(),
+                    detail: e.to_string(),
+                })?;
+        if code.is_empty() {
+            return Err(Error::Deploy(format!(
+                "no contract at the market address {} on chain {chain_id}; the deployment file is stale or from a failed deployment: redeploy (`arcanum deploy`)",
+                deployment.market
+            )));
+        }
         Ok(Self {
             signer,
             provider,
@@ -301,6 +311,10 @@ impl MarketClient {
     ) -> Result<Self> {
         let account = signer.address();
         let (provider, chain_id) = Self::build_provider(&config, signer.clone()).await?;
+        let deploy_block = provider.get_block_number().await.map_err(|e| Error::Rpc {
+            call: "eth_blockNumber",
+            detail: e.to_string(),
+        })?;
         let token = ArcanumToken::deploy(&provider, account)
             .await
             .map_err(|e| Error::Deploy(format!("ArcanumToken: {e}")))?;
@@ -318,10 +332,13 @@ impl MarketClient {
             .await
             .map_err(|e| Error::Deploy(format!("DataOracle: {e}")))?;
         let deployment = Deployment {
+            chain_id,
+            deploy_block,
             token: *token.address(),
             market: *market.address(),
             data_oracle: *oracle.address(),
-            verifiers: vec![],
+            shapes: vec![],
+            abi: Deployment::default_abi(),
         };
         let mut client = Self {
             provider,
@@ -352,7 +369,12 @@ impl MarketClient {
                 .send()
                 .await;
             client.settle("setVerifier", pending).await?;
-            client.deployment.verifiers.push((shape.id, verifier));
+            client.deployment.shapes.push(DeployedShape {
+                id: shape.id,
+                kind: shape.kind.code(),
+                name: shape.name(),
+                verifier,
+            });
         }
         for node in &params.oracle_nodes {
             let pending = client.data_oracle().setOracle(*node, true).send().await;
@@ -659,7 +681,7 @@ impl MarketClient {
             .market()
             .JobCompleted_filter()
             .topic1(job.0)
-            .from_block(0)
+            .from_block(self.deployment.deploy_block)
             .query()
             .await
             .map_err(|e| Error::Rpc {
@@ -673,6 +695,89 @@ impl MarketClient {
             block: log.block_number.unwrap_or_default(),
             tx_hash: log.transaction_hash.unwrap_or_default(),
         }))
+    }
+
+    /// The job `requester` posted with `input_commitment` at or after block `from`, if any:
+    /// a requester restarted between its post being mined and recorded finds it here
+    /// instead of posting twice.
+    pub async fn find_posted(
+        &self,
+        requester: Address,
+        input_commitment: U256,
+        from: u64,
+    ) -> Result<Option<(JobId, TxOutcome)>> {
+        let logs = self
+            .market()
+            .JobPosted_filter()
+            .topic2(requester)
+            .from_block(from)
+            .query()
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "eth_getLogs(JobPosted)",
+                detail: e.to_string(),
+            })?;
+        Ok(logs
+            .into_iter()
+            .find(|(e, _)| e.inputCommitment == input_commitment)
+            .map(|(e, log)| {
+                (
+                    JobId(e.jobId),
+                    TxOutcome {
+                        tx_hash: log.transaction_hash.unwrap_or_default(),
+                        gas_used: 0,
+                        block: log.block_number.unwrap_or_default(),
+                    },
+                )
+            }))
+    }
+
+    /// Rewards credited to `worker` by settlements since the deployment: (jobs, total).
+    pub async fn earned(&self, worker: Address) -> Result<(usize, U256)> {
+        let logs = self
+            .market()
+            .JobCompleted_filter()
+            .topic2(worker)
+            .from_block(self.deployment.deploy_block)
+            .query()
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "eth_getLogs(JobCompleted)",
+                detail: e.to_string(),
+            })?;
+        let total = logs
+            .iter()
+            .fold(U256::ZERO, |acc, (e, _)| acc.saturating_add(e.reward));
+        Ok((logs.len(), total))
+    }
+
+    /// Credit `account` has claimed since the deployment.
+    pub async fn claimed(&self, account: Address) -> Result<U256> {
+        let logs = self
+            .market()
+            .Claimed_filter()
+            .topic1(account)
+            .from_block(self.deployment.deploy_block)
+            .query()
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "eth_getLogs(Claimed)",
+                detail: e.to_string(),
+            })?;
+        Ok(logs
+            .iter()
+            .fold(U256::ZERO, |acc, (e, _)| acc.saturating_add(e.amount)))
+    }
+
+    /// Latest block number.
+    pub async fn block_number(&self) -> Result<u64> {
+        self.provider
+            .get_block_number()
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "eth_blockNumber",
+                detail: e.to_string(),
+            })
     }
 
     /// Every market event in `from..=to` (inclusive block range), decoded, in chain order:
@@ -964,10 +1069,7 @@ impl MarketClient {
 
     fn verifier_of(&self, shape: ShapeId) -> Result<Address> {
         self.deployment
-            .verifiers
-            .iter()
-            .find(|(s, _)| *s == shape)
-            .map(|(_, a)| *a)
+            .verifier_of(shape)
             .ok_or_else(|| Error::Deploy(format!("no verifier deployed for {shape}")))
     }
 

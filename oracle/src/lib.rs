@@ -8,10 +8,12 @@
 
 pub mod bindings;
 mod client;
+mod deployment;
 mod error;
 
 pub use client::{
-    ChainConfig, Completion, Deployment, FeedValue, JobInfo, JobStatus, MarketClient, MarketParams,
-    StakeInfo, TxOutcome, VerifyGas, intrinsic_gas,
+    ChainConfig, Completion, FeedValue, JobInfo, JobStatus, MarketClient, MarketParams, StakeInfo,
+    TxOutcome, VerifyGas, intrinsic_gas,
 };
+pub use deployment::{DeployedShape, Deployment};
 pub use error::{Error, Result};

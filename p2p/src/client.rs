@@ -50,6 +50,9 @@ pub(crate) enum Command {
         response: Box<JobResponse>,
         reply: oneshot::Sender<Result<()>>,
     },
+    Peers {
+        reply: oneshot::Sender<Result<usize>>,
+    },
 }
 
 /// A cloneable handle that drives the [`EventLoop`](crate::EventLoop).
@@ -101,6 +104,11 @@ impl Client {
             reply,
         })
         .await
+    }
+
+    /// Number of peers connected now.
+    pub async fn peers(&self) -> Result<usize> {
+        self.call(|reply| Command::Peers { reply }).await
     }
 
     /// Answers a job request.

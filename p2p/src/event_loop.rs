@@ -124,6 +124,9 @@ impl EventLoop {
 
     fn on_command(&mut self, command: Command) {
         match command {
+            Command::Peers { reply } => {
+                let _ = reply.send(Ok(self.swarm.connected_peers().count()));
+            }
             Command::Listen { addr, reply } => match self.swarm.listen_on(addr.clone()) {
                 Ok(id) => {
                     self.pending_listen.insert(id, (addr, reply));

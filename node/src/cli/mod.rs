@@ -1,7 +1,17 @@
 //! Command-line interface: one file per subcommand. Results go to stdout (`--json` for
 //! scripts); logs and progress go to stderr.
 
+mod common;
+mod config;
+mod deploy;
 mod devnet;
+mod init;
+mod job;
+mod keys;
+mod node;
+mod rewards;
+mod stake;
+mod status;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -28,8 +38,50 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create a data dir: commented config, libp2p identity, encrypted Ethereum keystore.
+    Init(init::InitArgs),
+    /// Show, create or import the node's keys (never prints a secret).
+    Keys(keys::KeysArgs),
+    /// Show the effective configuration and where each value came from.
+    Config(config::ConfigArgs),
+    /// Deploy the contracts and write the deployment file.
+    Deploy(deploy::DeployArgs),
+    /// Run the node (daemon).
+    Node(node::NodeArgs),
+    /// Show the running node's state.
+    Status(status::StatusArgs),
+    /// Deposit, unbond or withdraw stake.
+    Stake(stake::StakeArgs),
+    /// Show or claim rewards.
+    Rewards(rewards::RewardsArgs),
+    /// Submit and follow jobs (requester role).
+    Job(job::JobArgs),
     /// Run a whole local system (Anvil, contracts, a requester, workers) and one job.
     Devnet(devnet::DevnetArgs),
+}
+
+/// Parses an ARC amount ("500", "0.25") into base units (18 decimals), as a decimal string.
+pub(crate) fn parse_arc(amount: &str) -> eyre::Result<String> {
+    let v = alloy::primitives::utils::parse_units(amount, 18).map_err(|_| {
+        eyre::eyre!("{amount:?} is not an ARC amount (e.g. 500 or 0.25, at most 18 decimals)")
+    })?;
+    let wei: alloy::primitives::U256 = v.into();
+    if wei.is_zero() {
+        eyre::bail!("the amount must be positive");
+    }
+    Ok(wei.to_string())
+}
+
+/// Formats base units as ARC with 4 decimals.
+pub(crate) fn fmt_arc(wei: &str) -> String {
+    wei.parse::<alloy::primitives::U256>()
+        .ok()
+        .and_then(|v| alloy::primitives::utils::format_units(v, 18).ok())
+        .map(|s| {
+            let (whole, frac) = s.split_once('.').unwrap_or((&s, "0"));
+            format!("{whole}.{:0<4}", &frac[..frac.len().min(4)])
+        })
+        .unwrap_or_else(|| wei.to_string())
 }
 
 impl Cli {
@@ -44,8 +96,10 @@ impl Cli {
         }
         let filter = tracing_subscriber::EnvFilter::try_new(&directives)
             .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,gr1cs=off"));
+        use std::io::IsTerminal;
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
+            .with_ansi(std::io::stderr().is_terminal())
             .with_writer(std::io::stderr);
         match self.log_format {
             LogFormat::Human => builder.init(),
@@ -56,6 +110,15 @@ impl Cli {
     /// Runs the chosen subcommand.
     pub async fn run(self) -> eyre::Result<()> {
         match self.command {
+            Command::Init(args) => args.run(),
+            Command::Keys(args) => args.run(),
+            Command::Config(args) => args.run(),
+            Command::Deploy(args) => args.run().await,
+            Command::Node(args) => args.run().await,
+            Command::Status(args) => args.run().await,
+            Command::Stake(args) => args.run().await,
+            Command::Rewards(args) => args.run().await,
+            Command::Job(args) => args.run().await,
             Command::Devnet(args) => args.run().await,
         }
     }

@@ -251,7 +251,10 @@ async fn a_dead_rpc_is_a_clear_error() {
         token: Default::default(),
         market: Default::default(),
         data_oracle: Default::default(),
-        verifiers: vec![],
+        chain_id: 1,
+        deploy_block: 0,
+        shapes: vec![],
+        abi: Default::default(),
     };
     let signer = alloy::signers::local::PrivateKeySigner::random();
     let err = arcanum_node::oracle::MarketClient::connect(chain, signer, deployment)

@@ -193,7 +193,7 @@ async fn unstaked_bidder_is_skipped_and_a_worker_that_stops_is_expired_slashed_a
     let unstaked = owner.with_signer(unstaked_key.clone()).await?;
     let silent = staked_worker(&devnet, 9).await?;
     let silent_key = devnet.signer(9);
-    let requester_addr = devnet.requester.listen_addr().clone();
+    let requester_addr = devnet.requester_addr.clone();
     let _unstaked_peer = bidder_that_stops_after_assignment(
         unstaked.clone(),
         unstaked_key,
@@ -220,6 +220,7 @@ async fn unstaked_bidder_is_skipped_and_a_worker_that_stops_is_expired_slashed_a
         max_attempts: 3,
         bid_timeout: Duration::from_secs(10),
         max_bid_requests: 16,
+        offer_wait: Duration::from_secs(30),
     });
     let inputs: Vec<Vec<Fr>> = (0..4u64)
         .map(|i| (0..8u64).map(|j| Fr::from(i * 8 + j)).collect())

@@ -6,8 +6,9 @@
 //! (slashing it) and assigned to the next-best bid, a bounded number of times; a job nobody
 //! can do is cancelled and its escrow refunded. Every step is logged with its reason.
 
+use arcanum_compute::executor;
 use arcanum_oracle::{JobInfo, JobStatus, MarketClient, TxOutcome};
-use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
+use arcanum_p2p::{Client, Event, PeerId};
 use arcanum_protocol::{
     Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedBid, SignedOffer,
     U256,
@@ -18,6 +19,7 @@ use arcanum_zk::{
     chunks::{ChunkedJob, is_chunked},
     commitment, field,
 };
+use serde::{Deserialize, Serialize};
 use std::{
     collections::HashMap,
     time::{Duration, Instant},
@@ -49,6 +51,9 @@ pub enum RequesterError {
         /// What happened at each attempt.
         reasons: String,
     },
+    /// The expected output could not be computed from the inputs.
+    #[error("cannot compute the job's output locally: {0}")]
+    Local(String),
     /// The worker's report disagrees with the chain.
     #[error("worker {worker}'s result for {job} does not match the chain: {detail}")]
     Mismatch {
@@ -70,6 +75,9 @@ pub struct RequesterConfig {
     pub bid_timeout: Duration,
     /// Most workers asked for a bid per attempt (the cheapest offers first).
     pub max_bid_requests: usize,
+    /// How long to wait for a fitting offer when none has been heard yet (a node that just
+    /// started has heard nobody).
+    pub offer_wait: Duration,
 }
 
 impl Default for RequesterConfig {
@@ -78,6 +86,7 @@ impl Default for RequesterConfig {
             max_attempts: 3,
             bid_timeout: Duration::from_secs(10),
             max_bid_requests: 16,
+            offer_wait: Duration::from_secs(30),
         }
     }
 }
@@ -91,7 +100,8 @@ pub struct JobOutcome {
     pub worker: Address,
     /// Its peer id.
     pub worker_peer: String,
-    /// The worker's result (output checked against the on-chain commitment).
+    /// The worker's result (its output checked against the on-chain commitment). When the
+    /// job was found already settled (a restart), rebuilt from the chain: no proofs.
     pub result: JobResult,
     /// Output decoded to field elements.
     pub output: Vec<Fr>,
@@ -117,38 +127,27 @@ pub struct Requester {
     net: Client,
     events: mpsc::Receiver<Event>,
     offers: HashMap<Address, SignedOffer>,
-    listen_addr: Multiaddr,
     config: RequesterConfig,
     /// Free stake per worker, valid for the block it was read at.
     stake_cache: HashMap<Address, (u64, U256)>,
 }
 
 impl Requester {
-    /// Starts the requester's network, listening on `listen`.
-    pub async fn start(chain: MarketClient, listen: Multiaddr) -> Result<Self, RequesterError> {
-        let (net, events, event_loop) =
-            arcanum_p2p::new(arcanum_p2p::Keypair::generate_ed25519(), Default::default())?;
-        tokio::spawn(event_loop.run());
-        let listen_addr = net.listen(listen).await?;
-        Ok(Self {
+    /// A requester on a running network (`events`: the offers routed to it).
+    pub fn new(chain: MarketClient, net: Client, events: mpsc::Receiver<Event>) -> Self {
+        Self {
             chain,
             net,
             events,
             offers: HashMap::new(),
-            listen_addr,
             config: RequesterConfig::default(),
             stake_cache: HashMap::new(),
-        })
+        }
     }
 
     /// Replaces the placement policy.
     pub fn set_config(&mut self, config: RequesterConfig) {
         self.config = config;
-    }
-
-    /// The address workers should dial.
-    pub fn listen_addr(&self) -> &Multiaddr {
-        &self.listen_addr
     }
 
     /// The requester's chain client.
@@ -194,16 +193,25 @@ impl Requester {
         deadline_in: Duration,
         min_stake: U256,
     ) -> Result<JobOutcome, RequesterError> {
-        // A job larger than its shape is posted with the combined commitment of its chunks.
-        let chunked = if is_chunked(shape, inputs) {
-            Some(ChunkedJob::split(shape, inputs, weights)?)
-        } else {
-            None
-        };
-        let input_commitment = field::fr_to_u256(match &chunked {
-            Some(job) => job.input_commitment(),
-            None => commitment::job_inputs(shape.kind, inputs, weights),
-        });
+        let job = self
+            .post(shape, inputs, weights, reward, deadline_in, min_stake)
+            .await?;
+        self.place(&job).await
+    }
+
+    /// Posts a job: its (combined, for a job larger than its shape) input commitment, the
+    /// reward in escrow and the deadline. The returned record is everything [`Self::place`]
+    /// needs, and can be persisted to resume after a restart.
+    pub async fn post(
+        &self,
+        shape: Shape,
+        inputs: &[Vec<Fr>],
+        weights: &[i64],
+        reward: U256,
+        deadline_in: Duration,
+        min_stake: U256,
+    ) -> Result<PostedJob, RequesterError> {
+        let input_commitment = input_commitment(shape, inputs, weights)?;
         let chain_now = self.chain.chain_time().await?;
         let spec = JobSpec {
             shape,
@@ -212,13 +220,59 @@ impl Requester {
             deadline: chain_now + deadline_in.as_secs(),
         };
         let (job_id, posted) = self.chain.post_job(&spec, min_stake).await?;
-        let posted_at = Instant::now();
         tracing::info!(target: "requester", %job_id, shape = %shape.name(), %reward, "job posted");
-        let request = JobRequest::Run {
+        Ok(PostedJob {
             job_id,
             shape,
             inputs: inputs.iter().map(|v| field::vec_to_u256(v)).collect(),
             weights: weights.to_vec(),
+            input_commitment,
+            reward,
+            deadline_in_secs: deadline_in.as_secs(),
+            posted,
+        })
+    }
+
+    /// Places a posted job and follows it to settlement, from whatever state the chain
+    /// holds: open (bid, assign), assigned (send the inputs to the assigned worker, e.g.
+    /// after a restart), or completed (check the proven output against the inputs).
+    pub async fn place(&mut self, job: &PostedJob) -> Result<JobOutcome, RequesterError> {
+        let (job_id, shape, posted) = (job.job_id, job.shape, job.posted);
+        let deadline_in = Duration::from_secs(job.deadline_in_secs);
+        let inputs: Vec<Vec<Fr>> = job
+            .inputs
+            .iter()
+            .map(|v| field::vec_from_u256(v))
+            .collect::<Result<_, _>>()?;
+        let spec = JobSpec {
+            shape,
+            input_commitment: job.input_commitment,
+            reward: job.reward,
+            deadline: 0,
+        };
+        let posted_at = Instant::now();
+        let request = JobRequest::Run {
+            job_id,
+            shape,
+            inputs: job.inputs.clone(),
+            weights: job.weights.clone(),
+        };
+        let settled = |this: &Self, worker: Address, result: Option<JobResult>| {
+            let expected = local_output(shape, &inputs, &job.weights);
+            let chain = this.chain.clone();
+            async move {
+                let (output, commitment) = expected?;
+                let completion = check_settlement(&chain, job_id, worker, commitment).await?;
+                let result = result.unwrap_or_else(|| JobResult {
+                    job_id,
+                    output: field::vec_to_u256(&output),
+                    output_commitment: completion.output_commitment,
+                    proofs: vec![],
+                    tx_hash: completion.tx_hash,
+                    prove_seconds: 0.0,
+                });
+                Ok::<_, RequesterError>((output, result))
+            }
         };
 
         let mut excluded: Vec<Address> = Vec::new();
@@ -228,6 +282,70 @@ impl Requester {
         let mut attempts = 0;
         while attempts < self.config.max_attempts {
             attempts += 1;
+            let info = self.chain.job(job_id).await?;
+            match info.status {
+                JobStatus::Completed => {
+                    // Settled while we were away (a restart): check it against the inputs.
+                    let (output, result) = settled(self, info.worker, None).await?;
+                    return Ok(JobOutcome {
+                        job_id,
+                        worker: info.worker,
+                        worker_peer: String::new(),
+                        result,
+                        output,
+                        posted,
+                        assigned: posted,
+                        ask: info.reward,
+                        bid_to_assignment: Duration::ZERO,
+                        offers_seen: 0,
+                        bids_seen,
+                        failed_attempts: failed,
+                    });
+                }
+                JobStatus::Cancelled | JobStatus::None => {
+                    return Err(RequesterError::Abandoned {
+                        job: job_id,
+                        attempts: info.attempts,
+                        reasons: format!("job is {:?} on chain", info.status),
+                    });
+                }
+                JobStatus::Assigned => {
+                    // Assigned before a restart: resend the inputs if the worker is known,
+                    // else let the deadline pass and reassign.
+                    let worker = info.worker;
+                    let peer = self.peer_of(worker).await;
+                    let why = match peer {
+                        Some(peer) => match self.net.request(peer, request.clone()).await {
+                            Ok(JobResponse::Done(result)) => {
+                                let (output, result) = settled(self, worker, Some(*result)).await?;
+                                return Ok(JobOutcome {
+                                    job_id,
+                                    worker,
+                                    worker_peer: peer.to_base58(),
+                                    result,
+                                    output,
+                                    posted,
+                                    assigned: posted,
+                                    ask: info.reward,
+                                    bid_to_assignment: Duration::ZERO,
+                                    offers_seen: 0,
+                                    bids_seen,
+                                    failed_attempts: failed,
+                                });
+                            }
+                            Ok(other) => format!("answered {other:?}"),
+                            Err(e) => format!("did not answer: {e}"),
+                        },
+                        None => "not heard on the network".into(),
+                    };
+                    tracing::warn!(target: "requester", %job_id, %worker, "assigned worker failed after a restart ({why})");
+                    failed.push(format!("attempt {}: {worker} {why}", info.attempts));
+                    excluded.push(worker);
+                    self.reopen(job_id, worker).await?;
+                    continue;
+                }
+                JobStatus::Open => {}
+            }
             let info = self.ready_for_assignment(job_id, deadline_in).await?;
             let (bids, offers_seen) = self.collect_bids(&spec, &info, job_id, &excluded).await;
             bids_seen += bids.len();
@@ -247,14 +365,12 @@ impl Requester {
             tracing::info!(target: "requester", %job_id, %worker, %peer, ask = %bid.bid.ask, attempt = info.attempts, "assigned with the worker's signed bid");
             let why = match self.net.request(peer, request.clone()).await {
                 Ok(JobResponse::Done(result)) => {
-                    let output = self
-                        .check_settlement(job_id, worker, &result, shape, chunked.as_ref())
-                        .await?;
+                    let (output, result) = settled(self, worker, Some(*result)).await?;
                     return Ok(JobOutcome {
                         job_id,
                         worker,
                         worker_peer: peer.to_base58(),
-                        result: *result,
+                        result,
                         output,
                         posted,
                         assigned,
@@ -274,8 +390,27 @@ impl Requester {
             excluded.push(worker);
             self.reopen(job_id, worker).await?;
         }
-        // Nobody could do it: take the escrow back.
-        if self.chain.job(job_id).await?.status == JobStatus::Open {
+        // Nobody could do it: take the escrow back (unless the last worker settled after
+        // all, its answer lost).
+        let info = self.chain.job(job_id).await?;
+        if info.status == JobStatus::Completed {
+            let (output, result) = settled(self, info.worker, None).await?;
+            return Ok(JobOutcome {
+                job_id,
+                worker: info.worker,
+                worker_peer: String::new(),
+                result,
+                output,
+                posted,
+                assigned: posted,
+                ask: info.reward,
+                bid_to_assignment: Duration::ZERO,
+                offers_seen: 0,
+                bids_seen,
+                failed_attempts: failed,
+            });
+        }
+        if info.status == JobStatus::Open {
             self.chain.cancel(job_id).await?;
         }
         tracing::warn!(target: "requester", %job_id, attempts, "job abandoned and cancelled");
@@ -314,20 +449,28 @@ impl Requester {
         job_id: JobId,
         excluded: &[Address],
     ) -> (Vec<(PeerId, SignedBid)>, usize) {
-        self.drain_offers();
-        let offers: Vec<SignedOffer> = self.offers.values().cloned().collect();
         let spec = JobSpec {
             reward: info.budget,
             ..spec.clone()
         };
         let seed = job_id.0.to_be_bytes::<32>();
-        let now = arcanum_protocol::unix_now();
-        let asked: Vec<(Address, PeerId)> =
-            arcanum_scheduler::candidates(&spec, &offers, excluded, now, &seed)
-                .into_iter()
-                .take(self.config.max_bid_requests)
-                .filter_map(|o| Some((o.offer.worker, o.offer.peer_id.parse().ok()?)))
-                .collect();
+        let wait_until = Instant::now() + self.config.offer_wait;
+        let asked: Vec<(Address, PeerId)> = loop {
+            self.drain_offers();
+            let offers: Vec<SignedOffer> = self.offers.values().cloned().collect();
+            let now = arcanum_protocol::unix_now();
+            let asked: Vec<(Address, PeerId)> =
+                arcanum_scheduler::candidates(&spec, &offers, excluded, now, &seed)
+                    .into_iter()
+                    .take(self.config.max_bid_requests)
+                    .filter_map(|o| Some((o.offer.worker, o.offer.peer_id.parse().ok()?)))
+                    .collect();
+            if !asked.is_empty() || Instant::now() >= wait_until {
+                break asked;
+            }
+            tracing::debug!(target: "requester", %job_id, "no fitting offer heard yet; waiting");
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        };
         let timeout = self.config.bid_timeout;
         let replies = futures::future::join_all(asked.iter().map(|(worker, peer)| {
             let net = self.net.clone();
@@ -454,7 +597,9 @@ impl Requester {
         loop {
             let info = self.chain.job(job_id).await?;
             match info.status {
-                JobStatus::Open => return Ok(()),
+                // Completed: the worker settled although its answer was lost; the caller
+                // checks the settlement.
+                JobStatus::Open | JobStatus::Completed => return Ok(()),
                 JobStatus::Assigned => {}
                 status => {
                     return Err(RequesterError::Mismatch {
@@ -486,43 +631,117 @@ impl Requester {
         }
     }
 
-    /// Trust the chain, not the worker: the job must be completed by `worker` with the
-    /// commitment of exactly the output it handed over. Returns the decoded output.
-    async fn check_settlement(
-        &self,
-        job_id: JobId,
-        worker: Address,
-        result: &JobResult,
-        shape: Shape,
-        chunked: Option<&ChunkedJob>,
-    ) -> Result<Vec<Fr>, RequesterError> {
-        let info = self.chain.job(job_id).await?;
-        let mismatch = |detail: String| RequesterError::Mismatch {
-            worker,
-            job: job_id,
-            detail,
-        };
-        if info.status != JobStatus::Completed {
-            return Err(mismatch(format!("status is {:?}", info.status)));
+    /// The peer of `worker`, from its offers (waiting up to the bid timeout to hear one).
+    async fn peer_of(&mut self, worker: Address) -> Option<PeerId> {
+        let deadline = Instant::now() + self.config.bid_timeout;
+        loop {
+            self.drain_offers();
+            if let Some(o) = self.offers.get(&worker) {
+                return o.offer.peer_id.parse().ok();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            tokio::time::sleep(left.min(Duration::from_millis(200))).await;
         }
-        let completion = self
-            .chain
-            .completion(job_id)
-            .await?
-            .ok_or_else(|| mismatch("no JobCompleted event".into()))?;
-        if completion.worker != worker {
-            return Err(mismatch(format!("completed by {}", completion.worker)));
-        }
-        let output = field::vec_from_u256(&result.output).map_err(|e| mismatch(e.to_string()))?;
-        let expected = match chunked {
-            Some(job) => job.output_commitment(&output)?,
-            None => commitment::job_output(shape.kind, &output),
-        };
-        if field::fr_to_u256(expected) != completion.output_commitment {
-            return Err(mismatch(
-                "output does not hash to the proven output commitment".into(),
-            ));
-        }
-        Ok(output)
     }
+}
+
+/// A job posted on chain, with what placing and checking it needs; serialisable, so a
+/// requester node persists it and resumes after a restart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostedJob {
+    /// On-chain id.
+    pub job_id: JobId,
+    /// Its shape.
+    pub shape: Shape,
+    /// Inputs as field elements (one vector per contributor).
+    pub inputs: Vec<Vec<U256>>,
+    /// Per-contributor weights (`he-linear`).
+    pub weights: Vec<i64>,
+    /// The posted input commitment.
+    pub input_commitment: U256,
+    /// The posted reward (the budget).
+    pub reward: U256,
+    /// Deadline given to each attempt, seconds.
+    pub deadline_in_secs: u64,
+    /// The `postJob` transaction.
+    pub posted: TxOutcome,
+}
+
+/// The input commitment a job is posted with: Poseidon over the inputs, or for a job larger
+/// than its shape the combination of its chunks' commitments.
+pub fn input_commitment(
+    shape: Shape,
+    inputs: &[Vec<Fr>],
+    weights: &[i64],
+) -> Result<U256, RequesterError> {
+    Ok(field::fr_to_u256(if is_chunked(shape, inputs) {
+        ChunkedJob::split(shape, inputs, weights)?.input_commitment()
+    } else {
+        commitment::job_inputs(shape.kind, inputs, weights)
+    }))
+}
+
+/// The output the job must have, computed locally from its inputs, and its commitment: the
+/// requester checks the chain's proven commitment against this, so it needs nothing from
+/// the worker but the proof the contract already verified.
+pub fn local_output(
+    shape: Shape,
+    inputs: &[Vec<Fr>],
+    weights: &[i64],
+) -> Result<(Vec<Fr>, U256), RequesterError> {
+    let exec = |inputs: Vec<Vec<Fr>>, weights: &[i64]| {
+        executor::execute(shape.kind, shape.dims, inputs, weights)
+            .map(|e| e.output)
+            .map_err(|e| RequesterError::Local(e.to_string()))
+    };
+    if is_chunked(shape, inputs) {
+        let job = ChunkedJob::split(shape, inputs, weights)?;
+        let outputs = job
+            .chunks
+            .iter()
+            .map(|c| exec(c.inputs.clone(), &c.weights))
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = job.join_output(&outputs);
+        let commitment = field::fr_to_u256(job.output_commitment(&output)?);
+        Ok((output, commitment))
+    } else {
+        let output = exec(inputs.to_vec(), weights)?;
+        let commitment = field::fr_to_u256(commitment::job_output(shape.kind, &output));
+        Ok((output, commitment))
+    }
+}
+
+/// Trust the chain, not the worker: the job must be completed by `worker` with exactly the
+/// output commitment the inputs give.
+async fn check_settlement(
+    chain: &MarketClient,
+    job_id: JobId,
+    worker: Address,
+    expected: U256,
+) -> Result<arcanum_oracle::Completion, RequesterError> {
+    let mismatch = |detail: String| RequesterError::Mismatch {
+        worker,
+        job: job_id,
+        detail,
+    };
+    let info = chain.job(job_id).await?;
+    if info.status != JobStatus::Completed {
+        return Err(mismatch(format!("status is {:?}", info.status)));
+    }
+    let completion = chain
+        .completion(job_id)
+        .await?
+        .ok_or_else(|| mismatch("no JobCompleted event".into()))?;
+    if completion.worker != worker {
+        return Err(mismatch(format!("completed by {}", completion.worker)));
+    }
+    if completion.output_commitment != expected {
+        return Err(mismatch(
+            "the proven output commitment is not that of the job's inputs".into(),
+        ));
+    }
+    Ok(completion)
 }

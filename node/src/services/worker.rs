@@ -7,7 +7,7 @@ use alloy::signers::local::PrivateKeySigner;
 use arcanum_compute::executor;
 use arcanum_compute::executor::Witness;
 use arcanum_oracle::{JobStatus, MarketClient};
-use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
+use arcanum_p2p::{Client, Event, PeerId};
 use arcanum_protocol::{
     Bid, JobId, JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId,
     SignedBid, U256,
@@ -44,6 +44,8 @@ pub struct WorkerConfig {
     pub bid_ttl: Duration,
     /// Least time between now and a job's deadline for the worker to bid on it.
     pub min_time_to_deadline: Duration,
+    /// Where proofs, prove times and gas are counted.
+    pub metrics: Arc<crate::services::metrics::Metrics>,
 }
 
 impl Default for WorkerConfig {
@@ -55,6 +57,7 @@ impl Default for WorkerConfig {
             offer_ttl: Duration::from_secs(60),
             bid_ttl: Duration::from_secs(60),
             min_time_to_deadline: Duration::from_secs(10),
+            metrics: Arc::default(),
         }
     }
 }
@@ -66,16 +69,19 @@ pub struct WorkerHandle {
     pub address: arcanum_protocol::Address,
     /// Its libp2p peer id.
     pub peer_id: PeerId,
-    /// The address it listens on.
-    pub listen_addr: Multiaddr,
     task: JoinHandle<()>,
-    network: JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// Whether the worker's task has stopped (its event stream closed, or it panicked).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
 }
 
 impl Drop for WorkerHandle {
     fn drop(&mut self) {
         self.task.abort();
-        self.network.abort();
     }
 }
 
@@ -91,22 +97,16 @@ struct Worker {
     started: Mutex<HashSet<JobId>>,
 }
 
-/// Starts a worker: its network, its offer loop and its job handler.
-pub async fn spawn(
+/// Starts a worker on a running network (`events`: the job requests routed to it): its
+/// offer loop and its job handler.
+pub fn spawn(
     chain: MarketClient,
     signer: PrivateKeySigner,
     keys: Arc<HashMap<ShapeId, Arc<ShapeKeys>>>,
-    listen: Multiaddr,
-    bootstrap: Vec<Multiaddr>,
+    net: Client,
+    mut events: mpsc::Receiver<Event>,
     config: WorkerConfig,
-) -> eyre::Result<WorkerHandle> {
-    let (net, mut events, event_loop) =
-        arcanum_p2p::new(arcanum_p2p::Keypair::generate_ed25519(), Default::default())?;
-    let network = tokio::spawn(event_loop.run());
-    let listen_addr = net.listen(listen).await?;
-    for addr in bootstrap {
-        net.dial(addr).await?;
-    }
+) -> WorkerHandle {
     let address = signer.address();
     let peer_id = net.peer_id();
     let worker = Arc::new(Worker {
@@ -166,13 +166,11 @@ pub async fn spawn(
             }
         }
     });
-    Ok(WorkerHandle {
+    WorkerHandle {
         address,
         peer_id,
-        listen_addr,
         task,
-        network,
-    })
+    }
 }
 
 impl Worker {
@@ -400,6 +398,7 @@ impl Worker {
             .map_err(|e| RejectReason::Failed(e.to_string()))?;
         let prove_seconds = started.elapsed().as_secs_f64();
         tracing::info!(target: "worker::prove", %job_id, prove_seconds, "proved");
+        self.config.metrics.observe_prove(1, prove_seconds);
 
         let output_commitment = field::fr_to_u256(statement.output_commitment);
         let tx = self
@@ -407,6 +406,7 @@ impl Worker {
             .submit_result(job_id, output_commitment, words)
             .await
             .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        self.config.metrics.gas(tx.gas_used);
         Ok(JobResult {
             job_id,
             output: field::vec_to_u256(&output),
@@ -465,6 +465,9 @@ impl Worker {
         .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))??;
         let prove_seconds = started.elapsed().as_secs_f64();
         tracing::info!(target: "worker::prove", %job_id, chunks = proofs.len(), prove_seconds, "proved");
+        self.config
+            .metrics
+            .observe_prove(proofs.len(), prove_seconds);
         let output = job.join_output(&outputs);
         // The chunks' output commitments are already hashed: combine them, don't re-hash.
         let chunk_ocs = field::vec_from_u256(&ocs).map_err(bad)?;
@@ -474,6 +477,7 @@ impl Worker {
             .submit_chunked_result(job_id, job.input_commitments(), ocs, proofs.clone())
             .await
             .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        self.config.metrics.gas(tx.gas_used);
         Ok(JobResult {
             job_id,
             output: field::vec_to_u256(&output),

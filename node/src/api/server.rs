@@ -1,0 +1,343 @@
+//! The control API's server (axum): every route behind the cookie, JSON in and out.
+
+use super::{
+    COOKIE_FILE,
+    types::{Amount, ApiError, Rewards, Status, Tx},
+};
+use crate::{
+    daemon::Role,
+    services::{metrics::Metrics, requester},
+    store::{JobRecord, JobSubmission, Store},
+};
+use arcanum_oracle::MarketClient;
+use arcanum_p2p::{Client, Multiaddr, PeerId};
+use arcanum_protocol::U256;
+use axum::{
+    Json, Router,
+    extract::{Path, Request, State},
+    http::{StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use std::{str::FromStr, sync::Arc};
+use tokio::sync::mpsc;
+
+/// What the API serves from.
+pub struct NodeState {
+    /// Roles run.
+    pub roles: Vec<Role>,
+    /// The node's chain client.
+    pub chain: MarketClient,
+    /// The network.
+    pub net: Client,
+    /// Listen addresses.
+    pub listen: Vec<Multiaddr>,
+    /// Peer id.
+    pub peer_id: PeerId,
+    /// The store.
+    pub store: Store,
+    /// The requester's inbox (when it runs).
+    pub submit: Option<mpsc::Sender<u64>>,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+}
+
+type Shared = Arc<NodeState>;
+
+/// An API failure: a status and a message that says what to do.
+struct Failure(StatusCode, String);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(ApiError { error: self.1 })).into_response()
+    }
+}
+
+fn bad(msg: impl Into<String>) -> Failure {
+    Failure(StatusCode::BAD_REQUEST, msg.into())
+}
+
+fn chain_err(state: &NodeState) -> impl Fn(arcanum_oracle::Error) -> Failure + '_ {
+    move |e| {
+        state
+            .metrics
+            .rpc_errors
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Failure(StatusCode::BAD_GATEWAY, e.to_string())
+    }
+}
+
+fn store_err(e: crate::store::StoreError) -> Failure {
+    Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+/// Writes a fresh random cookie (owner-only) and returns it.
+pub fn write_cookie(data_dir: &std::path::Path) -> eyre::Result<String> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let cookie = alloy::hex::encode(rand::random::<[u8; 32]>());
+    let path = data_dir.join(COOKIE_FILE);
+    let _ = std::fs::remove_file(&path);
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?;
+    f.write_all(cookie.as_bytes())?;
+    Ok(cookie)
+}
+
+/// The API's routes, behind the cookie.
+pub fn router(state: Shared, cookie: String) -> Router {
+    let cookie = Arc::new(cookie);
+    Router::new()
+        .route("/v1/status", get(status))
+        .route("/v1/stake/deposit", post(stake_deposit))
+        .route("/v1/stake/unbond", post(stake_unbond))
+        .route("/v1/stake/withdraw", post(stake_withdraw))
+        .route("/v1/rewards", get(rewards))
+        .route("/v1/rewards/claim", post(rewards_claim))
+        .route("/v1/jobs", get(list_jobs).post(submit_job))
+        .route("/v1/jobs/{id}", get(get_job))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            let cookie = cookie.clone();
+            async move {
+                let expected = format!("Bearer {cookie}");
+                let ok = req
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| constant_time_eq(v.as_bytes(), expected.as_bytes()));
+                if ok {
+                    next.run(req).await
+                } else {
+                    Failure(
+                        StatusCode::UNAUTHORIZED,
+                        format!(
+                            "send `Authorization: Bearer <contents of <data-dir>/{COOKIE_FILE}>`"
+                        ),
+                    )
+                    .into_response()
+                }
+            }
+        }))
+        .with_state(state)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+async fn status(State(s): State<Shared>) -> Result<Json<Status>, Failure> {
+    let me = s.chain.account();
+    let stake = s.chain.stake_of(me).await.map_err(chain_err(&s))?;
+    let head = s.chain.block_number().await.map_err(chain_err(&s))?;
+    let peers = s.net.peers().await.unwrap_or(0);
+    let jobs = s
+        .store
+        .job_counts()
+        .map_err(store_err)?
+        .into_iter()
+        .map(|(k, v)| {
+            (
+                serde_json::to_value(k)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                v,
+            )
+        })
+        .collect();
+    Ok(Json(Status {
+        roles: s
+            .roles
+            .iter()
+            .map(|r| format!("{r:?}").to_lowercase())
+            .collect(),
+        address: me.to_string(),
+        peer_id: s.peer_id.to_base58(),
+        listen: s.listen.iter().map(ToString::to_string).collect(),
+        peers,
+        chain_id: s.chain.chain_id(),
+        head,
+        stake_wei: stake.staked.to_string(),
+        locked_wei: stake.locked.to_string(),
+        free_wei: stake.free().to_string(),
+        unbonding_wei: stake.unbonding.to_string(),
+        jobs,
+    }))
+}
+
+fn amount(a: &Amount) -> Result<U256, Failure> {
+    let v = U256::from_str(&a.amount_wei).map_err(|_| {
+        bad(format!(
+            "amount_wei {:?} is not a decimal amount",
+            a.amount_wei
+        ))
+    })?;
+    if v.is_zero() {
+        return Err(bad("amount_wei must be positive"));
+    }
+    Ok(v)
+}
+
+async fn stake_deposit(
+    State(s): State<Shared>,
+    Json(a): Json<Amount>,
+) -> Result<Json<Tx>, Failure> {
+    let v = amount(&a)?;
+    let tx = s.chain.stake(v).await.map_err(chain_err(&s))?;
+    s.metrics.gas(tx.gas_used);
+    Ok(Json(tx.into()))
+}
+
+async fn stake_unbond(State(s): State<Shared>, Json(a): Json<Amount>) -> Result<Json<Tx>, Failure> {
+    let v = amount(&a)?;
+    let tx = s.chain.request_unbond(v).await.map_err(chain_err(&s))?;
+    s.metrics.gas(tx.gas_used);
+    Ok(Json(tx.into()))
+}
+
+async fn stake_withdraw(State(s): State<Shared>) -> Result<Json<Tx>, Failure> {
+    let tx = s.chain.withdraw().await.map_err(chain_err(&s))?;
+    s.metrics.gas(tx.gas_used);
+    Ok(Json(tx.into()))
+}
+
+async fn rewards(State(s): State<Shared>) -> Result<Json<Rewards>, Failure> {
+    let me = s.chain.account();
+    let (jobs_paid, earned) = s.chain.earned(me).await.map_err(chain_err(&s))?;
+    let claimable = s.chain.credit_of(me).await.map_err(chain_err(&s))?;
+    let claimed = s.chain.claimed(me).await.map_err(chain_err(&s))?;
+    Ok(Json(Rewards {
+        jobs_paid,
+        earned_wei: earned.to_string(),
+        claimable_wei: claimable.to_string(),
+        claimed_wei: claimed.to_string(),
+    }))
+}
+
+async fn rewards_claim(State(s): State<Shared>) -> Result<Json<Tx>, Failure> {
+    let me = s.chain.account();
+    if s.chain
+        .credit_of(me)
+        .await
+        .map_err(chain_err(&s))?
+        .is_zero()
+    {
+        return Err(bad("nothing to claim: the credit is 0"));
+    }
+    let tx = s.chain.claim().await.map_err(chain_err(&s))?;
+    s.metrics.gas(tx.gas_used);
+    Ok(Json(tx.into()))
+}
+
+/// Checks a submission completely before anything is stored or posted.
+fn validate(sub: &JobSubmission) -> Result<(), Failure> {
+    let shape = arcanum_zk::shapes::ALL
+        .iter()
+        .copied()
+        .find(|s| s.name() == sub.shape)
+        .ok_or_else(|| bad(format!("unknown shape {:?}", sub.shape)))?;
+    let reward = U256::from_str(&sub.reward_wei).map_err(|_| {
+        bad(format!(
+            "reward_wei {:?} is not a decimal amount",
+            sub.reward_wei
+        ))
+    })?;
+    if reward.is_zero() || reward >= U256::from(1u64) << 96 {
+        return Err(bad("reward_wei must be in 1..2^96"));
+    }
+    U256::from_str(&sub.min_stake_wei).map_err(|_| {
+        bad(format!(
+            "min_stake_wei {:?} is not a decimal amount",
+            sub.min_stake_wei
+        ))
+    })?;
+    if !(30..=7 * 86_400).contains(&sub.deadline_secs) {
+        return Err(bad("deadline_secs must be in 30..=604800"));
+    }
+    let inputs = sub
+        .inputs
+        .iter()
+        .map(|v| {
+            let words = v
+                .iter()
+                .map(|x| {
+                    U256::from_str(x)
+                        .map_err(|_| bad(format!("input {x:?} is not a decimal number")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            arcanum_zk::field::vec_from_u256(&words).map_err(|e| bad(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    requester::input_commitment(shape, &inputs, &sub.weights).map_err(|e| bad(e.to_string()))?;
+    Ok(())
+}
+
+async fn submit_job(
+    State(s): State<Shared>,
+    Json(sub): Json<JobSubmission>,
+) -> Result<(StatusCode, Json<JobRecord>), Failure> {
+    let Some(inbox) = &s.submit else {
+        return Err(Failure(
+            StatusCode::CONFLICT,
+            "this node does not run the requester role; start it with `--roles requester`".into(),
+        ));
+    };
+    validate(&sub)?;
+    let permit = inbox.clone().try_reserve_owned().map_err(|_| {
+        Failure(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the requester's queue is full; retry when jobs have settled".into(),
+        )
+    })?;
+    let record = s.store.insert_job(sub).map_err(store_err)?;
+    permit.send(record.id);
+    Ok((StatusCode::ACCEPTED, Json(record)))
+}
+
+async fn list_jobs(State(s): State<Shared>) -> Result<Json<Vec<JobRecord>>, Failure> {
+    Ok(Json(s.store.jobs().map_err(store_err)?))
+}
+
+async fn get_job(State(s): State<Shared>, Path(id): Path<u64>) -> Result<Json<JobRecord>, Failure> {
+    s.store
+        .job(id)
+        .map_err(store_err)?
+        .map(Json)
+        .ok_or_else(|| {
+            Failure(
+                StatusCode::NOT_FOUND,
+                format!("no job {id}; `arcanum job list`"),
+            )
+        })
+}
+
+async fn metrics(State(s): State<Shared>) -> Result<String, Failure> {
+    let mut out = s.metrics.render();
+    out.push_str("# HELP arcanum_jobs Requester jobs by state.\n# TYPE arcanum_jobs gauge\n");
+    for (state, n) in s.store.job_counts().map_err(store_err)? {
+        let name = serde_json::to_value(state)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        out.push_str(&format!("arcanum_jobs{{state=\"{name}\"}} {n}\n"));
+    }
+    let peers = s.net.peers().await.unwrap_or(0);
+    out.push_str(&format!(
+        "# HELP arcanum_peers Connected peers.\n# TYPE arcanum_peers gauge\narcanum_peers {peers}\n"
+    ));
+    let me = s.chain.account();
+    if let (Ok((_, earned)), Ok(claimed)) = (s.chain.earned(me).await, s.chain.claimed(me).await) {
+        out.push_str(&format!(
+            "# HELP arcanum_rewards_earned_wei Rewards credited by settlements.\n# TYPE arcanum_rewards_earned_wei gauge\narcanum_rewards_earned_wei {earned}\n# HELP arcanum_rewards_claimed_wei Credit claimed.\n# TYPE arcanum_rewards_claimed_wei gauge\narcanum_rewards_claimed_wei {claimed}\n"
+        ));
+    } else {
+        s.metrics
+            .rpc_errors
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    Ok(out)
+}

@@ -1,0 +1,81 @@
+//! Request and response bodies of the control API (`/v1/...`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `GET /v1/status`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Status {
+    /// Roles this node runs.
+    pub roles: Vec<String>,
+    /// Its Ethereum address.
+    pub address: String,
+    /// Its libp2p peer id.
+    pub peer_id: String,
+    /// Addresses it listens on.
+    pub listen: Vec<String>,
+    /// Connected peers.
+    pub peers: usize,
+    /// Chain id.
+    pub chain_id: u64,
+    /// Latest block.
+    pub head: u64,
+    /// Stake, base units: total (free plus locked).
+    pub stake_wei: String,
+    /// Stake locked by assigned jobs.
+    pub locked_wei: String,
+    /// Stake free for new jobs.
+    pub free_wei: String,
+    /// Stake unbonding.
+    pub unbonding_wei: String,
+    /// Requester jobs by state.
+    pub jobs: BTreeMap<String, usize>,
+}
+
+/// `GET /v1/rewards`: reconciled with chain events.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Rewards {
+    /// Jobs this node's address was paid for.
+    pub jobs_paid: usize,
+    /// Sum of `JobCompleted` rewards to this address since the deployment.
+    pub earned_wei: String,
+    /// Claimable credit now (rewards, plus any refunds as a requester).
+    pub claimable_wei: String,
+    /// Sum of `Claimed` events of this address since the deployment.
+    pub claimed_wei: String,
+}
+
+/// `POST /v1/stake/{deposit,unbond}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Amount {
+    /// Amount, token base units, decimal.
+    pub amount_wei: String,
+}
+
+/// A mined transaction.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Tx {
+    /// Hash.
+    pub tx_hash: String,
+    /// Gas used.
+    pub gas_used: u64,
+    /// Block.
+    pub block: u64,
+}
+
+impl From<arcanum_oracle::TxOutcome> for Tx {
+    fn from(t: arcanum_oracle::TxOutcome) -> Self {
+        Self {
+            tx_hash: t.tx_hash.to_string(),
+            gas_used: t.gas_used,
+            block: t.block,
+        }
+    }
+}
+
+/// An error body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiError {
+    /// What went wrong and what to do.
+    pub error: String,
+}

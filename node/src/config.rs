@@ -1,0 +1,552 @@
+//! The node's configuration: defaults < `config.toml` in the data dir < `ARCANUM_*`
+//! environment variables (`ARCANUM_CHAIN__RPC_URL` sets `chain.rpc_url`) < command-line
+//! flags, merged with the `config` crate. Unknown keys are errors that name the file and
+//! the key. [`Effective`] keeps, for every key, the layer its value came from, which is what
+//! `arcanum config show` prints (with secrets redacted).
+
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+/// Name of the config file inside the data dir.
+pub const FILE_NAME: &str = "config.toml";
+/// Prefix of the environment variables that override the file.
+pub const ENV_PREFIX: &str = "ARCANUM";
+/// Separator between section and key in environment variable names.
+pub const ENV_SEPARATOR: &str = "__";
+/// Keys whose environment values are comma-separated lists.
+const LIST_KEYS: &[&str] = &["p2p.listen", "p2p.bootstrap", "worker.shapes"];
+
+/// Everything a node reads at start.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeConfig {
+    /// The chain.
+    pub chain: ChainSection,
+    /// The Ethereum key.
+    pub keystore: KeystoreSection,
+    /// The libp2p network.
+    pub p2p: P2pSection,
+    /// The worker role.
+    pub worker: WorkerSection,
+    /// The local control API.
+    pub api: ApiSection,
+}
+
+/// `[api]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSection {
+    /// Address the control API listens on (loopback only: it moves the node's funds).
+    pub listen: String,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8645".into(),
+        }
+    }
+}
+
+/// `[chain]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChainSection {
+    /// JSON-RPC endpoint.
+    pub rpc_url: String,
+    /// Deployment file; empty: `<data-dir>/deployments/<chain-id>.json`.
+    pub deployment: String,
+    /// Seconds to wait for a receipt.
+    pub receipt_timeout_secs: u64,
+}
+
+/// `[keystore]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeystoreSection {
+    /// Encrypted JSON keystore, relative to the data dir.
+    pub path: String,
+    /// File holding the keystore password; empty: the `ARCANUM_PASSWORD` variable.
+    pub password_file: String,
+}
+
+/// `[p2p]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct P2pSection {
+    /// Multiaddrs to listen on.
+    pub listen: Vec<String>,
+    /// Multiaddrs of peers dialled at start.
+    pub bootstrap: Vec<String>,
+}
+
+/// `[worker]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerSection {
+    /// Ask per job in token base units (a decimal string: amounts exceed 64 bits).
+    pub ask_wei: String,
+    /// Jobs run at once.
+    pub capacity: u32,
+    /// Shapes it proves (names); their dev keys are set up on first start.
+    pub shapes: Vec<String>,
+}
+
+impl Default for ChainSection {
+    fn default() -> Self {
+        Self {
+            rpc_url: "http://127.0.0.1:8545".into(),
+            deployment: String::new(),
+            receipt_timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for KeystoreSection {
+    fn default() -> Self {
+        Self {
+            path: "keystore/key.json".into(),
+            password_file: String::new(),
+        }
+    }
+}
+
+impl Default for P2pSection {
+    fn default() -> Self {
+        Self {
+            listen: vec!["/ip4/0.0.0.0/tcp/4001".into()],
+            bootstrap: vec![],
+        }
+    }
+}
+
+impl Default for WorkerSection {
+    fn default() -> Self {
+        Self {
+            ask_wei: "1000000000000000000".into(),
+            capacity: 1,
+            shapes: arcanum_zk::shapes::ALL.iter().map(|s| s.name()).collect(),
+        }
+    }
+}
+
+/// A configuration problem, naming the file, the key and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file cannot be read or is not TOML.
+    #[error("{path}: {detail}; fix the file (`arcanum init` writes a commented template)")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A key is unknown or a value has the wrong type or range.
+    #[error(
+        "{path}: {detail}; see the keys `arcanum config show` prints, and set them in the file, as ARCANUM_<SECTION>__<KEY>, or by flag"
+    )]
+    BadValue {
+        /// The file (or the environment, when it has no file).
+        path: PathBuf,
+        /// What is wrong (names the key).
+        detail: String,
+    },
+    /// No config file in the data dir.
+    #[error("no {0}; run `arcanum init --data-dir {1}` first")]
+    Missing(PathBuf, String),
+}
+
+/// The effective configuration and where each value came from.
+#[derive(Clone, Debug, Serialize)]
+pub struct Effective {
+    /// The merged configuration.
+    pub config: NodeConfig,
+    /// For each dotted key: `default`, `file <path>`, `env <NAME>` or `flag`.
+    pub sources: BTreeMap<String, String>,
+}
+
+impl NodeConfig {
+    /// Validates ranges and formats, naming the key at fault.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.worker.capacity == 0 || self.worker.capacity > 64 {
+            return Err(format!(
+                "worker.capacity = {} is out of range 1..=64",
+                self.worker.capacity
+            ));
+        }
+        if self
+            .worker
+            .ask_wei
+            .parse::<alloy::primitives::U256>()
+            .is_err()
+        {
+            return Err(format!(
+                "worker.ask_wei = {:?} is not a decimal amount of base units",
+                self.worker.ask_wei
+            ));
+        }
+        for name in &self.worker.shapes {
+            if !arcanum_zk::shapes::ALL.iter().any(|s| s.name() == *name) {
+                return Err(format!(
+                    "worker.shapes entry {name:?} is not a known shape ({})",
+                    arcanum_zk::shapes::ALL
+                        .iter()
+                        .map(|s| s.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        match self.api.listen.parse::<std::net::SocketAddr>() {
+            Ok(a) if a.ip().is_loopback() => {}
+            Ok(a) => {
+                return Err(format!(
+                    "api.listen = {a} is not a loopback address: the API moves the node's funds, keep it on 127.0.0.1"
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "api.listen = {:?} is not host:port",
+                    self.api.listen
+                ));
+            }
+        }
+        if !(1..=3600).contains(&self.chain.receipt_timeout_secs) {
+            return Err(format!(
+                "chain.receipt_timeout_secs = {} is out of range 1..=3600",
+                self.chain.receipt_timeout_secs
+            ));
+        }
+        if !self.chain.rpc_url.starts_with("http://") && !self.chain.rpc_url.starts_with("https://")
+        {
+            return Err(format!(
+                "chain.rpc_url = {:?} is not an http(s) URL",
+                self.chain.rpc_url
+            ));
+        }
+        for (key, addrs) in [
+            ("p2p.listen", &self.p2p.listen),
+            ("p2p.bootstrap", &self.p2p.bootstrap),
+        ] {
+            for a in addrs {
+                if a.parse::<arcanum_p2p::Multiaddr>().is_err() {
+                    return Err(format!("{key} entry {a:?} is not a multiaddr"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads `<data_dir>/config.toml` over the defaults, then the environment, then
+    /// `overrides` (flags, as dotted key -> value), and validates the result.
+    pub fn load(data_dir: &Path, overrides: &[(&str, String)]) -> Result<Effective, ConfigError> {
+        Self::load_with_env(data_dir, overrides, config_env())
+    }
+
+    /// [`Self::load`] with an explicit set of `ARCANUM_<SECTION>__<KEY>` variables.
+    pub fn load_with_env(
+        data_dir: &Path,
+        overrides: &[(&str, String)],
+        env: config::Map<String, String>,
+    ) -> Result<Effective, ConfigError> {
+        let path = data_dir.join(FILE_NAME);
+        if !path.exists() {
+            return Err(ConfigError::Missing(path, data_dir.display().to_string()));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::BadFile {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        let file: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::BadFile {
+                    path: path.clone(),
+                    detail: e.to_string(),
+                })?;
+        let bad = |detail: String| ConfigError::BadValue {
+            path: path.clone(),
+            detail,
+        };
+        let defaults =
+            config::Config::try_from(&NodeConfig::default()).map_err(|e| bad(e.to_string()))?;
+        let mut builder = config::Config::builder()
+            .add_source(defaults)
+            .add_source(config::File::from(path.as_path()).format(config::FileFormat::Toml));
+        // ARCANUM_<SECTION>__<KEY> variables, applied as overrides so that values stay
+        // strings (amounts exceed 2^64: no float parsing) and lists split on commas.
+        for (var, value) in &env {
+            let Some(key) = var
+                .strip_prefix(ENV_PREFIX)
+                .and_then(|r| r.strip_prefix('_'))
+                .map(|r| r.to_lowercase().replacen(ENV_SEPARATOR, ".", 1))
+            else {
+                continue;
+            };
+            builder = if LIST_KEYS.contains(&key.as_str()) {
+                let items: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
+                builder.set_override(key.as_str(), items)
+            } else {
+                builder.set_override(key.as_str(), value.clone())
+            }
+            .map_err(|e| bad(format!("{var}: {e}")))?;
+        }
+        for (key, value) in overrides {
+            builder = builder
+                .set_override(*key, value.clone())
+                .map_err(|e| bad(format!("flag for {key}: {e}")))?;
+        }
+        let merged = builder.build().map_err(|e| bad(e.to_string()))?;
+        let config: NodeConfig = merged.try_deserialize().map_err(|e| bad(e.to_string()))?;
+        config.validate().map_err(bad)?;
+
+        let mut sources = BTreeMap::new();
+        let defaults =
+            toml::Table::try_from(NodeConfig::default()).map_err(|e| bad(e.to_string()))?;
+        for (section, keys) in &defaults {
+            let Some(keys) = keys.as_table() else {
+                continue;
+            };
+            for key in keys.keys() {
+                let dotted = format!("{section}.{key}");
+                let var = format!(
+                    "{ENV_PREFIX}_{}{ENV_SEPARATOR}{}",
+                    section.to_uppercase(),
+                    key.to_uppercase()
+                );
+                let source = if overrides.iter().any(|(k, _)| *k == dotted) {
+                    "flag".to_string()
+                } else if env.contains_key(&var) {
+                    format!("env {var}")
+                } else if file
+                    .get(section)
+                    .and_then(|s| s.as_table())
+                    .is_some_and(|s| s.contains_key(key))
+                {
+                    format!("file {}", path.display())
+                } else {
+                    "default".to_string()
+                };
+                sources.insert(dotted, source);
+            }
+        }
+        Ok(Effective { config, sources })
+    }
+}
+
+impl Effective {
+    /// `key = value  # source` lines. The config holds no secret: the keystore password
+    /// comes from a file or the environment and is never printed.
+    pub fn render(&self) -> Result<String, toml::ser::Error> {
+        let table = toml::Table::try_from(&self.config)?;
+        let mut out = String::new();
+        for (section, keys) in &table {
+            out.push_str(&format!("[{section}]\n"));
+            let Some(keys) = keys.as_table() else {
+                continue;
+            };
+            for (key, value) in keys {
+                let dotted = format!("{section}.{key}");
+                let source = self.sources.get(&dotted).map_or("default", String::as_str);
+                out.push_str(&format!("{key} = {value}  # {source}\n"));
+            }
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}
+
+/// The `ARCANUM_<SECTION>__<KEY>` variables of the environment.
+fn config_env() -> config::Map<String, String> {
+    std::env::vars().filter(|(k, _)| is_config_var(k)).collect()
+}
+
+/// Whether an environment variable is config (`ARCANUM_<SECTION>__<KEY>`), not one of the
+/// CLI's own (`ARCANUM_LOG`, `ARCANUM_PASSWORD`, `ARCANUM_DATA_DIR`, ...).
+fn is_config_var(name: &str) -> bool {
+    name.strip_prefix(ENV_PREFIX)
+        .and_then(|rest| rest.strip_prefix('_'))
+        .is_some_and(|rest| rest.contains(ENV_SEPARATOR))
+}
+
+/// The commented `config.toml` that `arcanum init` writes.
+pub fn template(listen_port: u16) -> String {
+    format!(
+        r#"# Arcanum node configuration. Precedence: defaults < this file < ARCANUM_* environment
+# variables (ARCANUM_<SECTION>__<KEY>, e.g. ARCANUM_CHAIN__RPC_URL) < command-line flags.
+# `arcanum config show` prints the effective values and where each came from.
+
+[chain]
+# JSON-RPC endpoint of any EVM chain the Arcanum contracts are deployed on.
+rpc_url = "http://127.0.0.1:8545"
+# Deployment file written by `arcanum deploy` (addresses, deploy block, shapes). Empty: the
+# node looks for <data-dir>/deployments/<chain-id>.json.
+deployment = ""
+# Seconds to wait for a transaction receipt (1..=3600).
+receipt_timeout_secs = 30
+
+[keystore]
+# Encrypted Ethereum key (JSON keystore, scrypt), relative to the data dir.
+path = "keystore/key.json"
+# File holding the keystore password. Empty: read the ARCANUM_PASSWORD variable.
+password_file = ""
+
+[p2p]
+# Multiaddrs to listen on.
+listen = ["/ip4/0.0.0.0/tcp/{listen_port}"]
+# Peers to dial at start, e.g. "/ip4/203.0.113.7/tcp/4001".
+bootstrap = []
+
+[worker]
+# Ask per job in token base units (1 ARC = 1000000000000000000).
+ask_wei = "1000000000000000000"
+# Jobs run at once (1..=64); work beyond it is refused with a reason.
+capacity = 1
+# Shapes this worker proves. Their development keys (INSECURE, deterministic setup) are
+# generated on first start under <data-dir>/keys.
+shapes = ["secagg-sum-4x8", "he-linear-4x8", "secagg-sum-16x64"]
+
+[api]
+# Local control API (HTTP/JSON, cookie auth: <data-dir>/api.cookie) and Prometheus /metrics.
+# Loopback only.
+listen = "127.0.0.1:8645"
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(text: &str) -> tempdir::Dir {
+        let d = tempdir::Dir::new();
+        std::fs::write(d.path().join(FILE_NAME), text).expect("write");
+        d
+    }
+
+    /// A throwaway directory removed on drop.
+    mod tempdir {
+        pub(super) struct Dir(std::path::PathBuf);
+        impl Dir {
+            pub(super) fn new() -> Self {
+                let p = std::env::temp_dir().join(format!(
+                    "arcanum-config-test-{}-{}",
+                    std::process::id(),
+                    rand::random::<u64>()
+                ));
+                std::fs::create_dir_all(&p).expect("mkdir");
+                Self(p)
+            }
+            pub(super) fn path(&self) -> &std::path::Path {
+                &self.0
+            }
+        }
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_dir_all(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn template_parses_to_the_defaults_but_its_port() {
+        let d = dir_with(&template(4001));
+        let e = NodeConfig::load(d.path(), &[]).expect("template loads");
+        assert_eq!(e.config, NodeConfig::default());
+        assert!(e.sources["chain.rpc_url"].starts_with("file "));
+    }
+
+    #[test]
+    fn flags_beat_the_file_and_sources_say_so() {
+        let d = dir_with("[worker]\ncapacity = 3\n[chain]\nrpc_url = \"http://10.0.0.1:8545\"\n");
+        let e = NodeConfig::load(d.path(), &[("worker.capacity", "5".into())]).expect("load");
+        assert_eq!(e.config.worker.capacity, 5);
+        assert_eq!(e.sources["worker.capacity"], "flag");
+        assert_eq!(e.config.chain.rpc_url, "http://10.0.0.1:8545");
+        assert!(e.sources["chain.rpc_url"].contains("config.toml"));
+        assert_eq!(e.sources["p2p.listen"], "default");
+        let shown = e.render().expect("render");
+        assert!(shown.contains("capacity = 5  # flag"), "{shown}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file_but_cli_variables_are_not_config() {
+        let env: config::Map<String, String> = [
+            ("ARCANUM_WORKER__ASK_WEI", "25000000000000000001"),
+            ("ARCANUM_WORKER__CAPACITY", "3"),
+            (
+                "ARCANUM_P2P__BOOTSTRAP",
+                "/ip4/127.0.0.1/tcp/1,/ip4/127.0.0.1/tcp/2",
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let d = dir_with("[worker]\ncapacity = 2\n");
+        let e = NodeConfig::load_with_env(d.path(), &[], env).expect("load");
+        assert_eq!(
+            e.config.worker.ask_wei, "25000000000000000001",
+            "no float rounding"
+        );
+        assert_eq!(e.config.worker.capacity, 3);
+        assert_eq!(e.config.p2p.bootstrap.len(), 2);
+        assert_eq!(e.sources["worker.capacity"], "env ARCANUM_WORKER__CAPACITY");
+    }
+
+    #[test]
+    fn only_section_key_variables_are_config() {
+        for cli in [
+            "ARCANUM_LOG",
+            "ARCANUM_LOG_FORMAT",
+            "ARCANUM_PASSWORD",
+            "ARCANUM_DATA_DIR",
+        ] {
+            assert!(!is_config_var(cli), "{cli}");
+        }
+        assert!(is_config_var("ARCANUM_CHAIN__RPC_URL"));
+        assert!(!is_config_var("OTHER_CHAIN__RPC_URL"));
+    }
+
+    #[test]
+    fn unknown_keys_bad_values_and_bad_toml_name_file_and_key() {
+        let d = dir_with("[worker]\ncapcity = 3\n");
+        let err = NodeConfig::load(d.path(), &[])
+            .expect_err("unknown key")
+            .to_string();
+        assert!(
+            err.contains("capcity") && err.contains("config.toml"),
+            "{err}"
+        );
+
+        let d = dir_with("[worker]\ncapacity = 0\n");
+        let err = NodeConfig::load(d.path(), &[])
+            .expect_err("range")
+            .to_string();
+        assert!(
+            err.contains("worker.capacity") && err.contains("1..=64"),
+            "{err}"
+        );
+
+        let d = dir_with("[worker\n");
+        let err = NodeConfig::load(d.path(), &[])
+            .expect_err("toml")
+            .to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("arcanum init"),
+            "{err}"
+        );
+
+        let empty = tempdir::Dir::new();
+        let err = NodeConfig::load(empty.path(), &[])
+            .expect_err("missing")
+            .to_string();
+        assert!(err.contains("arcanum init --data-dir"), "{err}");
+    }
+}

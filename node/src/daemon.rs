@@ -1,0 +1,408 @@
+//! `arcanum node run`: the long-running node. It loads the config, unlocks the keystore,
+//! finds its deployment by the chain id its RPC reports, opens its store, starts one libp2p
+//! network with its persistent identity, runs each configured role as a service with a
+//! bounded inbox, serves the control API, and stops cleanly on SIGINT or SIGTERM.
+//!
+//! Failure policy: a service that stops unexpectedly stops the node with a non-zero exit,
+//! and the service manager restarts it (`deploy/arcanum.service`: `Restart=on-failure`);
+//! every requester job resumes from the store. In-flight work at shutdown: a requester job
+//! stays `posted` in the store and is followed again at the next start; a worker's proof in
+//! progress is abandoned (logged), and the job is released or expired per the contract.
+
+use crate::{
+    api::{self, server::NodeState},
+    config::NodeConfig,
+    identity,
+    services::{
+        metrics::Metrics,
+        network::{Inboxes, Network},
+        requester::{self, PostedJob, Requester},
+        worker::{self, WorkerConfig},
+    },
+    store::{JobRecord, JobState, JobSummary, Store},
+};
+use arcanum_oracle::{ChainConfig, Deployment, MarketClient};
+use arcanum_p2p::Multiaddr;
+use arcanum_protocol::U256;
+use arcanum_zk::{Fr, field, keys::KeyStore, shapes};
+use eyre::{WrapErr, eyre};
+use std::{collections::HashMap, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
+use tokio::{sync::mpsc, task::JoinSet};
+
+/// A role the node plays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Bids for jobs, proves them and is paid.
+    Worker,
+    /// Posts jobs submitted through the API and follows them to settlement.
+    Requester,
+}
+
+/// Capacity of the requester's inbox of submitted jobs.
+const REQUESTER_INBOX: usize = 64;
+/// Capacity of each role's network inbox.
+const NET_INBOX: usize = 256;
+
+/// Runs the node until SIGINT or SIGTERM.
+pub async fn run(
+    data_dir: PathBuf,
+    roles: Vec<Role>,
+    overrides: Vec<(&'static str, String)>,
+) -> eyre::Result<()> {
+    let started = std::time::Instant::now();
+    let cfg = NodeConfig::load(&data_dir, &overrides)?.config;
+    let password = identity::read_password(&cfg.keystore.password_file)?;
+    let signer = identity::unlock(&data_dir.join(&cfg.keystore.path), &password)?;
+    drop(password);
+    let p2p_key = identity::load_or_create_p2p(&data_dir)?;
+    let peer_id = identity::peer_id(&p2p_key);
+
+    let chain_config = ChainConfig {
+        rpc_url: cfg.chain.rpc_url.clone(),
+        receipt_timeout: Duration::from_secs(cfg.chain.receipt_timeout_secs),
+    };
+    let chain_id = chain_id(&cfg.chain.rpc_url).await?;
+    let deployment_path = if cfg.chain.deployment.is_empty() {
+        Deployment::path_for(&data_dir, chain_id)
+    } else {
+        PathBuf::from(&cfg.chain.deployment)
+    };
+    let deployment = Deployment::load(&deployment_path)?;
+    let chain = MarketClient::connect(chain_config, signer.clone(), deployment).await?;
+    let store = Store::open(&data_dir)?;
+    let metrics = Arc::new(Metrics::default());
+
+    let listen: Vec<Multiaddr> = parse_addrs(&cfg.p2p.listen, "p2p.listen")?;
+    let bootstrap: Vec<Multiaddr> = parse_addrs(&cfg.p2p.bootstrap, "p2p.bootstrap")?;
+    let mut network = Network::start(p2p_key, &listen, &bootstrap)
+        .await
+        .wrap_err("starting the p2p network (is the port in use? set p2p.listen)")?;
+
+    let mut services: JoinSet<&'static str> = JoinSet::new();
+    let mut inboxes = Inboxes::default();
+    let mut submit = None;
+    let mut _worker = None;
+    if roles.contains(&Role::Worker) {
+        let keys = load_keys(&data_dir, &cfg.worker.shapes).await?;
+        let (tx, rx) = mpsc::channel(NET_INBOX);
+        inboxes.jobs = Some(tx);
+        let ask = U256::from_str(&cfg.worker.ask_wei)
+            .map_err(|_| eyre!("worker.ask_wei is not a decimal amount"))?;
+        let handle = worker::spawn(
+            chain.clone(),
+            signer.clone(),
+            keys,
+            network.client.clone(),
+            rx,
+            WorkerConfig {
+                min_reward: ask,
+                capacity: cfg.worker.capacity,
+                metrics: metrics.clone(),
+                ..WorkerConfig::default()
+            },
+        );
+        tracing::info!(target: "node", address = %handle.address, %ask, capacity = cfg.worker.capacity, "worker service started");
+        _worker = Some(handle);
+    }
+    if roles.contains(&Role::Requester) {
+        let (tx, rx) = mpsc::channel(NET_INBOX);
+        inboxes.offers = Some(tx);
+        let requester = Requester::new(chain.clone(), network.client.clone(), rx);
+        let (jobs_tx, jobs_rx) = mpsc::channel(REQUESTER_INBOX);
+        // Resume every job the store holds unfinished, in submission order.
+        let unfinished: Vec<u64> = store
+            .jobs()?
+            .into_iter()
+            .filter(|j| matches!(j.state, JobState::Submitted | JobState::Posted))
+            .map(|j| j.id)
+            .collect();
+        if !unfinished.is_empty() {
+            tracing::info!(target: "node", jobs = ?unfinished, "resuming unfinished jobs from the store");
+        }
+        for id in unfinished {
+            jobs_tx.try_send(id).map_err(|_| {
+                eyre!("more than {REQUESTER_INBOX} unfinished jobs in the store; raise the inbox")
+            })?;
+        }
+        let (store2, chain2) = (store.clone(), chain.clone());
+        services.spawn(async move {
+            requester_service(requester, store2, chain2, jobs_rx).await;
+            "requester"
+        });
+        submit = Some(jobs_tx);
+        tracing::info!(target: "node", "requester service started");
+    }
+    let router = network
+        .route(inboxes)
+        .ok_or_else(|| eyre!("network events already taken"))?;
+    services.spawn(async move {
+        let _ = router.await;
+        "network router"
+    });
+
+    let state = Arc::new(NodeState {
+        roles: roles.clone(),
+        chain,
+        net: network.client.clone(),
+        listen: network.listen_addrs.clone(),
+        peer_id,
+        store,
+        submit,
+        metrics,
+    });
+    let api_addr: std::net::SocketAddr = cfg
+        .api
+        .listen
+        .parse()
+        .map_err(|_| eyre!("api.listen is not host:port"))?;
+    let listener = tokio::net::TcpListener::bind(api_addr)
+        .await
+        .wrap_err_with(|| {
+            format!(
+                "cannot listen on {api_addr} for the API; is another node running? set api.listen"
+            )
+        })?;
+    let cookie = api::server::write_cookie(&data_dir)?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let app = api::server::router(state, cookie);
+    let mut api_stop = stop_rx.clone();
+    services.spawn(async move {
+        let shutdown = async move {
+            let _ = api_stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(target: "node", "api server failed: {e}");
+        }
+        "api"
+    });
+    tracing::info!(
+        target: "node",
+        %peer_id,
+        listen = ?network.listen_addrs,
+        api = %api_addr,
+        chain_id,
+        roles = ?roles,
+        start_seconds = started.elapsed().as_secs_f64(),
+        "node ready"
+    );
+
+    let outcome = tokio::select! {
+        signal = shutdown_signal() => {
+            tracing::info!(target: "node", signal, "shutting down");
+            Ok(())
+        }
+        ended = services.join_next() => {
+            let name = match ended {
+                Some(Ok(name)) => name.to_string(),
+                Some(Err(e)) => format!("a service panicked: {e}"),
+                None => "every service".into(),
+            };
+            Err(eyre!("{name} stopped unexpectedly; the node stops so that the service manager restarts it"))
+        }
+    };
+    let _ = stop_tx.send(true);
+    // Give the API a moment to finish open requests, then abandon the rest explicitly.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(ended) = services.join_next().await {
+            if matches!(ended, Ok("api")) {
+                break;
+            }
+        }
+    })
+    .await;
+    services.abort_all();
+    let _ = std::fs::remove_file(data_dir.join(api::COOKIE_FILE));
+    tracing::info!(target: "node", "stopped; unfinished requester jobs resume at the next start");
+    outcome
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
+    }
+}
+
+async fn chain_id(url: &str) -> eyre::Result<u64> {
+    use alloy::providers::{Provider, ProviderBuilder};
+    let provider = ProviderBuilder::new()
+        .connect(url)
+        .await
+        .map_err(|e| eyre!("cannot reach the RPC at {url}: {e}; check chain.rpc_url"))?;
+    provider
+        .get_chain_id()
+        .await
+        .map_err(|e| eyre!("cannot reach the RPC at {url}: {e}; check chain.rpc_url"))
+}
+
+fn parse_addrs(addrs: &[String], key: &str) -> eyre::Result<Vec<Multiaddr>> {
+    addrs
+        .iter()
+        .map(|a| {
+            a.parse()
+                .map_err(|_| eyre!("{key} entry {a:?} is not a multiaddr"))
+        })
+        .collect()
+}
+
+/// Loads (setting up on first use) the dev keys of `names` and builds their prover tables.
+async fn load_keys(
+    data_dir: &std::path::Path,
+    names: &[String],
+) -> eyre::Result<Arc<HashMap<arcanum_protocol::ShapeId, Arc<arcanum_zk::keys::ShapeKeys>>>> {
+    tracing::warn!(target: "node", "using DEVELOPMENT proving keys (insecure deterministic setup): fine for devnets, never for real value");
+    let dir = data_dir.join("keys");
+    let wanted: Vec<_> = shapes::ALL
+        .iter()
+        .copied()
+        .filter(|s| names.contains(&s.name()))
+        .collect();
+    let keys = tokio::task::spawn_blocking(move || {
+        let store = KeyStore::dev(dir);
+        wanted
+            .iter()
+            .map(|s| {
+                let k = store.load_or_setup(s)?;
+                k.prover_tables();
+                Ok((s.id, Arc::new(k)))
+            })
+            .collect::<arcanum_zk::Result<HashMap<_, _>>>()
+    })
+    .await??;
+    Ok(Arc::new(keys))
+}
+
+/// Takes submitted job ids from its inbox and follows each to its end, persisting every
+/// step.
+async fn requester_service(
+    mut requester: Requester,
+    store: Store,
+    chain: MarketClient,
+    mut inbox: mpsc::Receiver<u64>,
+) {
+    while let Some(id) = inbox.recv().await {
+        let span = tracing::info_span!("job", local_id = id);
+        let _enter = span.enter();
+        if let Err(e) = follow(&mut requester, &store, &chain, id).await {
+            tracing::error!(target: "requester", local_id = id, "job failed: {e:#}");
+            if let Ok(Some(mut rec)) = store.job(id)
+                && !matches!(rec.state, JobState::Settled | JobState::Failed)
+            {
+                rec.state = JobState::Failed;
+                rec.error = Some(format!("{e:#}"));
+                let _ = store.put_job(&rec);
+            }
+        }
+    }
+}
+
+fn parse_inputs(rec: &JobRecord) -> eyre::Result<(arcanum_protocol::Shape, Vec<Vec<Fr>>)> {
+    let shape = shapes::ALL
+        .iter()
+        .copied()
+        .find(|s| s.name() == rec.submission.shape)
+        .ok_or_else(|| eyre!("unknown shape {}", rec.submission.shape))?;
+    let inputs = rec
+        .submission
+        .inputs
+        .iter()
+        .map(|v| {
+            let words = v
+                .iter()
+                .map(|x| {
+                    U256::from_str(x).map_err(|_| eyre!("input {x:?} is not a decimal number"))
+                })
+                .collect::<eyre::Result<Vec<_>>>()?;
+            Ok(field::vec_from_u256(&words)?)
+        })
+        .collect::<eyre::Result<Vec<_>>>()?;
+    Ok((shape, inputs))
+}
+
+async fn follow(
+    requester: &mut Requester,
+    store: &Store,
+    chain: &MarketClient,
+    id: u64,
+) -> eyre::Result<()> {
+    let mut rec = store
+        .job(id)?
+        .ok_or_else(|| eyre!("job {id} is not in the store"))?;
+    if rec.state == JobState::Submitted {
+        let (shape, inputs) = parse_inputs(&rec)?;
+        let sub = &rec.submission;
+        let reward = U256::from_str(&sub.reward_wei)?;
+        let min_stake = U256::from_str(&sub.min_stake_wei)?;
+        let deadline_in = Duration::from_secs(sub.deadline_secs);
+        // A restart between the post being mined and recorded: adopt that post.
+        let adopted = match rec.posting_from_block {
+            Some(from) => {
+                let ic = requester::input_commitment(shape, &inputs, &sub.weights)?;
+                chain
+                    .find_posted(chain.account(), ic, from)
+                    .await?
+                    .map(|(job_id, posted)| PostedJob {
+                        job_id,
+                        shape,
+                        inputs: inputs.iter().map(|v| field::vec_to_u256(v)).collect(),
+                        weights: sub.weights.clone(),
+                        input_commitment: ic,
+                        reward,
+                        deadline_in_secs: sub.deadline_secs,
+                        posted,
+                    })
+            }
+            None => None,
+        };
+        let posted = match adopted {
+            Some(p) => {
+                tracing::info!(target: "requester", job_id = %p.job_id, "found this job's earlier post on chain; not posting again");
+                p
+            }
+            None => {
+                rec.posting_from_block = Some(chain.block_number().await?);
+                store.put_job(&rec)?;
+                requester
+                    .post(shape, &inputs, &sub.weights, reward, deadline_in, min_stake)
+                    .await?
+            }
+        };
+        rec.posted = Some(posted);
+        rec.state = JobState::Posted;
+        store.put_job(&rec)?;
+    }
+    if rec.state == JobState::Posted {
+        let posted = rec
+            .posted
+            .clone()
+            .ok_or_else(|| eyre!("job {id} is posted but has no post record"))?;
+        let outcome = requester.place(&posted).await?;
+        rec.outcome = Some(JobSummary {
+            job_id: outcome.job_id.0.to_string(),
+            worker: outcome.worker.to_string(),
+            ask_wei: outcome.ask.to_string(),
+            output: field::vec_to_u256(&outcome.output)
+                .iter()
+                .map(U256::to_string)
+                .collect(),
+            output_commitment: outcome.result.output_commitment.to_string(),
+            settle_tx: outcome.result.tx_hash.to_string(),
+            failed_attempts: outcome.failed_attempts.clone(),
+        });
+        rec.state = JobState::Settled;
+        store.put_job(&rec)?;
+        tracing::info!(target: "requester", job_id = %outcome.job_id, worker = %outcome.worker, ask = %outcome.ask, "job settled and checked against its inputs");
+    }
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! The node's roles, each a service the daemon supervises. Services never import the API
+//! or the CLI; they talk to the chain (`arcanum-oracle`), the network (`arcanum-p2p`) and
+//! the store.
+
+pub mod metrics;
+pub mod network;
+pub mod requester;
+pub mod worker;

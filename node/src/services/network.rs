@@ -1,0 +1,85 @@
+//! The node's one libp2p network, shared by its roles: started from a persistent identity
+//! with the configured listen and bootstrap addresses, its events routed to the role that
+//! handles them through bounded inboxes (offers to the requester, job requests to the
+//! worker). When an inbox is full the event is dropped and logged: offers are re-gossiped,
+//! and a requester whose job request is dropped times out and moves to the next bid.
+
+use arcanum_p2p::{Client, Event, Keypair, Multiaddr, NetworkConfig};
+use tokio::{sync::mpsc, task::JoinHandle};
+
+/// A started network.
+pub struct Network {
+    /// Handle to the event loop.
+    pub client: Client,
+    /// The addresses it listens on.
+    pub listen_addrs: Vec<Multiaddr>,
+    events: Option<mpsc::Receiver<Event>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Network {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Where routed events go.
+#[derive(Default)]
+pub struct Inboxes {
+    /// Offers (and connection events), for the requester.
+    pub offers: Option<mpsc::Sender<Event>>,
+    /// Job requests, for the worker.
+    pub jobs: Option<mpsc::Sender<Event>>,
+}
+
+impl Network {
+    /// Starts the event loop, listens on every `listen` address and dials `bootstrap`
+    /// (a bootstrap peer that is down is logged, not fatal: it may come up later).
+    pub async fn start(
+        key: Keypair,
+        listen: &[Multiaddr],
+        bootstrap: &[Multiaddr],
+    ) -> Result<Self, arcanum_p2p::Error> {
+        let (client, events, event_loop) = arcanum_p2p::new(key, NetworkConfig::default())?;
+        let task = tokio::spawn(event_loop.run());
+        let mut listen_addrs = Vec::new();
+        for addr in listen {
+            listen_addrs.push(client.listen(addr.clone()).await?);
+        }
+        for addr in bootstrap {
+            match client.dial(addr.clone()).await {
+                Ok(peer) => tracing::info!(target: "net", %addr, %peer, "bootstrap peer connected"),
+                Err(e) => tracing::warn!(target: "net", %addr, "bootstrap peer unreachable: {e}"),
+            }
+        }
+        Ok(Self {
+            client,
+            listen_addrs,
+            events: Some(events),
+            task,
+        })
+    }
+
+    /// Takes the raw event stream (for a node running a single role without routing).
+    pub fn take_events(&mut self) -> Option<mpsc::Receiver<Event>> {
+        self.events.take()
+    }
+
+    /// Routes events to `inboxes` on a task of its own; returns the task.
+    pub fn route(&mut self, inboxes: Inboxes) -> Option<JoinHandle<()>> {
+        let mut events = self.events.take()?;
+        Some(tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                let (inbox, what) = match &event {
+                    Event::Offer { .. } | Event::Connected { .. } => (&inboxes.offers, "offer"),
+                    Event::JobRequest { .. } => (&inboxes.jobs, "job request"),
+                };
+                if let Some(tx) = inbox
+                    && let Err(e) = tx.try_send(event)
+                {
+                    tracing::debug!(target: "net", "{what} dropped: {e}");
+                }
+            }
+        }))
+    }
+}

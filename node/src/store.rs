@@ -1,0 +1,238 @@
+//! The node's durable state: a redb database (`store.redb` in the data dir; every commit is
+//! durable before it returns) holding the requester's jobs and their state machine. Inputs
+//! are kept with the job so a restarted node resumes it exactly where it stopped: a job is
+//! recorded before it is posted, its on-chain id the moment the post is mined, and its
+//! outcome when it settles, so nothing is posted twice and nothing is lost.
+
+use crate::services::requester::PostedJob;
+use redb::{Database, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use std::{collections::BTreeMap, path::Path, sync::Arc};
+
+/// Requester jobs by local id (big-endian u64 keys keep them in submission order).
+const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("requester_jobs");
+
+/// A store error, naming the file.
+#[derive(Debug, thiserror::Error)]
+#[error("store {path}: {detail}; if the file is corrupt, restore the data dir from a backup")]
+pub struct StoreError {
+    path: String,
+    detail: String,
+}
+
+/// What a requester asked for: the job as submitted through the API.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSubmission {
+    /// Shape name, e.g. `secagg-sum-4x8`.
+    pub shape: String,
+    /// One vector per contributor: decimal field elements (masked values, or ciphertext
+    /// coordinates for `he-linear`).
+    pub inputs: Vec<Vec<String>>,
+    /// Per-contributor weights (`he-linear`).
+    #[serde(default)]
+    pub weights: Vec<i64>,
+    /// Reward (the most any worker is paid), token base units, decimal.
+    pub reward_wei: String,
+    /// Stake the worker locks, token base units, decimal.
+    pub min_stake_wei: String,
+    /// Seconds each attempt has to settle.
+    pub deadline_secs: u64,
+}
+
+/// Where a requester job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Recorded; not yet posted.
+    Submitted,
+    /// Posted on chain; being placed and followed.
+    Posted,
+    /// Proven, settled, and checked against its inputs.
+    Settled,
+    /// Gave up (with the reason in `error`); the escrow was refunded when it could be.
+    Failed,
+}
+
+/// A requester job and everything known about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Local id.
+    pub id: u64,
+    /// State.
+    pub state: JobState,
+    /// What was asked.
+    pub submission: JobSubmission,
+    /// The posted job, once mined.
+    pub posted: Option<PostedJob>,
+    /// The chain block before posting: a restart in `Submitted` looks for its post from
+    /// here before posting again.
+    pub posting_from_block: Option<u64>,
+    /// The settled outcome.
+    pub outcome: Option<JobSummary>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// The settled outcome of a job, as the API reports it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobSummary {
+    /// On-chain job id.
+    pub job_id: String,
+    /// The worker paid.
+    pub worker: String,
+    /// Its ask (what it was paid), base units.
+    pub ask_wei: String,
+    /// The output, decimal field elements.
+    pub output: Vec<String>,
+    /// The proven output commitment.
+    pub output_commitment: String,
+    /// The settlement transaction.
+    pub settle_tx: String,
+    /// Failed attempts before this one.
+    pub failed_attempts: Vec<String>,
+}
+
+/// The node's store (cheap to clone).
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    path: String,
+}
+
+impl Store {
+    /// Opens (or creates) `store.redb` in `data_dir`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let path = data_dir.join("store.redb");
+        let shown = path.display().to_string();
+        let db = Database::create(&path).map_err(|e| StoreError {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
+        let store = Self {
+            db: Arc::new(db),
+            path: shown,
+        };
+        // Create the tables so that readers never meet a missing table.
+        let tx = store.db.begin_write().map_err(|e| store.err(e))?;
+        tx.open_table(JOBS).map_err(|e| store.err(e))?;
+        tx.commit().map_err(|e| store.err(e))?;
+        Ok(store)
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            path: self.path.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// Records a new job; returns it with its id.
+    pub fn insert_job(&self, submission: JobSubmission) -> Result<JobRecord, StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        let record = {
+            let mut table = tx.open_table(JOBS).map_err(|e| self.err(e))?;
+            let id = table
+                .last()
+                .map_err(|e| self.err(e))?
+                .map_or(1, |(k, _)| k.value() + 1);
+            let record = JobRecord {
+                id,
+                state: JobState::Submitted,
+                submission,
+                posted: None,
+                posting_from_block: None,
+                outcome: None,
+                error: None,
+            };
+            let bytes = serde_json::to_vec(&record).map_err(|e| self.err(e))?;
+            table
+                .insert(id, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+            record
+        };
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(record)
+    }
+
+    /// Replaces a job's record (durably).
+    pub fn put_job(&self, record: &JobRecord) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(JOBS).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(record).map_err(|e| self.err(e))?;
+            table
+                .insert(record.id, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// One job.
+    pub fn job(&self, id: u64) -> Result<Option<JobRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(JOBS).map_err(|e| self.err(e))?;
+        let Some(v) = table.get(id).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(v.value())
+            .map(Some)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every job, in submission order.
+    pub fn jobs(&self) -> Result<Vec<JobRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(JOBS).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(|e| self.err(e))? {
+            let (_, v) = entry.map_err(|e| self.err(e))?;
+            out.push(serde_json::from_slice(v.value()).map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+
+    /// Number of jobs per state.
+    pub fn job_counts(&self) -> Result<BTreeMap<JobState, usize>, StoreError> {
+        let mut counts = BTreeMap::new();
+        for j in self.jobs()? {
+            *counts.entry(j.state).or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_survive_a_reopen_in_order() {
+        let dir = std::env::temp_dir().join(format!("arcanum-store-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let sub = JobSubmission {
+            shape: "secagg-sum-4x8".into(),
+            inputs: vec![vec!["1".into()]],
+            weights: vec![],
+            reward_wei: "10".into(),
+            min_stake_wei: "1".into(),
+            deadline_secs: 60,
+        };
+        {
+            let store = Store::open(&dir).expect("open");
+            let a = store.insert_job(sub.clone()).expect("insert");
+            let mut b = store.insert_job(sub.clone()).expect("insert");
+            assert_eq!((a.id, b.id), (1, 2));
+            b.state = JobState::Failed;
+            b.error = Some("nobody bid".into());
+            store.put_job(&b).expect("put");
+        }
+        let store = Store::open(&dir).expect("reopen");
+        let jobs = store.jobs().expect("jobs");
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs[1].state, JobState::Failed);
+        assert_eq!(store.job(1).expect("get").expect("some").submission, sub);
+        assert_eq!(store.job_counts().expect("counts")[&JobState::Submitted], 1);
+        assert!(store.job(9).expect("get").is_none());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}

@@ -1,0 +1,6 @@
+//! The `arcanum` binary as operators run it: every party its own process with its own data
+//! dir, a real Anvil, real sockets. Children are killed (by their own pid) when a test ends
+//! or fails; ports are free ports; every wait is bounded.
+
+mod harness;
+mod operator;

@@ -1,0 +1,508 @@
+//! An operator's whole path, each party its own `arcanum` process: init, deploy, run a
+//! worker and a requester, stake, a job through the API, rewards claimed; restarts that
+//! resume from the store; and the errors a misconfigured node reports.
+
+use crate::harness::{PASSWORD, TempDir, free_port, ok, ready, run, spawn, write};
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::U256,
+    providers::Provider,
+    signers::local::PrivateKeySigner,
+};
+use arcanum_node::{
+    api::types::{Rewards, Status},
+    devnet::arc,
+    identity::PublicIdentity,
+    oracle::{ChainConfig, Deployment, MarketClient, bindings::ComputeMarket},
+    store::{JobRecord, JobState},
+    tools,
+};
+use std::{path::Path, time::Duration};
+
+fn anvil() -> AnvilInstance {
+    Anvil::new()
+        .path(tools::find("anvil").expect("anvil: run `make tools`"))
+        .try_spawn()
+        .expect("anvil starts")
+}
+
+/// A data dir initialised by `arcanum init` with Anvil key `i` imported.
+fn init(
+    root: &Path,
+    name: &str,
+    anvil: &AnvilInstance,
+    i: usize,
+) -> (std::path::PathBuf, PublicIdentity) {
+    let dir = root.join(name);
+    let key: PrivateKeySigner = anvil.keys()[i].clone().into();
+    let key_file = write(
+        root,
+        &format!("{name}.key"),
+        &format!("0x{}", alloy::hex::encode(key.to_bytes())),
+    );
+    let pw = write(root, &format!("{name}.pw"), PASSWORD);
+    let out = ok(
+        &[
+            "init",
+            "--data-dir",
+            &dir.display().to_string(),
+            "--import-key-file",
+            &key_file,
+            "--password-file",
+            &pw,
+            "--json",
+        ],
+        &[],
+    );
+    let public: PublicIdentity = serde_json::from_str(&out).expect("init --json");
+    assert_eq!(public.address, key.address());
+    (dir, public)
+}
+
+/// Environment of a node: the chain, free ports, its role's settings.
+fn node_env(
+    rpc: &str,
+    p2p: u16,
+    api: u16,
+    extra: &[(&str, String)],
+) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("ARCANUM_CHAIN__RPC_URL", rpc.to_string()),
+        ("ARCANUM_P2P__LISTEN", format!("/ip4/127.0.0.1/tcp/{p2p}")),
+        ("ARCANUM_API__LISTEN", format!("127.0.0.1:{api}")),
+        ("ARCANUM_WORKER__SHAPES", "secagg-sum-4x8".into()),
+        ("ARCANUM_WORKER__ASK_WEI", arc(10).to_string()),
+    ];
+    for (k, v) in extra {
+        let k: &'static str = match *k {
+            "ARCANUM_P2P__BOOTSTRAP" => "ARCANUM_P2P__BOOTSTRAP",
+            other => panic!("unexpected variable {other}"),
+        };
+        env.push((k, v.clone()));
+    }
+    env
+}
+
+/// Deploys from the owner's data dir and copies the deployment file into `others`.
+fn deploy(owner: &Path, rpc: &str, others: &[&Path]) -> Deployment {
+    let out = ok(
+        &[
+            "deploy",
+            "--data-dir",
+            &owner.display().to_string(),
+            "--rpc",
+            rpc,
+            "--min-worker-stake",
+            "100",
+            "--json",
+        ],
+        &[],
+    );
+    let d: Deployment = serde_json::from_str(&out).expect("deploy --json");
+    let file = Deployment::path_for(owner, d.chain_id);
+    assert_eq!(Deployment::load(&file).expect("written"), d);
+    for dir in others {
+        let to = Deployment::path_for(dir, d.chain_id);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(&file, &to).expect("copy deployment");
+    }
+    d
+}
+
+fn job_file(dir: &Path) -> (String, Vec<U256>) {
+    let inputs: Vec<Vec<u64>> = (0..4u64)
+        .map(|i| (0..8u64).map(|j| 100 * i + j).collect())
+        .collect();
+    let sums: Vec<U256> = (0..8)
+        .map(|j| U256::from(inputs.iter().map(|v| v[j]).sum::<u64>()))
+        .collect();
+    let job = serde_json::json!({
+        "shape": "secagg-sum-4x8",
+        "inputs": inputs.iter().map(|v| v.iter().map(u64::to_string).collect::<Vec<_>>()).collect::<Vec<_>>(),
+        "reward_wei": arc(25).to_string(),
+        "min_stake_wei": arc(100).to_string(),
+        "deadline_secs": 300,
+    });
+    (write(dir, "job.json", &job.to_string()), sums)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactly_the_ask() {
+    let anvil = anvil();
+    let rpc = anvil.endpoint();
+    let root = TempDir::new("operator");
+    let (owner, _) = init(root.path(), "owner", &anvil, 0);
+    let (wdir, worker) = init(root.path(), "worker", &anvil, 2);
+    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
+    let deployment = deploy(&owner, &rpc, &[&wdir, &rdir]);
+    let owner_chain = MarketClient::connect(
+        ChainConfig {
+            rpc_url: rpc.clone(),
+            receipt_timeout: Duration::from_secs(30),
+        },
+        anvil.keys()[0].clone().into(),
+        deployment.clone(),
+    )
+    .await
+    .expect("owner client");
+    owner_chain
+        .mint(worker.address, arc(1_000))
+        .await
+        .expect("mint");
+    owner_chain
+        .mint(requester.address, arc(1_000))
+        .await
+        .expect("mint");
+
+    let (wp2p, wapi) = (free_port(), free_port());
+    let wenv = node_env(&rpc, wp2p, wapi, &[]);
+    let w = wdir.display().to_string();
+    let mut wnode = spawn(
+        &["node", "run", "--data-dir", &w, "--roles", "worker"],
+        &wenv,
+        root.path().join("worker.log"),
+    );
+    let wapi_client = ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
+
+    ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
+    let status: Status =
+        serde_json::from_str(&ok(&["status", "--json", "--data-dir", &w], &wenv)).expect("status");
+    assert_eq!(status.stake_wei, arc(500).to_string());
+    assert_eq!(status.free_wei, arc(500).to_string());
+    assert_eq!(status.address, worker.address.to_string());
+    assert_eq!(
+        status.peer_id, worker.peer_id,
+        "the peer id is the persistent one"
+    );
+
+    let (rp2p, rapi) = (free_port(), free_port());
+    let renv = node_env(
+        &rpc,
+        rp2p,
+        rapi,
+        &[(
+            "ARCANUM_P2P__BOOTSTRAP",
+            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
+        )],
+    );
+    let r = rdir.display().to_string();
+    let mut rnode = spawn(
+        &["node", "run", "--data-dir", &r, "--roles", "requester"],
+        &renv,
+        root.path().join("requester.log"),
+    );
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+
+    let (job, sums) = job_file(root.path());
+    let out = run(
+        &[
+            "job",
+            "submit",
+            &job,
+            "--wait",
+            "240",
+            "--json",
+            "--data-dir",
+            &r,
+        ],
+        &renv,
+    );
+    assert!(
+        out.status.success(),
+        "{}\nrequester:\n{}\nworker:\n{}",
+        out.stderr,
+        rnode.log(),
+        wnode.log()
+    );
+    let record: JobRecord = serde_json::from_str(&out.stdout).expect("job json");
+    assert_eq!(record.state, JobState::Settled, "{record:?}");
+    let outcome = record.outcome.expect("outcome");
+    assert_eq!(outcome.worker, worker.address.to_string());
+    assert_eq!(outcome.ask_wei, arc(10).to_string(), "paid its ask");
+    assert_eq!(
+        outcome.output,
+        sums.iter().map(U256::to_string).collect::<Vec<_>>()
+    );
+
+    let rewards: Rewards =
+        serde_json::from_str(&ok(&["rewards", "--json", "--data-dir", &w], &wenv))
+            .expect("rewards");
+    assert_eq!(
+        (rewards.jobs_paid, rewards.earned_wei.as_str()),
+        (1, arc(10).to_string().as_str())
+    );
+    assert_eq!(rewards.claimable_wei, arc(10).to_string());
+    let before = owner_chain
+        .balance_of(worker.address)
+        .await
+        .expect("balance");
+    ok(&["rewards", "claim", "--data-dir", &w], &wenv);
+    let after = owner_chain
+        .balance_of(worker.address)
+        .await
+        .expect("balance");
+    assert_eq!(
+        after - before,
+        arc(10),
+        "the balance grew by exactly the ask"
+    );
+    let rewards: Rewards =
+        serde_json::from_str(&ok(&["rewards", "--json", "--data-dir", &w], &wenv))
+            .expect("rewards");
+    assert_eq!(
+        (rewards.claimable_wei.as_str(), rewards.claimed_wei.as_str()),
+        ("0", arc(10).to_string().as_str())
+    );
+    // The requester got the rest of the escrow back as credit.
+    assert_eq!(
+        owner_chain
+            .credit_of(requester.address)
+            .await
+            .expect("credit"),
+        arc(15)
+    );
+
+    let metrics = wapi_client.metrics().await.expect("metrics");
+    assert!(metrics.contains("arcanum_proofs_total 1\n"), "{metrics}");
+    assert!(
+        metrics.contains("arcanum_prove_seconds_count 1\n"),
+        "{metrics}"
+    );
+    // Without the cookie the API refuses.
+    let anon = arcanum_node::api::client::ApiClient::new(&format!("127.0.0.1:{wapi}"), "wrong");
+    assert!(
+        anon.status()
+            .await
+            .expect_err("unauthorised")
+            .to_string()
+            .contains("401")
+    );
+
+    for (proc, dir) in [(&mut wnode, &wdir), (&mut rnode, &rdir)] {
+        let started = std::time::Instant::now();
+        let status = proc
+            .terminate(Duration::from_secs(5))
+            .expect("exits within 5 s of SIGTERM");
+        assert!(status.success(), "exit {status}:\n{}", proc.log());
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(!dir.join("api.cookie").exists(), "cookie removed at exit");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_requester_restarted_mid_job_resumes_it_and_posts_it_once() {
+    let anvil = anvil();
+    let rpc = anvil.endpoint();
+    let root = TempDir::new("restart");
+    let (owner, _) = init(root.path(), "owner", &anvil, 0);
+    let (wdir, worker) = init(root.path(), "worker", &anvil, 2);
+    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
+    let deployment = deploy(&owner, &rpc, &[&wdir, &rdir]);
+    let owner_chain = MarketClient::connect(
+        ChainConfig {
+            rpc_url: rpc.clone(),
+            receipt_timeout: Duration::from_secs(30),
+        },
+        anvil.keys()[0].clone().into(),
+        deployment.clone(),
+    )
+    .await
+    .expect("owner client");
+    owner_chain
+        .mint(worker.address, arc(1_000))
+        .await
+        .expect("mint");
+    owner_chain
+        .mint(requester.address, arc(1_000))
+        .await
+        .expect("mint");
+
+    // The requester starts alone: its job is posted, then it is stopped while it waits
+    // for a worker.
+    let (wp2p, wapi, rp2p, rapi) = (free_port(), free_port(), free_port(), free_port());
+    let renv = node_env(
+        &rpc,
+        rp2p,
+        rapi,
+        &[(
+            "ARCANUM_P2P__BOOTSTRAP",
+            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
+        )],
+    );
+    let r = rdir.display().to_string();
+    let mut rnode = spawn(
+        &["node", "run", "--data-dir", &r, "--roles", "requester"],
+        &renv,
+        root.path().join("r1.log"),
+    );
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+    let (job, sums) = job_file(root.path());
+    let submitted: JobRecord = serde_json::from_str(&ok(
+        &["job", "submit", &job, "--json", "--data-dir", &r],
+        &renv,
+    ))
+    .expect("submit");
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let rec: JobRecord = serde_json::from_str(&ok(
+            &[
+                "job",
+                "get",
+                &submitted.id.to_string(),
+                "--json",
+                "--data-dir",
+                &r,
+            ],
+            &renv,
+        ))
+        .expect("get");
+        if rec.state == JobState::Posted {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "job not posted: {rec:?}\n{}",
+            rnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status = rnode
+        .terminate(Duration::from_secs(5))
+        .expect("stops within 5 s");
+    assert!(status.success());
+
+    // A worker comes up; the requester restarts and resumes the job from its store.
+    let wenv = node_env(&rpc, wp2p, wapi, &[]);
+    let w = wdir.display().to_string();
+    let mut wnode = spawn(
+        &["node", "run", "--data-dir", &w, "--roles", "worker"],
+        &wenv,
+        root.path().join("w.log"),
+    );
+    ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
+    ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
+    let mut rnode = spawn(
+        &["node", "run", "--data-dir", &r, "--roles", "requester"],
+        &renv,
+        root.path().join("r2.log"),
+    );
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    let rec = loop {
+        let rec: JobRecord = serde_json::from_str(&ok(
+            &[
+                "job",
+                "get",
+                &submitted.id.to_string(),
+                "--json",
+                "--data-dir",
+                &r,
+            ],
+            &renv,
+        ))
+        .expect("get");
+        if !matches!(rec.state, JobState::Submitted | JobState::Posted) {
+            break rec;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "not settled: {rec:?}\n{}\n{}",
+            rnode.log(),
+            wnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", rnode.log());
+    assert_eq!(
+        rec.outcome.expect("outcome").output,
+        sums.iter().map(U256::to_string).collect::<Vec<_>>()
+    );
+    // Posted exactly once.
+    let logs = owner_chain
+        .provider()
+        .get_logs(
+            &alloy::rpc::types::Filter::new()
+                .address(deployment.market)
+                .event_signature(
+                    <ComputeMarket::JobPosted as alloy::sol_types::SolEvent>::SIGNATURE_HASH,
+                )
+                .from_block(deployment.deploy_block),
+        )
+        .await
+        .expect("logs");
+    assert_eq!(logs.len(), 1, "the job was posted once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misconfigured_nodes_fail_with_errors_naming_the_fix() {
+    let anvil = anvil();
+    let rpc = anvil.endpoint();
+    let root = TempDir::new("errors");
+    let (dir, _) = init(root.path(), "node", &anvil, 3);
+    let d = dir.display().to_string();
+    let env = node_env(&rpc, free_port(), free_port(), &[]);
+
+    // No deployment for this chain yet.
+    let o = run(&["node", "run", "--data-dir", &d], &env);
+    assert!(!o.status.success());
+    assert!(
+        o.stderr.contains("31337.json") && o.stderr.contains("arcanum deploy"),
+        "{}",
+        o.stderr
+    );
+
+    // A wrong keystore password (in the password file the config names).
+    let pw_file = root.path().join("node.pw");
+    std::fs::write(&pw_file, "hunter2-wrong").expect("write");
+    let o = run(&["node", "run", "--data-dir", &d], &env);
+    assert!(!o.status.success());
+    assert!(o.stderr.contains("check the password"), "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("hunter2"),
+        "the password is never echoed: {}",
+        o.stderr
+    );
+    std::fs::write(&pw_file, PASSWORD).expect("restore");
+
+    // An API port in use.
+    deploy(&dir, &rpc, &[]);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let mut in_use = env.clone();
+    in_use.retain(|(k, _)| *k != "ARCANUM_API__LISTEN");
+    in_use.push(("ARCANUM_API__LISTEN", format!("127.0.0.1:{port}")));
+    let o = run(&["node", "run", "--data-dir", &d], &in_use);
+    assert!(!o.status.success());
+    assert!(o.stderr.contains("api.listen"), "{}", o.stderr);
+
+    // A bad config file: the file and the key are named.
+    let cfg = dir.join("config.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    std::fs::write(
+        &cfg,
+        text.replace("capacity = 1", "capacity = 1\ncapacty = 2"),
+    )
+    .expect("write");
+    let o = run(&["config", "show", "--data-dir", &d], &[]);
+    assert!(!o.status.success());
+    assert!(
+        o.stderr.contains("capacty") && o.stderr.contains("config.toml"),
+        "{}",
+        o.stderr
+    );
+    std::fs::write(&cfg, text).expect("restore");
+    let shown = ok(&["config", "show", "--data-dir", &d], &env);
+    assert!(shown.contains("# env ARCANUM_CHAIN__RPC_URL"), "{shown}");
+    assert!(shown.contains("# file "), "{shown}");
+
+    // Flags are validated before any work: their name and range are in the message.
+    let o = run(&["devnet", "--workers", "9"], &[]);
+    assert!(!o.status.success());
+    assert!(
+        o.stderr.contains("--workers") && o.stderr.contains("1..=5"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&["stake", "deposit", "abc", "--data-dir", &d], &env);
+    assert!(!o.status.success());
+}
