@@ -99,6 +99,7 @@ pub async fn run(
                 min_reward: ask,
                 capacity: cfg.worker.capacity,
                 metrics: metrics.clone(),
+                store: Some(store.clone()),
                 ..WorkerConfig::default()
             },
         );

@@ -11,6 +11,32 @@ use std::{collections::BTreeMap, path::Path, sync::Arc};
 
 /// Requester jobs by local id (big-endian u64 keys keep them in submission order).
 const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("requester_jobs");
+/// Worker jobs by on-chain job id (decimal).
+const WORKER_JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("worker_jobs");
+
+/// Where a worker's job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkState {
+    /// Inputs received and checked against the posted commitment; being proven.
+    Accepted,
+    /// Proven and settled on chain.
+    Settled,
+    /// Given up (no longer assigned to this worker, or refused).
+    Abandoned,
+}
+
+/// A worker's job: the request with its inputs, kept until it settles, so a restarted
+/// worker proves and submits it (once: the chain is checked first).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkRecord {
+    /// The request as received.
+    pub request: arcanum_protocol::JobRequest,
+    /// State.
+    pub state: WorkState,
+    /// The settlement transaction.
+    pub tx: Option<String>,
+}
 
 /// A store error, naming the file.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +125,12 @@ pub struct Store {
     path: String,
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
 impl Store {
     /// Opens (or creates) `store.redb` in `data_dir`.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
@@ -115,6 +147,7 @@ impl Store {
         // Create the tables so that readers never meet a missing table.
         let tx = store.db.begin_write().map_err(|e| store.err(e))?;
         tx.open_table(JOBS).map_err(|e| store.err(e))?;
+        tx.open_table(WORKER_JOBS).map_err(|e| store.err(e))?;
         tx.commit().map_err(|e| store.err(e))?;
         Ok(store)
     }
@@ -187,6 +220,34 @@ impl Store {
         for entry in table.iter().map_err(|e| self.err(e))? {
             let (_, v) = entry.map_err(|e| self.err(e))?;
             out.push(serde_json::from_slice(v.value()).map_err(|e| self.err(e))?);
+        }
+        Ok(out)
+    }
+
+    /// Records (or updates) a worker job, durably.
+    pub fn put_work(&self, job_id: &str, record: &WorkRecord) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(WORKER_JOBS).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(record).map_err(|e| self.err(e))?;
+            table
+                .insert(job_id, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Worker jobs in a state.
+    pub fn work_in(&self, state: WorkState) -> Result<Vec<(String, WorkRecord)>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(WORKER_JOBS).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for entry in table.iter().map_err(|e| self.err(e))? {
+            let (k, v) = entry.map_err(|e| self.err(e))?;
+            let record: WorkRecord = serde_json::from_slice(v.value()).map_err(|e| self.err(e))?;
+            if record.state == state {
+                out.push((k.value().to_string(), record));
+            }
         }
         Ok(out)
     }

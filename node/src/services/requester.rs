@@ -611,9 +611,14 @@ impl Requester {
             }
             let now = arcanum_protocol::unix_now();
             if now <= info.deadline {
-                let wait = Duration::from_secs(info.deadline - now + 1);
-                tracing::info!(target: "requester", %job_id, %worker, ?wait, "waiting for the deadline to expire the job");
-                tokio::time::sleep(wait).await;
+                // Poll rather than sleep to the deadline: a worker that restarts and
+                // settles from its store completes the job before it.
+                tracing::debug!(target: "requester", %job_id, %worker, in_secs = info.deadline - now + 1, "waiting for the worker to settle or its deadline to pass");
+                tokio::time::sleep(
+                    Duration::from_secs(2).min(Duration::from_secs(info.deadline - now + 1)),
+                )
+                .await;
+                continue;
             }
             match self.chain.expire(job_id).await {
                 Ok(tx) => {

@@ -3,6 +3,7 @@
 //! release, without slash, an assigned job whose inputs never came or do not open the
 //! posted commitment.
 
+use crate::store::{WorkRecord, WorkState};
 use alloy::signers::local::PrivateKeySigner;
 use arcanum_compute::executor;
 use arcanum_compute::executor::Witness;
@@ -46,6 +47,8 @@ pub struct WorkerConfig {
     pub min_time_to_deadline: Duration,
     /// Where proofs, prove times and gas are counted.
     pub metrics: Arc<crate::services::metrics::Metrics>,
+    /// Where accepted jobs are kept until they settle (a node's store; none in tests).
+    pub store: Option<crate::store::Store>,
 }
 
 impl Default for WorkerConfig {
@@ -58,6 +61,7 @@ impl Default for WorkerConfig {
             bid_ttl: Duration::from_secs(60),
             min_time_to_deadline: Duration::from_secs(10),
             metrics: Arc::default(),
+            store: None,
         }
     }
 }
@@ -125,6 +129,7 @@ pub fn spawn(
     }
     kinds.sort_by_key(|k| k.code());
     kinds.dedup();
+    tokio::spawn(worker.clone().resume());
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(config.offer_interval);
         let (done_tx, mut done_rx) = mpsc::channel::<()>(16);
@@ -197,7 +202,8 @@ impl Worker {
                 self.config.capacity
             )));
         };
-        let result = self.run(request).await;
+        let span = tracing::info_span!("job", %job_id);
+        let result = tracing::Instrument::instrument(self.run(request), span).await;
         if matches!(
             result,
             Err(RejectReason::CommitmentMismatch | RejectReason::BadInputs(_))
@@ -321,7 +327,72 @@ impl Worker {
         }
     }
 
+    /// Persists a job's state (when the worker has a store).
+    fn record(&self, request: &JobRequest, state: WorkState, tx: Option<String>) {
+        let JobRequest::Run { job_id, .. } = request else {
+            return;
+        };
+        if state == WorkState::Accepted {
+            tracing::info!(target: "worker", %job_id, "inputs open the posted commitment; accepted and proving");
+        }
+        if let Some(store) = &self.config.store {
+            let record = WorkRecord {
+                request: request.clone(),
+                state,
+                tx,
+            };
+            if let Err(e) = store.put_work(&job_id.0.to_string(), &record) {
+                tracing::error!(target: "worker", %job_id, "cannot persist the job: {e}");
+            }
+        }
+    }
+
+    /// Proves and submits the jobs a previous run of this node accepted but did not settle
+    /// (the chain is checked first: a job settled, reassigned or expired meanwhile is
+    /// dropped, so nothing is submitted twice).
+    async fn resume(self: Arc<Self>) {
+        let Some(store) = &self.config.store else {
+            return;
+        };
+        let pending = match store.work_in(WorkState::Accepted) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(target: "worker", "cannot read unfinished jobs: {e}");
+                return;
+            }
+        };
+        for (job, record) in pending {
+            tracing::info!(target: "worker", job_id = %job, "resuming an accepted job from the store");
+            let Ok(_slot) = self.slots.clone().acquire_owned().await else {
+                return;
+            };
+            let request = record.request.clone();
+            match self.run(request.clone()).await {
+                Ok(result) => {
+                    tracing::info!(target: "worker", job_id = %job, tx = %result.tx_hash, "resumed job settled");
+                }
+                Err(reason) => {
+                    tracing::warn!(target: "worker", job_id = %job, ?reason, "resumed job dropped");
+                    self.record(&request, WorkState::Abandoned, None);
+                }
+            }
+        }
+    }
+
     async fn run(&self, request: JobRequest) -> Result<JobResult, RejectReason> {
+        let kept = request.clone();
+        let result = self.run_inner(request, &kept).await;
+        if let Ok(r) = &result {
+            self.record(&kept, WorkState::Settled, Some(r.tx_hash.to_string()));
+        }
+        result
+    }
+
+    async fn run_inner(
+        &self,
+        request: JobRequest,
+        kept: &JobRequest,
+    ) -> Result<JobResult, RejectReason> {
         let JobRequest::Run {
             job_id,
             shape,
@@ -363,7 +434,7 @@ impl Worker {
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         if is_chunked(shape, &inputs) {
             return self
-                .run_chunked(job_id, keys, inputs, &weights, info.input_commitment)
+                .run_chunked(job_id, keys, inputs, &weights, info.input_commitment, kept)
                 .await;
         }
         let width = shape.dims * shape.kind.fields_per_element();
@@ -378,6 +449,7 @@ impl Worker {
             return Err(RejectReason::CommitmentMismatch);
         }
         self.mark_started(job_id);
+        self.record(kept, WorkState::Accepted, None);
         let execution = executor::execute(shape.kind, shape.dims, inputs, &weights)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         let output = execution.output;
@@ -426,6 +498,7 @@ impl Worker {
         inputs: Vec<Vec<Fr>>,
         weights: &[i64],
         posted: U256,
+        kept: &JobRequest,
     ) -> Result<JobResult, RejectReason> {
         let bad = |e: arcanum_zk::Error| RejectReason::BadInputs(e.to_string());
         let me = self.chain.account();
@@ -434,6 +507,7 @@ impl Worker {
             return Err(RejectReason::CommitmentMismatch);
         }
         self.mark_started(job_id);
+        self.record(kept, WorkState::Accepted, None);
         let (keys, chunks) = (Arc::clone(keys), job.chunks.clone());
         let started = Instant::now();
         let (outputs, ocs, proofs) = tokio::task::spawn_blocking(move || {

@@ -110,10 +110,15 @@ fn deploy(owner: &Path, rpc: &str, others: &[&Path]) -> Deployment {
 }
 
 fn job_file(dir: &Path) -> (String, Vec<U256>) {
+    job_file_of(dir, 8)
+}
+
+/// A secagg-sum job of 4 contributors x `dims` values (more than 8: proven in chunks).
+fn job_file_of(dir: &Path, dims: u64) -> (String, Vec<U256>) {
     let inputs: Vec<Vec<u64>> = (0..4u64)
-        .map(|i| (0..8u64).map(|j| 100 * i + j).collect())
+        .map(|i| (0..dims).map(|j| 100 * i + j).collect())
         .collect();
-    let sums: Vec<U256> = (0..8)
+    let sums: Vec<U256> = (0..dims as usize)
         .map(|j| U256::from(inputs.iter().map(|v| v[j]).sum::<u64>()))
         .collect();
     let job = serde_json::json!({
@@ -505,4 +510,150 @@ async fn misconfigured_nodes_fail_with_errors_naming_the_fix() {
     );
     let o = run(&["stake", "deposit", "abc", "--data-dir", &d], &env);
     assert!(!o.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_after_accepting_resumes_from_its_store_and_settles_once() {
+    let anvil = anvil();
+    let rpc = anvil.endpoint();
+    let root = TempDir::new("worker-restart");
+    let (owner, _) = init(root.path(), "owner", &anvil, 0);
+    let (wdir, worker) = init(root.path(), "worker", &anvil, 2);
+    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
+    let deployment = deploy(&owner, &rpc, &[&wdir, &rdir]);
+    let owner_chain = MarketClient::connect(
+        ChainConfig {
+            rpc_url: rpc.clone(),
+            receipt_timeout: Duration::from_secs(30),
+        },
+        anvil.keys()[0].clone().into(),
+        deployment.clone(),
+    )
+    .await
+    .expect("owner client");
+    owner_chain
+        .mint(worker.address, arc(1_000))
+        .await
+        .expect("mint");
+    owner_chain
+        .mint(requester.address, arc(1_000))
+        .await
+        .expect("mint");
+
+    let (wp2p, wapi, rp2p, rapi) = (free_port(), free_port(), free_port(), free_port());
+    let wenv = node_env(&rpc, wp2p, wapi, &[]);
+    let w = wdir.display().to_string();
+    let mut wnode = spawn(
+        &["node", "run", "--data-dir", &w, "--roles", "worker"],
+        &wenv,
+        root.path().join("w1.log"),
+    );
+    ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
+    ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
+    let renv = node_env(
+        &rpc,
+        rp2p,
+        rapi,
+        &[(
+            "ARCANUM_P2P__BOOTSTRAP",
+            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
+        )],
+    );
+    let r = rdir.display().to_string();
+    let mut rnode = spawn(
+        &["node", "run", "--data-dir", &r, "--roles", "requester"],
+        &renv,
+        root.path().join("r.log"),
+    );
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+
+    // 4 x 320 values: 40 chunks, several seconds of proving, so the kill lands mid-proof.
+    let (job, sums) = job_file_of(root.path(), 320);
+    let submitted: JobRecord = serde_json::from_str(&ok(
+        &["job", "submit", &job, "--json", "--data-dir", &r],
+        &renv,
+    ))
+    .expect("submit");
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while !wnode.log().contains("accepted and proving") {
+        assert!(
+            std::time::Instant::now() < until,
+            "worker never accepted:\n{}\n{}",
+            wnode.log(),
+            rnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A crash, not a shutdown.
+    let _ = wnode.child.kill();
+    let _ = wnode.child.wait();
+    assert!(
+        !wnode.log().contains("job settled"),
+        "killed before settling:\n{}",
+        wnode.log()
+    );
+
+    let mut wnode = spawn(
+        &["node", "run", "--data-dir", &w, "--roles", "worker"],
+        &wenv,
+        root.path().join("w2.log"),
+    );
+    ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    let rec = loop {
+        let rec: JobRecord = serde_json::from_str(&ok(
+            &[
+                "job",
+                "get",
+                &submitted.id.to_string(),
+                "--json",
+                "--data-dir",
+                &r,
+            ],
+            &renv,
+        ))
+        .expect("get");
+        if !matches!(rec.state, JobState::Submitted | JobState::Posted) {
+            break rec;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "not settled: {rec:?}\n{}\n{}",
+            rnode.log(),
+            wnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", rnode.log());
+    assert!(
+        wnode
+            .log()
+            .contains("resuming an accepted job from the store"),
+        "{}",
+        wnode.log()
+    );
+    let outcome = rec.outcome.expect("outcome");
+    assert_eq!(outcome.worker, worker.address.to_string());
+    assert_eq!(
+        outcome.output,
+        sums.iter().map(U256::to_string).collect::<Vec<_>>()
+    );
+    // Settled once, paid once.
+    let completed = owner_chain
+        .provider()
+        .get_logs(
+            &alloy::rpc::types::Filter::new()
+                .address(deployment.market)
+                .event_signature(
+                    <ComputeMarket::JobCompleted as alloy::sol_types::SolEvent>::SIGNATURE_HASH,
+                )
+                .from_block(deployment.deploy_block),
+        )
+        .await
+        .expect("logs");
+    assert_eq!(completed.len(), 1);
+    let rewards: Rewards =
+        serde_json::from_str(&ok(&["rewards", "--json", "--data-dir", &w], &wenv))
+            .expect("rewards");
+    assert_eq!(rewards.earned_wei, arc(10).to_string());
 }
