@@ -40,7 +40,7 @@ test-rust: tools ## cargo tests: unit, integration, end to end on Anvil
 
 test: check-generated test-contracts lint test-rust ## Everything CI runs
 
-demo: tools ## Run one secagg-sum job on a local devnet (Anvil + requester + 2 workers)
+demo: tools ## Run the demo jobs on a local devnet (Anvil + a requester and 2 worker node processes)
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet
 
 bench: tools ## Measure (ours and peers in the same run); ends with one `name: value` line per figure
@@ -51,6 +51,7 @@ bench: tools ## Measure (ours and peers in the same run); ends with one `name: v
 	$(CARGO) bench -p arcanum-compute --bench secagg
 	$(CARGO) bench -p arcanum-compute --bench elgamal
 	$(CARGO) bench -p arcanum-compute --bench fl
+	$(CARGO) bench -p arcanum-node --bench node
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --json > target/devnet-report.json
 	@node tools/bench/devnet_report.js target/devnet-report.json
 

@@ -392,6 +392,7 @@ async fn follow(
         rec.outcome = Some(JobSummary {
             job_id: outcome.job_id.0.to_string(),
             worker: outcome.worker.to_string(),
+            worker_peer: outcome.worker_peer.clone(),
             ask_wei: outcome.ask.to_string(),
             output: field::vec_to_u256(&outcome.output)
                 .iter()
@@ -400,6 +401,18 @@ async fn follow(
             output_commitment: outcome.result.output_commitment.to_string(),
             settle_tx: outcome.result.tx_hash.to_string(),
             failed_attempts: outcome.failed_attempts.clone(),
+            prove_seconds: outcome.result.prove_seconds,
+            proofs: outcome
+                .result
+                .proofs
+                .iter()
+                .map(|p| p.iter().map(U256::to_string).collect())
+                .collect(),
+            assign_gas: outcome.assigned.gas_used,
+            bid_to_assignment_seconds: outcome.bid_to_assignment.as_secs_f64(),
+            offers_seen: outcome.offers_seen,
+            bids_seen: outcome.bids_seen,
+            input_commitment: posted.input_commitment.to_string(),
         });
         rec.state = JobState::Settled;
         store.put_job(&rec)?;

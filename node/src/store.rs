@@ -106,6 +106,9 @@ pub struct JobSummary {
     pub job_id: String,
     /// The worker paid.
     pub worker: String,
+    /// Its libp2p peer id (empty when recovered from the chain).
+    #[serde(default)]
+    pub worker_peer: String,
     /// Its ask (what it was paid), base units.
     pub ask_wei: String,
     /// The output, decimal field elements.
@@ -116,6 +119,28 @@ pub struct JobSummary {
     pub settle_tx: String,
     /// Failed attempts before this one.
     pub failed_attempts: Vec<String>,
+    /// Seconds the worker reported proving (0 when recovered from the chain).
+    #[serde(default)]
+    pub prove_seconds: f64,
+    /// The worker's proofs in EVM calldata order, decimal words (empty when recovered
+    /// from the chain).
+    #[serde(default)]
+    pub proofs: Vec<Vec<String>>,
+    /// Gas of the assignment transaction.
+    #[serde(default)]
+    pub assign_gas: u64,
+    /// Seconds from posting to assignment.
+    #[serde(default)]
+    pub bid_to_assignment_seconds: f64,
+    /// Offers heard when placing.
+    #[serde(default)]
+    pub offers_seen: usize,
+    /// Signed bids received.
+    #[serde(default)]
+    pub bids_seen: usize,
+    /// The posted input commitment.
+    #[serde(default)]
+    pub input_commitment: String,
 }
 
 /// The node's store (cheap to clone).

@@ -657,3 +657,45 @@ async fn a_worker_killed_after_accepting_resumes_from_its_store_and_settles_once
             .expect("rewards");
     assert_eq!(rewards.earned_wei, arc(10).to_string());
 }
+
+#[test]
+fn arcanum_devnet_runs_the_demo_jobs_on_node_processes_and_stops_clean() {
+    let root = TempDir::new("devnet");
+    let o = run(
+        &[
+            "devnet",
+            "--json",
+            "--dir",
+            &root.path().display().to_string(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", o.stderr);
+    let report: serde_json::Value = serde_json::from_str(&o.stdout).expect("report json");
+    assert_eq!(report["offers_seen"], 2);
+    assert_eq!(report["bids_seen"], 2);
+    assert_eq!(report["ask"], serde_json::json!(format!("{:#x}", arc(10))));
+    let (means, plain) = (&report["means"], &report["plaintext_means"]);
+    for i in 0..4 {
+        let (a, b) = (
+            means[i].as_f64().expect("f64"),
+            plain[i].as_f64().expect("f64"),
+        );
+        assert!((a - b).abs() < 1e-4, "mean {a} vs {b}");
+    }
+    assert_eq!(
+        report["he_linear"]["decrypted"],
+        report["he_linear"]["plaintext"]
+    );
+    assert!(report["submit_result_gas"].as_u64().expect("gas") <= 260_000);
+    // Every node stopped: no cookie left behind.
+    let nodes = root.path().join("nodes");
+    for entry in std::fs::read_dir(&nodes).expect("nodes") {
+        let dir = entry.expect("entry").path();
+        assert!(
+            !dir.join("api.cookie").exists(),
+            "{} still running?",
+            dir.display()
+        );
+    }
+}

@@ -1,5 +1,7 @@
-//! `arcanum devnet`: a whole Arcanum system on this machine. Anvil on a free port, the
-//! contracts deployed, a requester and two workers on loopback libp2p, and one
+//! A whole Arcanum system on this machine. [`cluster`] is `arcanum devnet`: Anvil, the
+//! contracts deployed, and every node its own `arcanum node run` process, driven through
+//! their APIs. [`Devnet`] is the in-process fixture the lower-level end-to-end tests use
+//! (the same roles as library objects on loopback libp2p). Both run the same jobs: one
 //! `secagg-sum` job: four data owners holding shares of Fisher's Iris data set compute the
 //! per-column mean and standard deviation of all 150 flowers without any party seeing
 //! another's rows. Each owner masks its moment vector with random pads (Shamir-shared to a
@@ -10,6 +12,8 @@
 //! data owners encrypt integer statistics of their rows (row count, column sums in mm, a
 //! petal-length histogram) under the joint key; a worker sums the ciphertexts and proves
 //! it; any three committee members decrypt the proven sum with DLEQ-checked shares.
+
+pub mod cluster;
 
 use crate::{
     requester::Requester,
@@ -108,15 +112,15 @@ pub fn worker_ask(i: usize) -> U256 {
 }
 
 /// Anvil's account indices by role.
-const OWNER: usize = 0;
-const REQUESTER: usize = 1;
-const FIRST_WORKER: usize = 2;
+pub(crate) const OWNER: usize = 0;
+pub(crate) const REQUESTER: usize = 1;
+pub(crate) const FIRST_WORKER: usize = 2;
 /// EIP-1108 floor of a Groth16 verification with 4 public inputs: 4 pairings plus one
 /// `ecMul` and one `ecAdd` per input.
 pub const PAIRING_FLOOR_GAS: u64 = 45_000 + 4 * 34_000 + 4 * (6_000 + 150);
-const DAPP: usize = 7;
+pub(crate) const DAPP: usize = 7;
 /// The data-oracle feed the devnet's dApp asks for.
-const IRIS_FEED: &[u8] = b"iris/sepal_length/mean";
+pub(crate) const IRIS_FEED: &[u8] = b"iris/sepal_length/mean";
 
 impl Devnet {
     /// Starts Anvil, deploys, funds and stakes, and starts the requester and workers.
@@ -444,19 +448,19 @@ async fn load_keys(dir: PathBuf) -> eyre::Result<Arc<HashMap<ShapeId, Arc<ShapeK
 }
 
 /// The data owners' side of the Iris job: masked inputs out, statistics back.
-struct IrisJob {
-    masked: Vec<Vec<Fr>>,
-    input_commitment: U256,
+pub(crate) struct IrisJob {
+    pub(crate) masked: Vec<Vec<Fr>>,
+    pub(crate) input_commitment: U256,
     clerks: Vec<Clerk>,
     committee: Committee,
     rows: usize,
     codec: FixedPoint,
-    plain_means: Vec<f64>,
-    plain_stds: Vec<f64>,
+    pub(crate) plain_means: Vec<f64>,
+    pub(crate) plain_stds: Vec<f64>,
 }
 
 impl IrisJob {
-    fn prepare(shape: Shape) -> eyre::Result<Self> {
+    pub(crate) fn prepare(shape: Shape) -> eyre::Result<Self> {
         let table = dataset::iris();
         let codec = FixedPoint::default();
         let committee = Committee::plain(3, 2);
@@ -489,7 +493,7 @@ impl IrisJob {
     }
 
     /// Removes the pads with `threshold` clerks (the first clerk has "dropped out").
-    fn finish(self, aggregate: &[Fr]) -> eyre::Result<(Vec<f64>, Vec<f64>)> {
+    pub(crate) fn finish(self, aggregate: &[Fr]) -> eyre::Result<(Vec<f64>, Vec<f64>)> {
         let sums: Vec<_> = self.clerks.into_iter().skip(1).map(Clerk::finish).collect();
         let plain = secagg::unmask(aggregate, &sums, self.committee)?;
         Ok(dataset::mean_std(&self.codec.decode_vec(&plain), self.rows))
@@ -565,7 +569,7 @@ pub struct DevnetReport {
 }
 
 /// The integer statistics each data owner encrypts in the `he-linear` job.
-const IRIS_INTEGER_STATS: [&str; 8] = [
+pub(crate) const IRIS_INTEGER_STATS: [&str; 8] = [
     "rows",
     "sum sepal length (mm)",
     "sum sepal width (mm)",
@@ -576,7 +580,7 @@ const IRIS_INTEGER_STATS: [&str; 8] = [
     "petal length >= 5 cm",
 ];
 
-fn iris_integer_stats(rows: &[Vec<f64>]) -> Vec<i64> {
+pub(crate) fn iris_integer_stats(rows: &[Vec<f64>]) -> Vec<i64> {
     let mm = |v: f64| (v * 10.0).round() as i64;
     let mut out = vec![0i64; IRIS_INTEGER_STATS.len()];
     for r in rows {
@@ -643,7 +647,7 @@ impl fmt::Display for HeReport {
     }
 }
 
-fn fmt_arc(v: U256) -> String {
+pub(crate) fn fmt_arc(v: U256) -> String {
     let unit = arc(1);
     let whole = v / unit;
     let frac = (v % unit) / U256::from(10u64).pow(U256::from(14u64));

@@ -1,0 +1,648 @@
+//! `arcanum devnet`: Anvil, `deploy`, then a requester and N workers, each an
+//! `arcanum node run` child process with its own data dir, on loopback; the demo jobs are
+//! driven through the nodes' APIs. The data owners, clerks and key committee of the demo
+//! jobs still live in this process (they become peers with the joint-statistics work).
+//! Every child is killed by its pid when the cluster is dropped, Ctrl-C included.
+
+use super::{
+    DAPP, DevnetReport, FIRST_WORKER, HeReport, IRIS_FEED, IRIS_INTEGER_STATS, IrisJob, OWNER,
+    PAIRING_FLOOR_GAS, REQUESTER, arc, iris_integer_stats, worker_ask,
+};
+use crate::{
+    api::{COOKIE_FILE, client::ApiClient},
+    config, identity,
+    store::{JobRecord, JobState, JobSubmission, JobSummary},
+    tools,
+};
+use alloy::{
+    node_bindings::{Anvil, AnvilInstance},
+    primitives::I256,
+    providers::Provider,
+    signers::local::PrivateKeySigner,
+};
+use arcanum_compute::{
+    dataset,
+    elgamal::{
+        BsgsTable,
+        dkg::{self, DkgParams},
+    },
+    executor,
+};
+use arcanum_oracle::{ChainConfig, Deployment, MarketClient, MarketParams};
+use arcanum_protocol::{Address, U256};
+use arcanum_zk::{Fr, field, shapes};
+use eyre::{WrapErr, eyre};
+use rand::RngCore;
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    str::FromStr,
+    time::{Duration, Instant},
+};
+
+/// Settings of `arcanum devnet`.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    /// Root of the nodes' data dirs (recreated at each start; dev keys cached in `keys/`).
+    pub root: PathBuf,
+    /// Worker nodes.
+    pub workers: usize,
+    /// Reward per job.
+    pub reward: U256,
+    /// Stake each worker deposits.
+    pub worker_stake: U256,
+    /// Stake a worker locks per job.
+    pub job_stake: U256,
+    /// The `arcanum` executable the nodes run.
+    pub exe: PathBuf,
+}
+
+/// One node process.
+pub struct NodeProcess {
+    /// Its name (`requester`, `worker-0`, ...).
+    pub name: String,
+    /// Its data dir.
+    pub dir: PathBuf,
+    /// Its Ethereum address.
+    pub address: Address,
+    /// Its API address.
+    pub api_addr: String,
+    /// Its libp2p listen address.
+    pub p2p_addr: String,
+    /// Its API client.
+    pub api: ApiClient,
+    /// From spawn to its API answering.
+    pub started_in: Duration,
+    child: Child,
+}
+
+impl NodeProcess {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The node's log file.
+    pub fn log_path(&self) -> PathBuf {
+        self.dir.join("node.log")
+    }
+
+    /// Sends SIGTERM and waits up to 5 s; returns whether it exited cleanly.
+    pub fn stop(&mut self) -> bool {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running devnet of node processes. (Fields drop in order: the nodes and the chain
+/// client before Anvil, so nothing polls a dead chain.)
+pub struct Cluster {
+    /// The requester node.
+    pub requester: NodeProcess,
+    /// The worker nodes.
+    pub workers: Vec<NodeProcess>,
+    /// The owner's (deployer's) chain client.
+    pub owner: MarketClient,
+    /// Its RPC URL.
+    pub rpc_url: String,
+    /// The deployment file (in the owner's data dir).
+    pub deployment_file: PathBuf,
+    config: ClusterConfig,
+    /// The chain (killed on drop).
+    pub anvil: AnvilInstance,
+}
+
+fn free_port() -> eyre::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Creates a node's data dir: keystore of `key`, identity, and a config naming the chain,
+/// its ports, its peers and (for workers) its ask and shapes.
+#[allow(clippy::too_many_arguments)]
+fn prepare_node(
+    dir: &Path,
+    keys_cache: &Path,
+    password_file: &Path,
+    key: &PrivateKeySigner,
+    rpc: &str,
+    p2p: u16,
+    api: u16,
+    bootstrap: &[String],
+    ask: U256,
+) -> eyre::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let password = identity::read_password(&password_file.display().to_string())?;
+    let p2p_key = identity::load_or_create_p2p(dir)?;
+    let defaults = config::NodeConfig::default();
+    let address = identity::write_keystore(
+        &dir.join(&defaults.keystore.path),
+        &password,
+        Some(key.clone()),
+    )?;
+    identity::write_public(
+        dir,
+        &identity::PublicIdentity {
+            address,
+            peer_id: identity::peer_id(&p2p_key).to_base58(),
+        },
+    )?;
+    std::os::unix::fs::symlink(keys_cache, dir.join("keys"))?;
+    let bootstrap: Vec<String> = bootstrap.iter().map(|b| format!("{b:?}")).collect();
+    let text = format!(
+        r#"# Written by `arcanum devnet`.
+[chain]
+rpc_url = "{rpc}"
+[keystore]
+password_file = "{}"
+[p2p]
+listen = ["/ip4/127.0.0.1/tcp/{p2p}"]
+bootstrap = [{}]
+[worker]
+ask_wei = "{ask}"
+shapes = ["{}", "{}"]
+[api]
+listen = "127.0.0.1:{api}"
+"#,
+        password_file.display(),
+        bootstrap.join(", "),
+        shapes::SECAGG_SUM_4X8.name(),
+        shapes::HE_LINEAR_4X8.name(),
+    );
+    std::fs::write(dir.join(config::FILE_NAME), text)?;
+    Ok(())
+}
+
+/// Starts `arcanum node run` for `dir` and waits for its API.
+async fn start_node(
+    exe: &Path,
+    name: &str,
+    dir: &Path,
+    role: &str,
+    address: Address,
+    p2p: u16,
+    api: u16,
+) -> eyre::Result<NodeProcess> {
+    let log = std::fs::File::create(dir.join("node.log"))?;
+    let spawned = Instant::now();
+    let child = Command::new(exe)
+        .args([
+            "node",
+            "run",
+            "--data-dir",
+            &dir.display().to_string(),
+            "--roles",
+            role,
+        ])
+        .env_remove("ARCANUM_PASSWORD")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .wrap_err("starting `arcanum node run`")?;
+    let mut node = NodeProcess {
+        name: name.to_string(),
+        dir: dir.to_path_buf(),
+        address,
+        api_addr: format!("127.0.0.1:{api}"),
+        p2p_addr: format!("/ip4/127.0.0.1/tcp/{p2p}"),
+        api: ApiClient::new(&format!("127.0.0.1:{api}"), ""),
+        started_in: Duration::ZERO,
+        child,
+    };
+    let until = Instant::now() + Duration::from_secs(180);
+    loop {
+        if let Ok(Some(status)) = node.child.try_wait() {
+            return Err(eyre!(
+                "{name} exited ({status}) before it was ready; see {}",
+                node.log_path().display()
+            ));
+        }
+        if let Ok(cookie) = std::fs::read_to_string(dir.join(COOKIE_FILE)) {
+            let api = ApiClient::new(&node.api_addr, cookie.trim());
+            if api.status().await.is_ok() {
+                node.api = api;
+                node.started_in = spawned.elapsed();
+                return Ok(node);
+            }
+        }
+        if Instant::now() > until {
+            return Err(eyre!(
+                "{name} not ready within 180 s; see {}",
+                node.log_path().display()
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+impl Cluster {
+    /// Starts Anvil, deploys, and starts the requester and worker processes; funds and
+    /// stakes the workers through their APIs.
+    pub async fn start(config: ClusterConfig) -> eyre::Result<Self> {
+        let anvil = Anvil::new()
+            .path(tools::find("anvil")?)
+            .try_spawn()
+            .wrap_err("cannot start anvil; is tools/bin/anvil executable? (`make tools`)")?;
+        let rpc_url = anvil.endpoint();
+        let signer = |i: usize| -> PrivateKeySigner { anvil.keys()[i].clone().into() };
+        let root = std::path::absolute(&config.root)?;
+        let keys_cache = root.join("keys");
+        let nodes_dir = root.join("nodes");
+        let _ = std::fs::remove_dir_all(&nodes_dir);
+        std::fs::create_dir_all(&nodes_dir)?;
+        std::fs::create_dir_all(&keys_cache)?;
+        let password_file = nodes_dir.join("password");
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&password_file)?;
+            std::io::Write::write_all(
+                &mut f,
+                alloy::hex::encode(rand::random::<[u8; 16]>()).as_bytes(),
+            )?;
+        }
+
+        let owner = MarketClient::deploy(
+            ChainConfig {
+                rpc_url: rpc_url.clone(),
+                receipt_timeout: Duration::from_secs(30),
+            },
+            signer(OWNER),
+            shapes::ALL,
+            &MarketParams {
+                unbonding_delay: 3600,
+                min_worker_stake: config.job_stake,
+                treasury: signer(OWNER).address(),
+                // The requester's key also serves the data oracle.
+                oracle_nodes: vec![signer(REQUESTER).address()],
+            },
+        )
+        .await
+        .wrap_err("deploying contracts")?;
+        let deployment = owner.deployment().clone();
+        let deployment_file = Deployment::path_for(&nodes_dir.join("owner"), deployment.chain_id);
+        deployment.save(&deployment_file)?;
+        tracing::info!(target: "devnet", rpc = %rpc_url, market = %deployment.market, "anvil up, contracts deployed");
+
+        let (rp2p, rapi) = (free_port()?, free_port()?);
+        let rdir = nodes_dir.join("requester");
+        prepare_node(
+            &rdir,
+            &keys_cache,
+            &password_file,
+            &signer(REQUESTER),
+            &rpc_url,
+            rp2p,
+            rapi,
+            &[],
+            U256::from(1u64),
+        )?;
+        deployment.save(&Deployment::path_for(&rdir, deployment.chain_id))?;
+        owner.mint(signer(REQUESTER).address(), arc(10_000)).await?;
+        let requester = start_node(
+            &config.exe,
+            "requester",
+            &rdir,
+            "requester",
+            signer(REQUESTER).address(),
+            rp2p,
+            rapi,
+        )
+        .await?;
+
+        let mut workers = Vec::new();
+        for i in 0..config.workers {
+            let key = signer(FIRST_WORKER + i);
+            let (p2p, api) = (free_port()?, free_port()?);
+            let dir = nodes_dir.join(format!("worker-{i}"));
+            prepare_node(
+                &dir,
+                &keys_cache,
+                &password_file,
+                &key,
+                &rpc_url,
+                p2p,
+                api,
+                std::slice::from_ref(&requester.p2p_addr),
+                worker_ask(i),
+            )?;
+            deployment.save(&Deployment::path_for(&dir, deployment.chain_id))?;
+            owner.mint(key.address(), config.worker_stake).await?;
+            let node = start_node(
+                &config.exe,
+                &format!("worker-{i}"),
+                &dir,
+                "worker",
+                key.address(),
+                p2p,
+                api,
+            )
+            .await?;
+            node.api
+                .stake_deposit(config.worker_stake.to_string())
+                .await?;
+            tracing::info!(target: "devnet", worker = %key.address(), api = %node.api_addr, "worker up and staked");
+            workers.push(node);
+        }
+        Ok(Self {
+            anvil,
+            rpc_url,
+            deployment_file,
+            owner,
+            requester,
+            workers,
+            config,
+        })
+    }
+
+    fn signer(&self, i: usize) -> PrivateKeySigner {
+        self.anvil.keys()[i].clone().into()
+    }
+
+    /// Submits a job to the requester's API and waits until it settles.
+    async fn submit(
+        &self,
+        shape: &str,
+        inputs: &[Vec<Fr>],
+        weights: &[i64],
+    ) -> eyre::Result<JobSummary> {
+        let job = JobSubmission {
+            shape: shape.into(),
+            inputs: inputs
+                .iter()
+                .map(|v| field::vec_to_u256(v).iter().map(U256::to_string).collect())
+                .collect(),
+            weights: weights.to_vec(),
+            reward_wei: self.config.reward.to_string(),
+            min_stake_wei: self.config.job_stake.to_string(),
+            deadline_secs: 600,
+        };
+        let mut rec: JobRecord = self.requester.api.submit(&job).await?;
+        let until = Instant::now() + Duration::from_secs(300);
+        while matches!(rec.state, JobState::Submitted | JobState::Posted) {
+            if Instant::now() > until {
+                return Err(eyre!(
+                    "job {} not settled in 300 s; see {}",
+                    rec.id,
+                    self.requester.log_path().display()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            rec = self.requester.api.job(rec.id).await?;
+        }
+        match (rec.state, rec.outcome) {
+            (JobState::Settled, Some(o)) => Ok(o),
+            _ => Err(eyre!(
+                "job {} failed: {}; see {}",
+                rec.id,
+                rec.error.unwrap_or_default(),
+                self.requester.log_path().display()
+            )),
+        }
+    }
+
+    fn worker(&self, address: &str) -> eyre::Result<&NodeProcess> {
+        self.workers
+            .iter()
+            .find(|w| w.address.to_string() == address)
+            .ok_or_else(|| eyre!("{address} is not a devnet worker"))
+    }
+
+    async fn gas_used(&self, tx: &str) -> u64 {
+        let Ok(hash) = tx.parse() else { return 0 };
+        self.owner
+            .provider()
+            .get_transaction_receipt(hash)
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |r| r.gas_used)
+    }
+
+    /// The Iris statistics job through the requester's API, then the data oracle, the
+    /// claim through the worker's API; reported.
+    pub async fn run_iris_job(&self) -> eyre::Result<DevnetReport> {
+        let shape = shapes::SECAGG_SUM_4X8;
+        let job = IrisJob::prepare(shape)?;
+        let feed = alloy::primitives::keccak256(IRIS_FEED);
+        let dapp = self.owner.with_signer(self.signer(DAPP)).await?;
+        self.owner.mint(dapp.account(), arc(10)).await?;
+        let (request_id, _) = dapp
+            .oracle_request(feed, arc(1), Address::ZERO, 0, 3600)
+            .await?;
+
+        let o = self.submit(&shape.name(), &job.masked, &[]).await?;
+        let input_commitment = job.input_commitment;
+        let (plaintext_means, plaintext_stds) = (job.plain_means.clone(), job.plain_stds.clone());
+        let output: Vec<U256> = o
+            .output
+            .iter()
+            .map(|x| U256::from_str(x))
+            .collect::<Result<_, _>>()?;
+        let (means, stds) = job.finish(&field::vec_from_u256(&output)?)?;
+        let job_id = arcanum_protocol::JobId(U256::from_str(&o.job_id)?);
+        let worker: Address = o.worker.parse()?;
+
+        // The requester's key serves the data oracle (the oracle service comes later).
+        let oracle = self.owner.with_signer(self.signer(REQUESTER)).await?;
+        let mean_wad = I256::try_from((means[0] * 1e18).round() as i128)?;
+        oracle.oracle_fulfill(request_id, mean_wad, job_id).await?;
+        let feed_value = dapp.oracle_latest(feed).await?;
+        if feed_value.job_id != job_id || feed_value.worker != worker {
+            return Err(eyre!(
+                "oracle provenance does not name the proven job and worker"
+            ));
+        }
+
+        let node = self.worker(&o.worker)?;
+        let before = self.owner.balance_of(worker).await?;
+        let claimed = node.api.claim().await?;
+        let after = self.owner.balance_of(worker).await?;
+        let proof: [U256; 8] = o
+            .proofs
+            .first()
+            .ok_or_else(|| eyre!("the worker reported no proof"))?
+            .iter()
+            .map(|x| U256::from_str(x))
+            .collect::<Result<Vec<_>, _>>()?
+            .try_into()
+            .map_err(|_| eyre!("a proof has 8 words"))?;
+        let inputs = [
+            job_id.0,
+            U256::from_be_slice(worker.as_slice()),
+            input_commitment,
+            U256::from_str(&o.output_commitment)?,
+        ];
+        if !self.owner.verify_on_chain(shape.id, proof, inputs).await? {
+            return Err(eyre!(
+                "the settled proof does not verify through the verifier contract"
+            ));
+        }
+        let verify_gas = self.owner.verify_gas(shape.id, proof, inputs).await?;
+        Ok(DevnetReport {
+            rpc_url: self.rpc_url.clone(),
+            market: self.owner.deployment().market,
+            dataset: "iris (150 rows, 4 columns), split among 4 data owners".into(),
+            job_id: o.job_id.clone(),
+            shape: shape.name(),
+            offers_seen: o.offers_seen,
+            bids_seen: o.bids_seen,
+            ask: U256::from_str(&o.ask_wei)?,
+            assign_gas: o.assign_gas,
+            bid_to_assignment_seconds: o.bid_to_assignment_seconds,
+            chosen_worker: worker,
+            chosen_peer: o.worker_peer.clone(),
+            prove_seconds: o.prove_seconds,
+            submit_result_gas: self.gas_used(&o.settle_tx).await,
+            verify_proof_gas: verify_gas.tx_gas,
+            verify_exec_gas: verify_gas.execution(),
+            verify_gas_over_floor_pct: (verify_gas.execution() as f64 / PAIRING_FLOOR_GAS as f64
+                - 1.0)
+                * 100.0,
+            claim_gas: claimed.gas_used,
+            reward: self.config.reward,
+            balance_before: before,
+            balance_after: after,
+            means,
+            stds,
+            plaintext_means,
+            plaintext_stds,
+            outcome_tx: o.settle_tx.clone(),
+            oracle_feed: String::from_utf8_lossy(IRIS_FEED).into_owned(),
+            oracle_value: feed_value
+                .value
+                .to_string()
+                .parse::<f64>()
+                .unwrap_or(f64::NAN)
+                / 1e18,
+            oracle_block: feed_value.block,
+            he_linear: None,
+        })
+    }
+
+    /// The joint-statistics `he-linear` job under a 3-of-5 DKG'd key, through the
+    /// requester's API; the committee decrypts the proven sum.
+    pub async fn run_he_job(&self) -> eyre::Result<HeReport> {
+        let shape = shapes::HE_LINEAR_4X8;
+        let mut rng = rand::rngs::OsRng;
+        let (parties, threshold) = (5u32, 3u32);
+        let mut session = [0u8; 32];
+        rng.fill_bytes(&mut session);
+        let (group, key_shares) =
+            dkg::run_honest(&DkgParams::new(parties, threshold, session)?, &mut rng)?;
+        let key = group.public_key().precompute();
+        let table = dataset::iris();
+        let plain: Vec<Vec<i64>> = dataset::partition(&table.rows, shape.contributors)
+            .iter()
+            .map(|rows| iris_integer_stats(rows))
+            .collect();
+        let inputs: Vec<Vec<Fr>> = plain
+            .iter()
+            .map(|v| executor::encode_ciphertexts(&key.encrypt_vec(v, &mut rng)))
+            .collect();
+        let weights = vec![1i64; shape.contributors];
+        let o = self.submit(&shape.name(), &inputs, &weights).await?;
+        let output: Vec<U256> = o
+            .output
+            .iter()
+            .map(|x| U256::from_str(x))
+            .collect::<Result<_, _>>()?;
+        let sum =
+            executor::decode_ciphertexts(&[field::vec_from_u256(&output)?], shape.dims)?.remove(0);
+        let partials: Vec<_> = key_shares
+            .iter()
+            .skip(1)
+            .take(threshold as usize)
+            .map(|s| s.partial_decrypt(&group, &sum, &mut rng))
+            .collect();
+        let decrypted = group.combine(&sum, &partials, &BsgsTable::new(20)?)?;
+        let expected: Vec<i64> = (0..shape.dims)
+            .map(|j| plain.iter().map(|v| v[j]).sum())
+            .collect();
+        if decrypted.values != expected {
+            return Err(eyre!(
+                "threshold decryption gave {:?}, the plaintext sum is {expected:?}",
+                decrypted.values
+            ));
+        }
+        Ok(HeReport {
+            job_id: o.job_id.clone(),
+            shape: shape.name(),
+            committee: format!("{threshold} of {parties}"),
+            decrypted_by: decrypted.used,
+            chosen_worker: o.worker.parse()?,
+            prove_seconds: o.prove_seconds,
+            submit_result_gas: self.gas_used(&o.settle_tx).await,
+            statistics: IRIS_INTEGER_STATS.iter().map(|s| s.to_string()).collect(),
+            decrypted: decrypted.values,
+            plaintext: expected,
+        })
+    }
+
+    /// What `--keep-running` prints: where everything is, as an env file's lines.
+    pub fn env_lines(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("ARCANUM_RPC_URL={}", self.rpc_url),
+            format!("ARCANUM_DEPLOYMENT={}", self.deployment_file.display()),
+            format!("ARCANUM_REQUESTER_DIR={}", self.requester.dir.display()),
+            format!("ARCANUM_REQUESTER_API=http://{}", self.requester.api_addr),
+            format!(
+                "ARCANUM_REQUESTER_COOKIE={}",
+                self.requester.dir.join(COOKIE_FILE).display()
+            ),
+        ];
+        for (i, w) in self.workers.iter().enumerate() {
+            lines.push(format!("ARCANUM_WORKER{i}_DIR={}", w.dir.display()));
+            lines.push(format!("ARCANUM_WORKER{i}_API=http://{}", w.api_addr));
+            lines.push(format!(
+                "ARCANUM_WORKER{i}_COOKIE={}",
+                w.dir.join(COOKIE_FILE).display()
+            ));
+        }
+        lines
+    }
+
+    /// Stops every node with SIGTERM (each must exit cleanly within 5 s); Anvil stops when
+    /// the cluster is dropped.
+    pub fn stop(&mut self) -> eyre::Result<()> {
+        let mut unclean = Vec::new();
+        for node in self
+            .workers
+            .iter_mut()
+            .chain(std::iter::once(&mut self.requester))
+        {
+            if !node.stop() {
+                unclean.push(node.name.clone());
+            }
+        }
+        if unclean.is_empty() {
+            Ok(())
+        } else {
+            Err(eyre!(
+                "{} did not stop cleanly within 5 s",
+                unclean.join(", ")
+            ))
+        }
+    }
+}
