@@ -464,6 +464,14 @@ mod tests {
     }
 
     #[test]
+    fn the_example_worker_config_in_deploy_loads() {
+        let d = dir_with(include_str!("../../deploy/worker.config.toml"));
+        let e = NodeConfig::load_with_env(d.path(), &[], Default::default())
+            .expect("deploy/worker.config.toml is a valid config");
+        assert!(e.sources["chain.rpc_url"].starts_with("file "));
+    }
+
+    #[test]
     fn flags_beat_the_file_and_sources_say_so() {
         let d = dir_with("[worker]\ncapacity = 3\n[chain]\nrpc_url = \"http://10.0.0.1:8545\"\n");
         let e = NodeConfig::load(d.path(), &[("worker.capacity", "5".into())]).expect("load");
