@@ -20,7 +20,7 @@ verifiers: ## Regenerate the Solidity verifiers and proof fixtures from the dev 
 	ARCANUM_BLESS=1 $(CARGO) test -p arcanum-zk --test it -- committed_
 	$(MAKE) bindings
 
-bindings: contracts ## Refresh oracle/artifacts (ABI + bytecode for the Rust bindings)
+bindings: contracts ## Refresh chain/artifacts (ABI + bytecode for the Rust bindings)
 	node tools/export-artifacts.js
 
 check-generated: contracts ## Fail if committed bindings are stale (verifiers are checked by cargo tests)

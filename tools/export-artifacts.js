@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Copies the ABI and creation bytecode of Arcanum's contracts from forge's output
-// (contracts/out) into oracle/artifacts, where the Rust bindings (`sol!`) read them.
+// (contracts/out) into chain/artifacts, where the Rust bindings (`sol!`) read them.
 // Usage: export-artifacts.js [--check]   (--check: exit 1 if the committed files are stale)
 'use strict';
 const fs = require('fs');
@@ -35,6 +35,6 @@ for (const name of contracts) {
   }
 }
 if (check && stale.length) {
-  console.error(`export-artifacts: oracle/artifacts is stale for ${stale.join(', ')}; run \`make bindings\` and commit`);
+  console.error(`export-artifacts: chain/artifacts is stale for ${stale.join(', ')}; run \`make bindings\` and commit`);
   process.exit(1);
 }

@@ -204,9 +204,9 @@ contract Deploy {
             shapes,
             "\n  ],\n",
             '  "abi": {\n',
-            '    "ArcanumToken": "oracle/artifacts/ArcanumToken.json",\n',
-            '    "ComputeMarket": "oracle/artifacts/ComputeMarket.json",\n',
-            '    "DataOracle": "oracle/artifacts/DataOracle.json"\n',
+            '    "ArcanumToken": "chain/artifacts/ArcanumToken.json",\n',
+            '    "ComputeMarket": "chain/artifacts/ComputeMarket.json",\n',
+            '    "DataOracle": "chain/artifacts/DataOracle.json"\n',
             "  }\n",
             "}\n"
         );

@@ -215,7 +215,7 @@ contract DeployScriptTest is TestBase {
             assertTrue(
                 _eq(
                     vm2.parseJsonString(json, string.concat(".abi.", c[i])),
-                    string.concat("oracle/artifacts/", c[i], ".json")
+                    string.concat("chain/artifacts/", c[i], ".json")
                 ),
                 "abi path"
             );

@@ -21,7 +21,7 @@ use crate::{
     },
     store::{JobRecord, JobState, JobSummary, Store},
 };
-use arcanum_oracle::{ChainConfig, Deployment, MarketClient};
+use arcanum_chain::{ChainConfig, Deployment, MarketClient};
 use arcanum_p2p::Multiaddr;
 use arcanum_protocol::U256;
 use arcanum_zk::{Fr, field, keys::KeyStore, shapes};

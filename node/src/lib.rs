@@ -1,7 +1,7 @@
 //! # arcanum-node
 //!
 //! The `arcanum` binary's library: it wires the lower crates (protocol, zk, compute,
-//! scheduler, p2p, oracle) into running roles.
+//! scheduler, p2p, chain) into running roles.
 //!
 //! - [`worker`]: advertises compute over gossipsub, answers bid requests with EIP-712 bids
 //!   (its consent to lock stake), takes assigned jobs over request-response, checks them
@@ -25,7 +25,7 @@ pub mod tools;
 
 pub use services::{requester, worker};
 
-pub use arcanum_oracle as oracle;
+pub use arcanum_chain as chain;
 pub use arcanum_p2p as p2p;
 pub use arcanum_protocol as protocol;
 pub use arcanum_zk as zk;

@@ -9,7 +9,7 @@ use crate::{
     services::{metrics::Metrics, requester},
     store::{JobRecord, JobSubmission, Store},
 };
-use arcanum_oracle::MarketClient;
+use arcanum_chain::MarketClient;
 use arcanum_p2p::{Client, Multiaddr, PeerId};
 use arcanum_protocol::U256;
 use axum::{
@@ -58,7 +58,7 @@ fn bad(msg: impl Into<String>) -> Failure {
     Failure(StatusCode::BAD_REQUEST, msg.into())
 }
 
-fn chain_err(state: &NodeState) -> impl Fn(arcanum_oracle::Error) -> Failure + '_ {
+fn chain_err(state: &NodeState) -> impl Fn(arcanum_chain::Error) -> Failure + '_ {
     move |e| {
         state
             .metrics

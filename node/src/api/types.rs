@@ -63,8 +63,8 @@ pub struct Tx {
     pub block: u64,
 }
 
-impl From<arcanum_oracle::TxOutcome> for Tx {
-    fn from(t: arcanum_oracle::TxOutcome) -> Self {
+impl From<arcanum_chain::TxOutcome> for Tx {
+    fn from(t: arcanum_chain::TxOutcome) -> Self {
         Self {
             tx_hash: t.tx_hash.to_string(),
             gas_used: t.gas_used,

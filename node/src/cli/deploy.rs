@@ -1,6 +1,6 @@
 use super::common::DataDirArg;
 use crate::{config::NodeConfig, identity};
-use arcanum_oracle::{ChainConfig, Deployment, MarketClient, MarketParams};
+use arcanum_chain::{ChainConfig, Deployment, MarketClient, MarketParams};
 use clap::Args;
 use std::time::Duration;
 

@@ -20,6 +20,7 @@ use alloy::{
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
+use arcanum_chain::{ChainConfig, Deployment, MarketClient, MarketParams};
 use arcanum_compute::{
     dataset,
     elgamal::{
@@ -28,7 +29,6 @@ use arcanum_compute::{
     },
     executor,
 };
-use arcanum_oracle::{ChainConfig, Deployment, MarketClient, MarketParams};
 use arcanum_protocol::{Address, U256};
 use arcanum_zk::{Fr, field, shapes};
 use eyre::{WrapErr, eyre};

@@ -27,6 +27,7 @@ use alloy::{
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
+use arcanum_chain::{ChainConfig, MarketClient, MarketParams};
 use arcanum_compute::{
     dataset,
     elgamal::{
@@ -37,7 +38,6 @@ use arcanum_compute::{
     fixed::FixedPoint,
     secagg::{self, Clerk, Committee},
 };
-use arcanum_oracle::{ChainConfig, MarketClient, MarketParams};
 use arcanum_p2p::{Keypair, Multiaddr};
 use arcanum_protocol::{Address, Shape, ShapeId, U256};
 use arcanum_zk::{

@@ -1,5 +1,5 @@
 //! The node's roles, each a service the daemon supervises. Services never import the API
-//! or the CLI; they talk to the chain (`arcanum-oracle`), the network (`arcanum-p2p`) and
+//! or the CLI; they talk to the chain (`arcanum-chain`), the network (`arcanum-p2p`) and
 //! the store.
 
 pub mod metrics;

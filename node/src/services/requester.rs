@@ -6,8 +6,8 @@
 //! (slashing it) and assigned to the next-best bid, a bounded number of times; a job nobody
 //! can do is cancelled and its escrow refunded. Every step is logged with its reason.
 
+use arcanum_chain::{JobInfo, JobStatus, MarketClient, TxOutcome};
 use arcanum_compute::executor;
-use arcanum_oracle::{JobInfo, JobStatus, MarketClient, TxOutcome};
 use arcanum_p2p::{Client, Event, PeerId};
 use arcanum_protocol::{
     Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedBid, SignedOffer,
@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 pub enum RequesterError {
     /// Chain interaction failed.
     #[error(transparent)]
-    Chain(#[from] arcanum_oracle::Error),
+    Chain(#[from] arcanum_chain::Error),
     /// The job's inputs do not fit its shape (or its chunking).
     #[error(transparent)]
     Inputs(#[from] arcanum_zk::Error),
@@ -542,7 +542,7 @@ impl Requester {
             .provider()
             .get_block_number()
             .await
-            .map_err(|e| arcanum_oracle::Error::Rpc {
+            .map_err(|e| arcanum_chain::Error::Rpc {
                 call: "eth_blockNumber",
                 detail: e.to_string(),
             })?;
@@ -626,7 +626,7 @@ impl Requester {
                     return Ok(());
                 }
                 // The chain's clock lags the wall clock by up to a block: try again shortly.
-                Err(arcanum_oracle::Error::Reverted { reason, .. })
+                Err(arcanum_chain::Error::Reverted { reason, .. })
                     if reason.contains("DeadlineNotPassed") =>
                 {
                     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -726,7 +726,7 @@ async fn check_settlement(
     job_id: JobId,
     worker: Address,
     expected: U256,
-) -> Result<arcanum_oracle::Completion, RequesterError> {
+) -> Result<arcanum_chain::Completion, RequesterError> {
     let mismatch = |detail: String| RequesterError::Mismatch {
         worker,
         job: job_id,

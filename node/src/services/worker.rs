@@ -5,9 +5,9 @@
 
 use crate::store::{WorkRecord, WorkState};
 use alloy::signers::local::PrivateKeySigner;
+use arcanum_chain::{JobStatus, MarketClient};
 use arcanum_compute::executor;
 use arcanum_compute::executor::Witness;
-use arcanum_oracle::{JobStatus, MarketClient};
 use arcanum_p2p::{Client, Event, PeerId};
 use arcanum_protocol::{
     Bid, JobId, JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId,
@@ -228,7 +228,7 @@ impl Worker {
     /// Signs a bid for the current attempt of `job_id` if the worker can and wants to run
     /// it, reading every term from the chain; then watches the start window.
     async fn bid(self: Arc<Self>, job_id: JobId) -> Result<SignedBid, RejectReason> {
-        let chain_err = |e: arcanum_oracle::Error| RejectReason::Failed(e.to_string());
+        let chain_err = |e: arcanum_chain::Error| RejectReason::Failed(e.to_string());
         let decline = |why: String| Err(RejectReason::Declined(why));
         let info = self.chain.job(job_id).await.map_err(chain_err)?;
         if info.status != JobStatus::Open {

@@ -11,9 +11,9 @@ use alloy::{
 };
 use arcanum_node::{
     api::types::{Rewards, Status},
+    chain::{ChainConfig, Deployment, MarketClient, bindings::ComputeMarket},
     devnet::arc,
     identity::PublicIdentity,
-    oracle::{ChainConfig, Deployment, MarketClient, bindings::ComputeMarket},
     store::{JobRecord, JobState},
     tools,
 };

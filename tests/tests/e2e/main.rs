@@ -3,8 +3,8 @@
 use alloy::primitives::U256;
 use alloy::signers::local::PrivateKeySigner;
 use arcanum_node::{
+    chain::{Error as ChainError, JobStatus, MarketClient, TxOutcome},
     devnet::{Devnet, DevnetConfig, arc, worker_ask},
-    oracle::{Error as ChainError, JobStatus, MarketClient, TxOutcome},
     protocol::{Bid, JobId, JobKind, JobSpec, Shape},
     requester::JobOutcome,
     zk::{self, Fr, commitment, evm, field, prover::SecaggSumStatement, shapes::SECAGG_SUM_4X8},
@@ -25,7 +25,7 @@ fn config() -> DevnetConfig {
 async fn staked_worker(
     devnet: &Devnet,
     i: usize,
-) -> eyre::Result<arcanum_node::oracle::MarketClient> {
+) -> eyre::Result<arcanum_node::chain::MarketClient> {
     let worker = devnet.owner.with_signer(devnet.signer(i)).await?;
     devnet.owner.mint(worker.account(), arc(500)).await?;
     worker.stake(arc(500)).await?;
@@ -243,11 +243,11 @@ async fn contract_rejects_wrong_outputs_replays_and_other_senders() -> eyre::Res
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_rpc_is_a_clear_error() {
-    let chain = arcanum_node::oracle::ChainConfig {
+    let chain = arcanum_node::chain::ChainConfig {
         rpc_url: "http://127.0.0.1:9".into(),
         receipt_timeout: Duration::from_secs(1),
     };
-    let deployment = arcanum_node::oracle::Deployment {
+    let deployment = arcanum_node::chain::Deployment {
         token: Default::default(),
         market: Default::default(),
         data_oracle: Default::default(),
@@ -257,7 +257,7 @@ async fn a_dead_rpc_is_a_clear_error() {
         abi: Default::default(),
     };
     let signer = alloy::signers::local::PrivateKeySigner::random();
-    let err = arcanum_node::oracle::MarketClient::connect(chain, signer, deployment)
+    let err = arcanum_node::chain::MarketClient::connect(chain, signer, deployment)
         .await
         .expect_err("nothing listens on port 9");
     assert!(matches!(err, ChainError::Unreachable { .. }));
@@ -268,7 +268,7 @@ async fn a_dead_rpc_is_a_clear_error() {
 async fn signed_assignment_expiry_slashing_and_reassignment_through_the_client() -> eyre::Result<()>
 {
     use alloy::providers::Provider;
-    use arcanum_node::oracle::bindings::ComputeMarket::ComputeMarketEvents as Ev;
+    use arcanum_node::chain::bindings::ComputeMarket::ComputeMarketEvents as Ev;
 
     let devnet = Devnet::start(DevnetConfig {
         workers: 0,

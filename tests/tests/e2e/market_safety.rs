@@ -6,8 +6,8 @@
 use super::{assert_reverted, config, consenting_bid, staked_worker};
 use alloy::signers::local::PrivateKeySigner;
 use arcanum_node::{
+    chain::{JobStatus, MarketClient, bindings::ComputeMarket::ComputeMarketEvents as Ev},
     devnet::{Devnet, DevnetConfig, arc, worker_ask},
-    oracle::{JobStatus, MarketClient, bindings::ComputeMarket::ComputeMarketEvents as Ev},
     p2p::{self, Event, Multiaddr},
     protocol::{
         Address, Bid, JobKind, JobRequest, JobResponse, JobSpec, Offer, RejectReason, U256,

@@ -56,7 +56,7 @@ impl Deployment {
     pub fn default_abi() -> BTreeMap<String, String> {
         ["ArcanumToken", "ComputeMarket", "DataOracle"]
             .into_iter()
-            .map(|c| (c.to_string(), format!("oracle/artifacts/{c}.json")))
+            .map(|c| (c.to_string(), format!("chain/artifacts/{c}.json")))
             .collect()
     }
 
@@ -108,7 +108,7 @@ mod tests {
           "data_oracle": "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
           "shapes": [{"id": 2, "kind": 3, "name": "he-linear-4x8",
                       "verifier": "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"}],
-          "abi": {"ComputeMarket": "oracle/artifacts/ComputeMarket.json"}
+          "abi": {"ComputeMarket": "chain/artifacts/ComputeMarket.json"}
         }"#;
         let d: Deployment = serde_json::from_str(text).expect("parse");
         assert_eq!(d.chain_id, 31337);

@@ -1,0 +1,28 @@
+//! # arcanum-chain
+//!
+//! Arcanum's chain side, on alloy: typed bindings generated from the forge artifacts in
+//! `chain/artifacts/` (kept fresh by `make bindings`; `make test` fails if stale),
+//! deployment of the token, verifiers and market, and a [`MarketClient`] that sends each
+//! transaction, waits for its receipt with a timeout, and turns reverts into errors that
+//! name the contract's custom error. Split by concern: `client` (connection, sending,
+//! revert decoding), `deploy`, `market`, `token`, `data_oracle`, `verifier`, `types`,
+//! `deployment` (the deployment file).
+
+pub mod bindings;
+mod client;
+mod data_oracle;
+mod deploy;
+mod deployment;
+mod error;
+mod market;
+mod token;
+mod types;
+mod verifier;
+
+pub use client::MarketClient;
+pub use deployment::{DeployedShape, Deployment};
+pub use error::{Error, Result};
+pub use types::{
+    ChainConfig, Completion, FeedValue, JobInfo, JobStatus, MarketParams, StakeInfo, TxOutcome,
+};
+pub use verifier::{VerifyGas, intrinsic_gas};

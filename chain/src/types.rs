@@ -1,0 +1,162 @@
+//! Values the chain client returns and takes.
+
+use alloy::{
+    primitives::{Address, B256, I256, U256},
+    rpc::types::TransactionReceipt,
+};
+use arcanum_protocol::{JobId, ShapeId};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Where the chain is and how patiently to wait for it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ChainConfig {
+    /// HTTP JSON-RPC endpoint.
+    pub rpc_url: String,
+    /// How long to wait for a transaction's receipt.
+    pub receipt_timeout: Duration,
+}
+
+/// A mined, successful transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxOutcome {
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Gas the transaction used.
+    pub gas_used: u64,
+    /// Block it was mined in.
+    pub block: u64,
+}
+
+impl TxOutcome {
+    pub(crate) fn from_receipt(r: &TransactionReceipt) -> Self {
+        Self {
+            tx_hash: r.transaction_hash,
+            gas_used: r.gas_used,
+            block: r.block_number.unwrap_or_default(),
+        }
+    }
+}
+
+/// A job's on-chain state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobStatus {
+    /// No such job.
+    None,
+    /// Posted (or reopened after an expiry), waiting for assignment.
+    Open,
+    /// Assigned to a worker.
+    Assigned,
+    /// Proof verified, worker credited.
+    Completed,
+    /// Cancelled; reward refunded.
+    Cancelled,
+}
+
+impl From<u8> for JobStatus {
+    fn from(v: u8) -> Self {
+        match v {
+            1 => Self::Open,
+            2 => Self::Assigned,
+            3 => Self::Completed,
+            4 => Self::Cancelled,
+            _ => Self::None,
+        }
+    }
+}
+
+/// A job's completion, from its `JobCompleted` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    /// The paid worker.
+    pub worker: Address,
+    /// The proven output commitment.
+    pub output_commitment: U256,
+    /// Reward credited.
+    pub reward: U256,
+    /// Block of the `submitResult` transaction.
+    pub block: u64,
+    /// Its hash.
+    pub tx_hash: B256,
+}
+
+/// A worker's stake held by the market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StakeInfo {
+    /// Total stake, free plus locked.
+    pub staked: U256,
+    /// Locked by assigned jobs.
+    pub locked: U256,
+    /// Waiting for the unbonding delay.
+    pub unbonding: U256,
+    /// When `unbonding` can be withdrawn.
+    pub ready_at: u64,
+    /// Jobs the worker released within the start window.
+    pub releases: u32,
+}
+
+impl StakeInfo {
+    /// Stake not locked by any job: what a new job may lock.
+    pub fn free(&self) -> U256 {
+        self.staked.saturating_sub(self.locked)
+    }
+}
+
+/// A data-oracle feed value and its provenance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedValue {
+    /// The value (fixed point, 1e18 = 1.0, by convention).
+    pub value: I256,
+    /// The completed job backing it.
+    pub job_id: JobId,
+    /// The worker that proved the job.
+    pub worker: Address,
+    /// Block of fulfilment.
+    pub block: u64,
+    /// The request it fulfilled.
+    pub request_id: U256,
+}
+
+/// A job as stored on chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobInfo {
+    /// Who posted it.
+    pub requester: Address,
+    /// Assigned worker, or zero.
+    pub worker: Address,
+    /// Status.
+    pub status: JobStatus,
+    /// Shape id.
+    pub shape: ShapeId,
+    /// Kind code.
+    pub kind: u8,
+    /// Times the job was reopened (expired or released).
+    pub attempts: u16,
+    /// Escrow: the posted reward until assignment, then the assigned worker's ask.
+    pub reward: U256,
+    /// Stake locked by the worker.
+    pub min_stake: U256,
+    /// Deadline, unix seconds.
+    pub deadline: u64,
+    /// Input commitment.
+    pub input_commitment: U256,
+    /// Posting fee not yet paid back to the requester out of slashes.
+    pub fee_left: U256,
+    /// The posted reward: the most any attempt may pay a worker.
+    pub budget: U256,
+    /// When the current assignment was made (unix seconds; 0 if never assigned).
+    pub assigned_at: u64,
+}
+
+/// Parameters of a new deployment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketParams {
+    /// Seconds between `requestUnbond` and `withdraw`.
+    pub unbonding_delay: u64,
+    /// Stake every worker must hold.
+    pub min_worker_stake: U256,
+    /// Receiver of fees and of the treasury share of slashes.
+    pub treasury: Address,
+    /// Addresses allowed to fulfil data-oracle requests.
+    pub oracle_nodes: Vec<Address>,
+}
