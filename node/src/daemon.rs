@@ -3,9 +3,10 @@
 //! network with its persistent identity, runs each configured role as a service with a
 //! bounded inbox, serves the control API, and stops cleanly on SIGINT or SIGTERM.
 //!
-//! Failure policy: a service that stops unexpectedly stops the node with a non-zero exit,
-//! and the service manager restarts it (`deploy/arcanum.service`: `Restart=on-failure`);
-//! every requester job resumes from the store. In-flight work at shutdown: a requester job
+//! Failure policy: a job that fails or panics is isolated (marked failed, logged) and its
+//! service goes on; a service that stops unexpectedly stops the node with a non-zero exit,
+//! and the service manager restarts it (`deploy/arcanum.service`: `Restart=on-failure`,
+//! with its backoff); every requester job and accepted worker job resumes from the store. In-flight work at shutdown: a requester job
 //! stays `posted` in the store and is followed again at the next start; a worker's proof in
 //! progress is abandoned (logged), and the job is released or expired per the contract.
 
@@ -295,15 +296,34 @@ async fn requester_service(
     while let Some(id) = inbox.recv().await {
         let span = tracing::info_span!("job", local_id = id);
         let _enter = span.enter();
-        if let Err(e) = follow(&mut requester, &store, &chain, id).await {
-            tracing::error!(target: "requester", local_id = id, "job failed: {e:#}");
-            if let Ok(Some(mut rec)) = store.job(id)
-                && !matches!(rec.state, JobState::Settled | JobState::Failed)
-            {
-                rec.state = JobState::Failed;
-                rec.error = Some(format!("{e:#}"));
-                let _ = store.put_job(&rec);
-            }
+        // A job that panics is isolated: it is marked failed and the service goes on with
+        // the next one (a panic must not take every other job down with it).
+        let followed = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(follow(
+            &mut requester,
+            &store,
+            &chain,
+            id,
+        )))
+        .await;
+        let error = match followed {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => format!("{e:#}"),
+            Err(panic) => format!(
+                "the requester service panicked on this job ({}); it was isolated and the service continues",
+                panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("no message")
+            ),
+        };
+        tracing::error!(target: "requester", local_id = id, "job failed: {error}");
+        if let Ok(Some(mut rec)) = store.job(id)
+            && !matches!(rec.state, JobState::Settled | JobState::Failed)
+        {
+            rec.state = JobState::Failed;
+            rec.error = Some(error);
+            let _ = store.put_job(&rec);
         }
     }
 }
