@@ -60,6 +60,13 @@ impl MarketClient {
             url: config.rpc_url.clone(),
             detail: format!("not a URL: {e}"),
         })?;
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| Error::Unreachable {
+                url: config.rpc_url.clone(),
+                detail: format!("cannot build the HTTP client: {e}"),
+            })?;
         // Nonces are read from the node (`pending`) for every transaction. alloy's default
         // cached nonce manager reserves a nonce while the gas filler runs concurrently, so a
         // transaction refused at estimation (a revert) leaves a nonce gap and every later
@@ -71,7 +78,7 @@ impl MarketClient {
             .with_simple_nonce_management()
             .fetch_chain_id()
             .wallet(EthereumWallet::from(signer))
-            .connect_http(url)
+            .connect_reqwest(http, url)
             .erased();
         let chain_id = provider
             .get_chain_id()
@@ -131,6 +138,11 @@ impl MarketClient {
     /// This client's account.
     pub fn account(&self) -> Address {
         self.account
+    }
+
+    /// The RPC endpoint.
+    pub fn rpc_url(&self) -> &str {
+        &self.config.rpc_url
     }
 
     /// The chain id the RPC reported at connection.

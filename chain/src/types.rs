@@ -15,6 +15,20 @@ pub struct ChainConfig {
     pub rpc_url: String,
     /// How long to wait for a transaction's receipt.
     pub receipt_timeout: Duration,
+    /// How long any one RPC request (a read, an estimate, a send) may take before it fails
+    /// with an error naming the endpoint: a hung RPC is never a silent hang.
+    pub request_timeout: Duration,
+}
+
+impl ChainConfig {
+    /// `rpc_url` with the default patience: 30 s for a receipt, 10 s per request.
+    pub fn new(rpc_url: impl Into<String>) -> Self {
+        Self {
+            rpc_url: rpc_url.into(),
+            receipt_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// A mined, successful transaction.

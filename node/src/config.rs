@@ -61,6 +61,8 @@ pub struct ChainSection {
     pub deployment: String,
     /// Seconds to wait for a receipt.
     pub receipt_timeout_secs: u64,
+    /// Seconds any one RPC request may take.
+    pub request_timeout_secs: u64,
 }
 
 /// `[keystore]`.
@@ -101,6 +103,7 @@ impl Default for ChainSection {
             rpc_url: "http://127.0.0.1:8545".into(),
             deployment: String::new(),
             receipt_timeout_secs: 30,
+            request_timeout_secs: 10,
         }
     }
 }
@@ -213,6 +216,12 @@ impl NodeConfig {
                     self.api.listen
                 ));
             }
+        }
+        if !(1..=300).contains(&self.chain.request_timeout_secs) {
+            return Err(format!(
+                "chain.request_timeout_secs = {} is out of range 1..=300",
+                self.chain.request_timeout_secs
+            ));
         }
         if !(1..=3600).contains(&self.chain.receipt_timeout_secs) {
             return Err(format!(
@@ -391,6 +400,9 @@ rpc_url = "http://127.0.0.1:8545"
 deployment = ""
 # Seconds to wait for a transaction receipt (1..=3600).
 receipt_timeout_secs = 30
+# Seconds any one RPC request may take before it fails with an error (1..=300); a node
+# whose RPC is down or hung for 30 s warns once a minute until it answers again.
+request_timeout_secs = 10
 
 [keystore]
 # Encrypted Ethereum key (JSON keystore, scrypt), relative to the data dir.

@@ -62,8 +62,9 @@ pub async fn run(
     let chain_config = ChainConfig {
         rpc_url: cfg.chain.rpc_url.clone(),
         receipt_timeout: Duration::from_secs(cfg.chain.receipt_timeout_secs),
+        request_timeout: Duration::from_secs(cfg.chain.request_timeout_secs),
     };
-    let chain_id = chain_id(&cfg.chain.rpc_url).await?;
+    let chain_id = chain_id(&cfg.chain.rpc_url, chain_config.request_timeout).await?;
     let deployment_path = if cfg.chain.deployment.is_empty() {
         Deployment::path_for(&data_dir, chain_id)
     } else {
@@ -135,6 +136,11 @@ pub async fn run(
         submit = Some(jobs_tx);
         tracing::info!(target: "node", "requester service started");
     }
+    let (watched, watch_metrics) = (chain.clone(), metrics.clone());
+    services.spawn(async move {
+        watch_rpc(watched, watch_metrics).await;
+        "rpc watch"
+    });
     let router = network
         .route(inboxes)
         .ok_or_else(|| eyre!("network events already taken"))?;
@@ -222,6 +228,46 @@ pub async fn run(
     outcome
 }
 
+/// How long the RPC may fail before the node warns, and how often it warns after that.
+const RPC_DOWN_WARN_AFTER: Duration = Duration::from_secs(30);
+const RPC_WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Probes the RPC every 5 s (each probe bounded by the request timeout). When it has been
+/// down or hung for 30 s: one warning per minute naming the endpoint; when it answers
+/// again: one line saying so. The services carry on by themselves once it is back.
+async fn watch_rpc(chain: MarketClient, metrics: Arc<Metrics>) {
+    let mut down_since: Option<std::time::Instant> = None;
+    let mut last_warning: Option<std::time::Instant> = None;
+    let url = chain.rpc_url().to_string();
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        match chain.block_number().await {
+            Ok(_) => {
+                if let Some(since) = down_since.take() {
+                    tracing::info!(target: "chain", %url, down_seconds = since.elapsed().as_secs(), "RPC answers again");
+                }
+                last_warning = None;
+            }
+            Err(e) => {
+                metrics
+                    .rpc_errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let since = *down_since.get_or_insert_with(std::time::Instant::now);
+                let due = last_warning.is_none_or(|w| w.elapsed() >= RPC_WARN_EVERY);
+                if since.elapsed() >= RPC_DOWN_WARN_AFTER && due {
+                    tracing::warn!(
+                        target: "chain",
+                        %url,
+                        down_seconds = since.elapsed().as_secs(),
+                        "RPC down or hung ({e}); jobs wait for it and resume when it answers; check chain.rpc_url and the Ethereum node"
+                    );
+                    last_warning = Some(std::time::Instant::now());
+                }
+            }
+        }
+    }
+}
+
 async fn shutdown_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
@@ -236,16 +282,18 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-async fn chain_id(url: &str) -> eyre::Result<u64> {
+async fn chain_id(url: &str, timeout: Duration) -> eyre::Result<u64> {
     use alloy::providers::{Provider, ProviderBuilder};
-    let provider = ProviderBuilder::new()
-        .connect(url)
-        .await
-        .map_err(|e| eyre!("cannot reach the RPC at {url}: {e}; check chain.rpc_url"))?;
-    provider
-        .get_chain_id()
-        .await
-        .map_err(|e| eyre!("cannot reach the RPC at {url}: {e}; check chain.rpc_url"))
+    let unreachable = |e: &dyn std::fmt::Display| {
+        eyre!("cannot reach the RPC at {url}: {e}; check chain.rpc_url")
+    };
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| unreachable(&e))?;
+    let provider =
+        ProviderBuilder::new().connect_reqwest(http, url.parse().map_err(|e| unreachable(&e))?);
+    provider.get_chain_id().await.map_err(|e| unreachable(&e))
 }
 
 fn parse_addrs(addrs: &[String], key: &str) -> eyre::Result<Vec<Multiaddr>> {

@@ -41,6 +41,7 @@ impl DeployArgs {
         let chain = ChainConfig {
             rpc_url: self.rpc.clone(),
             receipt_timeout: Duration::from_secs(cfg.chain.receipt_timeout_secs),
+            request_timeout: Duration::from_secs(cfg.chain.request_timeout_secs),
         };
         let params = MarketParams {
             unbonding_delay: self.unbonding_delay,

@@ -287,6 +287,7 @@ impl Cluster {
             ChainConfig {
                 rpc_url: rpc_url.clone(),
                 receipt_timeout: Duration::from_secs(30),
+                request_timeout: std::time::Duration::from_secs(10),
             },
             signer(OWNER),
             shapes::ALL,

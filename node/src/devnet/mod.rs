@@ -133,6 +133,7 @@ impl Devnet {
         let chain = ChainConfig {
             rpc_url: anvil.endpoint(),
             receipt_timeout: Duration::from_secs(30),
+            request_timeout: std::time::Duration::from_secs(10),
         };
         tracing::info!(target: "devnet", rpc = %chain.rpc_url, "anvil up");
 

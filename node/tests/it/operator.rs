@@ -144,6 +144,7 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         ChainConfig {
             rpc_url: rpc.clone(),
             receipt_timeout: Duration::from_secs(30),
+            request_timeout: std::time::Duration::from_secs(10),
         },
         anvil.keys()[0].clone().into(),
         deployment.clone(),
@@ -307,6 +308,7 @@ async fn a_requester_restarted_mid_job_resumes_it_and_posts_it_once() {
         ChainConfig {
             rpc_url: rpc.clone(),
             receipt_timeout: Duration::from_secs(30),
+            request_timeout: std::time::Duration::from_secs(10),
         },
         anvil.keys()[0].clone().into(),
         deployment.clone(),
@@ -525,6 +527,7 @@ async fn a_worker_killed_after_accepting_resumes_from_its_store_and_settles_once
         ChainConfig {
             rpc_url: rpc.clone(),
             receipt_timeout: Duration::from_secs(30),
+            request_timeout: std::time::Duration::from_secs(10),
         },
         anvil.keys()[0].clone().into(),
         deployment.clone(),
@@ -698,4 +701,76 @@ fn arcanum_devnet_runs_the_demo_jobs_on_node_processes_and_stops_clean() {
             dir.display()
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_rpc_is_a_clear_error_and_a_warning_and_the_node_carries_on_when_it_returns() {
+    let anvil = anvil();
+    let rpc = anvil.endpoint();
+    let root = TempDir::new("hung-rpc");
+    let (dir, _) = init(root.path(), "node", &anvil, 4);
+    deploy(&dir, &rpc, &[]);
+    let (p2p, api) = (free_port(), free_port());
+    let mut env = node_env(&rpc, p2p, api, &[]);
+    env.push(("ARCANUM_CHAIN__REQUEST_TIMEOUT_SECS", "2".into()));
+    let d = dir.display().to_string();
+    let mut node = spawn(
+        &["node", "run", "--data-dir", &d, "--roles", "requester"],
+        &env,
+        root.path().join("node.log"),
+    );
+    ready(&mut node, &dir, api, Duration::from_secs(60)).await;
+
+    // Freeze the chain: the process is alive, its socket open, nothing answers.
+    let pid = anvil.child().id().to_string();
+    let signal = |sig: &str| {
+        std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .expect("kill")
+    };
+    signal("-STOP");
+    let started = std::time::Instant::now();
+    let o = run(&["status", "--data-dir", &d], &env);
+    assert!(!o.status.success(), "status answered from a frozen chain");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "status hung for {:?}",
+        started.elapsed()
+    );
+    assert!(
+        o.stderr.contains(&rpc) || o.stderr.contains("RPC"),
+        "{}",
+        o.stderr
+    );
+    let until = std::time::Instant::now() + Duration::from_secs(90);
+    while !node.log().contains("RPC down or hung") {
+        assert!(
+            std::time::Instant::now() < until,
+            "no warning:\n{}",
+            node.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(
+        node.log().matches("RPC down or hung").count(),
+        1,
+        "one warning, not one per probe"
+    );
+
+    signal("-CONT");
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    while !node.log().contains("RPC answers again") {
+        assert!(
+            std::time::Instant::now() < until,
+            "no recovery:\n{}",
+            node.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let status: Status = serde_json::from_str(&ok(&["status", "--json", "--data-dir", &d], &env))
+        .expect("status after recovery");
+    assert_eq!(status.chain_id, 31337);
+    let exit = node.terminate(Duration::from_secs(5)).expect("stops");
+    assert!(exit.success());
 }

@@ -246,6 +246,7 @@ async fn a_dead_rpc_is_a_clear_error() {
     let chain = arcanum_node::chain::ChainConfig {
         rpc_url: "http://127.0.0.1:9".into(),
         receipt_timeout: Duration::from_secs(1),
+        request_timeout: std::time::Duration::from_secs(10),
     };
     let deployment = arcanum_node::chain::Deployment {
         token: Default::default(),
