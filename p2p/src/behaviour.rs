@@ -11,6 +11,14 @@ use std::time::Duration;
 pub(crate) const OFFERS_TOPIC: &str = "/arcanum/offers/1";
 /// Request-response protocol for job transfer.
 pub(crate) const JOB_PROTOCOL: &str = "/arcanum/job/1";
+/// Largest job request accepted (CBOR): a job of the contract's ~120-chunk maximum over the
+/// widest shape (16 x 64 values per chunk, about 9 MB) fits with room to spare; anything
+/// larger is refused by the codec before it is buffered.
+pub const MAX_JOB_REQUEST_BYTES: u64 = 32 * 1024 * 1024;
+/// Largest job response accepted: an output vector and one proof per chunk.
+pub const MAX_JOB_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest gossip message: a signed offer is well under 1 KiB.
+pub const MAX_GOSSIP_BYTES: usize = 64 * 1024;
 
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
@@ -29,6 +37,7 @@ impl Behaviour {
             .validation_mode(gossipsub::ValidationMode::Strict)
             // The application validates every offer before it propagates.
             .validate_messages()
+            .max_transmit_size(MAX_GOSSIP_BYTES)
             .build()
             .map_err(|e| e.to_string())?;
         let mut gossipsub =
@@ -37,7 +46,11 @@ impl Behaviour {
         gossipsub
             .subscribe(&gossipsub::IdentTopic::new(OFFERS_TOPIC))
             .map_err(|e| e.to_string())?;
-        let jobs = cbor::Behaviour::new(
+        let codec = cbor::codec::Codec::default()
+            .set_request_size_maximum(MAX_JOB_REQUEST_BYTES)
+            .set_response_size_maximum(MAX_JOB_RESPONSE_BYTES);
+        let jobs = cbor::Behaviour::with_codec(
+            codec,
             [(StreamProtocol::new(JOB_PROTOCOL), ProtocolSupport::Full)],
             request_response::Config::default().with_request_timeout(request_timeout),
         );

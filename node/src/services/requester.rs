@@ -66,6 +66,9 @@ pub enum RequesterError {
     },
 }
 
+/// Most offers a requester keeps (one per worker).
+pub const MAX_OFFERS: usize = 10_000;
+
 /// How patiently the requester places a job.
 #[derive(Clone, Debug)]
 pub struct RequesterConfig {
@@ -155,10 +158,26 @@ impl Requester {
         &self.chain
     }
 
+    /// Takes the offers heard since the last call (one per worker, the latest wins), drops
+    /// the expired ones, and bounds the table at [`MAX_OFFERS`] (the offers closest to
+    /// expiry go first).
     fn drain_offers(&mut self) {
         while let Ok(event) = self.events.try_recv() {
             if let Event::Offer { offer } = event {
                 self.offers.insert(offer.offer.worker, offer);
+            }
+        }
+        let now = arcanum_protocol::unix_now();
+        self.offers.retain(|_, o| o.offer.expires_at >= now);
+        if self.offers.len() > MAX_OFFERS {
+            let mut by_expiry: Vec<(u64, Address)> = self
+                .offers
+                .iter()
+                .map(|(w, o)| (o.offer.expires_at, *w))
+                .collect();
+            by_expiry.sort_unstable();
+            for (_, w) in by_expiry.iter().take(self.offers.len() - MAX_OFFERS) {
+                self.offers.remove(w);
             }
         }
     }

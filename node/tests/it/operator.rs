@@ -64,7 +64,7 @@ fn node_env(
     rpc: &str,
     p2p: u16,
     api: u16,
-    extra: &[(&str, String)],
+    extra: &[(&'static str, String)],
 ) -> Vec<(&'static str, String)> {
     let mut env = vec![
         ("ARCANUM_CHAIN__RPC_URL", rpc.to_string()),
@@ -74,10 +74,7 @@ fn node_env(
         ("ARCANUM_WORKER__ASK_WEI", arc(10).to_string()),
     ];
     for (k, v) in extra {
-        let k: &'static str = match *k {
-            "ARCANUM_P2P__BOOTSTRAP" => "ARCANUM_P2P__BOOTSTRAP",
-            other => panic!("unexpected variable {other}"),
-        };
+        env.retain(|(key, _)| key != k);
         env.push((k, v.clone()));
     }
     env
@@ -773,4 +770,170 @@ async fn a_hung_rpc_is_a_clear_error_and_a_warning_and_the_node_carries_on_when_
     assert_eq!(status.chain_id, 31337);
     let exit = node.terminate(Duration::from_secs(5)).expect("stops");
     assert!(exit.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_for_good_is_expired_slashed_and_the_job_goes_to_the_next_bid() {
+    let anvil = anvil();
+    let rpc = anvil.endpoint();
+    let root = TempDir::new("worker-dies");
+    let (owner, _) = init(root.path(), "owner", &anvil, 0);
+    let (adir, a) = init(root.path(), "cheap", &anvil, 2);
+    let (bdir, b) = init(root.path(), "backup", &anvil, 3);
+    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
+    let deployment = deploy(&owner, &rpc, &[&adir, &bdir, &rdir]);
+    let owner_chain = MarketClient::connect(
+        ChainConfig::new(rpc.clone()),
+        anvil.keys()[0].clone().into(),
+        deployment.clone(),
+    )
+    .await
+    .expect("owner client");
+    let supply = owner_chain.total_supply().await.expect("supply");
+    for who in [a.address, b.address, requester.address] {
+        owner_chain.mint(who, arc(1_000)).await.expect("mint");
+    }
+    let (rp2p, rapi) = (free_port(), free_port());
+    let mut nodes = Vec::new();
+    let mut worker_addrs = Vec::new();
+    for (dir, ask, name) in [(&adir, arc(5), "cheap"), (&bdir, arc(10), "backup")] {
+        let (p2p, api) = (free_port(), free_port());
+        worker_addrs.push(format!("/ip4/127.0.0.1/tcp/{p2p}"));
+        let env = node_env(
+            &rpc,
+            p2p,
+            api,
+            &[("ARCANUM_WORKER__ASK_WEI", ask.to_string())],
+        );
+        let d = dir.display().to_string();
+        let mut node = spawn(
+            &["node", "run", "--data-dir", &d, "--roles", "worker"],
+            &env,
+            root.path().join(format!("{name}.log")),
+        );
+        ready(&mut node, dir, api, Duration::from_secs(120)).await;
+        ok(&["stake", "deposit", "500", "--data-dir", &d], &env);
+        nodes.push(node);
+    }
+    let renv = node_env(
+        &rpc,
+        rp2p,
+        rapi,
+        &[("ARCANUM_P2P__BOOTSTRAP", worker_addrs.join(","))],
+    );
+    let r = rdir.display().to_string();
+    let mut rnode = spawn(
+        &["node", "run", "--data-dir", &r, "--roles", "requester"],
+        &renv,
+        root.path().join("r.log"),
+    );
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+    // Both workers re-gossip their offers every 0.5 s: give the requester a few rounds to
+    // hear both, so that the cheap one is the first choice.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let (job, sums) = job_file_of(root.path(), 320);
+    let text = std::fs::read_to_string(&job).expect("job");
+    let job = write(
+        root.path(),
+        "job30.json",
+        &text.replace("\"deadline_secs\":300", "\"deadline_secs\":30"),
+    );
+    let submitted: JobRecord = serde_json::from_str(&ok(
+        &["job", "submit", &job, "--json", "--data-dir", &r],
+        &renv,
+    ))
+    .expect("submit");
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    while !nodes[0].log().contains("accepted and proving") {
+        assert!(
+            std::time::Instant::now() < until,
+            "the cheap worker never accepted:\n{}\n{}",
+            nodes[0].log(),
+            rnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = nodes[0].child.kill();
+    let _ = nodes[0].child.wait();
+
+    let until = std::time::Instant::now() + Duration::from_secs(180);
+    let rec = loop {
+        let rec: JobRecord = serde_json::from_str(&ok(
+            &[
+                "job",
+                "get",
+                &submitted.id.to_string(),
+                "--json",
+                "--data-dir",
+                &r,
+            ],
+            &renv,
+        ))
+        .expect("get");
+        if !matches!(rec.state, JobState::Submitted | JobState::Posted) {
+            break rec;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "not settled: {rec:?}\n{}",
+            rnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", rnode.log());
+    let outcome = rec.outcome.expect("outcome");
+    assert_eq!(outcome.worker, b.address.to_string());
+    assert_eq!(outcome.ask_wei, arc(10).to_string());
+    assert_eq!(
+        outcome.output,
+        sums.iter().map(U256::to_string).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        outcome.failed_attempts.len(),
+        1,
+        "{:?}",
+        outcome.failed_attempts
+    );
+    // Slashed as the contract says: the locked 100 ARC; the requester's share is capped at
+    // its posting fee, which is 0 here, so the treasury (the owner) gets all of it.
+    let stake = owner_chain.stake_of(a.address).await.expect("stake");
+    assert_eq!((stake.staked, stake.locked), (arc(400), U256::ZERO));
+    assert_eq!(
+        owner_chain
+            .credit_of(owner_chain.account())
+            .await
+            .expect("credit"),
+        arc(100)
+    );
+    assert_eq!(
+        owner_chain.credit_of(b.address).await.expect("credit"),
+        arc(10)
+    );
+    // Token conservation over every account and contract.
+    let market = deployment.market;
+    let mut held = owner_chain.balance_of(market).await.expect("market")
+        + owner_chain
+            .balance_of(deployment.data_oracle)
+            .await
+            .expect("oracle");
+    for i in 0..10 {
+        let who: PrivateKeySigner = anvil.keys()[i].clone().into();
+        held += owner_chain
+            .balance_of(who.address())
+            .await
+            .expect("balance");
+    }
+    assert_eq!(held, supply + arc(3_000));
+    let mut in_market = U256::ZERO;
+    for i in 0..10 {
+        let who: PrivateKeySigner = anvil.keys()[i].clone().into();
+        let st = owner_chain.stake_of(who.address()).await.expect("stake");
+        in_market +=
+            st.staked + st.unbonding + owner_chain.credit_of(who.address()).await.expect("credit");
+    }
+    assert_eq!(
+        owner_chain.balance_of(market).await.expect("market"),
+        in_market
+    );
 }

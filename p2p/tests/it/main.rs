@@ -145,3 +145,62 @@ async fn dialing_nothing_is_a_clear_error() {
         .expect_err("refused");
     assert!(err.to_string().contains("is the peer running"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_of_several_mebibytes_travels_and_one_over_the_limit_is_refused() {
+    let (requester, _requester_events) = node().await;
+    let (worker, mut worker_events) = node().await;
+    let addr = requester
+        .listen("/ip4/127.0.0.1/tcp/0".parse().expect("addr"))
+        .await
+        .expect("listen");
+    worker.dial(addr).await.expect("dial");
+    let worker_keepalive = worker.clone();
+    let answer = tokio::spawn(async move {
+        let mut sizes = Vec::new();
+        while let Some(event) = worker_events.recv().await {
+            if let Event::JobRequest {
+                request, channel, ..
+            } = event
+            {
+                let JobRequest::Run { inputs, .. } = request else {
+                    panic!("expected a run request");
+                };
+                sizes.push(inputs.iter().map(Vec::len).sum::<usize>());
+                worker
+                    .respond(channel, JobResponse::Rejected(RejectReason::NotAssigned))
+                    .await
+                    .expect("respond");
+                return sizes;
+            }
+        }
+        sizes
+    });
+    let run = |words: usize| JobRequest::Run {
+        job_id: JobId::from(1),
+        shape: arcanum_protocol::Shape {
+            id: ShapeId(3),
+            kind: JobKind::SecaggSum,
+            contributors: 16,
+            dims: 64,
+        },
+        // Large field elements, so each encodes at full width.
+        inputs: vec![vec![U256::MAX >> 4; words / 16]; 16],
+        weights: vec![],
+    };
+    let worker_peer = worker_keepalive.peer_id();
+    // Over the limit (about 40 MiB): refused by the codec, an error, not a hang.
+    let err = requester
+        .request(worker_peer, run(1_000_000))
+        .await
+        .expect_err("over the size limit");
+    assert!(!err.to_string().is_empty());
+    // ~120 chunks of the widest shape (122,880 words, several MiB) travels.
+    let response = requester
+        .request(worker_peer, run(122_880))
+        .await
+        .expect("a job of the contract's maximum size travels");
+    assert_eq!(response, JobResponse::Rejected(RejectReason::NotAssigned));
+    assert_eq!(answer.await.expect("worker task"), vec![122_880]);
+    drop(worker_keepalive);
+}
