@@ -45,6 +45,9 @@ pub struct NodeState {
 
 type Shared = Arc<NodeState>;
 
+/// Largest request body the API reads.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
 /// An API failure: a status and a message that says what to do.
 struct Failure(StatusCode, String);
 
@@ -100,6 +103,9 @@ pub fn router(state: Shared, cookie: String) -> Router {
         .route("/v1/jobs", get(list_jobs).post(submit_job))
         .route("/v1/jobs/{id}", get(get_job))
         .route("/metrics", get(metrics))
+        // A job of the contract's maximum size is ~10 MB of JSON; anything past this is
+        // refused (413) before it is buffered.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             let cookie = cookie.clone();
             async move {

@@ -271,6 +271,38 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         metrics.contains("arcanum_prove_seconds_count 1\n"),
         "{metrics}"
     );
+    // Hostile bodies are refused with a 4xx and the node carries on.
+    let cookie = std::fs::read_to_string(rdir.join("api.cookie")).expect("cookie");
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{rapi}/v1/jobs");
+    for (body, why) in [
+        (b"{not json".to_vec(), "malformed"),
+        (br#"{"shape":"secagg-sum-4x8"}"#.to_vec(), "missing fields"),
+        (
+            br#"{"shape":"nope","inputs":[],"reward_wei":"1","min_stake_wei":"1","deadline_secs":60}"#.to_vec(),
+            "unknown shape",
+        ),
+        (
+            br#"{"shape":"secagg-sum-4x8","inputs":[["1"]],"reward_wei":"99999999999999999999999999999999999","min_stake_wei":"1","deadline_secs":60}"#.to_vec(),
+            "reward out of range",
+        ),
+        (vec![b' '; 70 * 1024 * 1024], "oversized"),
+    ] {
+        let resp = http
+            .post(&url)
+            .bearer_auth(cookie.trim())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("the API answers");
+        assert!(resp.status().is_client_error(), "{why}: {}", resp.status());
+    }
+    let jobs: Vec<JobRecord> =
+        serde_json::from_str(&ok(&["job", "list", "--json", "--data-dir", &r], &renv))
+            .expect("list");
+    assert_eq!(jobs.len(), 1, "nothing hostile was stored");
+
     // Without the cookie the API refuses.
     let anon = arcanum_node::api::client::ApiClient::new(&format!("127.0.0.1:{wapi}"), "wrong");
     assert!(
