@@ -15,7 +15,7 @@ const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("requester_jobs")
 const WORKER_JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("worker_jobs");
 
 /// Where a worker's job stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkState {
     /// Inputs received and checked against the posted commitment; being proven.
@@ -275,6 +275,22 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Number of worker jobs per state.
+    pub fn work_counts(&self) -> Result<BTreeMap<WorkState, usize>, StoreError> {
+        let mut counts = BTreeMap::new();
+        for state in [
+            WorkState::Accepted,
+            WorkState::Settled,
+            WorkState::Abandoned,
+        ] {
+            let n = self.work_in(state)?.len();
+            if n > 0 {
+                counts.insert(state, n);
+            }
+        }
+        Ok(counts)
     }
 
     /// Number of jobs per state.

@@ -145,17 +145,17 @@ async fn status(State(s): State<Shared>) -> Result<Json<Status>, Failure> {
         .job_counts()
         .map_err(store_err)?
         .into_iter()
-        .map(|(k, v)| {
-            (
-                serde_json::to_value(k)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-                v,
-            )
-        })
+        .map(|(k, v)| (state_name(&k), v))
+        .collect();
+    let work = s
+        .store
+        .work_counts()
+        .map_err(store_err)?
+        .into_iter()
+        .map(|(k, v)| (state_name(&k), v))
         .collect();
     Ok(Json(Status {
+        work,
         roles: s
             .roles
             .iter()
@@ -173,6 +173,14 @@ async fn status(State(s): State<Shared>) -> Result<Json<Status>, Failure> {
         unbonding_wei: stake.unbonding.to_string(),
         jobs,
     }))
+}
+
+/// The snake-case name a state serialises to.
+fn state_name(state: &impl serde::Serialize) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }
 
 fn amount(a: &Amount) -> Result<U256, Failure> {
@@ -325,11 +333,15 @@ async fn metrics(State(s): State<Shared>) -> Result<String, Failure> {
     let mut out = s.metrics.render();
     out.push_str("# HELP arcanum_jobs Requester jobs by state.\n# TYPE arcanum_jobs gauge\n");
     for (state, n) in s.store.job_counts().map_err(store_err)? {
-        let name = serde_json::to_value(state)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
+        let name = state_name(&state);
         out.push_str(&format!("arcanum_jobs{{state=\"{name}\"}} {n}\n"));
+    }
+    out.push_str(
+        "# HELP arcanum_worker_jobs Worker jobs by state.\n# TYPE arcanum_worker_jobs gauge\n",
+    );
+    for (state, n) in s.store.work_counts().map_err(store_err)? {
+        let name = state_name(&state);
+        out.push_str(&format!("arcanum_worker_jobs{{state=\"{name}\"}} {n}\n"));
     }
     let peers = s.net.peers().await.unwrap_or(0);
     out.push_str(&format!(

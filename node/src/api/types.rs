@@ -30,6 +30,9 @@ pub struct Status {
     pub unbonding_wei: String,
     /// Requester jobs by state.
     pub jobs: BTreeMap<String, usize>,
+    /// Worker jobs by state (accepted, settled, abandoned).
+    #[serde(default)]
+    pub work: BTreeMap<String, usize>,
 }
 
 /// `GET /v1/rewards`: reconciled with chain events.

@@ -268,6 +268,13 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
     let metrics = wapi_client.metrics().await.expect("metrics");
     assert!(metrics.contains("arcanum_proofs_total 1\n"), "{metrics}");
     assert!(
+        metrics.contains("arcanum_worker_jobs{state=\"settled\"} 1\n"),
+        "{metrics}"
+    );
+    let status: Status =
+        serde_json::from_str(&ok(&["status", "--json", "--data-dir", &w], &wenv)).expect("status");
+    assert_eq!(status.work.get("settled"), Some(&1));
+    assert!(
         metrics.contains("arcanum_prove_seconds_count 1\n"),
         "{metrics}"
     );
