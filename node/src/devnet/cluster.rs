@@ -5,8 +5,8 @@
 //! Every child is killed by its pid when the cluster is dropped, Ctrl-C included.
 
 use super::{
-    DAPP, DevnetReport, FIRST_WORKER, HeReport, IRIS_FEED, IRIS_INTEGER_STATS, IrisJob, OWNER,
-    PAIRING_FLOOR_GAS, REQUESTER, arc, iris_integer_stats, worker_ask,
+    DAPP, DevnetReport, FIRST_WORKER, HeJob, HeReport, IRIS_FEED, IrisJob, OWNER,
+    PAIRING_FLOOR_GAS, REQUESTER, arc, worker_ask,
 };
 use crate::{
     api::{COOKIE_FILE, client::ApiClient},
@@ -21,18 +21,9 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use arcanum_chain::{ChainConfig, Deployment, MarketClient, MarketParams};
-use arcanum_compute::{
-    dataset,
-    elgamal::{
-        BsgsTable,
-        dkg::{self, DkgParams},
-    },
-    executor,
-};
 use arcanum_protocol::{Address, U256};
 use arcanum_zk::{Fr, field, shapes};
 use eyre::{WrapErr, eyre};
-use rand::RngCore;
 use std::{
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
@@ -545,60 +536,23 @@ impl Cluster {
     /// The joint-statistics `he-linear` job under a 3-of-5 DKG'd key, through the
     /// requester's API; the committee decrypts the proven sum.
     pub async fn run_he_job(&self) -> eyre::Result<HeReport> {
-        let shape = shapes::HE_LINEAR_4X8;
-        let mut rng = rand::rngs::OsRng;
-        let (parties, threshold) = (5u32, 3u32);
-        let mut session = [0u8; 32];
-        rng.fill_bytes(&mut session);
-        let (group, key_shares) =
-            dkg::run_honest(&DkgParams::new(parties, threshold, session)?, &mut rng)?;
-        let key = group.public_key().precompute();
-        let table = dataset::iris();
-        let plain: Vec<Vec<i64>> = dataset::partition(&table.rows, shape.contributors)
-            .iter()
-            .map(|rows| iris_integer_stats(rows))
-            .collect();
-        let inputs: Vec<Vec<Fr>> = plain
-            .iter()
-            .map(|v| executor::encode_ciphertexts(&key.encrypt_vec(v, &mut rng)))
-            .collect();
-        let weights = vec![1i64; shape.contributors];
-        let o = self.submit(&shape.name(), &inputs, &weights).await?;
+        let job = HeJob::prepare()?;
+        let o = self
+            .submit(&job.shape.name(), &job.inputs, &job.weights)
+            .await?;
         let output: Vec<U256> = o
             .output
             .iter()
             .map(|x| U256::from_str(x))
             .collect::<Result<_, _>>()?;
-        let sum =
-            executor::decode_ciphertexts(&[field::vec_from_u256(&output)?], shape.dims)?.remove(0);
-        let partials: Vec<_> = key_shares
-            .iter()
-            .skip(1)
-            .take(threshold as usize)
-            .map(|s| s.partial_decrypt(&group, &sum, &mut rng))
-            .collect();
-        let decrypted = group.combine(&sum, &partials, &BsgsTable::new(20)?)?;
-        let expected: Vec<i64> = (0..shape.dims)
-            .map(|j| plain.iter().map(|v| v[j]).sum())
-            .collect();
-        if decrypted.values != expected {
-            return Err(eyre!(
-                "threshold decryption gave {:?}, the plaintext sum is {expected:?}",
-                decrypted.values
-            ));
-        }
-        Ok(HeReport {
-            job_id: o.job_id.clone(),
-            shape: shape.name(),
-            committee: format!("{threshold} of {parties}"),
-            decrypted_by: decrypted.used,
-            chosen_worker: o.worker.parse()?,
-            prove_seconds: o.prove_seconds,
-            submit_result_gas: self.gas_used(&o.settle_tx).await,
-            statistics: IRIS_INTEGER_STATS.iter().map(|s| s.to_string()).collect(),
-            decrypted: decrypted.values,
-            plaintext: expected,
-        })
+        let gas = self.gas_used(&o.settle_tx).await;
+        job.finish(
+            &field::vec_from_u256(&output)?,
+            o.job_id.clone(),
+            o.worker.parse()?,
+            o.prove_seconds,
+            gas,
+        )
     }
 
     /// What `--keep-running` prints: where everything is, as an env file's lines.

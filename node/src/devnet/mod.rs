@@ -339,73 +339,29 @@ impl Devnet {
     /// Runs the joint-statistics `he-linear` job end to end under a threshold key and
     /// reports it (see the module docs).
     pub async fn run_he_job(&mut self) -> eyre::Result<HeReport> {
-        let shape = shapes::HE_LINEAR_4X8;
-        let mut rng = rand::rngs::OsRng;
-        let (parties, threshold) = (5u32, 3u32);
-        let mut session = [0u8; 32];
-        rng.fill_bytes(&mut session);
-        let params = DkgParams::new(parties, threshold, session)?;
-        let (group, key_shares) = dkg::run_honest(&params, &mut rng)?;
-        let key = group.public_key().precompute();
-
-        let table = dataset::iris();
-        let plain: Vec<Vec<i64>> = dataset::partition(&table.rows, shape.contributors)
-            .iter()
-            .map(|rows| iris_integer_stats(rows))
-            .collect();
-        let inputs: Vec<Vec<Fr>> = plain
-            .iter()
-            .map(|v| executor::encode_ciphertexts(&key.encrypt_vec(v, &mut rng)))
-            .collect();
-        let weights = vec![1i64; shape.contributors];
-
+        let job = HeJob::prepare()?;
         self.requester
             .wait_for_offers(self.workers.len(), Duration::from_secs(30))
             .await;
         let outcome = self
             .requester
             .run_job(
-                shape,
-                &inputs,
-                &weights,
+                job.shape,
+                &job.inputs,
+                &job.weights,
                 self.config.reward,
                 self.config.deadline,
                 self.config.job_stake,
             )
             .await?;
-
-        // The committee decrypts the proven sum: any `threshold` members, shares checked.
-        let sum = executor::decode_ciphertexts(std::slice::from_ref(&outcome.output), shape.dims)?
-            .remove(0);
-        let partials: Vec<_> = key_shares
-            .iter()
-            .skip(1)
-            .take(threshold as usize)
-            .map(|s| s.partial_decrypt(&group, &sum, &mut rng))
-            .collect();
-        let decrypted = group.combine(&sum, &partials, &BsgsTable::new(20)?)?;
-        let expected: Vec<i64> = (0..shape.dims)
-            .map(|j| plain.iter().map(|v| v[j]).sum())
-            .collect();
-        if decrypted.values != expected {
-            return Err(eyre!(
-                "threshold decryption gave {:?}, the plaintext sum is {expected:?}",
-                decrypted.values
-            ));
-        }
         let submit_gas = self.gas_used(outcome.result.tx_hash).await;
-        Ok(HeReport {
-            job_id: outcome.job_id.0.to_string(),
-            shape: shape.name(),
-            committee: format!("{threshold} of {parties}"),
-            decrypted_by: decrypted.used,
-            chosen_worker: outcome.worker,
-            prove_seconds: outcome.result.prove_seconds,
-            submit_result_gas: submit_gas,
-            statistics: IRIS_INTEGER_STATS.iter().map(|s| s.to_string()).collect(),
-            decrypted: decrypted.values,
-            plaintext: expected,
-        })
+        job.finish(
+            &outcome.output,
+            outcome.job_id.0.to_string(),
+            outcome.worker,
+            outcome.result.prove_seconds,
+            submit_gas,
+        )
     }
 
     /// Gas a mined transaction used (0 if its receipt cannot be read).
@@ -567,6 +523,96 @@ pub struct DevnetReport {
     /// The `he-linear` joint-statistics job, when run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub he_linear: Option<HeReport>,
+}
+
+/// The data owners' and key committee's side of the `he-linear` job: a 3-of-5 DKG, each
+/// owner's integer statistics encrypted under the joint key; the proven sum decrypted by
+/// three members with checked shares.
+pub(crate) struct HeJob {
+    pub(crate) shape: Shape,
+    pub(crate) inputs: Vec<Vec<Fr>>,
+    pub(crate) weights: Vec<i64>,
+    plain: Vec<Vec<i64>>,
+    group: arcanum_compute::elgamal::GroupKey,
+    key_shares: Vec<arcanum_compute::elgamal::KeyShare>,
+    parties: u32,
+    threshold: u32,
+}
+
+impl HeJob {
+    pub(crate) fn prepare() -> eyre::Result<Self> {
+        let shape = shapes::HE_LINEAR_4X8;
+        let mut rng = rand::rngs::OsRng;
+        let (parties, threshold) = (5u32, 3u32);
+        let mut session = [0u8; 32];
+        rng.fill_bytes(&mut session);
+        let (group, key_shares) =
+            dkg::run_honest(&DkgParams::new(parties, threshold, session)?, &mut rng)?;
+        let key = group.public_key().precompute();
+        let table = dataset::iris();
+        let plain: Vec<Vec<i64>> = dataset::partition(&table.rows, shape.contributors)
+            .iter()
+            .map(|rows| iris_integer_stats(rows))
+            .collect();
+        let inputs = plain
+            .iter()
+            .map(|v| executor::encode_ciphertexts(&key.encrypt_vec(v, &mut rng)))
+            .collect();
+        Ok(Self {
+            shape,
+            inputs,
+            weights: vec![1i64; shape.contributors],
+            plain,
+            group,
+            key_shares,
+            parties,
+            threshold,
+        })
+    }
+
+    /// Decrypts the proven sum with three members' shares (the first has "dropped out"),
+    /// checks it against the plaintext sum, and reports.
+    pub(crate) fn finish(
+        self,
+        output: &[Fr],
+        job_id: String,
+        worker: Address,
+        prove_seconds: f64,
+        submit_result_gas: u64,
+    ) -> eyre::Result<HeReport> {
+        let mut rng = rand::rngs::OsRng;
+        let dims = self.shape.dims;
+        let sum = executor::decode_ciphertexts(&[output.to_vec()], dims)?.remove(0);
+        let partials: Vec<_> = self
+            .key_shares
+            .iter()
+            .skip(1)
+            .take(self.threshold as usize)
+            .map(|s| s.partial_decrypt(&self.group, &sum, &mut rng))
+            .collect();
+        let decrypted = self.group.combine(&sum, &partials, &BsgsTable::new(20)?)?;
+        let expected: Vec<i64> = (0..dims)
+            .map(|j| self.plain.iter().map(|v| v[j]).sum())
+            .collect();
+        if decrypted.values != expected {
+            return Err(eyre!(
+                "threshold decryption gave {:?}, the plaintext sum is {expected:?}",
+                decrypted.values
+            ));
+        }
+        Ok(HeReport {
+            job_id,
+            shape: self.shape.name(),
+            committee: format!("{} of {}", self.threshold, self.parties),
+            decrypted_by: decrypted.used,
+            chosen_worker: worker,
+            prove_seconds,
+            submit_result_gas,
+            statistics: IRIS_INTEGER_STATS.iter().map(|s| s.to_string()).collect(),
+            decrypted: decrypted.values,
+            plaintext: expected,
+        })
+    }
 }
 
 /// The integer statistics each data owner encrypts in the `he-linear` job.

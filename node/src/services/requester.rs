@@ -276,24 +276,6 @@ impl Requester {
             inputs: job.inputs.clone(),
             weights: job.weights.clone(),
         };
-        let settled = |this: &Self, worker: Address, result: Option<JobResult>| {
-            let expected = local_output(shape, &inputs, &job.weights);
-            let chain = this.chain.clone();
-            async move {
-                let (output, commitment) = expected?;
-                let completion = check_settlement(&chain, job_id, worker, commitment).await?;
-                let result = result.unwrap_or_else(|| JobResult {
-                    job_id,
-                    output: field::vec_to_u256(&output),
-                    output_commitment: completion.output_commitment,
-                    proofs: vec![],
-                    tx_hash: completion.tx_hash,
-                    prove_seconds: 0.0,
-                });
-                Ok::<_, RequesterError>((output, result))
-            }
-        };
-
         let mut excluded: Vec<Address> = Vec::new();
         let mut failed: Vec<String> = Vec::new();
         let mut bids_seen = 0;
@@ -305,21 +287,8 @@ impl Requester {
             match info.status {
                 JobStatus::Completed => {
                     // Settled while we were away (a restart): check it against the inputs.
-                    let (output, result) = settled(self, info.worker, None).await?;
-                    return Ok(JobOutcome {
-                        job_id,
-                        worker: info.worker,
-                        worker_peer: String::new(),
-                        result,
-                        output,
-                        posted,
-                        assigned: posted,
-                        ask: info.reward,
-                        bid_to_assignment: Duration::ZERO,
-                        offers_seen: 0,
-                        bids_seen,
-                        failed_attempts: failed,
-                    });
+                    let p = Placement::recovered(&info, posted);
+                    return self.finish(job, &inputs, p, bids_seen, failed).await;
                 }
                 JobStatus::Cancelled | JobStatus::None => {
                     return Err(RequesterError::Abandoned {
@@ -336,21 +305,12 @@ impl Requester {
                     let why = match peer {
                         Some(peer) => match self.net.request(peer, request.clone()).await {
                             Ok(JobResponse::Done(result)) => {
-                                let (output, result) = settled(self, worker, Some(*result)).await?;
-                                return Ok(JobOutcome {
-                                    job_id,
-                                    worker,
-                                    worker_peer: peer.to_base58(),
-                                    result,
-                                    output,
-                                    posted,
-                                    assigned: posted,
-                                    ask: info.reward,
-                                    bid_to_assignment: Duration::ZERO,
-                                    offers_seen: 0,
-                                    bids_seen,
-                                    failed_attempts: failed,
-                                });
+                                let p = Placement {
+                                    peer: Some(peer),
+                                    result: Some(*result),
+                                    ..Placement::recovered(&info, posted)
+                                };
+                                return self.finish(job, &inputs, p, bids_seen, failed).await;
                             }
                             Ok(other) => format!("answered {other:?}"),
                             Err(e) => format!("did not answer: {e}"),
@@ -384,21 +344,16 @@ impl Requester {
             tracing::info!(target: "requester", %job_id, %worker, %peer, ask = %bid.bid.ask, attempt = info.attempts, "assigned with the worker's signed bid");
             let why = match self.net.request(peer, request.clone()).await {
                 Ok(JobResponse::Done(result)) => {
-                    let (output, result) = settled(self, worker, Some(*result)).await?;
-                    return Ok(JobOutcome {
-                        job_id,
+                    let p = Placement {
                         worker,
-                        worker_peer: peer.to_base58(),
-                        result,
-                        output,
-                        posted,
-                        assigned,
+                        peer: Some(peer),
+                        result: Some(*result),
                         ask: bid.bid.ask,
+                        assigned,
                         bid_to_assignment: since_post,
                         offers_seen,
-                        bids_seen,
-                        failed_attempts: failed,
-                    });
+                    };
+                    return self.finish(job, &inputs, p, bids_seen, failed).await;
                 }
                 Ok(JobResponse::Rejected(reason)) => format!("refused: {reason:?}"),
                 Ok(JobResponse::Bid(_)) => "answered a run request with a bid".into(),
@@ -413,21 +368,8 @@ impl Requester {
         // all, its answer lost).
         let info = self.chain.job(job_id).await?;
         if info.status == JobStatus::Completed {
-            let (output, result) = settled(self, info.worker, None).await?;
-            return Ok(JobOutcome {
-                job_id,
-                worker: info.worker,
-                worker_peer: String::new(),
-                result,
-                output,
-                posted,
-                assigned: posted,
-                ask: info.reward,
-                bid_to_assignment: Duration::ZERO,
-                offers_seen: 0,
-                bids_seen,
-                failed_attempts: failed,
-            });
+            let p = Placement::recovered(&info, posted);
+            return self.finish(job, &inputs, p, bids_seen, failed).await;
         }
         if info.status == JobStatus::Open {
             self.chain.cancel(job_id).await?;
@@ -655,6 +597,41 @@ impl Requester {
         }
     }
 
+    /// Checks a settlement against the output the job's own inputs give and reports it.
+    async fn finish(
+        &self,
+        job: &PostedJob,
+        inputs: &[Vec<Fr>],
+        p: Placement,
+        bids_seen: usize,
+        failed_attempts: Vec<String>,
+    ) -> Result<JobOutcome, RequesterError> {
+        let (output, commitment) = local_output(job.shape, inputs, &job.weights)?;
+        let completion = check_settlement(&self.chain, job.job_id, p.worker, commitment).await?;
+        let result = p.result.unwrap_or_else(|| JobResult {
+            job_id: job.job_id,
+            output: field::vec_to_u256(&output),
+            output_commitment: completion.output_commitment,
+            proofs: vec![],
+            tx_hash: completion.tx_hash,
+            prove_seconds: 0.0,
+        });
+        Ok(JobOutcome {
+            job_id: job.job_id,
+            worker: p.worker,
+            worker_peer: p.peer.map(|p| p.to_base58()).unwrap_or_default(),
+            result,
+            output,
+            posted: job.posted,
+            assigned: p.assigned,
+            ask: p.ask,
+            bid_to_assignment: p.bid_to_assignment,
+            offers_seen: p.offers_seen,
+            bids_seen,
+            failed_attempts,
+        })
+    }
+
     /// The peer of `worker`, from its offers (waiting up to the bid timeout to hear one).
     async fn peer_of(&mut self, worker: Address) -> Option<PeerId> {
         let deadline = Instant::now() + self.config.bid_timeout;
@@ -668,6 +645,34 @@ impl Requester {
                 return None;
             }
             tokio::time::sleep(left.min(Duration::from_millis(200))).await;
+        }
+    }
+}
+
+/// How a job came to be settled: what [`Requester::finish`] reports beside the check.
+struct Placement {
+    worker: Address,
+    peer: Option<PeerId>,
+    /// The worker's report; `None` when the settlement was found on chain.
+    result: Option<JobResult>,
+    ask: U256,
+    assigned: TxOutcome,
+    bid_to_assignment: Duration,
+    offers_seen: usize,
+}
+
+impl Placement {
+    /// A settlement found on chain (after a restart, or a worker whose answer was lost):
+    /// the assignment happened before this run, so it has no figures of its own.
+    fn recovered(info: &JobInfo, posted: TxOutcome) -> Self {
+        Self {
+            worker: info.worker,
+            peer: None,
+            result: None,
+            ask: info.reward,
+            assigned: posted,
+            bid_to_assignment: Duration::ZERO,
+            offers_seen: 0,
         }
     }
 }

@@ -106,6 +106,58 @@ fn deploy(owner: &Path, rpc: &str, others: &[&Path]) -> Deployment {
     d
 }
 
+/// A chain with the contracts deployed from an owner's data dir (Anvil key 0), and one
+/// initialised data dir per party (name, Anvil key), each funded 1,000 ARC.
+struct Net {
+    anvil: AnvilInstance,
+    rpc: String,
+    root: TempDir,
+    deployment: Deployment,
+    owner_chain: MarketClient,
+    /// Token supply before the parties were funded.
+    supply: U256,
+}
+
+type Party = (std::path::PathBuf, PublicIdentity);
+
+async fn net(name: &str, parties: &[(&str, usize)]) -> (Net, Vec<Party>) {
+    let anvil = anvil();
+    let rpc = anvil.endpoint();
+    let root = TempDir::new(name);
+    let (owner, _) = init(root.path(), "owner", &anvil, 0);
+    let dirs: Vec<Party> = parties
+        .iter()
+        .map(|(party, key)| init(root.path(), party, &anvil, *key))
+        .collect();
+    let others: Vec<&Path> = dirs.iter().map(|(d, _)| d.as_path()).collect();
+    let deployment = deploy(&owner, &rpc, &others);
+    let owner_chain = MarketClient::connect(
+        ChainConfig::new(rpc.clone()),
+        anvil.keys()[0].clone().into(),
+        deployment.clone(),
+    )
+    .await
+    .expect("owner client");
+    let supply = owner_chain.total_supply().await.expect("supply");
+    for (_, public) in &dirs {
+        owner_chain
+            .mint(public.address, arc(1_000))
+            .await
+            .expect("mint");
+    }
+    (
+        Net {
+            anvil,
+            rpc,
+            root,
+            deployment,
+            owner_chain,
+            supply,
+        },
+        dirs,
+    )
+}
+
 fn job_file(dir: &Path) -> (String, Vec<U256>) {
     job_file_of(dir, 8)
 }
@@ -130,32 +182,14 @@ fn job_file_of(dir: &Path, dims: u64) -> (String, Vec<U256>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactly_the_ask() {
-    let anvil = anvil();
-    let rpc = anvil.endpoint();
-    let root = TempDir::new("operator");
-    let (owner, _) = init(root.path(), "owner", &anvil, 0);
-    let (wdir, worker) = init(root.path(), "worker", &anvil, 2);
-    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
-    let deployment = deploy(&owner, &rpc, &[&wdir, &rdir]);
-    let owner_chain = MarketClient::connect(
-        ChainConfig {
-            rpc_url: rpc.clone(),
-            receipt_timeout: Duration::from_secs(30),
-            request_timeout: std::time::Duration::from_secs(10),
-        },
-        anvil.keys()[0].clone().into(),
-        deployment.clone(),
-    )
-    .await
-    .expect("owner client");
-    owner_chain
-        .mint(worker.address, arc(1_000))
-        .await
-        .expect("mint");
-    owner_chain
-        .mint(requester.address, arc(1_000))
-        .await
-        .expect("mint");
+    let (net, parties) = net("operator", &[("worker", 2), ("requester", 1)]).await;
+    let [(wdir, worker), (rdir, requester)] = <[Party; 2]>::try_from(parties).expect("parties");
+    let Net {
+        rpc,
+        root,
+        owner_chain,
+        ..
+    } = net;
 
     let (wp2p, wapi) = (free_port(), free_port());
     let wenv = node_env(&rpc, wp2p, wapi, &[]);
@@ -333,32 +367,15 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_requester_restarted_mid_job_resumes_it_and_posts_it_once() {
-    let anvil = anvil();
-    let rpc = anvil.endpoint();
-    let root = TempDir::new("restart");
-    let (owner, _) = init(root.path(), "owner", &anvil, 0);
-    let (wdir, worker) = init(root.path(), "worker", &anvil, 2);
-    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
-    let deployment = deploy(&owner, &rpc, &[&wdir, &rdir]);
-    let owner_chain = MarketClient::connect(
-        ChainConfig {
-            rpc_url: rpc.clone(),
-            receipt_timeout: Duration::from_secs(30),
-            request_timeout: std::time::Duration::from_secs(10),
-        },
-        anvil.keys()[0].clone().into(),
-        deployment.clone(),
-    )
-    .await
-    .expect("owner client");
-    owner_chain
-        .mint(worker.address, arc(1_000))
-        .await
-        .expect("mint");
-    owner_chain
-        .mint(requester.address, arc(1_000))
-        .await
-        .expect("mint");
+    let (net, parties) = net("restart", &[("worker", 2), ("requester", 1)]).await;
+    let [(wdir, _), (rdir, _)] = <[Party; 2]>::try_from(parties).expect("parties");
+    let Net {
+        rpc,
+        root,
+        deployment,
+        owner_chain,
+        ..
+    } = net;
 
     // The requester starts alone: its job is posted, then it is stopped while it waits
     // for a worker.
@@ -552,32 +569,15 @@ async fn misconfigured_nodes_fail_with_errors_naming_the_fix() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_after_accepting_resumes_from_its_store_and_settles_once() {
-    let anvil = anvil();
-    let rpc = anvil.endpoint();
-    let root = TempDir::new("worker-restart");
-    let (owner, _) = init(root.path(), "owner", &anvil, 0);
-    let (wdir, worker) = init(root.path(), "worker", &anvil, 2);
-    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
-    let deployment = deploy(&owner, &rpc, &[&wdir, &rdir]);
-    let owner_chain = MarketClient::connect(
-        ChainConfig {
-            rpc_url: rpc.clone(),
-            receipt_timeout: Duration::from_secs(30),
-            request_timeout: std::time::Duration::from_secs(10),
-        },
-        anvil.keys()[0].clone().into(),
-        deployment.clone(),
-    )
-    .await
-    .expect("owner client");
-    owner_chain
-        .mint(worker.address, arc(1_000))
-        .await
-        .expect("mint");
-    owner_chain
-        .mint(requester.address, arc(1_000))
-        .await
-        .expect("mint");
+    let (net, parties) = net("worker-restart", &[("worker", 2), ("requester", 1)]).await;
+    let [(wdir, worker), (rdir, _)] = <[Party; 2]>::try_from(parties).expect("parties");
+    let Net {
+        rpc,
+        root,
+        deployment,
+        owner_chain,
+        ..
+    } = net;
 
     let (wp2p, wapi, rp2p, rapi) = (free_port(), free_port(), free_port(), free_port());
     let wenv = node_env(&rpc, wp2p, wapi, &[]);
@@ -813,25 +813,21 @@ async fn a_hung_rpc_is_a_clear_error_and_a_warning_and_the_node_carries_on_when_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_for_good_is_expired_slashed_and_the_job_goes_to_the_next_bid() {
-    let anvil = anvil();
-    let rpc = anvil.endpoint();
-    let root = TempDir::new("worker-dies");
-    let (owner, _) = init(root.path(), "owner", &anvil, 0);
-    let (adir, a) = init(root.path(), "cheap", &anvil, 2);
-    let (bdir, b) = init(root.path(), "backup", &anvil, 3);
-    let (rdir, requester) = init(root.path(), "requester", &anvil, 1);
-    let deployment = deploy(&owner, &rpc, &[&adir, &bdir, &rdir]);
-    let owner_chain = MarketClient::connect(
-        ChainConfig::new(rpc.clone()),
-        anvil.keys()[0].clone().into(),
-        deployment.clone(),
+    let (net, parties) = net(
+        "worker-dies",
+        &[("cheap", 2), ("backup", 3), ("requester", 1)],
     )
-    .await
-    .expect("owner client");
-    let supply = owner_chain.total_supply().await.expect("supply");
-    for who in [a.address, b.address, requester.address] {
-        owner_chain.mint(who, arc(1_000)).await.expect("mint");
-    }
+    .await;
+    let [(adir, a), (bdir, b), (rdir, _)] = <[Party; 3]>::try_from(parties).expect("parties");
+    let Net {
+        anvil,
+        rpc,
+        root,
+        deployment,
+        owner_chain,
+        supply,
+        ..
+    } = net;
     let (rp2p, rapi) = (free_port(), free_port());
     let mut nodes = Vec::new();
     let mut worker_addrs = Vec::new();
@@ -963,7 +959,11 @@ async fn a_worker_killed_for_good_is_expired_slashed_and_the_job_goes_to_the_nex
             .await
             .expect("balance");
     }
-    assert_eq!(held, supply + arc(3_000));
+    assert_eq!(
+        held,
+        supply + arc(3_000),
+        "nothing minted or burnt but the funding"
+    );
     let mut in_market = U256::ZERO;
     for i in 0..10 {
         let who: PrivateKeySigner = anvil.keys()[i].clone().into();
