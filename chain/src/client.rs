@@ -9,18 +9,20 @@ use crate::{
         IGroth16Verifier,
     },
     deployment::Deployment,
+    tx::TxManager,
     types::{ChainConfig, TxOutcome},
 };
 use alloy::{
     contract::Error as ContractError,
-    network::{Ethereum, EthereumWallet},
+    network::EthereumWallet,
     primitives::Address,
-    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
-    rpc::types::TransactionReceipt,
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::types::{TransactionReceipt, TransactionRequest},
     signers::local::PrivateKeySigner,
     transports::RpcError,
 };
 use arcanum_protocol::MarketDomain;
+use std::sync::Arc;
 
 /// One account's view of a deployed market: sends its transactions and reads state.
 /// (Its `Debug` output shows the account, never the key.)
@@ -32,6 +34,8 @@ pub struct MarketClient {
     pub(crate) signer: PrivateKeySigner,
     pub(crate) deployment: Deployment,
     pub(crate) config: ChainConfig,
+    /// Nonces, fee bumping and receipts for this account (shared by clones).
+    pub(crate) tx: Arc<TxManager>,
 }
 
 /// Decodes a contract error into the name and fields of the custom error it carries.
@@ -121,6 +125,7 @@ impl MarketClient {
             )));
         }
         Ok(Self {
+            tx: Arc::new(TxManager::new(EthereumWallet::from(signer.clone()))),
             signer,
             provider,
             chain_id,
@@ -180,13 +185,20 @@ impl MarketClient {
         ArcanumToken::new(self.deployment.token, self.provider.clone())
     }
 
-    /// Waits for a sent transaction's receipt; maps reverts, timeouts and failures.
+    /// Sends a transaction through the account's manager and waits for its receipt
+    /// (see `tx`): reverts, timeouts and failures become errors naming `call`.
     pub(crate) async fn settle(
         &self,
         call: &'static str,
-        sent: std::result::Result<PendingTransactionBuilder<Ethereum>, ContractError>,
+        tx: TransactionRequest,
     ) -> Result<TransactionReceipt> {
-        let pending = sent.map_err(|e| match revert_reason(&e) {
+        self.send_managed(call, tx).await
+    }
+
+    /// Maps a contract or RPC error of `call`: a decoded revert, an unreachable endpoint,
+    /// or the RPC's message.
+    pub(crate) fn contract_error(&self, call: &'static str, e: ContractError) -> Error {
+        match revert_reason(&e) {
             Some(reason) => Error::Reverted { call, reason },
             None => match &e {
                 ContractError::TransportError(RpcError::Transport(t)) => Error::Unreachable {
@@ -198,34 +210,25 @@ impl MarketClient {
                     detail: e.to_string(),
                 },
             },
-        })?;
-        let seconds = self.config.receipt_timeout.as_secs();
-        let receipt = pending
-            .with_timeout(Some(self.config.receipt_timeout))
-            .get_receipt()
-            .await
-            .map_err(|e| Error::Timeout {
-                call,
-                seconds,
-                detail: e.to_string(),
-            })?;
-        if !receipt.status() {
-            return Err(Error::Failed {
-                call,
-                tx: receipt.transaction_hash.to_string(),
-            });
         }
-        tracing::debug!(target: "chain::tx", call, tx = %receipt.transaction_hash, gas = receipt.gas_used, "mined");
-        Ok(receipt)
+    }
+
+    /// Maps a transport error of `call` (see [`Self::contract_error`]).
+    pub(crate) fn rpc_error(
+        &self,
+        call: &'static str,
+        e: alloy::transports::TransportError,
+    ) -> Error {
+        self.contract_error(call, ContractError::from(e))
     }
 
     /// Waits for a sent transaction (see [`Self::settle`]) and summarises its receipt.
     pub(crate) async fn transact(
         &self,
         call: &'static str,
-        sent: std::result::Result<PendingTransactionBuilder<Ethereum>, ContractError>,
+        tx: TransactionRequest,
     ) -> Result<TxOutcome> {
-        Ok(TxOutcome::from_receipt(&self.settle(call, sent).await?))
+        Ok(TxOutcome::from_receipt(&self.settle(call, tx).await?))
     }
 
     pub(crate) fn read_err(call: &'static str) -> impl Fn(ContractError) -> Error {

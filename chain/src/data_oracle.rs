@@ -28,15 +28,13 @@ impl MarketClient {
             let sent = self
                 .token()
                 .approve(self.deployment.data_oracle, fee)
-                .send()
-                .await;
+                .into_transaction_request();
             self.settle("approve", sent).await?;
         }
         let sent = self
             .data_oracle()
             .request(feed, fee96, callback, callback_gas, ttl)
-            .send()
-            .await;
+            .into_transaction_request();
         let r = self.settle("request", sent).await?;
         let ev = r
             .decoded_log::<DataOracle::Requested>()
@@ -58,21 +56,28 @@ impl MarketClient {
         let sent = self
             .data_oracle()
             .fulfill(request, value, job.0)
-            .send()
-            .await;
+            .into_transaction_request();
         self.transact("fulfill", sent).await
     }
 
     /// Cancels an expired data-oracle request (requester only).
     pub async fn oracle_cancel(&self, request: U256) -> Result<TxOutcome> {
-        self.transact("cancel", self.data_oracle().cancel(request).send().await)
-            .await
+        self.transact(
+            "cancel",
+            self.data_oracle()
+                .cancel(request)
+                .into_transaction_request(),
+        )
+        .await
     }
 
     /// Withdraws the caller's data-oracle credit.
     pub async fn oracle_claim(&self) -> Result<TxOutcome> {
-        self.transact("claim", self.data_oracle().claim().send().await)
-            .await
+        self.transact(
+            "claim",
+            self.data_oracle().claim().into_transaction_request(),
+        )
+        .await
     }
 
     /// A feed's latest value and provenance.

@@ -13,8 +13,8 @@ use crate::{
     types::{ChainConfig, MarketParams},
 };
 use alloy::{
-    contract::Error as ContractError, network::TransactionBuilder, providers::Provider,
-    rpc::types::TransactionRequest, signers::local::PrivateKeySigner,
+    network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
 };
 use arcanum_protocol::Shape;
 
@@ -59,6 +59,7 @@ impl MarketClient {
             shapes: vec![],
             abi: Deployment::default_abi(),
         };
+        let signer_for_tx = signer.clone();
         let mut client = Self {
             provider,
             chain_id,
@@ -66,6 +67,9 @@ impl MarketClient {
             signer,
             deployment,
             config,
+            tx: std::sync::Arc::new(crate::tx::TxManager::new(
+                alloy::network::EthereumWallet::from(signer_for_tx),
+            )),
         };
         for shape in shapes {
             let contract = shape.verifier_contract();
@@ -75,18 +79,14 @@ impl MarketClient {
                 ))
             })?;
             let tx = TransactionRequest::default().with_deploy_code(code);
-            let pending = client.provider.send_transaction(tx).await;
-            let receipt = client
-                .settle("deploy verifier", pending.map_err(ContractError::from))
-                .await?;
+            let receipt = client.settle("deploy verifier", tx).await?;
             let verifier = receipt.contract_address.ok_or_else(|| {
                 Error::Deploy(format!("{contract}: receipt has no contract address"))
             })?;
             let pending = client
                 .market()
                 .setVerifier(shape.id.0, shape.kind.code(), verifier)
-                .send()
-                .await;
+                .into_transaction_request();
             client.settle("setVerifier", pending).await?;
             client.deployment.shapes.push(DeployedShape {
                 id: shape.id,
@@ -96,7 +96,10 @@ impl MarketClient {
             });
         }
         for node in &params.oracle_nodes {
-            let pending = client.data_oracle().setOracle(*node, true).send().await;
+            let pending = client
+                .data_oracle()
+                .setOracle(*node, true)
+                .into_transaction_request();
             client.settle("setOracle", pending).await?;
         }
         Ok(client)

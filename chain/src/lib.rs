@@ -4,8 +4,8 @@
 //! `chain/artifacts/` (kept fresh by `make bindings`; `make test` fails if stale),
 //! deployment of the token, verifiers and market, and a [`MarketClient`] that sends each
 //! transaction, waits for its receipt with a timeout, and turns reverts into errors that
-//! name the contract's custom error. Split by concern: `client` (connection, sending,
-//! revert decoding), `deploy`, `market`, `token`, `data_oracle`, `verifier`, `types`,
+//! name the contract's custom error. Split by concern: `client` (connection, revert
+//! decoding), `tx` (nonces, fee bumping, receipts), `watch` (confirmed events, reorgs), `deploy`, `market`, `token`, `data_oracle`, `verifier`, `types`,
 //! `deployment` (the deployment file).
 
 pub mod bindings;
@@ -16,13 +16,17 @@ mod deployment;
 mod error;
 mod market;
 mod token;
+mod tx;
 mod types;
 mod verifier;
+mod watch;
 
 pub use client::MarketClient;
 pub use deployment::{DeployedShape, Deployment};
 pub use error::{Error, Result};
+pub use tx::{NonceRecord, NonceStore};
 pub use types::{
     ChainConfig, Completion, FeedValue, JobInfo, JobStatus, MarketParams, StakeInfo, TxOutcome,
 };
 pub use verifier::{VerifyGas, intrinsic_gas};
+pub use watch::{Checkpoint, MarketLog, WatchStep};

@@ -6,18 +6,18 @@ use crate::{
     client::MarketClient,
     types::{Completion, JobInfo, JobStatus, StakeInfo, TxOutcome},
 };
-use alloy::{
-    primitives::{Address, U256},
-    providers::Provider,
-};
+use alloy::primitives::{Address, U256};
 use arcanum_protocol::{JobId, JobSpec, ShapeId, SignedBid};
 
 impl MarketClient {
     /// Approves and stakes `amount`.
     pub async fn stake(&self, amount: U256) -> Result<TxOutcome> {
         self.approve(amount).await?;
-        self.transact("stake", self.market().stake(amount).send().await)
-            .await
+        self.transact(
+            "stake",
+            self.market().stake(amount).into_transaction_request(),
+        )
+        .await
     }
 
     /// Approves the reward plus the market's posting fee and posts a job; returns its id.
@@ -52,8 +52,7 @@ impl MarketClient {
                 spec.deadline,
                 min_stake,
             )
-            .send()
-            .await;
+            .into_transaction_request();
         let r = self.settle("postJob", sent).await?;
         let posted = r
             .decoded_log::<ComputeMarket::JobPosted>()
@@ -80,16 +79,18 @@ impl MarketClient {
         let sent = self
             .market()
             .assignWithBid(sol_bid, bid.signature.clone().into())
-            .send()
-            .await;
+            .into_transaction_request();
         self.transact("assignWithBid", sent).await
     }
 
     /// Gives an assigned job back without slash, within the start window (assigned worker
     /// only; for a worker that did not receive inputs opening the posted commitment).
     pub async fn release(&self, job: JobId) -> Result<TxOutcome> {
-        self.transact("release", self.market().release(job.0).send().await)
-            .await
+        self.transact(
+            "release",
+            self.market().release(job.0).into_transaction_request(),
+        )
+        .await
     }
 
     /// Seconds after assignment during which the worker may release.
@@ -121,8 +122,7 @@ impl MarketClient {
         let sent = self
             .market()
             .submitResult(job.0, output_commitment, proof)
-            .send()
-            .await;
+            .into_transaction_request();
         self.transact("submitResult", sent).await
     }
 
@@ -139,26 +139,31 @@ impl MarketClient {
         let sent = self
             .market()
             .submitChunkedResult(job.0, input_commitments, output_commitments, proofs)
-            .send()
-            .await;
+            .into_transaction_request();
         self.transact("submitChunkedResult", sent).await
     }
 
     /// Cancels an unassigned job (requester only).
     pub async fn cancel(&self, job: JobId) -> Result<TxOutcome> {
-        self.transact("cancel", self.market().cancel(job.0).send().await)
-            .await
+        self.transact(
+            "cancel",
+            self.market().cancel(job.0).into_transaction_request(),
+        )
+        .await
     }
 
     /// Expires an assigned job whose deadline passed (anyone).
     pub async fn expire(&self, job: JobId) -> Result<TxOutcome> {
-        self.transact("expire", self.market().expire(job.0).send().await)
-            .await
+        self.transact(
+            "expire",
+            self.market().expire(job.0).into_transaction_request(),
+        )
+        .await
     }
 
     /// Withdraws the caller's credit.
     pub async fn claim(&self) -> Result<TxOutcome> {
-        self.transact("claim", self.market().claim().send().await)
+        self.transact("claim", self.market().claim().into_transaction_request())
             .await
     }
 
@@ -187,13 +192,14 @@ impl MarketClient {
         })
     }
 
-    /// The completion of `job` (from its `JobCompleted` event), if it completed.
-    pub async fn completion(&self, job: JobId) -> Result<Option<Completion>> {
+    /// The completion of `job` (from its `JobCompleted` event, looked up by its indexed
+    /// job id from block `from`, the job's posting block), if it completed.
+    pub async fn completion(&self, job: JobId, from: u64) -> Result<Option<Completion>> {
         let logs = self
             .market()
             .JobCompleted_filter()
             .topic1(job.0)
-            .from_block(self.deployment.deploy_block)
+            .from_block(from.max(self.deployment.deploy_block))
             .query()
             .await
             .map_err(|e| Error::Rpc {
@@ -244,43 +250,6 @@ impl MarketClient {
             }))
     }
 
-    /// Rewards credited to `worker` by settlements since the deployment: (jobs, total).
-    pub async fn earned(&self, worker: Address) -> Result<(usize, U256)> {
-        let logs = self
-            .market()
-            .JobCompleted_filter()
-            .topic2(worker)
-            .from_block(self.deployment.deploy_block)
-            .query()
-            .await
-            .map_err(|e| Error::Rpc {
-                call: "eth_getLogs(JobCompleted)",
-                detail: e.to_string(),
-            })?;
-        let total = logs
-            .iter()
-            .fold(U256::ZERO, |acc, (e, _)| acc.saturating_add(e.reward));
-        Ok((logs.len(), total))
-    }
-
-    /// Credit `account` has claimed since the deployment.
-    pub async fn claimed(&self, account: Address) -> Result<U256> {
-        let logs = self
-            .market()
-            .Claimed_filter()
-            .topic1(account)
-            .from_block(self.deployment.deploy_block)
-            .query()
-            .await
-            .map_err(|e| Error::Rpc {
-                call: "eth_getLogs(Claimed)",
-                detail: e.to_string(),
-            })?;
-        Ok(logs
-            .iter()
-            .fold(U256::ZERO, |acc, (e, _)| acc.saturating_add(e.amount)))
-    }
-
     /// Every market event in `from..=to` (inclusive block range), decoded, in chain order:
     /// what an indexer or a node catching up after a restart reads.
     pub async fn market_events(
@@ -288,30 +257,12 @@ impl MarketClient {
         from: u64,
         to: u64,
     ) -> Result<Vec<(u64, ComputeMarket::ComputeMarketEvents)>> {
-        use alloy::sol_types::SolEventInterface;
-        let filter = alloy::rpc::types::Filter::new()
-            .address(self.deployment.market)
-            .from_block(from)
-            .to_block(to);
-        let logs = self
-            .provider
-            .get_logs(&filter)
-            .await
-            .map_err(|e| Error::Rpc {
-                call: "eth_getLogs",
-                detail: e.to_string(),
-            })?;
-        logs.into_iter()
-            .map(|log| {
-                let block = log.block_number.unwrap_or_default();
-                ComputeMarket::ComputeMarketEvents::decode_log(&log.inner)
-                    .map(|e| (block, e.data))
-                    .map_err(|e| Error::Rpc {
-                        call: "decode market event",
-                        detail: e.to_string(),
-                    })
-            })
-            .collect()
+        Ok(self
+            .market_logs(from, to)
+            .await?
+            .into_iter()
+            .map(|(l, _)| (l.block, l.event))
+            .collect())
     }
 
     /// A worker's stake figures.
@@ -335,20 +286,28 @@ impl MarketClient {
     pub async fn request_unbond(&self, amount: U256) -> Result<TxOutcome> {
         self.transact(
             "requestUnbond",
-            self.market().requestUnbond(amount).send().await,
+            self.market()
+                .requestUnbond(amount)
+                .into_transaction_request(),
         )
         .await
     }
 
     /// Withdraws unbonded stake after the delay.
     pub async fn withdraw(&self) -> Result<TxOutcome> {
-        self.transact("withdraw", self.market().withdraw().send().await)
-            .await
+        self.transact(
+            "withdraw",
+            self.market().withdraw().into_transaction_request(),
+        )
+        .await
     }
 
     /// Moves an open job's deadline (requester only).
     pub async fn extend_deadline(&self, job: JobId, deadline: u64) -> Result<TxOutcome> {
-        let sent = self.market().extendDeadline(job.0, deadline).send().await;
+        let sent = self
+            .market()
+            .extendDeadline(job.0, deadline)
+            .into_transaction_request();
         self.transact("extendDeadline", sent).await
     }
 
@@ -368,8 +327,7 @@ impl MarketClient {
                 U256::from(slash_to_requester_bps),
                 treasury,
             )
-            .send()
-            .await;
+            .into_transaction_request();
         self.transact("setParameters", sent).await
     }
 
@@ -413,8 +371,7 @@ impl MarketClient {
         let sent = self
             .market()
             .acceptAssignment(job.0, ask, accept_by, signature.into())
-            .send()
-            .await;
+            .into_transaction_request();
         self.transact("acceptAssignment", sent).await
     }
 

@@ -6,16 +6,18 @@ use alloy::primitives::{Address, U256};
 impl MarketClient {
     /// Mints tokens (the caller must own the token: devnets only).
     pub async fn mint(&self, to: Address, amount: U256) -> Result<TxOutcome> {
-        self.transact("mint", self.token().mint(to, amount).send().await)
-            .await
+        self.transact(
+            "mint",
+            self.token().mint(to, amount).into_transaction_request(),
+        )
+        .await
     }
 
     pub(crate) async fn approve(&self, amount: U256) -> Result<()> {
         let sent = self
             .token()
             .approve(self.deployment.market, amount)
-            .send()
-            .await;
+            .into_transaction_request();
         self.settle("approve", sent).await.map(|_| ())
     }
 

@@ -18,6 +18,14 @@ pub struct ChainConfig {
     /// How long any one RPC request (a read, an estimate, a send) may take before it fails
     /// with an error naming the endpoint: a hung RPC is never a silent hang.
     pub request_timeout: Duration,
+    /// How long a sent transaction may wait unmined before it is replaced with higher
+    /// fees.
+    #[serde(default = "default_fee_bump_after")]
+    pub fee_bump_after: Duration,
+}
+
+fn default_fee_bump_after() -> Duration {
+    Duration::from_secs(15)
 }
 
 impl ChainConfig {
@@ -27,6 +35,7 @@ impl ChainConfig {
             rpc_url: rpc_url.into(),
             receipt_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
+            fee_bump_after: default_fee_bump_after(),
         }
     }
 }

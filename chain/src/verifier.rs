@@ -63,7 +63,7 @@ impl MarketClient {
         let call = instance.verifyProof(proof, inputs).gas(1_000_000);
         let calldata = call.calldata().clone();
         let tx_gas = self
-            .settle("verifyProof", call.send().await)
+            .settle("verifyProof", call.into_transaction_request())
             .await?
             .gas_used;
         Ok(VerifyGas {

@@ -63,6 +63,11 @@ pub struct ChainSection {
     pub receipt_timeout_secs: u64,
     /// Seconds any one RPC request may take.
     pub request_timeout_secs: u64,
+    /// Blocks on top of an event's block before the node counts it (completions,
+    /// payments). Ignored on chain 31337 (a local dev chain that mines on demand): 0.
+    pub confirmations: u64,
+    /// Seconds a sent transaction may wait unmined before it is replaced with higher fees.
+    pub fee_bump_secs: u64,
 }
 
 /// `[keystore]`.
@@ -104,6 +109,8 @@ impl Default for ChainSection {
             deployment: String::new(),
             receipt_timeout_secs: 30,
             request_timeout_secs: 10,
+            confirmations: 2,
+            fee_bump_secs: 15,
         }
     }
 }
@@ -227,6 +234,18 @@ impl NodeConfig {
             return Err(format!(
                 "chain.receipt_timeout_secs = {} is out of range 1..=3600",
                 self.chain.receipt_timeout_secs
+            ));
+        }
+        if self.chain.confirmations > 1_000 {
+            return Err(format!(
+                "chain.confirmations = {} is out of range 0..=1000",
+                self.chain.confirmations
+            ));
+        }
+        if !(1..=3600).contains(&self.chain.fee_bump_secs) {
+            return Err(format!(
+                "chain.fee_bump_secs = {} is out of range 1..=3600",
+                self.chain.fee_bump_secs
             ));
         }
         if !self.chain.rpc_url.starts_with("http://") && !self.chain.rpc_url.starts_with("https://")
@@ -403,6 +422,11 @@ receipt_timeout_secs = 30
 # Seconds any one RPC request may take before it fails with an error (1..=300); a node
 # whose RPC is down or hung for 30 s warns once a minute until it answers again.
 request_timeout_secs = 10
+# Blocks on top of an event before the node counts it (a completion, a payment); a reorg
+# shallower than this is never seen. 0 on chain 31337 (local Anvil mines on demand).
+confirmations = 2
+# Seconds a transaction may wait unmined before it is re-sent with fees raised >= 12.5%.
+fee_bump_secs = 15
 
 [keystore]
 # Encrypted Ethereum key (JSON keystore, scrypt), relative to the data dir.

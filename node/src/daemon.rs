@@ -18,6 +18,7 @@ use crate::{
         metrics::Metrics,
         network::{Inboxes, Network},
         requester::{self, PostedJob, Requester},
+        watcher,
         worker::{self, WorkerConfig},
     },
     store::{JobRecord, JobState, JobSummary, Store},
@@ -39,6 +40,10 @@ pub enum Role {
     /// Posts jobs submitted through the API and follows them to settlement.
     Requester,
 }
+
+/// Anvil's and Hardhat's default chain id: a local chain that mines only when a transaction
+/// comes, on which waiting for confirmations would wait forever.
+const LOCAL_DEV_CHAIN: u64 = 31337;
 
 /// Capacity of the requester's inbox of submitted jobs.
 const REQUESTER_INBOX: usize = 64;
@@ -63,6 +68,7 @@ pub async fn run(
         rpc_url: cfg.chain.rpc_url.clone(),
         receipt_timeout: Duration::from_secs(cfg.chain.receipt_timeout_secs),
         request_timeout: Duration::from_secs(cfg.chain.request_timeout_secs),
+        fee_bump_after: Duration::from_secs(cfg.chain.fee_bump_secs),
     };
     let chain_id = chain_id(&cfg.chain.rpc_url, chain_config.request_timeout).await?;
     let deployment_path = if cfg.chain.deployment.is_empty() {
@@ -73,7 +79,13 @@ pub async fn run(
     let deployment = Deployment::load(&deployment_path)?;
     let chain = MarketClient::connect(chain_config, signer.clone(), deployment).await?;
     let store = Store::open(&data_dir)?;
+    chain.persist_nonces(Arc::new(store.clone()));
     let metrics = Arc::new(Metrics::default());
+    let confirmations = if chain_id == LOCAL_DEV_CHAIN {
+        0
+    } else {
+        cfg.chain.confirmations
+    };
 
     let listen: Vec<Multiaddr> = parse_addrs(&cfg.p2p.listen, "p2p.listen")?;
     let bootstrap: Vec<Multiaddr> = parse_addrs(&cfg.p2p.bootstrap, "p2p.bootstrap")?;
@@ -136,6 +148,11 @@ pub async fn run(
         submit = Some(jobs_tx);
         tracing::info!(target: "node", "requester service started");
     }
+    let (watched, ledger, watch_metrics) = (chain.clone(), store.clone(), metrics.clone());
+    services.spawn(async move {
+        watcher::run(watched, ledger, confirmations, watch_metrics).await;
+        "chain watcher"
+    });
     let (watched, watch_metrics) = (chain.clone(), metrics.clone());
     services.spawn(async move {
         watch_rpc(watched, watch_metrics).await;
@@ -193,6 +210,7 @@ pub async fn run(
         listen = ?network.listen_addrs,
         api = %api_addr,
         chain_id,
+        confirmations,
         roles = ?roles,
         start_seconds = started.elapsed().as_secs_f64(),
         "node ready"
@@ -376,6 +394,24 @@ async fn requester_service(
     }
 }
 
+/// Waits up to `wait` for the ledger to hold `job`'s confirmed completion.
+async fn wait_confirmed(
+    store: &Store,
+    job: arcanum_protocol::JobId,
+    wait: Duration,
+) -> eyre::Result<Option<crate::ledger::LedgerEntry>> {
+    let until = std::time::Instant::now() + wait;
+    loop {
+        if let Some(entry) = store.ledger_completion(job.0)? {
+            return Ok(Some(entry));
+        }
+        if std::time::Instant::now() >= until {
+            return Ok(None);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 fn parse_inputs(rec: &JobRecord) -> eyre::Result<(arcanum_protocol::Shape, Vec<Vec<Fr>>)> {
     let shape = shapes::ALL
         .iter()
@@ -456,7 +492,27 @@ async fn follow(
             .posted
             .clone()
             .ok_or_else(|| eyre!("job {id} is posted but has no post record"))?;
-        let outcome = requester.place(&posted).await?;
+        // Placed and mined is not yet settled: wait for the chain watcher to confirm the
+        // completion (a reorg may drop it; the worker then resubmits, or the job is
+        // placed again).
+        let mut placings = 0;
+        let (outcome, confirmed) = loop {
+            placings += 1;
+            let outcome = requester.place(&posted).await?;
+            let wait = Duration::from_secs(rec.submission.deadline_secs.max(120));
+            match wait_confirmed(store, outcome.job_id, wait).await? {
+                Some(entry) => break (outcome, entry),
+                None if placings < 3 => {
+                    tracing::warn!(target: "requester", job_id = %outcome.job_id, "completion not confirmed within {wait:?} (reorged out?); following the job again");
+                }
+                None => {
+                    return Err(eyre!(
+                        "{}: completion never confirmed by the chain watcher; check chain.confirmations and the RPC",
+                        outcome.job_id
+                    ));
+                }
+            }
+        };
         rec.outcome = Some(JobSummary {
             job_id: outcome.job_id.0.to_string(),
             worker: outcome.worker.to_string(),
@@ -467,7 +523,7 @@ async fn follow(
                 .map(U256::to_string)
                 .collect(),
             output_commitment: outcome.result.output_commitment.to_string(),
-            settle_tx: outcome.result.tx_hash.to_string(),
+            settle_tx: confirmed.tx.to_string(),
             failed_attempts: outcome.failed_attempts.clone(),
             prove_seconds: outcome.result.prove_seconds,
             proofs: outcome
@@ -484,7 +540,7 @@ async fn follow(
         });
         rec.state = JobState::Settled;
         store.put_job(&rec)?;
-        tracing::info!(target: "requester", job_id = %outcome.job_id, worker = %outcome.worker, ask = %outcome.ask, "job settled and checked against its inputs");
+        tracing::info!(target: "requester", job_id = %outcome.job_id, worker = %outcome.worker, ask = %outcome.ask, block = confirmed.block, "job settled, confirmed, and checked against its inputs");
     }
     Ok(())
 }

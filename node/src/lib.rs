@@ -19,6 +19,7 @@ pub mod config;
 pub mod daemon;
 pub mod devnet;
 pub mod identity;
+pub mod ledger;
 pub mod services;
 pub mod store;
 pub mod tools;

@@ -20,7 +20,10 @@ const WORKER_JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("worker_j
 pub enum WorkState {
     /// Inputs received and checked against the posted commitment; being proven.
     Accepted,
-    /// Proven and settled on chain.
+    /// Proven; the proof is kept here and (re)submitted until the chain watcher confirms
+    /// the settlement.
+    Proven,
+    /// Settled on chain, confirmed by the chain watcher.
     Settled,
     /// Given up (no longer assigned to this worker, or refused).
     Abandoned,
@@ -36,6 +39,26 @@ pub struct WorkRecord {
     pub state: WorkState,
     /// The settlement transaction.
     pub tx: Option<String>,
+    /// The proof, kept until the settlement is confirmed.
+    #[serde(default)]
+    pub proof: Option<KeptProof>,
+}
+
+/// A worker's proof of a job as submitted on chain, kept for resubmission.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptProof {
+    /// The output, as the requester receives it.
+    pub output: Vec<arcanum_protocol::U256>,
+    /// The output commitment (combined, for a chunked job).
+    pub output_commitment: arcanum_protocol::U256,
+    /// Per chunk: input commitments (empty for a single proof).
+    pub chunk_inputs: Vec<arcanum_protocol::U256>,
+    /// Per chunk: output commitments (empty for a single proof).
+    pub chunk_outputs: Vec<arcanum_protocol::U256>,
+    /// The proofs, EVM calldata words.
+    pub proofs: Vec<[arcanum_protocol::U256; 8]>,
+    /// Seconds proving took.
+    pub prove_seconds: f64,
 }
 
 /// A store error, naming the file.
@@ -146,7 +169,7 @@ pub struct JobSummary {
 /// The node's store (cheap to clone).
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    pub(crate) db: Arc<Database>,
     path: String,
 }
 
@@ -173,11 +196,12 @@ impl Store {
         let tx = store.db.begin_write().map_err(|e| store.err(e))?;
         tx.open_table(JOBS).map_err(|e| store.err(e))?;
         tx.open_table(WORKER_JOBS).map_err(|e| store.err(e))?;
+        store.create_ledger_tables(&tx)?;
         tx.commit().map_err(|e| store.err(e))?;
         Ok(store)
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+    pub(crate) fn err(&self, e: impl std::fmt::Display) -> StoreError {
         StoreError {
             path: self.path.clone(),
             detail: e.to_string(),
@@ -262,6 +286,18 @@ impl Store {
         tx.commit().map_err(|e| self.err(e))
     }
 
+    /// One worker job.
+    pub fn work(&self, job_id: &str) -> Result<Option<WorkRecord>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(WORKER_JOBS).map_err(|e| self.err(e))?;
+        let Some(v) = table.get(job_id).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(v.value())
+            .map(Some)
+            .map_err(|e| self.err(e))
+    }
+
     /// Worker jobs in a state.
     pub fn work_in(&self, state: WorkState) -> Result<Vec<(String, WorkRecord)>, StoreError> {
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;
@@ -282,6 +318,7 @@ impl Store {
         let mut counts = BTreeMap::new();
         for state in [
             WorkState::Accepted,
+            WorkState::Proven,
             WorkState::Settled,
             WorkState::Abandoned,
         ] {

@@ -221,9 +221,11 @@ async fn stake_withdraw(State(s): State<Shared>) -> Result<Json<Tx>, Failure> {
 
 async fn rewards(State(s): State<Shared>) -> Result<Json<Rewards>, Failure> {
     let me = s.chain.account();
-    let (jobs_paid, earned) = s.chain.earned(me).await.map_err(chain_err(&s))?;
+    // Earned and claimed come from the ledger (confirmed events, reorgs rolled back);
+    // the claimable credit is the chain's state now.
+    let (jobs_paid, earned) = s.store.ledger_earned(me).map_err(store_err)?;
+    let claimed = s.store.ledger_claimed().map_err(store_err)?;
     let claimable = s.chain.credit_of(me).await.map_err(chain_err(&s))?;
-    let claimed = s.chain.claimed(me).await.map_err(chain_err(&s))?;
     Ok(Json(Rewards {
         jobs_paid,
         earned_wei: earned.to_string(),
@@ -348,14 +350,10 @@ async fn metrics(State(s): State<Shared>) -> Result<String, Failure> {
         "# HELP arcanum_peers Connected peers.\n# TYPE arcanum_peers gauge\narcanum_peers {peers}\n"
     ));
     let me = s.chain.account();
-    if let (Ok((_, earned)), Ok(claimed)) = (s.chain.earned(me).await, s.chain.claimed(me).await) {
-        out.push_str(&format!(
-            "# HELP arcanum_rewards_earned_wei Rewards credited by settlements.\n# TYPE arcanum_rewards_earned_wei gauge\narcanum_rewards_earned_wei {earned}\n# HELP arcanum_rewards_claimed_wei Credit claimed.\n# TYPE arcanum_rewards_claimed_wei gauge\narcanum_rewards_claimed_wei {claimed}\n"
-        ));
-    } else {
-        s.metrics
-            .rpc_errors
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    }
+    let (_, earned) = s.store.ledger_earned(me).map_err(store_err)?;
+    let claimed = s.store.ledger_claimed().map_err(store_err)?;
+    out.push_str(&format!(
+        "# HELP arcanum_rewards_earned_wei Rewards credited by confirmed settlements.\n# TYPE arcanum_rewards_earned_wei gauge\narcanum_rewards_earned_wei {earned}\n# HELP arcanum_rewards_claimed_wei Credit claimed (confirmed).\n# TYPE arcanum_rewards_claimed_wei gauge\narcanum_rewards_claimed_wei {claimed}\n"
+    ));
     Ok(out)
 }

@@ -42,6 +42,7 @@ impl DeployArgs {
             rpc_url: self.rpc.clone(),
             receipt_timeout: Duration::from_secs(cfg.chain.receipt_timeout_secs),
             request_timeout: Duration::from_secs(cfg.chain.request_timeout_secs),
+            fee_bump_after: Duration::from_secs(cfg.chain.fee_bump_secs),
         };
         let params = MarketParams {
             unbonding_delay: self.unbonding_delay,

@@ -275,11 +275,7 @@ impl Cluster {
         }
 
         let owner = MarketClient::deploy(
-            ChainConfig {
-                rpc_url: rpc_url.clone(),
-                receipt_timeout: Duration::from_secs(30),
-                request_timeout: std::time::Duration::from_secs(10),
-            },
+            ChainConfig::new(rpc_url.clone()),
             signer(OWNER),
             shapes::ALL,
             &MarketParams {

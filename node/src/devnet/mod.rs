@@ -130,11 +130,7 @@ impl Devnet {
             .path(anvil_bin)
             .try_spawn()
             .wrap_err("cannot start anvil; is tools/bin/anvil executable? (`make tools`)")?;
-        let chain = ChainConfig {
-            rpc_url: anvil.endpoint(),
-            receipt_timeout: Duration::from_secs(30),
-            request_timeout: std::time::Duration::from_secs(10),
-        };
+        let chain = ChainConfig::new(anvil.endpoint());
         tracing::info!(target: "devnet", rpc = %chain.rpc_url, "anvil up");
 
         let keys = load_keys(config.data_dir.join("keys")).await?;

@@ -20,6 +20,10 @@ pub struct Metrics {
     pub gas_spent: AtomicU64,
     /// Chain calls that failed.
     pub rpc_errors: AtomicU64,
+    /// Last block the chain watcher read through (with its confirmations).
+    pub watched_block: AtomicU64,
+    /// Reorgs the chain watcher rolled back.
+    pub reorgs: AtomicU64,
 }
 
 impl Metrics {
@@ -74,6 +78,15 @@ impl Metrics {
             "arcanum_rpc_errors_total {}\n",
             v(&self.rpc_errors)
         ));
+        out.push_str("# HELP arcanum_chain_watched_block Last block the chain watcher read through (confirmed).\n");
+        out.push_str("# TYPE arcanum_chain_watched_block gauge\n");
+        out.push_str(&format!(
+            "arcanum_chain_watched_block {}\n",
+            v(&self.watched_block)
+        ));
+        out.push_str("# HELP arcanum_chain_reorgs_total Reorgs the chain watcher rolled back.\n");
+        out.push_str("# TYPE arcanum_chain_reorgs_total counter\n");
+        out.push_str(&format!("arcanum_chain_reorgs_total {}\n", v(&self.reorgs)));
         out
     }
 }

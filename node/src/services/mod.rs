@@ -5,4 +5,5 @@
 pub mod metrics;
 pub mod network;
 pub mod requester;
+pub mod watcher;
 pub mod worker;

@@ -607,7 +607,14 @@ impl Requester {
         failed_attempts: Vec<String>,
     ) -> Result<JobOutcome, RequesterError> {
         let (output, commitment) = local_output(job.shape, inputs, &job.weights)?;
-        let completion = check_settlement(&self.chain, job.job_id, p.worker, commitment).await?;
+        let completion = check_settlement(
+            &self.chain,
+            job.job_id,
+            job.posted.block,
+            p.worker,
+            commitment,
+        )
+        .await?;
         let result = p.result.unwrap_or_else(|| JobResult {
             job_id: job.job_id,
             output: field::vec_to_u256(&output),
@@ -748,6 +755,7 @@ pub fn local_output(
 async fn check_settlement(
     chain: &MarketClient,
     job_id: JobId,
+    from_block: u64,
     worker: Address,
     expected: U256,
 ) -> Result<arcanum_chain::Completion, RequesterError> {
@@ -761,7 +769,7 @@ async fn check_settlement(
         return Err(mismatch(format!("status is {:?}", info.status)));
     }
     let completion = chain
-        .completion(job_id)
+        .completion(job_id, from_block)
         .await?
         .ok_or_else(|| mismatch("no JobCompleted event".into()))?;
     if completion.worker != worker {

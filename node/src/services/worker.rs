@@ -3,7 +3,7 @@
 //! release, without slash, an assigned job whose inputs never came or do not open the
 //! posted commitment.
 
-use crate::store::{WorkRecord, WorkState};
+use crate::store::{KeptProof, WorkRecord, WorkState};
 use alloy::signers::local::PrivateKeySigner;
 use arcanum_chain::{JobStatus, MarketClient};
 use arcanum_compute::executor;
@@ -74,6 +74,7 @@ pub struct WorkerHandle {
     /// Its libp2p peer id.
     pub peer_id: PeerId,
     task: JoinHandle<()>,
+    keeper: Option<JoinHandle<()>>,
 }
 
 impl WorkerHandle {
@@ -86,6 +87,9 @@ impl WorkerHandle {
 impl Drop for WorkerHandle {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(k) = &self.keeper {
+            k.abort();
+        }
     }
 }
 
@@ -99,6 +103,8 @@ struct Worker {
     slots: Arc<Semaphore>,
     /// Jobs whose inputs arrived and opened the posted commitment.
     started: Mutex<HashSet<JobId>>,
+    /// Jobs whose result is being submitted now (the keeper leaves them alone).
+    submitting: Mutex<HashSet<JobId>>,
 }
 
 /// Starts a worker on a running network (`events`: the job requests routed to it): its
@@ -121,6 +127,7 @@ pub fn spawn(
         config: config.clone(),
         keys,
         started: Mutex::new(HashSet::new()),
+        submitting: Mutex::new(HashSet::new()),
     });
     // The kinds this worker proves: those of its shapes (fl-round aggregates as secagg-sum).
     let mut kinds: Vec<JobKind> = worker.keys.values().map(|k| k.shape.kind).collect();
@@ -130,6 +137,11 @@ pub fn spawn(
     kinds.sort_by_key(|k| k.code());
     kinds.dedup();
     tokio::spawn(worker.clone().resume());
+    let keeper = worker
+        .config
+        .store
+        .is_some()
+        .then(|| tokio::spawn(worker.clone().keep()));
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(config.offer_interval);
         let (done_tx, mut done_rx) = mpsc::channel::<()>(16);
@@ -175,6 +187,7 @@ pub fn spawn(
         address,
         peer_id,
         task,
+        keeper,
     }
 }
 
@@ -328,7 +341,13 @@ impl Worker {
     }
 
     /// Persists a job's state (when the worker has a store).
-    fn record(&self, request: &JobRequest, state: WorkState, tx: Option<String>) {
+    fn record(
+        &self,
+        request: &JobRequest,
+        state: WorkState,
+        tx: Option<String>,
+        proof: Option<KeptProof>,
+    ) {
         let JobRequest::Run { job_id, .. } = request else {
             return;
         };
@@ -340,6 +359,7 @@ impl Worker {
                 request: request.clone(),
                 state,
                 tx,
+                proof,
             };
             if let Err(e) = store.put_work(&job_id.0.to_string(), &record) {
                 tracing::error!(target: "worker", %job_id, "cannot persist the job: {e}");
@@ -373,26 +393,42 @@ impl Worker {
                 }
                 Err(reason) => {
                     tracing::warn!(target: "worker", job_id = %job, ?reason, "resumed job dropped");
-                    self.record(&request, WorkState::Abandoned, None);
+                    self.record(&request, WorkState::Abandoned, None, None);
                 }
             }
         }
     }
 
+    /// Checks, proves and submits a job; the proof is kept in the store (state `Proven`)
+    /// before it is submitted, and the keeper resubmits it until the settlement is
+    /// confirmed.
     async fn run(&self, request: JobRequest) -> Result<JobResult, RejectReason> {
         let kept = request.clone();
-        let result = self.run_inner(request, &kept).await;
-        if let Ok(r) = &result {
-            self.record(&kept, WorkState::Settled, Some(r.tx_hash.to_string()));
+        let kept = &kept;
+        // A job already proven here (a requester that restarted and asks again): answer
+        // from the kept proof, submitting it if the chain does not have it yet.
+        if let (JobRequest::Run { job_id, .. }, Some(store)) = (&request, &self.config.store)
+            && let Ok(Some(rec)) = store.work(&job_id.0.to_string())
+            && let (WorkState::Proven | WorkState::Settled, Some(proof)) = (rec.state, rec.proof)
+            && rec.request == request
+        {
+            let info = self
+                .chain
+                .job(*job_id)
+                .await
+                .map_err(|e| RejectReason::Failed(e.to_string()))?;
+            if info.status == JobStatus::Completed && info.worker == self.chain.account() {
+                return Ok(JobResult {
+                    job_id: *job_id,
+                    output: proof.output,
+                    output_commitment: proof.output_commitment,
+                    proofs: proof.proofs,
+                    tx_hash: rec.tx.and_then(|t| t.parse().ok()).unwrap_or_default(),
+                    prove_seconds: proof.prove_seconds,
+                });
+            }
+            return self.submit(*job_id, &proof).await;
         }
-        result
-    }
-
-    async fn run_inner(
-        &self,
-        request: JobRequest,
-        kept: &JobRequest,
-    ) -> Result<JobResult, RejectReason> {
         let JobRequest::Run {
             job_id,
             shape,
@@ -449,7 +485,7 @@ impl Worker {
             return Err(RejectReason::CommitmentMismatch);
         }
         self.mark_started(job_id);
-        self.record(kept, WorkState::Accepted, None);
+        self.record(kept, WorkState::Accepted, None, None);
         let execution = executor::execute(shape.kind, shape.dims, inputs, &weights)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         let output = execution.output;
@@ -472,21 +508,16 @@ impl Worker {
         tracing::info!(target: "worker::prove", %job_id, prove_seconds, "proved");
         self.config.metrics.observe_prove(1, prove_seconds);
 
-        let output_commitment = field::fr_to_u256(statement.output_commitment);
-        let tx = self
-            .chain
-            .submit_result(job_id, output_commitment, words)
-            .await
-            .map_err(|e| RejectReason::Failed(e.to_string()))?;
-        self.config.metrics.gas(tx.gas_used);
-        Ok(JobResult {
-            job_id,
+        let proof = KeptProof {
             output: field::vec_to_u256(&output),
-            output_commitment,
+            output_commitment: field::fr_to_u256(statement.output_commitment),
+            chunk_inputs: vec![],
+            chunk_outputs: vec![],
             proofs: vec![words],
-            tx_hash: tx.tx_hash,
             prove_seconds,
-        })
+        };
+        self.record(kept, WorkState::Proven, None, Some(proof.clone()));
+        self.submit(job_id, &proof).await
     }
 
     /// A job larger than its shape: split into chunks (checked against the combined
@@ -507,7 +538,7 @@ impl Worker {
             return Err(RejectReason::CommitmentMismatch);
         }
         self.mark_started(job_id);
-        self.record(kept, WorkState::Accepted, None);
+        self.record(kept, WorkState::Accepted, None, None);
         let (keys, chunks) = (Arc::clone(keys), job.chunks.clone());
         let started = Instant::now();
         let (outputs, ocs, proofs) = tokio::task::spawn_blocking(move || {
@@ -545,23 +576,145 @@ impl Worker {
         let output = job.join_output(&outputs);
         // The chunks' output commitments are already hashed: combine them, don't re-hash.
         let chunk_ocs = field::vec_from_u256(&ocs).map_err(bad)?;
-        let output_commitment = field::fr_to_u256(chunks::combine(&chunk_ocs));
-        let tx = self
-            .chain
-            .submit_chunked_result(job_id, job.input_commitments(), ocs, proofs.clone())
-            .await
-            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let proof = KeptProof {
+            output: field::vec_to_u256(&output),
+            output_commitment: field::fr_to_u256(chunks::combine(&chunk_ocs)),
+            chunk_inputs: job.input_commitments(),
+            chunk_outputs: ocs,
+            proofs,
+            prove_seconds,
+        };
+        self.record(kept, WorkState::Proven, None, Some(proof.clone()));
+        self.submit(job_id, &proof).await
+    }
+
+    /// Submits a kept proof (one proof, or a chunked job's proofs together).
+    async fn submit(&self, job_id: JobId, proof: &KeptProof) -> Result<JobResult, RejectReason> {
+        if let Ok(mut s) = self.submitting.lock() {
+            s.insert(job_id);
+        }
+        let sent = if proof.chunk_inputs.is_empty() {
+            match proof.proofs.first() {
+                Some(words) => {
+                    self.chain
+                        .submit_result(job_id, proof.output_commitment, *words)
+                        .await
+                }
+                None => {
+                    return Err(RejectReason::Failed("no proof kept".into()));
+                }
+            }
+        } else {
+            self.chain
+                .submit_chunked_result(
+                    job_id,
+                    proof.chunk_inputs.clone(),
+                    proof.chunk_outputs.clone(),
+                    proof.proofs.clone(),
+                )
+                .await
+        };
+        if let Ok(mut s) = self.submitting.lock() {
+            s.remove(&job_id);
+        }
+        let tx = sent.map_err(|e| {
+            RejectReason::Failed(format!("{e} (the proof is kept and will be resubmitted)"))
+        })?;
         self.config.metrics.gas(tx.gas_used);
         Ok(JobResult {
             job_id,
-            output: field::vec_to_u256(&output),
-            output_commitment,
-            proofs,
+            output: proof.output.clone(),
+            output_commitment: proof.output_commitment,
+            proofs: proof.proofs.clone(),
             tx_hash: tx.tx_hash,
-            prove_seconds,
+            prove_seconds: proof.prove_seconds,
         })
     }
+
+    /// Follows every proven job until the chain watcher confirms its settlement: a
+    /// submission that failed (an RPC down) or vanished (a reorg dropped it) is sent
+    /// again from the kept proof while the job is still assigned to this worker; a job
+    /// settled by the watcher's ledger is marked settled; a job no longer this worker's
+    /// (reassigned, expired, cancelled) is abandoned.
+    async fn keep(self: Arc<Self>) {
+        let Some(store) = self.config.store.clone() else {
+            return;
+        };
+        let me = self.chain.account();
+        loop {
+            tokio::time::sleep(KEEP_EVERY).await;
+            let Ok(proven) = store.work_in(WorkState::Proven) else {
+                continue;
+            };
+            for (job, record) in proven {
+                let Ok(id) = U256::from_str_radix(&job, 10) else {
+                    continue;
+                };
+                let job_id = JobId(id);
+                if self
+                    .submitting
+                    .lock()
+                    .map(|s| s.contains(&job_id))
+                    .unwrap_or(true)
+                {
+                    continue;
+                }
+                if let Ok(Some(done)) = store.ledger_completion(id) {
+                    let state = if done.event_worker() == Some(me) {
+                        tracing::info!(target: "worker", %job_id, tx = %done.tx, block = done.block, "settlement confirmed");
+                        WorkState::Settled
+                    } else {
+                        WorkState::Abandoned
+                    };
+                    // The proof stays until the settlement is past any reorg the watcher
+                    // rolls back (it is a few hundred bytes).
+                    self.record(
+                        &record.request,
+                        state,
+                        Some(done.tx.to_string()),
+                        record.proof.clone(),
+                    );
+                    continue;
+                }
+                let Ok(info) = self.chain.job(job_id).await else {
+                    continue;
+                };
+                let ours = info.worker == me;
+                match info.status {
+                    // Mined, waiting for confirmations.
+                    JobStatus::Completed if ours => {}
+                    JobStatus::Assigned if ours => {
+                        let Some(proof) = record.proof.clone() else {
+                            continue;
+                        };
+                        let now = self.chain.chain_time().await.unwrap_or(0);
+                        if now > info.deadline {
+                            tracing::warn!(target: "worker", %job_id, deadline = info.deadline, "deadline passed before the settlement was confirmed; dropping the proof");
+                            self.record(&record.request, WorkState::Abandoned, None, None);
+                            continue;
+                        }
+                        tracing::warn!(target: "worker", %job_id, "job still assigned to this worker with no settlement on chain: resubmitting the kept proof");
+                        match self.submit(job_id, &proof).await {
+                            Ok(r) => {
+                                tracing::info!(target: "worker", %job_id, tx = %r.tx_hash, "resubmitted")
+                            }
+                            Err(e) => {
+                                tracing::warn!(target: "worker", %job_id, ?e, "resubmission failed; retrying")
+                            }
+                        }
+                    }
+                    _ => {
+                        tracing::warn!(target: "worker", %job_id, status = ?info.status, "job is no longer this worker's; dropping its proof");
+                        self.record(&record.request, WorkState::Abandoned, None, None);
+                    }
+                }
+            }
+        }
+    }
 }
+
+/// How often the keeper looks at proven jobs.
+const KEEP_EVERY: Duration = Duration::from_secs(2);
 
 /// Proves `statement` from an executor's witness, by job kind, as EVM calldata words.
 fn prove_witness(

@@ -2,5 +2,6 @@
 //! dir, a real Anvil, real sockets. Children are killed (by their own pid) when a test ends
 //! or fails; ports are free ports; every wait is bounded.
 
+mod faults;
 mod harness;
 mod operator;

@@ -60,7 +60,7 @@ fn init(
 }
 
 /// Environment of a node: the chain, free ports, its role's settings.
-fn node_env(
+pub(crate) fn node_env(
     rpc: &str,
     p2p: u16,
     api: u16,
@@ -108,19 +108,19 @@ fn deploy(owner: &Path, rpc: &str, others: &[&Path]) -> Deployment {
 
 /// A chain with the contracts deployed from an owner's data dir (Anvil key 0), and one
 /// initialised data dir per party (name, Anvil key), each funded 1,000 ARC.
-struct Net {
-    anvil: AnvilInstance,
-    rpc: String,
-    root: TempDir,
-    deployment: Deployment,
-    owner_chain: MarketClient,
+pub(crate) struct Net {
+    pub(crate) anvil: AnvilInstance,
+    pub(crate) rpc: String,
+    pub(crate) root: TempDir,
+    pub(crate) deployment: Deployment,
+    pub(crate) owner_chain: MarketClient,
     /// Token supply before the parties were funded.
-    supply: U256,
+    pub(crate) supply: U256,
 }
 
-type Party = (std::path::PathBuf, PublicIdentity);
+pub(crate) type Party = (std::path::PathBuf, PublicIdentity);
 
-async fn net(name: &str, parties: &[(&str, usize)]) -> (Net, Vec<Party>) {
+pub(crate) async fn net(name: &str, parties: &[(&str, usize)]) -> (Net, Vec<Party>) {
     let anvil = anvil();
     let rpc = anvil.endpoint();
     let root = TempDir::new(name);
@@ -158,7 +158,7 @@ async fn net(name: &str, parties: &[(&str, usize)]) -> (Net, Vec<Party>) {
     )
 }
 
-fn job_file(dir: &Path) -> (String, Vec<U256>) {
+pub(crate) fn job_file(dir: &Path) -> (String, Vec<U256>) {
     job_file_of(dir, 8)
 }
 

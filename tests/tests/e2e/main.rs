@@ -231,7 +231,7 @@ async fn contract_rejects_wrong_outputs_replays_and_other_senders() -> eyre::Res
     assert!(settled.gas_used > 200_000, "the pairing check ran");
     assert_eq!(requester.job(job_a).await?.status, JobStatus::Completed);
     let completion = requester
-        .completion(job_a)
+        .completion(job_a, 0)
         .await?
         .expect("JobCompleted event");
     assert_eq!(completion.output_commitment, oc);
@@ -246,7 +246,7 @@ async fn a_dead_rpc_is_a_clear_error() {
     let chain = arcanum_node::chain::ChainConfig {
         rpc_url: "http://127.0.0.1:9".into(),
         receipt_timeout: Duration::from_secs(1),
-        request_timeout: std::time::Duration::from_secs(10),
+        ..arcanum_node::chain::ChainConfig::new("http://127.0.0.1:9")
     };
     let deployment = arcanum_node::chain::Deployment {
         token: Default::default(),
@@ -465,7 +465,7 @@ async fn a_job_larger_than_its_shape_settles_as_proven_chunks() -> eyre::Result<
     let info = requester.job(job_a).await?;
     assert_eq!(info.status, JobStatus::Completed);
     let completion = requester
-        .completion(job_a)
+        .completion(job_a, 0)
         .await?
         .expect("JobCompleted event");
     assert_eq!(
