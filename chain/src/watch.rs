@@ -116,12 +116,10 @@ impl MarketClient {
         if self.block_hash(to).await? != Some(to_hash) {
             return Ok(WatchStep::Idle);
         }
-        let mut canonical: std::collections::HashMap<u64, Option<B256>> = Default::default();
+        let mut checked: std::collections::HashSet<u64> = Default::default();
         for (log, block_hash) in &logs {
-            if !canonical.contains_key(&log.block) {
-                canonical.insert(log.block, self.block_hash(log.block).await?);
-            }
-            if canonical[&log.block] != Some(*block_hash) {
+            if checked.insert(log.block) && self.block_hash(log.block).await? != Some(*block_hash)
+            {
                 return Ok(WatchStep::Idle);
             }
         }

@@ -88,6 +88,14 @@ pub struct P2pSection {
     pub listen: Vec<String>,
     /// Multiaddrs of peers dialled at start.
     pub bootstrap: Vec<String>,
+    /// Kademlia peer routing (peers learnt from the bootstrap peers are dialled).
+    pub kademlia: bool,
+    /// mDNS discovery on the local network.
+    pub mdns: bool,
+    /// Most connections at once.
+    pub max_connections: u32,
+    /// Job requests a peer may send per minute (a quarter of it in a burst).
+    pub requests_per_minute: u32,
 }
 
 /// `[worker]`.
@@ -127,8 +135,15 @@ impl Default for KeystoreSection {
 impl Default for P2pSection {
     fn default() -> Self {
         Self {
-            listen: vec!["/ip4/0.0.0.0/tcp/4001".into()],
+            listen: vec![
+                "/ip4/0.0.0.0/tcp/4001".into(),
+                "/ip4/0.0.0.0/udp/4001/quic-v1".into(),
+            ],
             bootstrap: vec![],
+            kademlia: true,
+            mdns: false,
+            max_connections: 128,
+            requests_per_minute: 600,
         }
     }
 }
@@ -234,6 +249,18 @@ impl NodeConfig {
             return Err(format!(
                 "chain.receipt_timeout_secs = {} is out of range 1..=3600",
                 self.chain.receipt_timeout_secs
+            ));
+        }
+        if !(2..=10_000).contains(&self.p2p.max_connections) {
+            return Err(format!(
+                "p2p.max_connections = {} is out of range 2..=10000",
+                self.p2p.max_connections
+            ));
+        }
+        if !(4..=1_000_000).contains(&self.p2p.requests_per_minute) {
+            return Err(format!(
+                "p2p.requests_per_minute = {} is out of range 4..=1000000",
+                self.p2p.requests_per_minute
             ));
         }
         if self.chain.confirmations > 1_000 {
@@ -436,9 +463,18 @@ password_file = ""
 
 [p2p]
 # Multiaddrs to listen on.
-listen = ["/ip4/0.0.0.0/tcp/{listen_port}"]
-# Peers to dial at start, e.g. "/ip4/203.0.113.7/tcp/4001".
+listen = ["/ip4/0.0.0.0/tcp/{listen_port}", "/ip4/0.0.0.0/udp/{listen_port}/quic-v1"]
+# Peers to dial at start, e.g. "/ip4/203.0.113.7/tcp/4001"; one is enough with Kademlia.
 bootstrap = []
+# Kademlia peer routing: peers known to the bootstrap peers are found and dialled.
+kademlia = true
+# mDNS discovery of peers on the local network (LANs and devnets).
+mdns = false
+# Most connections at once (at most 2 per peer; half are kept for inbound peers).
+max_connections = 128
+# Job requests one peer may send per minute (a quarter of it in a burst); the rest are
+# answered "rate limited".
+requests_per_minute = 600
 
 [worker]
 # Ask per job in token base units (1 ARC = 1000000000000000000).

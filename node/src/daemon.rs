@@ -89,7 +89,14 @@ pub async fn run(
 
     let listen: Vec<Multiaddr> = parse_addrs(&cfg.p2p.listen, "p2p.listen")?;
     let bootstrap: Vec<Multiaddr> = parse_addrs(&cfg.p2p.bootstrap, "p2p.bootstrap")?;
-    let mut network = Network::start(p2p_key, &listen, &bootstrap)
+    let net_config = arcanum_p2p::NetworkConfig {
+        kademlia: cfg.p2p.kademlia,
+        mdns: cfg.p2p.mdns,
+        max_connections: cfg.p2p.max_connections,
+        requests_per_minute: cfg.p2p.requests_per_minute,
+        ..Default::default()
+    };
+    let mut network = Network::start(p2p_key, &listen, &bootstrap, net_config)
         .await
         .wrap_err("starting the p2p network (is the port in use? set p2p.listen)")?;
 

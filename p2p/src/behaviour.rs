@@ -1,14 +1,18 @@
+use crate::event_loop::NetworkConfig;
 use arcanum_protocol::{JobRequest, JobResponse};
 use libp2p::{
-    StreamProtocol, gossipsub, identify,
+    StreamProtocol, connection_limits, gossipsub, identify,
     identity::Keypair,
+    kad, mdns,
     request_response::{self, ProtocolSupport, cbor},
-    swarm::NetworkBehaviour,
+    swarm::{NetworkBehaviour, behaviour::toggle::Toggle},
 };
 use std::time::Duration;
 
 /// Gossipsub topic of compute offers.
 pub(crate) const OFFERS_TOPIC: &str = "/arcanum/offers/1";
+/// Kademlia protocol (Arcanum's own DHT, not the public IPFS one).
+pub(crate) const KAD_PROTOCOL: &str = "/arcanum/kad/1";
 /// Request-response protocol for job transfer.
 pub(crate) const JOB_PROTOCOL: &str = "/arcanum/job/1";
 /// Largest job request accepted (CBOR): a job of the contract's ~120-chunk maximum over the
@@ -20,19 +24,65 @@ pub const MAX_JOB_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 /// Largest gossip message: a signed offer is well under 1 KiB.
 pub const MAX_GOSSIP_BYTES: usize = 64 * 1024;
 
+/// The job protocol's codec (CBOR, with Arcanum's size limits): what decodes every job
+/// request and response that arrives on the p2p port.
+pub fn job_codec() -> cbor::codec::Codec<JobRequest, JobResponse> {
+    cbor::codec::Codec::default()
+        .set_request_size_maximum(MAX_JOB_REQUEST_BYTES)
+        .set_response_size_maximum(MAX_JOB_RESPONSE_BYTES)
+}
+
+/// The job protocol's name.
+pub fn job_protocol() -> StreamProtocol {
+    StreamProtocol::new(JOB_PROTOCOL)
+}
+
 #[derive(NetworkBehaviour)]
 pub(crate) struct Behaviour {
+    /// First: refuses connections over the limits before anything else sees them.
+    pub(crate) limits: connection_limits::Behaviour,
     pub(crate) gossipsub: gossipsub::Behaviour,
     pub(crate) jobs: cbor::Behaviour<JobRequest, JobResponse>,
     pub(crate) identify: identify::Behaviour,
+    pub(crate) kad: Toggle<kad::Behaviour<kad::store::MemoryStore>>,
+    pub(crate) mdns: Toggle<mdns::tokio::Behaviour>,
+}
+
+/// Gossipsub peer scoring: invalid offers (bad signature, expired, naming another peer,
+/// undecodable) cost their sender 10 points times the square of their count, a count that
+/// halves every decay interval (1 s); below -10 a peer gets no gossip, below -50 its
+/// publishes are ignored, below -80 it is graylisted (everything it sends is dropped). One
+/// stale offer (a skewed clock) costs little; a stream of forgeries cuts the peer off.
+fn peer_score() -> (gossipsub::PeerScoreParams, gossipsub::PeerScoreThresholds) {
+    let mut params = gossipsub::PeerScoreParams::default();
+    let topic = gossipsub::TopicScoreParams {
+        topic_weight: 1.0,
+        invalid_message_deliveries_weight: -10.0,
+        invalid_message_deliveries_decay: 0.5,
+        // No penalty for a quiet mesh: offers are sparse by nature.
+        mesh_message_deliveries_weight: 0.0,
+        mesh_failure_penalty_weight: 0.0,
+        ..Default::default()
+    };
+    params
+        .topics
+        .insert(gossipsub::IdentTopic::new(OFFERS_TOPIC).hash(), topic);
+    let thresholds = gossipsub::PeerScoreThresholds {
+        gossip_threshold: -10.0,
+        publish_threshold: -50.0,
+        graylist_threshold: -80.0,
+        ..Default::default()
+    };
+    (params, thresholds)
 }
 
 impl Behaviour {
     pub(crate) fn new(
         key: &Keypair,
-        request_timeout: Duration,
+        config: &NetworkConfig,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let config = gossipsub::ConfigBuilder::default()
+        let request_timeout: Duration = config.request_timeout;
+        let gossip_config = gossipsub::ConfigBuilder::default()
             .heartbeat_interval(Duration::from_millis(500))
             .validation_mode(gossipsub::ValidationMode::Strict)
             // The application validates every offer before it propagates.
@@ -40,26 +90,59 @@ impl Behaviour {
             .max_transmit_size(MAX_GOSSIP_BYTES)
             .build()
             .map_err(|e| e.to_string())?;
-        let mut gossipsub =
-            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), config)
-                .map_err(|e| e.to_string())?;
+        let mut gossipsub = gossipsub::Behaviour::new(
+            gossipsub::MessageAuthenticity::Signed(key.clone()),
+            gossip_config,
+        )
+        .map_err(|e| e.to_string())?;
+        let (params, thresholds) = peer_score();
+        gossipsub
+            .with_peer_score(params, thresholds)
+            .map_err(|e| e.to_string())?;
         gossipsub
             .subscribe(&gossipsub::IdentTopic::new(OFFERS_TOPIC))
             .map_err(|e| e.to_string())?;
-        let codec = cbor::codec::Codec::default()
-            .set_request_size_maximum(MAX_JOB_REQUEST_BYTES)
-            .set_response_size_maximum(MAX_JOB_RESPONSE_BYTES);
+        let peer_id = key.public().to_peer_id();
+        let kad = config.kademlia.then(|| {
+            let mut cfg = kad::Config::new(StreamProtocol::new(KAD_PROTOCOL));
+            cfg.set_query_timeout(Duration::from_secs(30));
+            let mut k =
+                kad::Behaviour::with_config(peer_id, kad::store::MemoryStore::new(peer_id), cfg);
+            k.set_mode(Some(kad::Mode::Server));
+            k
+        });
+        // mDNS needs a multicast-capable interface; without one the node runs without it.
+        let mdns = if config.mdns {
+            match mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    tracing::warn!(target: "net", "mDNS unavailable ({e}); local discovery off, bootstrap peers and Kademlia still work");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let limits = connection_limits::Behaviour::new(
+            connection_limits::ConnectionLimits::default()
+                .with_max_established(Some(config.max_connections))
+                .with_max_established_per_peer(Some(2))
+                .with_max_pending_incoming(Some(config.max_connections / 2 + 1)),
+        );
         let jobs = cbor::Behaviour::with_codec(
-            codec,
-            [(StreamProtocol::new(JOB_PROTOCOL), ProtocolSupport::Full)],
+            job_codec(),
+            [(job_protocol(), ProtocolSupport::Full)],
             request_response::Config::default().with_request_timeout(request_timeout),
         );
         let identify =
             identify::Behaviour::new(identify::Config::new("/arcanum/1".into(), key.public()));
         Ok(Self {
+            limits,
             gossipsub,
             jobs,
             identify,
+            kad: kad.into(),
+            mdns: mdns.into(),
         })
     }
 }

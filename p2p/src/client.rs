@@ -53,6 +53,10 @@ pub(crate) enum Command {
     Peers {
         reply: oneshot::Sender<Result<usize>>,
     },
+    PeerScore {
+        peer: PeerId,
+        reply: oneshot::Sender<Result<Option<f64>>>,
+    },
 }
 
 /// A cloneable handle that drives the [`EventLoop`](crate::EventLoop).
@@ -109,6 +113,11 @@ impl Client {
     /// Number of peers connected now.
     pub async fn peers(&self) -> Result<usize> {
         self.call(|reply| Command::Peers { reply }).await
+    }
+
+    /// This node's gossipsub score of `peer` (`None`: not known). Invalid offers lower it.
+    pub async fn peer_score(&self, peer: PeerId) -> Result<Option<f64>> {
+        self.call(|reply| Command::PeerScore { peer, reply }).await
     }
 
     /// Answers a job request.

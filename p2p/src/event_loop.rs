@@ -8,8 +8,9 @@ use futures::StreamExt;
 use libp2p::{
     Multiaddr, PeerId, Swarm, SwarmBuilder,
     core::transport::ListenerId,
-    gossipsub,
+    gossipsub, identify,
     identity::Keypair,
+    kad, mdns,
     multiaddr::Protocol,
     noise,
     request_response::{self, OutboundRequestId},
@@ -32,6 +33,16 @@ pub struct NetworkConfig {
     pub event_queue: usize,
     /// Idle connections are closed after this long.
     pub idle_timeout: Duration,
+    /// Kademlia peer routing: peers learnt from bootstrap peers' tables are dialled, so a
+    /// node needs one bootstrap peer, not a full list.
+    pub kademlia: bool,
+    /// mDNS discovery of peers on the local network (devnets; off by default elsewhere).
+    pub mdns: bool,
+    /// Most connections established at once (inbound and outbound); per peer at most 2.
+    pub max_connections: u32,
+    /// Job requests a peer may send per minute (a burst of a quarter of it at once); the
+    /// rest are answered `RateLimited` without reaching the application.
+    pub requests_per_minute: u32,
 }
 
 impl Default for NetworkConfig {
@@ -41,6 +52,10 @@ impl Default for NetworkConfig {
             command_queue: 64,
             event_queue: 256,
             idle_timeout: Duration::from_secs(120),
+            kademlia: true,
+            mdns: false,
+            max_connections: 128,
+            requests_per_minute: 600,
         }
     }
 }
@@ -57,6 +72,35 @@ pub struct EventLoop {
         libp2p::swarm::ConnectionId,
     )>,
     pending_requests: HashMap<OutboundRequestId, (PeerId, oneshot::Sender<Result<JobResponse>>)>,
+    /// Per-peer token buckets of inbound job requests.
+    buckets: HashMap<PeerId, Bucket>,
+    requests_per_minute: u32,
+    max_connections: u32,
+}
+
+/// A token bucket: `capacity` tokens, refilled at `per_minute` a minute.
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Bucket {
+    /// Takes a token if there is one; else the seconds until there is.
+    fn take(&mut self, per_minute: u32) -> std::result::Result<(), u64> {
+        let capacity = f64::from((per_minute / 4).max(1));
+        let rate = f64::from(per_minute) / 60.0;
+        let now = std::time::Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * rate).min(capacity);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - self.tokens) / rate).ceil() as u64)
+        }
+    }
 }
 
 /// Builds the swarm and returns its client, the application's event stream and the event
@@ -66,7 +110,7 @@ pub fn new(
     config: NetworkConfig,
 ) -> Result<(Client, mpsc::Receiver<Event>, EventLoop)> {
     let peer_id = key.public().to_peer_id();
-    let timeout = config.request_timeout;
+    let behaviour_config = config.clone();
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
         .with_tcp(
@@ -75,7 +119,8 @@ pub fn new(
             yamux::Config::default,
         )
         .map_err(|e| Error::Build(e.to_string()))?
-        .with_behaviour(|key| Behaviour::new(key, timeout))
+        .with_quic()
+        .with_behaviour(|key| Behaviour::new(key, &behaviour_config))
         .map_err(|e| Error::Build(e.to_string()))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
         .build();
@@ -88,6 +133,9 @@ pub fn new(
         pending_listen: HashMap::new(),
         pending_dial: Vec::new(),
         pending_requests: HashMap::new(),
+        buckets: HashMap::new(),
+        requests_per_minute: config.requests_per_minute,
+        max_connections: config.max_connections,
     };
     Ok((
         Client {
@@ -102,9 +150,23 @@ pub fn new(
 impl EventLoop {
     /// Runs until every [`Client`] is dropped.
     pub async fn run(mut self) {
+        // Kademlia: look for peers soon after start, then every 30 s (a random walk keeps
+        // the routing table fresh as peers come and go).
+        let mut discover = tokio::time::interval_at(
+            tokio::time::Instant::now() + Duration::from_secs(2),
+            Duration::from_secs(30),
+        );
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                _ = discover.tick() => {
+                    if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
+                        let _ = kad.bootstrap();
+                    }
+                    // Forget rate-limit state of peers that went away.
+                    let connected: std::collections::HashSet<PeerId> = self.swarm.connected_peers().copied().collect();
+                    self.buckets.retain(|p, _| connected.contains(p));
+                }
                 command = self.commands.recv() => match command {
                     Some(c) => self.on_command(c),
                     None => {
@@ -126,6 +188,9 @@ impl EventLoop {
         match command {
             Command::Peers { reply } => {
                 let _ = reply.send(Ok(self.swarm.connected_peers().count()));
+            }
+            Command::PeerScore { peer, reply } => {
+                let _ = reply.send(Ok(self.swarm.behaviour().gossipsub.peer_score(&peer)));
             }
             Command::Listen { addr, reply } => match self.swarm.listen_on(addr.clone()) {
                 Ok(id) => {
@@ -284,11 +349,27 @@ impl EventLoop {
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
-                    self.emit(Event::JobRequest {
-                        from: peer,
-                        request,
-                        channel,
+                    let per_minute = self.requests_per_minute;
+                    let bucket = self.buckets.entry(peer).or_insert_with(|| Bucket {
+                        tokens: f64::from((per_minute / 4).max(1)),
+                        at: std::time::Instant::now(),
                     });
+                    match bucket.take(per_minute) {
+                        Ok(()) => self.emit(Event::JobRequest {
+                            from: peer,
+                            request,
+                            channel,
+                        }),
+                        Err(retry) => {
+                            tracing::debug!(target: "net::jobs", %peer, retry, "rate limited");
+                            let _ = self.swarm.behaviour_mut().jobs.send_response(
+                                channel,
+                                JobResponse::Rejected(arcanum_protocol::RejectReason::RateLimited(
+                                    retry,
+                                )),
+                            );
+                        }
+                    }
                 }
                 request_response::Message::Response {
                     request_id,
@@ -319,7 +400,56 @@ impl EventLoop {
             )) => {
                 tracing::warn!(target: "net::jobs", %peer, "inbound job request failed: {error}");
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                // Peers speaking Arcanum's DHT go into the routing table at the addresses
+                // they listen on.
+                let kad_protocol = libp2p::StreamProtocol::new(crate::behaviour::KAD_PROTOCOL);
+                if info.protocols.contains(&kad_protocol)
+                    && let Some(kad) = self.swarm.behaviour_mut().kad.as_mut()
+                {
+                    for addr in info.listen_addrs {
+                        kad.add_address(&peer_id, addr);
+                    }
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::RoutingUpdated {
+                peer,
+                is_new_peer: true,
+                ..
+            })) => self.dial_discovered(peer, None),
+            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
+                for (peer, addr) in found {
+                    if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
+                        kad.add_address(&peer, addr.clone());
+                    }
+                    self.dial_discovered(peer, Some(addr));
+                }
+            }
             _ => {}
+        }
+    }
+
+    /// Dials a peer found by Kademlia or mDNS unless already connected, or the node is
+    /// at half its connection limit (the other half is left for inbound peers).
+    fn dial_discovered(&mut self, peer: PeerId, addr: Option<Multiaddr>) {
+        if peer == *self.swarm.local_peer_id()
+            || self.swarm.is_connected(&peer)
+            || self.swarm.connected_peers().count() as u32 >= self.max_connections / 2
+        {
+            return;
+        }
+        let opts = match addr {
+            Some(a) => DialOpts::peer_id(peer).addresses(vec![a]).build(),
+            None => DialOpts::peer_id(peer).build(),
+        };
+        if let Err(e) = self.swarm.dial(opts) {
+            tracing::debug!(target: "net", %peer, "cannot dial a discovered peer: {e}");
+        } else {
+            tracing::debug!(target: "net", %peer, "dialling a discovered peer");
         }
     }
 

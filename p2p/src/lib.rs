@@ -23,7 +23,9 @@ mod client;
 mod error;
 mod event_loop;
 
-pub use behaviour::{MAX_GOSSIP_BYTES, MAX_JOB_REQUEST_BYTES, MAX_JOB_RESPONSE_BYTES};
+pub use behaviour::{
+    MAX_GOSSIP_BYTES, MAX_JOB_REQUEST_BYTES, MAX_JOB_RESPONSE_BYTES, job_codec, job_protocol,
+};
 pub use client::{Client, Event};
 pub use error::{Error, Result};
 pub use event_loop::{EventLoop, NetworkConfig, new};

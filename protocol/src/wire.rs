@@ -44,6 +44,8 @@ pub enum RejectReason {
     Failed(String),
     /// The worker does not bid on this job (terms, stake, capacity), with its reason.
     Declined(String),
+    /// Too many requests from this peer; retry after the given seconds.
+    RateLimited(u64),
 }
 
 /// A finished job as the worker reports it: the result is authoritative on chain.

@@ -166,6 +166,7 @@ password_file = "{}"
 [p2p]
 listen = ["/ip4/127.0.0.1/tcp/{p2p}"]
 bootstrap = [{}]
+mdns = true
 [worker]
 ask_wei = "{ask}"
 shapes = ["{}", "{}"]

@@ -38,7 +38,7 @@ use arcanum_compute::{
     fixed::FixedPoint,
     secagg::{self, Clerk, Committee},
 };
-use arcanum_p2p::{Keypair, Multiaddr};
+use arcanum_p2p::{Keypair, Multiaddr, NetworkConfig};
 use arcanum_protocol::{Address, Shape, ShapeId, U256};
 use arcanum_zk::{
     Fr, field,
@@ -155,6 +155,7 @@ impl Devnet {
             Keypair::generate_ed25519(),
             std::slice::from_ref(&loopback),
             &[],
+            NetworkConfig::default(),
         )
         .await?;
         let requester_addr = requester_net.listen_addrs[0].clone();
@@ -176,6 +177,7 @@ impl Devnet {
                 Keypair::generate_ed25519(),
                 std::slice::from_ref(&loopback),
                 std::slice::from_ref(&requester_addr),
+                NetworkConfig::default(),
             )
             .await?;
             let events = net

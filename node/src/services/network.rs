@@ -39,8 +39,9 @@ impl Network {
         key: Keypair,
         listen: &[Multiaddr],
         bootstrap: &[Multiaddr],
+        config: NetworkConfig,
     ) -> Result<Self, arcanum_p2p::Error> {
-        let (client, events, event_loop) = arcanum_p2p::new(key, NetworkConfig::default())?;
+        let (client, events, event_loop) = arcanum_p2p::new(key, config)?;
         let task = tokio::spawn(event_loop.run());
         let mut listen_addrs = Vec::new();
         for addr in listen {

@@ -73,17 +73,17 @@ async fn offers_are_verified_and_jobs_round_trip() {
     let key = PrivateKeySigner::random();
     let me = worker.peer_id().to_base58();
 
+    // A valid offer arrives.
+    publish(&worker, offer(&me, &key)).await;
+    let got = next_offer(&mut requester_events, Duration::from_secs(10))
+        .await
+        .expect("valid offer");
     // An offer naming another peer (a worker trying to advertise for someone else, or a
     // relayed copy altered on the way) is dropped, as is one with a forged signature.
     publish(&worker, offer(&requester.peer_id().to_base58(), &key)).await;
     let mut forged = offer(&me, &key);
     forged.offer.min_reward = U256::from(1u64);
     publish(&worker, forged).await;
-    // A valid offer arrives, and it is the only one that does.
-    publish(&worker, offer(&me, &key)).await;
-    let got = next_offer(&mut requester_events, Duration::from_secs(10))
-        .await
-        .expect("valid offer");
     assert_eq!(got.offer.peer_id, me);
     assert_eq!(got.offer.min_reward, U256::from(5u64));
     assert!(
@@ -203,4 +203,113 @@ async fn a_job_of_several_mebibytes_travels_and_one_over_the_limit_is_refused() 
     assert_eq!(response, JobResponse::Rejected(RejectReason::NotAssigned));
     assert_eq!(answer.await.expect("worker task"), vec![122_880]);
     drop(worker_keepalive);
+}
+
+async fn listening(config: NetworkConfig) -> (Client, Receiver<Event>, arcanum_p2p::Multiaddr) {
+    let (client, events, event_loop) =
+        arcanum_p2p::new(Keypair::generate_ed25519(), config).expect("swarm");
+    tokio::spawn(event_loop.run());
+    let addr = client
+        .listen("/ip4/127.0.0.1/tcp/0".parse().expect("addr"))
+        .await
+        .expect("listen");
+    (client, events, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_over_its_request_rate_is_answered_rate_limited_without_reaching_the_worker() {
+    // 8 a minute: a burst of 2, then one every 7.5 s.
+    let config = NetworkConfig {
+        requests_per_minute: 8,
+        ..NetworkConfig::default()
+    };
+    let (worker, mut worker_events, addr) = listening(config).await;
+    let (requester, _events) = node().await;
+    requester.dial(addr).await.expect("dial");
+    let keep = worker.clone();
+    let reached = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = reached.clone();
+    tokio::spawn(async move {
+        while let Some(event) = worker_events.recv().await {
+            if let Event::JobRequest { channel, .. } = event {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = keep
+                    .respond(
+                        channel,
+                        JobResponse::Rejected(RejectReason::Declined("busy".into())),
+                    )
+                    .await;
+            }
+        }
+    });
+    let mut limited = 0;
+    for i in 0..10u64 {
+        let response = requester
+            .request(
+                worker.peer_id(),
+                JobRequest::BidRequest {
+                    job_id: JobId::from(i),
+                },
+            )
+            .await
+            .expect("response");
+        match response {
+            JobResponse::Rejected(RejectReason::RateLimited(retry)) => {
+                assert!((1..=8).contains(&retry), "retry after {retry}s");
+                limited += 1;
+            }
+            JobResponse::Rejected(RejectReason::Declined(_)) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(limited, 8, "two requests in the burst, the rest limited");
+    assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_offers_lower_their_senders_gossip_score() {
+    let (requester, _requester_events, addr) = listening(NetworkConfig::default()).await;
+    let (liar, _liar_events) = node().await;
+    liar.dial(addr).await.expect("dial");
+    let key = PrivateKeySigner::random();
+    let me = liar.peer_id().to_base58();
+    // Offers with a forged signature, each a new message.
+    for i in 0..5u64 {
+        let mut forged = offer(&me, &key);
+        forged.offer.min_reward = U256::from(100 + i);
+        publish(&liar, forged).await;
+    }
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let score = requester.peer_score(liar.peer_id()).await.expect("score");
+        if score.is_some_and(|s| s < -80.0) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < until,
+            "score of a peer sending invalid offers: {score:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peers_that_share_one_bootstrap_peer_find_and_dial_each_other() {
+    let (hub, _hub_events, hub_addr) = listening(NetworkConfig::default()).await;
+    let (a, _a_events, _) = listening(NetworkConfig::default()).await;
+    let (b, _b_events, _) = listening(NetworkConfig::default()).await;
+    a.dial(hub_addr.clone()).await.expect("dial hub");
+    b.dial(hub_addr).await.expect("dial hub");
+    // Nobody told a about b: Kademlia (fed by identify) does.
+    let until = tokio::time::Instant::now() + Duration::from_secs(20);
+    while a.peers().await.expect("peers") < 2 || b.peers().await.expect("peers") < 2 {
+        assert!(
+            tokio::time::Instant::now() < until,
+            "a has {} peers, b {}",
+            a.peers().await.expect("peers"),
+            b.peers().await.expect("peers")
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(hub.peers().await.expect("peers"), 2);
 }

@@ -6,7 +6,6 @@ use rand::{Rng, rngs::StdRng};
 
 /// One mutation of `valid`.
 pub(crate) fn mutate(rng: &mut StdRng, valid: &[u8]) -> Vec<u8> {
-
     let mut b = valid.to_vec();
     match rng.gen_range(0..5) {
         0 => b.truncate(rng.gen_range(0..=b.len())),
@@ -29,4 +28,3 @@ pub(crate) fn mutate(rng: &mut StdRng, valid: &[u8]) -> Vec<u8> {
     }
     b
 }
-
