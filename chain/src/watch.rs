@@ -118,8 +118,7 @@ impl MarketClient {
         }
         let mut checked: std::collections::HashSet<u64> = Default::default();
         for (log, block_hash) in &logs {
-            if checked.insert(log.block) && self.block_hash(log.block).await? != Some(*block_hash)
-            {
+            if checked.insert(log.block) && self.block_hash(log.block).await? != Some(*block_hash) {
                 return Ok(WatchStep::Idle);
             }
         }
