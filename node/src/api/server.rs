@@ -231,6 +231,10 @@ async fn rewards(State(s): State<Shared>) -> Result<Json<Rewards>, Failure> {
         earned_wei: earned.to_string(),
         claimable_wei: claimable.to_string(),
         claimed_wei: claimed.to_string(),
+        confirmed_through_block: s
+            .metrics
+            .watched_block
+            .load(std::sync::atomic::Ordering::Relaxed),
     }))
 }
 

@@ -46,6 +46,8 @@ pub struct Rewards {
     pub claimable_wei: String,
     /// Sum of `Claimed` events of this address since the deployment.
     pub claimed_wei: String,
+    /// The ledger's figures (earned, claimed) include every confirmed event up to this block.
+    pub confirmed_through_block: u64,
 }
 
 /// `POST /v1/stake/{deposit,unbond}`.

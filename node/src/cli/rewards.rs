@@ -1,6 +1,8 @@
 use super::common::DataDirArg;
 use crate::api::client::ApiClient;
 use clap::{Args, Subcommand};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// `arcanum rewards`: earned, claimable and claimed, reconciled with chain events.
 #[derive(Debug, Args)]
@@ -17,15 +19,27 @@ pub(crate) struct RewardsArgs {
 #[derive(Debug, Subcommand)]
 enum RewardsCommand {
     /// Withdraw the claimable credit to the node's address.
-    Claim,
+    Claim {
+        /// Seconds to wait for the chain watcher to confirm the claim, so that `arcanum
+        /// rewards` shows it as claimed (0 = do not wait).
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
+    },
 }
 
 impl RewardsArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let api = ApiClient::for_data_dir(&self.dir.data_dir)?;
         match self.command {
-            Some(RewardsCommand::Claim) => {
+            Some(RewardsCommand::Claim { wait }) => {
                 let tx = api.claim().await?;
+                if wait > 0 && !confirmed_within(&api, tx.block, Duration::from_secs(wait)).await? {
+                    eprintln!(
+                        "the claim is mined in block {} but not yet confirmed by the chain \
+                         watcher; `arcanum rewards` shows it once it is",
+                        tx.block
+                    );
+                }
                 if self.json {
                     println!("{}", serde_json::to_string_pretty(&tx)?);
                 } else {
@@ -45,5 +59,19 @@ impl RewardsArgs {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether the node's chain watcher reaches `block` within `wait`.
+async fn confirmed_within(api: &ApiClient, block: u64, wait: Duration) -> eyre::Result<bool> {
+    let deadline = Instant::now() + wait;
+    loop {
+        if api.rewards().await?.confirmed_through_block >= block {
+            return Ok(true);
+        }
+        if Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

@@ -31,6 +31,9 @@ pub async fn run(chain: MarketClient, store: Store, confirmations: u64, metrics:
             return;
         }
     };
+    if let Ok(Some(last)) = store.checkpoints().map(|h| h.last().copied()) {
+        metrics.watched_block.store(last.number, Ordering::Relaxed);
+    }
     let mut backoff = POLL;
     loop {
         let history = match store.checkpoints() {
@@ -52,13 +55,20 @@ pub async fn run(chain: MarketClient, store: Store, confirmations: u64, metrics:
                 if !entries.is_empty() {
                     tracing::debug!(target: "chain::watch", events = entries.len(), to = to.number, "ledger advanced");
                 }
-                metrics.watched_block.store(to.number, Ordering::Relaxed);
-                store.ledger_advance(&entries, to)
+                let written = store.ledger_advance(&entries, to);
+                if written.is_ok() {
+                    // Published only once the ledger holds everything up to `to`.
+                    metrics.watched_block.store(to.number, Ordering::Relaxed);
+                }
+                written
             }
             Ok(WatchStep::Reorged { common, lost }) => {
                 metrics.reorgs.fetch_add(1, Ordering::Relaxed);
                 let result = store.ledger_rollback(common);
                 if let Ok(removed) = &result {
+                    metrics
+                        .watched_block
+                        .store(common.map_or(0, |c| c.number), Ordering::Relaxed);
                     reopen_rolled_back(&store, me, removed);
                     tracing::warn!(
                         target: "chain::watch",

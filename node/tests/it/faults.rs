@@ -2,7 +2,7 @@
 
 use crate::{
     harness::{free_port, ok, ready, run, spawn},
-    operator::{Net, Party, job_file, net, node_env},
+    operator::{Net, Party, job_file, net, node_env, rewards_once_paid},
 };
 use alloy::providers::Provider;
 use arcanum_node::{
@@ -97,15 +97,7 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
     );
     let record: JobRecord = serde_json::from_str(&out.stdout).expect("job json");
     assert_eq!(record.state, JobState::Settled, "{record:?}");
-    let until = std::time::Instant::now() + Duration::from_secs(30);
-    while rewards(&w, &wenv).jobs_paid != 1 {
-        assert!(
-            std::time::Instant::now() < until,
-            "settlement never in the worker's ledger\n{}",
-            wnode.log()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    rewards_once_paid(&w, &wenv, 1, &wnode).await;
     let before = completions(&owner_chain, deployment.deploy_block).await;
     assert_eq!(before.len(), 1);
 

@@ -2,7 +2,7 @@
 //! worker and a requester, stake, a job through the API, rewards claimed; restarts that
 //! resume from the store; and the errors a misconfigured node reports.
 
-use crate::harness::{PASSWORD, TempDir, free_port, ok, ready, run, spawn, write};
+use crate::harness::{PASSWORD, Proc, TempDir, free_port, ok, ready, run, spawn, write};
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     primitives::U256,
@@ -158,6 +158,31 @@ pub(crate) async fn net(name: &str, parties: &[(&str, usize)]) -> (Net, Vec<Part
     )
 }
 
+/// The worker's rewards once its ledger (confirmed chain events, read by its watcher a
+/// little after the requester saw the settlement) counts `jobs` paid jobs; 30 s at most.
+pub(crate) async fn rewards_once_paid(
+    data_dir: &str,
+    env: &[(&'static str, String)],
+    jobs: usize,
+    node: &Proc,
+) -> Rewards {
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let r: Rewards =
+            serde_json::from_str(&ok(&["rewards", "--json", "--data-dir", data_dir], env))
+                .expect("rewards");
+        if r.jobs_paid >= jobs {
+            return r;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "{jobs} settlement(s) never reached the worker's ledger\n{}",
+            node.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 pub(crate) fn job_file(dir: &Path) -> (String, Vec<U256>) {
     job_file_of(dir, 8)
 }
@@ -261,9 +286,7 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         sums.iter().map(U256::to_string).collect::<Vec<_>>()
     );
 
-    let rewards: Rewards =
-        serde_json::from_str(&ok(&["rewards", "--json", "--data-dir", &w], &wenv))
-            .expect("rewards");
+    let rewards = rewards_once_paid(&w, &wenv, 1, &wnode).await;
     assert_eq!(
         (rewards.jobs_paid, rewards.earned_wei.as_str()),
         (1, arc(10).to_string().as_str())
