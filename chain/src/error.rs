@@ -60,5 +60,17 @@ pub enum Error {
     Deploy(String),
 }
 
+impl Error {
+    /// Whether the chain may answer differently later: the RPC unreachable, failing or slow,
+    /// a transaction not mined in time. Reverts, failed transactions and deployment errors
+    /// are answers, not outages.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable { .. } | Self::Rpc { .. } | Self::Timeout { .. }
+        )
+    }
+}
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,10 +13,27 @@ impl MarketClient {
         .await
     }
 
+    /// Raises the market's allowance by `amount`. Several jobs may be posted at once by
+    /// one account: each approval adds to what the others left (under a lock), so one
+    /// approval never overwrites another before its post spends it. What a failed post
+    /// leaves approved stays, spendable only by this account's own calls to the market.
     pub(crate) async fn approve(&self, amount: U256) -> Result<()> {
+        let _one_at_a_time = self.tx.approvals.lock().await;
+        let current = self
+            .token()
+            .allowance(self.account, self.deployment.market)
+            .call()
+            .await
+            .map_err(Self::read_err("allowance"))?;
+        let target = current
+            .checked_add(amount)
+            .ok_or_else(|| crate::Error::Rpc {
+                call: "approve",
+                detail: format!("allowance {current} plus {amount} overflows"),
+            })?;
         let sent = self
             .token()
-            .approve(self.deployment.market, amount)
+            .approve(self.deployment.market, target)
             .into_transaction_request();
         self.settle("approve", sent).await.map(|_| ())
     }

@@ -104,7 +104,13 @@ pub(crate) struct TxManager {
     state: tokio::sync::Mutex<NonceState>,
     store: RwLock<Option<Arc<dyn NonceStore>>>,
     pub(crate) stats: TxStats,
+    /// Held while an allowance is read and raised, so concurrent approvals of this account
+    /// add up instead of overwriting each other.
+    pub(crate) approvals: tokio::sync::Mutex<()>,
 }
+
+/// Least gas added to an estimate (a cold zero-to-nonzero storage write is 22,100).
+const GAS_HEADROOM: u64 = 25_000;
 
 /// Polling interval for receipts, and its ceiling under backoff.
 const POLL: Duration = Duration::from_millis(200);
@@ -117,6 +123,7 @@ impl TxManager {
             state: tokio::sync::Mutex::new(NonceState::default()),
             store: RwLock::new(None),
             stats: TxStats::default(),
+            approvals: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -146,8 +153,10 @@ impl MarketClient {
                 .estimate_gas(tx.clone())
                 .await
                 .map_err(|e| self.contract_error(call, alloy::contract::Error::from(e)))?;
-            // Headroom: state may move between estimation and inclusion.
-            tx.set_gas_limit(gas.saturating_add(gas / 10));
+            // Headroom: state may move between estimation and inclusion, e.g. another of
+            // this account's transactions turns a storage slot from nonzero to zero, and
+            // writing it again costs 17,100 gas more than estimated. Unused gas is refunded.
+            tx.set_gas_limit(gas.saturating_add((gas / 10).max(GAS_HEADROOM)));
         }
         let mut fees = self.fee_estimate(call).await?;
         let started = Instant::now();

@@ -59,6 +59,7 @@ fn main() {
                 worker_stake: arc(500),
                 job_stake: arc(100),
                 exe: exe.clone(),
+                worker_capacity: 1,
             })
             .await
             .expect("cluster");

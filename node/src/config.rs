@@ -31,6 +31,8 @@ pub struct NodeConfig {
     pub p2p: P2pSection,
     /// The worker role.
     pub worker: WorkerSection,
+    /// The requester role.
+    pub requester: RequesterSection,
     /// The local control API.
     pub api: ApiSection,
 }
@@ -108,6 +110,29 @@ pub struct WorkerSection {
     pub capacity: u32,
     /// Shapes it proves (names); their dev keys are set up on first start.
     pub shapes: Vec<String>,
+}
+
+/// `[requester]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RequesterSection {
+    /// Submitted jobs followed at once (posted, placed, watched); the rest wait their turn.
+    pub max_concurrent_jobs: u32,
+    /// Assignments tried per job before it is cancelled (each failed worker is excluded).
+    pub max_attempts: u16,
+    /// Seconds a job waits for a bid while every fitting worker is busy or silent, before it
+    /// is cancelled and its escrow refunded.
+    pub placement_patience_secs: u64,
+}
+
+impl Default for RequesterSection {
+    fn default() -> Self {
+        Self {
+            max_concurrent_jobs: 16,
+            max_attempts: 3,
+            placement_patience_secs: 600,
+        }
+    }
 }
 
 impl Default for ChainSection {
@@ -200,6 +225,24 @@ impl NodeConfig {
             return Err(format!(
                 "worker.capacity = {} is out of range 1..=64",
                 self.worker.capacity
+            ));
+        }
+        if self.requester.max_concurrent_jobs == 0 || self.requester.max_concurrent_jobs > 1024 {
+            return Err(format!(
+                "requester.max_concurrent_jobs = {} is out of range 1..=1024",
+                self.requester.max_concurrent_jobs
+            ));
+        }
+        if self.requester.max_attempts == 0 || self.requester.max_attempts > 32 {
+            return Err(format!(
+                "requester.max_attempts = {} is out of range 1..=32",
+                self.requester.max_attempts
+            ));
+        }
+        if self.requester.placement_patience_secs > 7 * 24 * 3600 {
+            return Err(format!(
+                "requester.placement_patience_secs = {} is more than a week",
+                self.requester.placement_patience_secs
             ));
         }
         if self
@@ -479,11 +522,22 @@ requests_per_minute = 600
 [worker]
 # Ask per job in token base units (1 ARC = 1000000000000000000).
 ask_wei = "1000000000000000000"
-# Jobs run at once (1..=64); work beyond it is refused with a reason.
+# Jobs run at once (1..=64). While they all run the worker declines to bid; a job assigned
+# to it meanwhile waits for a free slot.
 capacity = 1
 # Shapes this worker proves. Their development keys (INSECURE, deterministic setup) are
 # generated on first start under <data-dir>/keys.
 shapes = ["secagg-sum-4x8", "he-linear-4x8", "secagg-sum-16x64"]
+
+[requester]
+# Submitted jobs followed at once (1..=1024); later submissions wait their turn.
+max_concurrent_jobs = 16
+# Assignments tried per job before it is cancelled and its escrow refunded (1..=32); each
+# worker that fails is excluded, and one that misses its deadline is expired and slashed.
+max_attempts = 3
+# Seconds a job waits for a bid while every fitting worker is busy or silent, before it is
+# cancelled and its escrow refunded.
+placement_patience_secs = 600
 
 [api]
 # Local control API (HTTP/JSON, cookie auth: <data-dir>/api.cookie) and Prometheus /metrics.

@@ -17,7 +17,7 @@ use crate::{
     services::{
         metrics::Metrics,
         network::{Inboxes, Network},
-        requester::{self, PostedJob, Requester},
+        requester::{self, PostedJob, Requester, RequesterConfig},
         watcher,
         worker::{self, WorkerConfig},
     },
@@ -46,7 +46,7 @@ pub enum Role {
 const LOCAL_DEV_CHAIN: u64 = 31337;
 
 /// Capacity of the requester's inbox of submitted jobs.
-const REQUESTER_INBOX: usize = 64;
+const REQUESTER_INBOX: usize = 1024;
 /// Capacity of each role's network inbox.
 const NET_INBOX: usize = 256;
 
@@ -130,7 +130,13 @@ pub async fn run(
     if roles.contains(&Role::Requester) {
         let (tx, rx) = mpsc::channel(NET_INBOX);
         inboxes.offers = Some(tx);
-        let requester = Requester::new(chain.clone(), network.client.clone(), rx);
+        let mut requester = Requester::new(chain.clone(), network.client.clone(), rx);
+        requester.set_config(RequesterConfig {
+            max_attempts: cfg.requester.max_attempts,
+            patience: Duration::from_secs(cfg.requester.placement_patience_secs),
+            ..RequesterConfig::default()
+        });
+        let max_concurrent = cfg.requester.max_concurrent_jobs as usize;
         let (jobs_tx, jobs_rx) = mpsc::channel(REQUESTER_INBOX);
         // Resume every job the store holds unfinished, in submission order.
         let unfinished: Vec<u64> = store
@@ -149,7 +155,7 @@ pub async fn run(
         }
         let (store2, chain2) = (store.clone(), chain.clone());
         services.spawn(async move {
-            requester_service(requester, store2, chain2, jobs_rx).await;
+            requester_service(requester, store2, chain2, jobs_rx, max_concurrent).await;
             "requester"
         });
         submit = Some(jobs_tx);
@@ -359,45 +365,94 @@ async fn load_keys(
 }
 
 /// Takes submitted job ids from its inbox and follows each to its end, persisting every
-/// step.
+/// step; up to `max_concurrent` jobs at once (in submission order), the rest wait.
 async fn requester_service(
-    mut requester: Requester,
+    requester: Requester,
     store: Store,
     chain: MarketClient,
     mut inbox: mpsc::Receiver<u64>,
+    max_concurrent: usize,
 ) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(max_concurrent.max(1)));
+    // Owned here: when the service stops, the jobs it follows stop with it (and resume
+    // from the store at the next start).
+    let mut running = tokio::task::JoinSet::new();
     while let Some(id) = inbox.recv().await {
+        while running.try_join_next().is_some() {}
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let (requester, store, chain) = (requester.clone(), store.clone(), chain.clone());
         let span = tracing::info_span!("job", local_id = id);
-        let _enter = span.enter();
-        // A job that panics is isolated: it is marked failed and the service goes on with
-        // the next one (a panic must not take every other job down with it).
+        running.spawn(tracing::Instrument::instrument(
+            async move {
+                let _slot = slot;
+                follow_isolated(&requester, &store, &chain, id).await;
+            },
+            span,
+        ));
+    }
+    while running.join_next().await.is_some() {}
+}
+
+/// How long a job keeps retrying while the chain is unreachable or failing.
+const CHAIN_OUTAGE_PATIENCE: Duration = Duration::from_secs(1_800);
+
+/// Whether `e` is a chain outage (the job resumes from its stored state once it ends).
+fn chain_outage(e: &eyre::Report) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<arcanum_chain::Error>()
+            .is_some_and(arcanum_chain::Error::is_transient)
+            || matches!(
+                c.downcast_ref::<requester::RequesterError>(),
+                Some(requester::RequesterError::Chain(ce)) if ce.is_transient()
+            )
+    })
+}
+
+/// Follows one job; a chain outage is waited out (with backoff, for
+/// [`CHAIN_OUTAGE_PATIENCE`]: every step resumes from the store, so nothing is posted
+/// twice); any other error or a panic marks the job failed with the reason, and never takes
+/// the other jobs down with it.
+async fn follow_isolated(requester: &Requester, store: &Store, chain: &MarketClient, id: u64) {
+    let (mut backoff, mut outage_since) = (Duration::from_secs(2), None::<std::time::Instant>);
+    let followed = loop {
         let followed = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(follow(
-            &mut requester,
-            &store,
-            &chain,
-            id,
+            requester, store, chain, id,
         )))
         .await;
-        let error = match followed {
-            Ok(Ok(())) => continue,
-            Ok(Err(e)) => format!("{e:#}"),
-            Err(panic) => format!(
-                "the requester service panicked on this job ({}); it was isolated and the service continues",
-                panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("no message")
-            ),
-        };
-        tracing::error!(target: "requester", local_id = id, "job failed: {error}");
-        if let Ok(Some(mut rec)) = store.job(id)
-            && !matches!(rec.state, JobState::Settled | JobState::Failed)
-        {
-            rec.state = JobState::Failed;
-            rec.error = Some(error);
-            let _ = store.put_job(&rec);
+        match &followed {
+            Ok(Err(e)) if chain_outage(e) => {
+                let since = *outage_since.get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() >= CHAIN_OUTAGE_PATIENCE {
+                    break followed;
+                }
+                tracing::warn!(target: "requester", local_id = id, "chain unavailable ({e}); the job resumes from its stored state in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(60));
+            }
+            _ => break followed,
         }
+    };
+    let error = match followed {
+        Ok(Ok(())) => return,
+        Ok(Err(e)) => format!("{e:#}"),
+        Err(panic) => format!(
+            "the requester service panicked on this job ({}); it was isolated and the service continues",
+            panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message")
+        ),
+    };
+    tracing::error!(target: "requester", local_id = id, "job failed: {error}");
+    if let Ok(Some(mut rec)) = store.job(id)
+        && !matches!(rec.state, JobState::Settled | JobState::Failed)
+    {
+        rec.state = JobState::Failed;
+        rec.error = Some(error);
+        let _ = store.put_job(&rec);
     }
 }
 
@@ -443,7 +498,7 @@ fn parse_inputs(rec: &JobRecord) -> eyre::Result<(arcanum_protocol::Shape, Vec<V
 }
 
 async fn follow(
-    requester: &mut Requester,
+    requester: &Requester,
     store: &Store,
     chain: &MarketClient,
     id: u64,

@@ -9,11 +9,11 @@
 
 #[path = "../../protocol/tests/it/mutate.rs"]
 mod mutate;
+#[path = "../../protocol/tests/it/samples.rs"]
+mod samples;
 
-use alloy_signer_local::PrivateKeySigner;
 use arcanum_protocol::{
-    Address, Bid, JobId, JobKind, JobRequest, JobResponse, MarketDomain, Offer, Shape, ShapeId,
-    SignedOffer, U256,
+    JobId, JobKind, JobRequest, JobResponse, Shape, ShapeId, SignedOffer, U256,
 };
 use futures::{executor::block_on, io::Cursor};
 use libp2p::request_response::Codec as _;
@@ -62,7 +62,7 @@ fn main() {
     );
     // Quiet the default hook: panics are counted, not printed 10,000 times.
     std::panic::set_hook(Box::new(|_| {}));
-    let key = PrivateKeySigner::from_slice(&[7u8; 32]).expect("key");
+    let key = samples::key();
     let shape = Shape {
         id: ShapeId(1),
         kind: JobKind::SecaggSum,
@@ -79,21 +79,8 @@ fn main() {
         },
         JobRequest::BidRequest { job_id },
     ];
-    let domain = MarketDomain {
-        chain_id: 31337,
-        market: Address::repeat_byte(0x42),
-    };
-    let bid = Bid {
-        job_id,
-        worker: key.address(),
-        attempt: 0,
-        ask: U256::from(10u64),
-        max_locked_stake: U256::from(100u64),
-        deadline_at_least: 0,
-        expires_at: u64::MAX,
-    }
-    .sign(&domain, &key)
-    .expect("sign");
+    let domain = samples::domain();
+    let bid = samples::bid(&domain, &key);
     let responses = [
         JobResponse::Bid(Box::new(bid.clone())),
         JobResponse::Rejected(arcanum_protocol::RejectReason::Declined("busy".into())),
@@ -128,17 +115,7 @@ fn main() {
     run("job_response_cbor", seconds, &response_seeds, |b| {
         let _ = block_on(arcanum_p2p::job_codec().read_response(&protocol, &mut Cursor::new(b)));
     });
-    let offer = Offer {
-        peer_id: "12D3KooWexample".into(),
-        worker: key.address(),
-        kinds: vec![JobKind::SecaggSum],
-        shapes: vec![ShapeId(1)],
-        min_reward: U256::from(10u64),
-        capacity: 1,
-        expires_at: u64::MAX,
-    }
-    .sign(&key)
-    .expect("sign");
+    let offer = samples::offer(&key);
     run("offer", seconds, &[offer.to_bytes()], |b| {
         if let Ok(o) = SignedOffer::from_bytes(b) {
             let _ = o.verify(0);

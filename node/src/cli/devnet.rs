@@ -37,6 +37,7 @@ impl DevnetArgs {
             worker_stake: arc(500),
             job_stake: arc(100),
             exe: std::env::current_exe()?,
+            worker_capacity: 1,
         };
         let mut cluster = Cluster::start(config).await?;
         let mut report = cluster.run_iris_job().await?;

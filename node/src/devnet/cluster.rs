@@ -46,6 +46,8 @@ pub struct ClusterConfig {
     pub job_stake: U256,
     /// The `arcanum` executable the nodes run.
     pub exe: PathBuf,
+    /// Jobs each worker runs at once.
+    pub worker_capacity: u32,
 }
 
 /// One node process.
@@ -64,6 +66,9 @@ pub struct NodeProcess {
     pub api: ApiClient,
     /// From spawn to its API answering.
     pub started_in: Duration,
+    exe: PathBuf,
+    role: String,
+    ports: (u16, u16),
     child: Child,
 }
 
@@ -76,6 +81,30 @@ impl NodeProcess {
     /// The node's log file.
     pub fn log_path(&self) -> PathBuf {
         self.dir.join("node.log")
+    }
+
+    /// Kills the process with SIGKILL (a crash: nothing is flushed or released).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the node again on its data dir and ports (after [`Self::kill`] or
+    /// [`Self::stop`]) and waits for its API.
+    pub async fn restart(&mut self) -> eyre::Result<()> {
+        self.kill();
+        let (p2p, api) = self.ports;
+        *self = start_node(
+            &self.exe,
+            &self.name,
+            &self.dir,
+            &self.role,
+            self.address,
+            p2p,
+            api,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Sends SIGTERM and waits up to 5 s; returns whether it exited cleanly.
@@ -138,6 +167,7 @@ fn prepare_node(
     api: u16,
     bootstrap: &[String],
     ask: U256,
+    capacity: u32,
 ) -> eyre::Result<()> {
     std::fs::create_dir_all(dir)?;
     let password = identity::read_password(&password_file.display().to_string())?;
@@ -169,6 +199,7 @@ bootstrap = [{}]
 mdns = true
 [worker]
 ask_wei = "{ask}"
+capacity = {capacity}
 shapes = ["{}", "{}"]
 [api]
 listen = "127.0.0.1:{api}"
@@ -192,7 +223,11 @@ async fn start_node(
     p2p: u16,
     api: u16,
 ) -> eyre::Result<NodeProcess> {
-    let log = std::fs::File::create(dir.join("node.log"))?;
+    // Appended to: a restarted node's log follows its earlier run's.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("node.log"))?;
     let spawned = Instant::now();
     let child = Command::new(exe)
         .args([
@@ -217,6 +252,9 @@ async fn start_node(
         p2p_addr: format!("/ip4/127.0.0.1/tcp/{p2p}"),
         api: ApiClient::new(&format!("127.0.0.1:{api}"), ""),
         started_in: Duration::ZERO,
+        exe: exe.to_path_buf(),
+        role: role.to_string(),
+        ports: (p2p, api),
         child,
     };
     let until = Instant::now() + Duration::from_secs(180);
@@ -306,6 +344,7 @@ impl Cluster {
             rapi,
             &[],
             U256::from(1u64),
+            1,
         )?;
         deployment.save(&Deployment::path_for(&rdir, deployment.chain_id))?;
         owner.mint(signer(REQUESTER).address(), arc(10_000)).await?;
@@ -335,6 +374,7 @@ impl Cluster {
                 api,
                 std::slice::from_ref(&requester.p2p_addr),
                 worker_ask(i),
+                config.worker_capacity,
             )?;
             deployment.save(&Deployment::path_for(&dir, deployment.chain_id))?;
             owner.mint(key.address(), config.worker_stake).await?;
@@ -573,6 +613,27 @@ impl Cluster {
             ));
         }
         lines
+    }
+
+    /// Pauses the chain (SIGSTOP to Anvil): its RPC accepts connections and never answers,
+    /// like a hung endpoint.
+    pub fn pause_chain(&self) -> eyre::Result<()> {
+        self.signal_chain("-STOP")
+    }
+
+    /// Resumes a paused chain (SIGCONT).
+    pub fn resume_chain(&self) -> eyre::Result<()> {
+        self.signal_chain("-CONT")
+    }
+
+    fn signal_chain(&self, signal: &str) -> eyre::Result<()> {
+        let status = Command::new("kill")
+            .args([signal, &self.anvil.child().id().to_string()])
+            .status()?;
+        if !status.success() {
+            return Err(eyre!("kill {signal} anvil failed ({status})"));
+        }
+        Ok(())
     }
 
     /// Stops every node with SIGTERM (each must exit cleanly within 5 s); Anvil stops when

@@ -22,6 +22,7 @@ use arcanum_zk::{
 use serde::{Deserialize, Serialize};
 use std::{
     collections::HashMap,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 use tokio::sync::mpsc;
@@ -68,6 +69,9 @@ pub enum RequesterError {
 
 /// Most offers a requester keeps (one per worker).
 pub const MAX_OFFERS: usize = 10_000;
+/// First pause before asking for bids again when no worker bid; doubled up to [`MAX_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const MAX_RETRY: Duration = Duration::from_secs(15);
 
 /// How patiently the requester places a job.
 #[derive(Clone, Debug)]
@@ -81,6 +85,9 @@ pub struct RequesterConfig {
     /// How long to wait for a fitting offer when none has been heard yet (a node that just
     /// started has heard nobody).
     pub offer_wait: Duration,
+    /// How long a job keeps waiting for an eligible bid while every fitting worker is busy,
+    /// declines or is silent (retrying with backoff) before it is cancelled.
+    pub patience: Duration,
 }
 
 impl Default for RequesterConfig {
@@ -90,6 +97,7 @@ impl Default for RequesterConfig {
             bid_timeout: Duration::from_secs(10),
             max_bid_requests: 16,
             offer_wait: Duration::from_secs(30),
+            patience: Duration::from_secs(600),
         }
     }
 }
@@ -124,27 +132,94 @@ pub struct JobOutcome {
     pub failed_attempts: Vec<String>,
 }
 
-/// A requester node.
+/// A requester node. Clones share the offer book and the stake cache, so one requester
+/// places many jobs at once (the chain client's transaction manager orders their nonces).
+#[derive(Clone)]
 pub struct Requester {
     chain: MarketClient,
     net: Client,
-    events: mpsc::Receiver<Event>,
-    offers: HashMap<Address, SignedOffer>,
+    offers: Arc<OfferBook>,
     config: RequesterConfig,
     /// Free stake per worker, valid for the block it was read at.
-    stake_cache: HashMap<Address, (u64, U256)>,
+    stake_cache: Arc<Mutex<HashMap<Address, (u64, U256)>>>,
+}
+
+/// The offers heard, one per worker (the latest wins), bounded at [`MAX_OFFERS`], expired
+/// ones pruned.
+#[derive(Default)]
+struct OfferBook {
+    offers: Mutex<HashMap<Address, SignedOffer>>,
+}
+
+impl OfferBook {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Address, SignedOffer>> {
+        // A panic while holding the lock leaves a consistent map (each step is one insert or
+        // one retain): keep using it.
+        self.offers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn insert(&self, offer: SignedOffer) {
+        let mut offers = self.lock();
+        offers.insert(offer.offer.worker, offer);
+        if offers.len() > MAX_OFFERS {
+            prune(&mut offers);
+        }
+    }
+
+    /// The live offers, expired ones dropped.
+    fn live(&self) -> Vec<SignedOffer> {
+        let mut offers = self.lock();
+        prune(&mut offers);
+        offers.values().cloned().collect()
+    }
+
+    fn len(&self) -> usize {
+        let mut offers = self.lock();
+        prune(&mut offers);
+        offers.len()
+    }
+
+    fn peer_of(&self, worker: Address) -> Option<PeerId> {
+        self.lock().get(&worker)?.offer.peer_id.parse().ok()
+    }
+}
+
+/// Drops expired offers, then the ones closest to expiry beyond [`MAX_OFFERS`].
+fn prune(offers: &mut HashMap<Address, SignedOffer>) {
+    let now = arcanum_protocol::unix_now();
+    offers.retain(|_, o| o.offer.expires_at >= now);
+    if offers.len() > MAX_OFFERS {
+        let mut by_expiry: Vec<(u64, Address)> = offers
+            .iter()
+            .map(|(w, o)| (o.offer.expires_at, *w))
+            .collect();
+        by_expiry.sort_unstable();
+        for (_, w) in by_expiry.iter().take(offers.len() - MAX_OFFERS) {
+            offers.remove(w);
+        }
+    }
 }
 
 impl Requester {
-    /// A requester on a running network (`events`: the offers routed to it).
-    pub fn new(chain: MarketClient, net: Client, events: mpsc::Receiver<Event>) -> Self {
+    /// A requester on a running network (`events`: the offers routed to it, read by a task
+    /// of its own until the channel closes). Needs a Tokio runtime.
+    pub fn new(chain: MarketClient, net: Client, mut events: mpsc::Receiver<Event>) -> Self {
+        let offers = Arc::new(OfferBook::default());
+        let book = Arc::downgrade(&offers);
+        tokio::spawn(async move {
+            while let Some(event) = events.recv().await {
+                let Some(book) = book.upgrade() else { return };
+                if let Event::Offer { offer } = event {
+                    book.insert(offer);
+                }
+            }
+        });
         Self {
             chain,
             net,
-            events,
-            offers: HashMap::new(),
+            offers,
             config: RequesterConfig::default(),
-            stake_cache: HashMap::new(),
+            stake_cache: Arc::default(),
         }
     }
 
@@ -158,45 +233,16 @@ impl Requester {
         &self.chain
     }
 
-    /// Takes the offers heard since the last call (one per worker, the latest wins), drops
-    /// the expired ones, and bounds the table at [`MAX_OFFERS`] (the offers closest to
-    /// expiry go first).
-    fn drain_offers(&mut self) {
-        while let Ok(event) = self.events.try_recv() {
-            if let Event::Offer { offer } = event {
-                self.offers.insert(offer.offer.worker, offer);
-            }
-        }
-        let now = arcanum_protocol::unix_now();
-        self.offers.retain(|_, o| o.offer.expires_at >= now);
-        if self.offers.len() > MAX_OFFERS {
-            let mut by_expiry: Vec<(u64, Address)> = self
-                .offers
-                .iter()
-                .map(|(w, o)| (o.offer.expires_at, *w))
-                .collect();
-            by_expiry.sort_unstable();
-            for (_, w) in by_expiry.iter().take(self.offers.len() - MAX_OFFERS) {
-                self.offers.remove(w);
-            }
-        }
-    }
-
     /// Waits until `count` distinct workers have advertised, or `timeout` passes.
-    pub async fn wait_for_offers(&mut self, count: usize, timeout: Duration) -> usize {
+    pub async fn wait_for_offers(&self, count: usize, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
-        self.drain_offers();
-        while self.offers.len() < count {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.events.recv()).await {
-                Ok(Some(Event::Offer { offer })) => {
-                    self.offers.insert(offer.offer.worker, offer);
-                }
-                Ok(Some(_)) => {}
-                Ok(None) | Err(_) => break,
+        loop {
+            let heard = self.offers.len();
+            if heard >= count || Instant::now() >= deadline {
+                return heard;
             }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.offers.len()
     }
 
     /// Posts a job over `inputs` (one vector per contributor: masked values, or ciphertexts
@@ -204,7 +250,7 @@ impl Requester {
     /// the cheapest consenting staked worker (retrying with the next bid when one fails),
     /// sends the inputs and returns the settled result.
     pub async fn run_job(
-        &mut self,
+        &self,
         shape: Shape,
         inputs: &[Vec<Fr>],
         weights: &[i64],
@@ -255,7 +301,7 @@ impl Requester {
     /// Places a posted job and follows it to settlement, from whatever state the chain
     /// holds: open (bid, assign), assigned (send the inputs to the assigned worker, e.g.
     /// after a restart), or completed (check the proven output against the inputs).
-    pub async fn place(&mut self, job: &PostedJob) -> Result<JobOutcome, RequesterError> {
+    pub async fn place(&self, job: &PostedJob) -> Result<JobOutcome, RequesterError> {
         let (job_id, shape, posted) = (job.job_id, job.shape, job.posted);
         let deadline_in = Duration::from_secs(job.deadline_in_secs);
         let inputs: Vec<Vec<Fr>> = job
@@ -281,6 +327,7 @@ impl Requester {
         let mut bids_seen = 0;
         let mut first_assignment = None;
         let mut attempts = 0;
+        let (mut waiting_since, mut retry) = (None::<Instant>, FIRST_RETRY);
         while attempts < self.config.max_attempts {
             attempts += 1;
             let info = self.chain.job(job_id).await?;
@@ -332,13 +379,24 @@ impl Requester {
                 .assign_best(&info, job_id, &bids, &mut excluded)
                 .await?
             else {
-                failed.push(format!(
-                    "attempt {}: no eligible bid ({} received from {offers_seen} fitting offers)",
-                    info.attempts,
+                let why = format!(
+                    "no eligible bid ({} received from {offers_seen} fitting offers)",
                     bids.len()
-                ));
+                );
+                // Nothing was assigned, so this was no attempt: while the patience lasts,
+                // wait for a worker to free up (busy workers decline) and ask again.
+                let waited = waiting_since.get_or_insert_with(Instant::now).elapsed();
+                if waited < self.config.patience {
+                    tracing::info!(target: "requester", %job_id, ?waited, "{why}; asking again in {retry:?}");
+                    tokio::time::sleep(retry).await;
+                    retry = (retry * 2).min(MAX_RETRY);
+                    attempts -= 1;
+                    continue;
+                }
+                failed.push(format!("attempt {}: {why} for {waited:?}", info.attempts));
                 break;
             };
+            (waiting_since, retry) = (None, FIRST_RETRY);
             let since_post = *first_assignment.get_or_insert(posted_at.elapsed());
             let worker = bid.bid.worker;
             tracing::info!(target: "requester", %job_id, %worker, %peer, ask = %bid.bid.ask, attempt = info.attempts, "assigned with the worker's signed bid");
@@ -404,7 +462,7 @@ impl Requester {
     /// parallel, each bounded by the bid timeout. Keeps the bids whose signature recovers
     /// to the worker that offered through that peer. Returns them and the offers asked.
     async fn collect_bids(
-        &mut self,
+        &self,
         spec: &JobSpec,
         info: &JobInfo,
         job_id: JobId,
@@ -417,8 +475,7 @@ impl Requester {
         let seed = job_id.0.to_be_bytes::<32>();
         let wait_until = Instant::now() + self.config.offer_wait;
         let asked: Vec<(Address, PeerId)> = loop {
-            self.drain_offers();
-            let offers: Vec<SignedOffer> = self.offers.values().cloned().collect();
+            let offers = self.offers.live();
             let now = arcanum_protocol::unix_now();
             let asked: Vec<(Address, PeerId)> =
                 arcanum_scheduler::candidates(&spec, &offers, excluded, now, &seed)
@@ -477,21 +534,30 @@ impl Requester {
     }
 
     /// Free stake of `worker`, read from the chain once per block.
-    async fn free_stake(&mut self, worker: Address, block: u64) -> Result<U256, RequesterError> {
-        if let Some((at, free)) = self.stake_cache.get(&worker)
-            && *at == block
+    async fn free_stake(&self, worker: Address, block: u64) -> Result<U256, RequesterError> {
+        let cached = self
+            .stake_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&worker)
+            .copied();
+        if let Some((at, free)) = cached
+            && at == block
         {
-            return Ok(*free);
+            return Ok(free);
         }
         let free = self.chain.stake_of(worker).await?.free();
-        self.stake_cache.insert(worker, (block, free));
+        self.stake_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(worker, (block, free));
         Ok(free)
     }
 
     /// Runs the reverse auction over `bids` and assigns the best one that the chain accepts;
     /// a bid whose assignment reverts excludes its worker and the next one is tried.
     async fn assign_best(
-        &mut self,
+        &self,
         info: &JobInfo,
         job_id: JobId,
         bids: &[(PeerId, SignedBid)],
@@ -640,12 +706,11 @@ impl Requester {
     }
 
     /// The peer of `worker`, from its offers (waiting up to the bid timeout to hear one).
-    async fn peer_of(&mut self, worker: Address) -> Option<PeerId> {
+    async fn peer_of(&self, worker: Address) -> Option<PeerId> {
         let deadline = Instant::now() + self.config.bid_timeout;
         loop {
-            self.drain_offers();
-            if let Some(o) = self.offers.get(&worker) {
-                return o.offer.peer_id.parse().ok();
+            if let Some(peer) = self.offers.peer_of(worker) {
+                return Some(peer);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {

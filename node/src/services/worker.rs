@@ -103,6 +103,9 @@ struct Worker {
     slots: Arc<Semaphore>,
     /// Jobs whose inputs arrived and opened the posted commitment.
     started: Mutex<HashSet<JobId>>,
+    /// Jobs whose inputs arrived while every slot was taken: they wait for one (the worker
+    /// bid on them, so it must run them) and are not released meanwhile.
+    queued: Mutex<HashSet<JobId>>,
     /// Jobs whose result is being submitted now (the keeper leaves them alone).
     submitting: Mutex<HashSet<JobId>>,
 }
@@ -127,6 +130,7 @@ pub fn spawn(
         config: config.clone(),
         keys,
         started: Mutex::new(HashSet::new()),
+        queued: Mutex::new(HashSet::new()),
         submitting: Mutex::new(HashSet::new()),
     });
     // The kinds this worker proves: those of its shapes (fl-round aggregates as secagg-sum).
@@ -208,12 +212,27 @@ impl Worker {
             }
             JobRequest::Run { job_id, .. } => *job_id,
         };
-        let Ok(_slot) = self.slots.clone().try_acquire_owned() else {
-            tracing::warn!(target: "worker", %job_id, %from, "refused: at capacity");
-            return JobResponse::Rejected(RejectReason::Failed(format!(
-                "at capacity ({} jobs running)",
-                self.config.capacity
-            )));
+        let _slot = match self.slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                // Assigned to us while every slot runs (bids signed at once for several
+                // jobs): wait for a slot rather than give up a job we consented to.
+                tracing::info!(target: "worker", %job_id, %from, "all {} slots busy; queued", self.config.capacity);
+                self.set_queued(job_id, true);
+                let slot =
+                    tokio::time::timeout(QUEUE_WAIT, self.slots.clone().acquire_owned()).await;
+                self.set_queued(job_id, false);
+                match slot {
+                    Ok(Ok(slot)) => slot,
+                    _ => {
+                        tracing::warn!(target: "worker", %job_id, %from, "refused: at capacity for {QUEUE_WAIT:?}");
+                        return JobResponse::Rejected(RejectReason::Failed(format!(
+                            "at capacity ({} jobs running) for {QUEUE_WAIT:?}",
+                            self.config.capacity
+                        )));
+                    }
+                }
+            }
         };
         let span = tracing::info_span!("job", %job_id);
         let result = tracing::Instrument::instrument(self.run(request), span).await;
@@ -263,7 +282,7 @@ impl Worker {
                 info.budget, self.config.min_reward
             ));
         }
-        if self.slots.available_permits() == 0 {
+        if self.slots.available_permits() <= self.queued_len() {
             return decline(format!("at capacity ({})", self.config.capacity));
         }
         let now = self.chain.chain_time().await.map_err(chain_err)?;
@@ -316,14 +335,12 @@ impl Worker {
         }
     }
 
-    /// Releases `job_id` unless its inputs arrived and opened the commitment.
+    /// Releases `job_id` unless its inputs arrived and opened the commitment, or wait for
+    /// a slot.
     async fn release_if_unstarted(&self, job_id: JobId, why: &str) {
-        if self
-            .started
-            .lock()
-            .map(|s| s.contains(&job_id))
-            .unwrap_or(true)
-        {
+        let has =
+            |set: &Mutex<HashSet<JobId>>| set.lock().map(|s| s.contains(&job_id)).unwrap_or(true);
+        if has(&self.started) || has(&self.queued) {
             return;
         }
         match self.chain.release(job_id).await {
@@ -332,6 +349,20 @@ impl Worker {
             }
             Err(e) => tracing::warn!(target: "worker", %job_id, why, "could not release: {e}"),
         }
+    }
+
+    fn set_queued(&self, job_id: JobId, queued: bool) {
+        if let Ok(mut q) = self.queued.lock() {
+            if queued {
+                q.insert(job_id);
+            } else {
+                q.remove(&job_id);
+            }
+        }
+    }
+
+    fn queued_len(&self) -> usize {
+        self.queued.lock().map(|q| q.len()).unwrap_or(usize::MAX)
     }
 
     fn mark_started(&self, job_id: JobId) {
@@ -712,6 +743,10 @@ impl Worker {
         }
     }
 }
+
+/// How long a job assigned to this worker waits for a free slot (inside the requester's
+/// 300 s request timeout).
+const QUEUE_WAIT: Duration = Duration::from_secs(240);
 
 /// How often the keeper looks at proven jobs.
 const KEEP_EVERY: Duration = Duration::from_secs(2);

@@ -1,7 +1,7 @@
 //! Faults of the chain under running nodes: a reorg across a settlement.
 
 use crate::{
-    harness::{free_port, ok, ready, run, spawn},
+    harness::{free_port, node_run, ok, ready, run},
     operator::{Net, Party, job_file, net, node_env, rewards_once_paid},
 };
 use alloy::providers::Provider;
@@ -50,11 +50,7 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
     let (wp2p, wapi, rp2p, rapi) = (free_port(), free_port(), free_port(), free_port());
     let wenv = node_env(&rpc, wp2p, wapi, &[]);
     let w = wdir.display().to_string();
-    let mut wnode = spawn(
-        &["node", "run", "--data-dir", &w, "--roles", "worker"],
-        &wenv,
-        root.path().join("worker.log"),
-    );
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("worker.log"));
     ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
     ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
     let renv = node_env(
@@ -67,11 +63,7 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
         )],
     );
     let r = rdir.display().to_string();
-    let mut rnode = spawn(
-        &["node", "run", "--data-dir", &r, "--roles", "requester"],
-        &renv,
-        root.path().join("requester.log"),
-    );
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("requester.log"));
     ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
 
     let (job, _) = job_file(root.path());
@@ -171,4 +163,138 @@ async fn reqwest_metrics(dir: &std::path::Path, api: u16) -> String {
         .text()
         .await
         .expect("text")
+}
+
+fn rss_mib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .expect("proc status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .expect("VmRSS")
+        / 1024
+}
+
+/// Random and oversized bytes on a running worker's p2p port (raw TCP, and after a valid
+/// multistream-select header) and on its API (no cookie, bad JSON, a body over the limit):
+/// each is refused (connections closed, 401/400/413 with a reason), memory stays bounded,
+/// and the node still answers a real libp2p job request and its API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_and_oversized_bytes_on_the_p2p_port_and_the_api_are_refused_and_the_node_carries_on()
+ {
+    let (net, parties) = net("hostile", &[("worker", 2)]).await;
+    let [(wdir, worker)] = <[Party; 1]>::try_from(parties).expect("parties");
+    let Net { rpc, root, .. } = net;
+    let (wp2p, wapi) = (free_port(), free_port());
+    let wenv = node_env(&rpc, wp2p, wapi, &[]);
+    let w = wdir.display().to_string();
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("worker.log"));
+    let api = ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
+    let pid = wnode.child.id();
+    let rss_before = rss_mib(pid);
+
+    // p2p: 32 connections of 4 MiB random bytes each, half after a valid multistream
+    // header (so the garbage reaches the protocol negotiation).
+    let floods: Vec<_> = (0..32u32)
+        .map(|i| {
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", wp2p)) else {
+                    return 0usize;
+                };
+                let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                if i % 2 == 0 {
+                    let _ = s.write_all(b"\x13/multistream/1.0.0\n");
+                }
+                let junk: Vec<u8> = (0..4 << 20).map(|_| rand::random::<u8>()).collect();
+                let mut sent = 0;
+                for chunk in junk.chunks(64 << 10) {
+                    match s.write_all(chunk) {
+                        Ok(()) => sent += chunk.len(),
+                        Err(_) => break,
+                    }
+                }
+                // The node hangs up (EOF or reset) rather than buffering it all.
+                let _ = s.read(&mut [0u8; 1024]);
+                sent
+            })
+        })
+        .collect();
+    let sent: usize = floods
+        .into_iter()
+        .map(|t| t.join().expect("flood thread"))
+        .sum();
+    assert!(
+        sent < 32 * (4 << 20),
+        "every connection was read to the end: the node should hang up on garbage"
+    );
+
+    // API: no cookie, bad JSON, and a body over the 64 MiB limit.
+    let cookie = std::fs::read_to_string(wdir.join(arcanum_node::api::COOKIE_FILE)).expect("c");
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{wapi}/v1/stake/deposit");
+    let r = http.post(&url).body("{}").send().await.expect("post");
+    assert_eq!(r.status().as_u16(), 401);
+    assert!(r.text().await.expect("text").contains("api.cookie"));
+    let r = http
+        .post(&url)
+        .bearer_auth(cookie.trim())
+        .header("content-type", "application/json")
+        .body(vec![0xffu8; 4096])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 400, "bad JSON is a 400");
+    let big = vec![b' '; arcanum_node::api::server::MAX_BODY_BYTES + 1];
+    let r = http
+        .post(format!("http://127.0.0.1:{wapi}/v1/jobs"))
+        .bearer_auth(cookie.trim())
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 413, "an oversized body is refused");
+
+    let rss_after = rss_mib(pid);
+    assert!(
+        rss_after < rss_before + 256,
+        "memory grew from {rss_before} to {rss_after} MiB"
+    );
+    assert!(wnode.child.try_wait().expect("wait").is_none(), "node died");
+    api.status().await.expect("the API still answers");
+
+    // A real peer is still served: a bid request for a job that does not exist is declined
+    // with a reason.
+    let (client, _events, event_loop) = arcanum_p2p::new(
+        arcanum_p2p::Keypair::generate_ed25519(),
+        arcanum_p2p::NetworkConfig::default(),
+    )
+    .expect("swarm");
+    let net_task = tokio::spawn(event_loop.run());
+    let peer = client
+        .dial(format!("/ip4/127.0.0.1/tcp/{wp2p}").parse().expect("addr"))
+        .await
+        .expect("dial after the flood");
+    assert_eq!(peer.to_base58(), worker.peer_id);
+    let answer = client
+        .request(
+            peer,
+            arcanum_protocol::JobRequest::BidRequest {
+                job_id: arcanum_protocol::JobId(alloy::primitives::U256::from(424_242u64)),
+            },
+        )
+        .await
+        .expect("answered");
+    assert!(
+        matches!(
+            answer,
+            arcanum_protocol::JobResponse::Rejected(arcanum_protocol::RejectReason::Declined(_))
+        ),
+        "{answer:?}"
+    );
+    net_task.abort();
+    let log = wnode.log();
+    assert!(!log.contains("panicked"), "{log}");
 }

@@ -154,6 +154,15 @@ pub(crate) fn spawn(args: &[&str], env: &[(&str, String)], log: PathBuf) -> Proc
     Proc { child, log }
 }
 
+/// Starts `arcanum node run --data-dir data_dir --roles role` (stderr to `log`).
+pub(crate) fn node_run(data_dir: &str, role: &str, env: &[(&str, String)], log: PathBuf) -> Proc {
+    spawn(
+        &["node", "run", "--data-dir", data_dir, "--roles", role],
+        env,
+        log,
+    )
+}
+
 /// Waits until the node of `data_dir` answers its API on `api_port` (at most `within`).
 pub(crate) async fn ready(
     proc: &mut Proc,

@@ -2,7 +2,7 @@
 //! worker and a requester, stake, a job through the API, rewards claimed; restarts that
 //! resume from the store; and the errors a misconfigured node reports.
 
-use crate::harness::{PASSWORD, Proc, TempDir, free_port, ok, ready, run, spawn, write};
+use crate::harness::{PASSWORD, Proc, TempDir, free_port, node_run, ok, ready, run, write};
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     primitives::U256,
@@ -219,11 +219,7 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
     let (wp2p, wapi) = (free_port(), free_port());
     let wenv = node_env(&rpc, wp2p, wapi, &[]);
     let w = wdir.display().to_string();
-    let mut wnode = spawn(
-        &["node", "run", "--data-dir", &w, "--roles", "worker"],
-        &wenv,
-        root.path().join("worker.log"),
-    );
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("worker.log"));
     let wapi_client = ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
 
     ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
@@ -248,11 +244,7 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         )],
     );
     let r = rdir.display().to_string();
-    let mut rnode = spawn(
-        &["node", "run", "--data-dir", &r, "--roles", "requester"],
-        &renv,
-        root.path().join("requester.log"),
-    );
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("requester.log"));
     ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
 
     let (job, sums) = job_file(root.path());
@@ -413,11 +405,7 @@ async fn a_requester_restarted_mid_job_resumes_it_and_posts_it_once() {
         )],
     );
     let r = rdir.display().to_string();
-    let mut rnode = spawn(
-        &["node", "run", "--data-dir", &r, "--roles", "requester"],
-        &renv,
-        root.path().join("r1.log"),
-    );
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("r1.log"));
     ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
     let (job, sums) = job_file(root.path());
     let submitted: JobRecord = serde_json::from_str(&ok(
@@ -457,18 +445,10 @@ async fn a_requester_restarted_mid_job_resumes_it_and_posts_it_once() {
     // A worker comes up; the requester restarts and resumes the job from its store.
     let wenv = node_env(&rpc, wp2p, wapi, &[]);
     let w = wdir.display().to_string();
-    let mut wnode = spawn(
-        &["node", "run", "--data-dir", &w, "--roles", "worker"],
-        &wenv,
-        root.path().join("w.log"),
-    );
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("w.log"));
     ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
     ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
-    let mut rnode = spawn(
-        &["node", "run", "--data-dir", &r, "--roles", "requester"],
-        &renv,
-        root.path().join("r2.log"),
-    );
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("r2.log"));
     ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
     let until = std::time::Instant::now() + Duration::from_secs(240);
     let rec = loop {
@@ -605,11 +585,7 @@ async fn a_worker_killed_after_accepting_resumes_from_its_store_and_settles_once
     let (wp2p, wapi, rp2p, rapi) = (free_port(), free_port(), free_port(), free_port());
     let wenv = node_env(&rpc, wp2p, wapi, &[]);
     let w = wdir.display().to_string();
-    let mut wnode = spawn(
-        &["node", "run", "--data-dir", &w, "--roles", "worker"],
-        &wenv,
-        root.path().join("w1.log"),
-    );
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("w1.log"));
     ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
     ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
     let renv = node_env(
@@ -622,11 +598,7 @@ async fn a_worker_killed_after_accepting_resumes_from_its_store_and_settles_once
         )],
     );
     let r = rdir.display().to_string();
-    let mut rnode = spawn(
-        &["node", "run", "--data-dir", &r, "--roles", "requester"],
-        &renv,
-        root.path().join("r.log"),
-    );
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("r.log"));
     ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
 
     // 4 x 320 values: 40 chunks, several seconds of proving, so the kill lands mid-proof.
@@ -655,11 +627,7 @@ async fn a_worker_killed_after_accepting_resumes_from_its_store_and_settles_once
         wnode.log()
     );
 
-    let mut wnode = spawn(
-        &["node", "run", "--data-dir", &w, "--roles", "worker"],
-        &wenv,
-        root.path().join("w2.log"),
-    );
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("w2.log"));
     ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
     let until = std::time::Instant::now() + Duration::from_secs(240);
     let rec = loop {
@@ -773,11 +741,7 @@ async fn a_hung_rpc_is_a_clear_error_and_a_warning_and_the_node_carries_on_when_
     let mut env = node_env(&rpc, p2p, api, &[]);
     env.push(("ARCANUM_CHAIN__REQUEST_TIMEOUT_SECS", "2".into()));
     let d = dir.display().to_string();
-    let mut node = spawn(
-        &["node", "run", "--data-dir", &d, "--roles", "requester"],
-        &env,
-        root.path().join("node.log"),
-    );
+    let mut node = node_run(&d, "requester", &env, root.path().join("node.log"));
     ready(&mut node, &dir, api, Duration::from_secs(60)).await;
 
     // Freeze the chain: the process is alive, its socket open, nothing answers.
@@ -864,11 +828,7 @@ async fn a_worker_killed_for_good_is_expired_slashed_and_the_job_goes_to_the_nex
             &[("ARCANUM_WORKER__ASK_WEI", ask.to_string())],
         );
         let d = dir.display().to_string();
-        let mut node = spawn(
-            &["node", "run", "--data-dir", &d, "--roles", "worker"],
-            &env,
-            root.path().join(format!("{name}.log")),
-        );
+        let mut node = node_run(&d, "worker", &env, root.path().join(format!("{name}.log")));
         ready(&mut node, dir, api, Duration::from_secs(120)).await;
         ok(&["stake", "deposit", "500", "--data-dir", &d], &env);
         nodes.push(node);
@@ -880,11 +840,7 @@ async fn a_worker_killed_for_good_is_expired_slashed_and_the_job_goes_to_the_nex
         &[("ARCANUM_P2P__BOOTSTRAP", worker_addrs.join(","))],
     );
     let r = rdir.display().to_string();
-    let mut rnode = spawn(
-        &["node", "run", "--data-dir", &r, "--roles", "requester"],
-        &renv,
-        root.path().join("r.log"),
-    );
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("r.log"));
     ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
     // Both workers re-gossip their offers every 0.5 s: give the requester a few rounds to
     // hear both, so that the cheap one is the first choice.

@@ -3,47 +3,22 @@
 //! message that decodes to anything other than what was signed never verifies. Seeded, so a
 //! failure reproduces; 20,000 inputs per decoder.
 
-use alloy_primitives::{Address, U256};
-use alloy_signer_local::PrivateKeySigner;
-use arcanum_protocol::{
-    Bid, JobId, JobKind, JobRequest, JobResponse, MarketDomain, Offer, ShapeId, SignedOffer,
-};
+use alloy_primitives::U256;
+use arcanum_protocol::{JobId, JobKind, JobRequest, JobResponse, ShapeId, SignedOffer};
 use rand::{SeedableRng, rngs::StdRng};
 
 mod mutate;
+mod samples;
 use mutate::mutate;
 
 const INPUTS: usize = 20_000;
 
 #[test]
 fn no_decoder_panics_and_tampered_signed_messages_never_verify() {
-    let key = PrivateKeySigner::from_slice(&[7u8; 32]).expect("key");
-    let offer = Offer {
-        peer_id: "12D3KooWexample".into(),
-        worker: key.address(),
-        kinds: vec![JobKind::SecaggSum],
-        shapes: vec![ShapeId(1)],
-        min_reward: U256::from(10u64),
-        capacity: 1,
-        expires_at: u64::MAX,
-    }
-    .sign(&key)
-    .expect("sign");
-    let domain = MarketDomain {
-        chain_id: 31337,
-        market: Address::repeat_byte(0x42),
-    };
-    let bid = Bid {
-        job_id: JobId(U256::from(3u64)),
-        worker: key.address(),
-        attempt: 0,
-        ask: U256::from(10u64),
-        max_locked_stake: U256::from(100u64),
-        deadline_at_least: 0,
-        expires_at: u64::MAX,
-    }
-    .sign(&domain, &key)
-    .expect("sign");
+    let key = samples::key();
+    let offer = samples::offer(&key);
+    let domain = samples::domain();
+    let bid = samples::bid(&domain, &key);
     let request = JobRequest::Run {
         job_id: JobId(U256::from(3u64)),
         shape: arcanum_protocol::Shape {

@@ -221,6 +221,7 @@ async fn unstaked_bidder_is_skipped_and_a_worker_that_stops_is_expired_slashed_a
         bid_timeout: Duration::from_secs(10),
         max_bid_requests: 16,
         offer_wait: Duration::from_secs(30),
+        patience: Duration::from_secs(60),
     });
     let inputs: Vec<Vec<Fr>> = (0..4u64)
         .map(|i| (0..8u64).map(|j| Fr::from(i * 8 + j)).collect())

@@ -1,0 +1,50 @@
+//! Valid signed messages that the fuzzers mutate: shared by the protocol's decoder test and
+//! the p2p fuzz bench (which includes this file by path).
+
+use alloy_signer_local::PrivateKeySigner;
+use arcanum_protocol::{
+    Address, Bid, JobId, JobKind, MarketDomain, Offer, ShapeId, SignedBid, SignedOffer, U256,
+};
+
+/// The signer of every sample.
+pub(crate) fn key() -> PrivateKeySigner {
+    PrivateKeySigner::from_slice(&[7u8; 32]).expect("key")
+}
+
+/// A market on a local chain.
+pub(crate) fn domain() -> MarketDomain {
+    MarketDomain {
+        chain_id: 31337,
+        market: Address::repeat_byte(0x42),
+    }
+}
+
+/// An offer for secagg-sum that never expires.
+pub(crate) fn offer(key: &PrivateKeySigner) -> SignedOffer {
+    Offer {
+        peer_id: "12D3KooWexample".into(),
+        worker: key.address(),
+        kinds: vec![JobKind::SecaggSum],
+        shapes: vec![ShapeId(1)],
+        min_reward: U256::from(10u64),
+        capacity: 1,
+        expires_at: u64::MAX,
+    }
+    .sign(key)
+    .expect("sign")
+}
+
+/// A bid on job 3's first attempt.
+pub(crate) fn bid(domain: &MarketDomain, key: &PrivateKeySigner) -> SignedBid {
+    Bid {
+        job_id: JobId(U256::from(3u64)),
+        worker: key.address(),
+        attempt: 0,
+        ask: U256::from(10u64),
+        max_locked_stake: U256::from(100u64),
+        deadline_at_least: 0,
+        expires_at: u64::MAX,
+    }
+    .sign(domain, key)
+    .expect("sign")
+}
