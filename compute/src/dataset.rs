@@ -28,6 +28,17 @@ pub fn iris() -> Table {
     }
 }
 
+/// `rows` as CSV text under a header of `columns` (what a data owner's file looks like).
+pub fn to_csv(columns: &[&str], rows: &[Vec<f64>]) -> String {
+    let mut out = columns.join(",");
+    out.push('\n');
+    for r in rows {
+        out.push_str(&r.iter().map(f64::to_string).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
 /// A labelled classification data set.
 #[derive(Clone, Debug)]
 pub struct Labeled {

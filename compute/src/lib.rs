@@ -20,6 +20,7 @@ pub mod fixed;
 pub mod fl;
 pub mod secagg;
 pub mod shamir;
+pub mod stats;
 pub mod wire;
 
 pub use ark_bn254::Fr;

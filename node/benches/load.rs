@@ -62,6 +62,7 @@ fn submission(seed: u64) -> JobSubmission {
         reward_wei: arc(25).to_string(),
         min_stake_wei: arc(100).to_string(),
         deadline_secs: 300,
+        stats: None,
     }
 }
 

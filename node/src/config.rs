@@ -33,6 +33,8 @@ pub struct NodeConfig {
     pub worker: WorkerSection,
     /// The requester role.
     pub requester: RequesterSection,
+    /// The data owner role: datasets and the policy it contributes under.
+    pub contributor: ContributorSection,
     /// The local control API.
     pub api: ApiSection,
 }
@@ -110,6 +112,33 @@ pub struct WorkerSection {
     pub capacity: u32,
     /// Shapes it proves (names); their dev keys are set up on first start.
     pub shapes: Vec<String>,
+}
+
+/// `[contributor]`: what a data owner holds and whom it answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContributorSection {
+    /// Datasets (`[[contributor.datasets]]`).
+    pub datasets: Vec<DatasetConfig>,
+    /// Peer ids of the requesters it answers; `"*"`: any.
+    pub requesters: Vec<String>,
+    /// Queries it answers (`count`, `sum`, `mean`, `variance`); empty: none.
+    pub queries: Vec<arcanum_protocol::Query>,
+    /// Fewest owners a job must ask, and fewest whose pads a clerk may sum, for this owner
+    /// to contribute.
+    pub min_contributors: u32,
+}
+
+/// One dataset a data owner holds: a CSV with a header row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetConfig {
+    /// Name jobs ask for.
+    pub name: String,
+    /// The CSV, relative to the data dir.
+    pub path: String,
+    /// Columns jobs may use.
+    pub columns: Vec<String>,
 }
 
 /// `[requester]`.
@@ -225,6 +254,27 @@ impl NodeConfig {
             return Err(format!(
                 "worker.capacity = {} is out of range 1..=64",
                 self.worker.capacity
+            ));
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for d in &self.contributor.datasets {
+            if d.name.is_empty() || !names.insert(d.name.as_str()) {
+                return Err(format!(
+                    "contributor.datasets: name {:?} is empty or used twice",
+                    d.name
+                ));
+            }
+            if d.columns.is_empty() || d.path.is_empty() {
+                return Err(format!(
+                    "contributor.datasets {:?}: needs a path and at least one column",
+                    d.name
+                ));
+            }
+        }
+        if !self.contributor.datasets.is_empty() && self.contributor.min_contributors < 2 {
+            return Err(format!(
+                "contributor.min_contributors = {}: at least 2, or the requester learns this owner's statistic alone",
+                self.contributor.min_contributors
             ));
         }
         if self.requester.max_concurrent_jobs == 0 || self.requester.max_concurrent_jobs > 1024 {
@@ -538,6 +588,18 @@ max_attempts = 3
 # Seconds a job waits for a bid while every fitting worker is busy or silent, before it is
 # cancelled and its escrow refunded.
 placement_patience_secs = 600
+
+# [contributor]
+# Data owner role (`--roles contributor`): the datasets it holds and whom it answers. Rows
+# never leave the node: it sends one masked vector of per-column sums per job, and shares of
+# the mask to the job's clerks.
+# requesters = ["12D3KooW..."]        # peer ids it answers ("*": any)
+# queries = ["mean", "variance"]      # count, sum, mean, variance
+# min_contributors = 3                # fewest owners per job (at least 2)
+# [[contributor.datasets]]
+# name = "iris"
+# path = "data/iris.csv"              # relative to the data dir; a header row names columns
+# columns = ["sepal_length", "sepal_width"]
 
 [api]
 # Local control API (HTTP/JSON, cookie auth: <data-dir>/api.cookie) and Prometheus /metrics.

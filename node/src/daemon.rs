@@ -15,6 +15,7 @@ use crate::{
     config::NodeConfig,
     identity,
     services::{
+        clerk, contributor, joint,
         metrics::Metrics,
         network::{Inboxes, Network},
         requester::{self, PostedJob, Requester, RequesterConfig},
@@ -39,6 +40,10 @@ pub enum Role {
     Worker,
     /// Posts jobs submitted through the API and follows them to settlement.
     Requester,
+    /// A data owner: contributes masked statistics of its datasets under its policy.
+    Contributor,
+    /// Holds data owners' mask shares and sums them for the job's requester.
+    Clerk,
 }
 
 /// Anvil's and Hardhat's default chain id: a local chain that mines only when a transaction
@@ -160,6 +165,40 @@ pub async fn run(
         });
         submit = Some(jobs_tx);
         tracing::info!(target: "node", "requester service started");
+    }
+    let clerk_book = roles
+        .contains(&Role::Clerk)
+        .then(|| Arc::new(clerk::ClerkBook::default()));
+    if let Some(book) = &clerk_book {
+        let (tx, rx) = mpsc::channel(NET_INBOX);
+        inboxes.clerk = Some(tx);
+        let (net, book) = (network.client.clone(), book.clone());
+        services.spawn(async move {
+            clerk::run(net, book, rx).await;
+            "clerk"
+        });
+        tracing::info!(target: "node", "clerk service started");
+    }
+    if roles.contains(&Role::Contributor) {
+        if cfg.contributor.datasets.is_empty() {
+            return Err(eyre!(
+                "the contributor role needs datasets: add [[contributor.datasets]] to {} (see the commented [contributor] section of `arcanum init`'s template)",
+                data_dir.join(crate::config::FILE_NAME).display()
+            ));
+        }
+        let (tx, rx) = mpsc::channel(NET_INBOX);
+        inboxes.contributions = Some(tx);
+        let contributor = contributor::Contributor::new(
+            network.client.clone(),
+            cfg.contributor.clone(),
+            data_dir.clone(),
+            clerk_book.clone(),
+        );
+        services.spawn(async move {
+            contributor.run(rx).await;
+            "contributor"
+        });
+        tracing::info!(target: "node", datasets = cfg.contributor.datasets.len(), "contributor service started");
     }
     let (watched, ledger, watch_metrics) = (chain.clone(), store.clone(), metrics.clone());
     services.spawn(async move {
@@ -474,12 +513,16 @@ async fn wait_confirmed(
     }
 }
 
-fn parse_inputs(rec: &JobRecord) -> eyre::Result<(arcanum_protocol::Shape, Vec<Vec<Fr>>)> {
-    let shape = shapes::ALL
+fn shape_of(rec: &JobRecord) -> eyre::Result<arcanum_protocol::Shape> {
+    shapes::ALL
         .iter()
         .copied()
         .find(|s| s.name() == rec.submission.shape)
-        .ok_or_else(|| eyre!("unknown shape {}", rec.submission.shape))?;
+        .ok_or_else(|| eyre!("unknown shape {}", rec.submission.shape))
+}
+
+fn parse_inputs(rec: &JobRecord) -> eyre::Result<(arcanum_protocol::Shape, Vec<Vec<Fr>>)> {
+    let shape = shape_of(rec)?;
     let inputs = rec
         .submission
         .inputs
@@ -506,6 +549,20 @@ async fn follow(
     let mut rec = store
         .job(id)?
         .ok_or_else(|| eyre!("job {id} is not in the store"))?;
+    if rec.state == JobState::Submitted
+        && rec.stats.is_none()
+        && let Some(spec) = rec.submission.stats.clone()
+    {
+        // A joint statistic: the data owners' masked vectors become the inputs.
+        let shape = shape_of(&rec)?;
+        let (inputs, run) = joint::collect(requester.net(), &spec, shape).await?;
+        rec.submission.inputs = inputs
+            .iter()
+            .map(|v| v.iter().map(U256::to_string).collect())
+            .collect();
+        rec.stats = Some(run);
+        store.put_job(&rec)?;
+    }
     if rec.state == JobState::Submitted {
         let (shape, inputs) = parse_inputs(&rec)?;
         let sub = &rec.submission;
@@ -600,6 +657,9 @@ async fn follow(
             bids_seen: outcome.bids_seen,
             input_commitment: posted.input_commitment.to_string(),
         });
+        if let (Some(spec), Some(run)) = (rec.submission.stats.clone(), rec.stats.as_mut()) {
+            joint::unmask(requester.net(), &spec, run, &outcome.output).await?;
+        }
         rec.state = JobState::Settled;
         store.put_job(&rec)?;
         tracing::info!(target: "requester", job_id = %outcome.job_id, worker = %outcome.worker, ask = %outcome.ask, block = confirmed.block, "job settled, confirmed, and checked against its inputs");

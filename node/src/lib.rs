@@ -27,6 +27,7 @@ pub mod tools;
 pub use services::{requester, worker};
 
 pub use arcanum_chain as chain;
+pub use arcanum_compute as compute;
 pub use arcanum_p2p as p2p;
 pub use arcanum_protocol as protocol;
 pub use arcanum_zk as zk;

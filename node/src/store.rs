@@ -75,7 +75,9 @@ pub struct JobSubmission {
     /// Shape name, e.g. `secagg-sum-4x8`.
     pub shape: String,
     /// One vector per contributor: decimal field elements (masked values, or ciphertext
-    /// coordinates for `he-linear`).
+    /// coordinates for `he-linear`). Empty for a joint statistic (`stats`): the node
+    /// collects the data owners' masked contributions into it before posting.
+    #[serde(default)]
     pub inputs: Vec<Vec<String>>,
     /// Per-contributor weights (`he-linear`).
     #[serde(default)]
@@ -86,6 +88,53 @@ pub struct JobSubmission {
     pub min_stake_wei: String,
     /// Seconds each attempt has to settle.
     pub deadline_secs: u64,
+    /// A joint statistic over data owners' datasets (`secagg-sum` shapes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<StatsSpec>,
+}
+
+/// A joint statistic: which owners, which of their data, which clerks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSpec {
+    /// The dataset, by the name in the owners' configs.
+    pub dataset: String,
+    /// Its columns, in order.
+    pub columns: Vec<String>,
+    /// The statistic.
+    pub query: arcanum_protocol::Query,
+    /// Fixed-point fractional bits.
+    #[serde(default = "default_scale_bits")]
+    pub scale_bits: u32,
+    /// The data owners: multiaddrs ending in `/p2p/<peer id>`.
+    pub contributors: Vec<String>,
+    /// Fewest owners that must contribute, or nothing is posted.
+    pub min_contributors: u32,
+    /// The clerks: multiaddrs ending in `/p2p/<peer id>`.
+    pub clerks: Vec<String>,
+    /// Clerk sums needed to remove the pads (2..=clerks).
+    pub threshold: u32,
+}
+
+fn default_scale_bits() -> u32 {
+    16
+}
+
+/// A joint statistic as it ran: the collection and, once unmasked, the result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StatsRun {
+    /// The collection's id at the clerks.
+    pub session: arcanum_protocol::B256,
+    /// Peer ids of the owners that contributed (their vectors are the job's first inputs).
+    pub contributors: Vec<String>,
+    /// Owners asked that did not contribute, with their reasons.
+    pub refused: Vec<String>,
+    /// Length of one contribution vector.
+    pub len: usize,
+    /// Shamir indices of the clerks whose sums unmasked the total.
+    pub clerks_answered: Vec<u64>,
+    /// The released statistics.
+    pub statistics: Option<arcanum_compute::stats::Statistics>,
 }
 
 /// Where a requester job stands.
@@ -118,6 +167,9 @@ pub struct JobRecord {
     pub posting_from_block: Option<u64>,
     /// The settled outcome.
     pub outcome: Option<JobSummary>,
+    /// A joint statistic's collection and result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<StatsRun>,
     /// Why it failed.
     pub error: Option<String>,
 }
@@ -224,6 +276,7 @@ impl Store {
                 posted: None,
                 posting_from_block: None,
                 outcome: None,
+                stats: None,
                 error: None,
             };
             let bytes = serde_json::to_vec(&record).map_err(|e| self.err(e))?;
@@ -355,6 +408,7 @@ mod tests {
             reward_wei: "10".into(),
             min_stake_wei: "1".into(),
             deadline_secs: 60,
+            stats: None,
         };
         {
             let store = Store::open(&dir).expect("open");

@@ -15,6 +15,7 @@ mod error;
 mod ids;
 mod job;
 mod offer;
+mod stats;
 mod wire;
 
 pub use alloy_primitives::{Address, B256, U256, keccak256};
@@ -23,4 +24,5 @@ pub use error::{Error, Result};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
 pub use offer::{Offer, SignedOffer, unix_now};
+pub use stats::{ContributionRequest, Query};
 pub use wire::{JobRequest, JobResponse, JobResult, RejectReason};

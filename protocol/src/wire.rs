@@ -1,4 +1,4 @@
-use crate::{JobId, Shape, SignedBid, U256};
+use crate::{ContributionRequest, JobId, Shape, SignedBid, U256};
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,31 @@ pub enum JobRequest {
         #[serde(default)]
         weights: Vec<i64>,
     },
+    /// To a data owner: contribute to a joint statistic (answered
+    /// [`JobResponse::Contribution`] once the clerks hold the pad shares).
+    Contribute(Box<ContributionRequest>),
+    /// From a data owner to a clerk: its share of the owner's pad.
+    PadShare {
+        /// The collection.
+        session: B256,
+        /// The clerk's Shamir index (1-based).
+        index: u64,
+        /// The share vector.
+        share: Vec<U256>,
+        /// The fewest owners whose shares the clerk may sum (the owner's policy).
+        min_set: u32,
+        /// Peer id of the requester that asked the owner: the only peer the clerk sums
+        /// this session for.
+        requester: String,
+    },
+    /// From the requester to a clerk: the sum of the shares of exactly these owners (peer
+    /// ids). A clerk sums one set per session, ever.
+    ClerkSum {
+        /// The collection.
+        session: B256,
+        /// The owners whose contributions the worker summed.
+        contributors: Vec<String>,
+    },
 }
 
 /// Why a worker refused a request.
@@ -46,6 +71,10 @@ pub enum RejectReason {
     Declined(String),
     /// Too many requests from this peer; retry after the given seconds.
     RateLimited(u64),
+    /// A data owner's policy (or a clerk's rules) does not allow this, with the reason.
+    Policy(String),
+    /// This node does not run the role the request is for.
+    NoSuchRole(String),
 }
 
 /// A finished job as the worker reports it: the result is authoritative on chain.
@@ -75,4 +104,20 @@ pub enum JobResponse {
     Bid(Box<SignedBid>),
     /// Refused, with the reason.
     Rejected(RejectReason),
+    /// A data owner's masked contribution; the listed clerks acknowledged its pad shares.
+    Contribution {
+        /// The masked vector.
+        masked: Vec<U256>,
+        /// Shamir indices of the clerks that hold a share.
+        clerks: Vec<u64>,
+    },
+    /// Received.
+    Ack,
+    /// A clerk's sum of the named owners' pad shares.
+    ClerkSum {
+        /// The clerk's Shamir index.
+        index: u64,
+        /// The sum.
+        sum: Vec<U256>,
+    },
 }

@@ -278,6 +278,14 @@ fn validate(sub: &JobSubmission) -> Result<(), Failure> {
     if !(30..=7 * 86_400).contains(&sub.deadline_secs) {
         return Err(bad("deadline_secs must be in 30..=604800"));
     }
+    if let Some(spec) = &sub.stats {
+        if !sub.inputs.is_empty() {
+            return Err(bad(
+                "a joint statistic takes no inputs: the data owners contribute them",
+            ));
+        }
+        return crate::services::joint::check(spec, shape).map_err(|e| bad(format!("stats: {e}")));
+    }
     let inputs = sub
         .inputs
         .iter()

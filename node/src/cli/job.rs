@@ -20,8 +20,11 @@ pub(crate) struct JobArgs {
 
 #[derive(Debug, Subcommand)]
 enum JobCommand {
-    /// Submit a job (a JSON file: shape, inputs, weights, reward_wei, min_stake_wei,
-    /// deadline_secs).
+    /// Submit a job: a JSON file (shape, inputs, weights, reward_wei, min_stake_wei,
+    /// deadline_secs), or a TOML spec (`.toml`) with the same keys and, for a joint
+    /// statistic over data owners, a `[stats]` table instead of inputs (dataset, columns,
+    /// query, scale_bits, contributors, min_contributors, clerks, threshold; see
+    /// `deploy/examples/`).
     Submit {
         /// The job file.
         file: PathBuf,
@@ -36,6 +39,11 @@ enum JobCommand {
     },
     /// List the node's jobs.
     List,
+    /// A joint statistic's result and its evidence.
+    Result {
+        /// Local job id.
+        id: u64,
+    },
 }
 
 impl JobArgs {
@@ -45,7 +53,12 @@ impl JobArgs {
             JobCommand::Submit { file, wait } => {
                 let text = std::fs::read_to_string(&file)
                     .map_err(|e| eyre::eyre!("{}: {e}", file.display()))?;
-                let job: JobSubmission = serde_json::from_str(&text).map_err(|e| {
+                let parsed = if file.extension().is_some_and(|e| e == "toml") {
+                    toml::from_str::<JobSubmission>(&text).map_err(|e| e.to_string())
+                } else {
+                    serde_json::from_str::<JobSubmission>(&text).map_err(|e| e.to_string())
+                };
+                let job = parsed.map_err(|e| {
                     eyre::eyre!(
                         "{}: not a job file ({e}); see `arcanum job submit --help`",
                         file.display()
@@ -70,6 +83,11 @@ impl JobArgs {
                 record
             }
             JobCommand::Get { id } => api.job(id).await?,
+            JobCommand::Result { id } => {
+                let record = api.job(id).await?;
+                print_result(&record, self.json)?;
+                return Ok(());
+            }
             JobCommand::List => {
                 let jobs = api.jobs().await?;
                 if self.json {
@@ -109,4 +127,71 @@ impl JobArgs {
         }
         Ok(())
     }
+}
+
+/// `job result`: the statistics and what vouches for them.
+fn print_result(record: &crate::store::JobRecord, json: bool) -> eyre::Result<()> {
+    let Some(run) = &record.stats else {
+        eyre::bail!(
+            "job {} is not a joint statistic; `arcanum job get {}` shows it",
+            record.id,
+            record.id
+        );
+    };
+    let Some(statistics) = &run.statistics else {
+        eyre::bail!(
+            "job {} is {:?}: no statistics yet{}",
+            record.id,
+            record.state,
+            record
+                .error
+                .as_ref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
+        );
+    };
+    let outcome = record
+        .outcome
+        .as_ref()
+        .ok_or_else(|| eyre::eyre!("job {} has statistics but no settlement", record.id))?;
+    if json {
+        let out = serde_json::json!({
+            "id": record.id,
+            "statistics": statistics,
+            "evidence": {
+                "job_id": outcome.job_id,
+                "worker": outcome.worker,
+                "settle_tx": outcome.settle_tx,
+                "input_commitment": outcome.input_commitment,
+                "output_commitment": outcome.output_commitment,
+                "contributors": run.contributors,
+                "refused": run.refused,
+                "clerks_answered": run.clerks_answered,
+                "session": run.session,
+            },
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if let Some(n) = statistics.count {
+        println!("rows:       {n}");
+    }
+    for (j, c) in statistics.columns.iter().enumerate() {
+        let cell = |v: &Vec<f64>| v.get(j).map(|x| format!("{x:.6}")).unwrap_or_default();
+        println!(
+            "{c:<16} sum {:<14} mean {:<12} variance {}",
+            cell(&statistics.sums),
+            cell(&statistics.means),
+            cell(&statistics.variances)
+        );
+    }
+    println!(
+        "evidence:   on-chain job #{} proven and settled by {} (tx {}); {} data owners, clerks {:?} unmasked it",
+        outcome.job_id,
+        outcome.worker,
+        outcome.settle_tx,
+        run.contributors.len(),
+        run.clerks_answered
+    );
+    Ok(())
 }

@@ -426,6 +426,7 @@ impl Cluster {
             reward_wei: self.config.reward.to_string(),
             min_stake_wei: self.config.job_stake.to_string(),
             deadline_secs: 600,
+            stats: None,
         };
         let mut rec: JobRecord = self.requester.api.submit(&job).await?;
         let until = Instant::now() + Duration::from_secs(300);

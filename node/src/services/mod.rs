@@ -2,6 +2,9 @@
 //! or the CLI; they talk to the chain (`arcanum-chain`), the network (`arcanum-p2p`) and
 //! the store.
 
+pub mod clerk;
+pub mod contributor;
+pub mod joint;
 pub mod metrics;
 pub mod network;
 pub mod requester;

@@ -5,6 +5,7 @@
 //! and a requester whose job request is dropped times out and moves to the next bid.
 
 use arcanum_p2p::{Client, Event, Keypair, Multiaddr, NetworkConfig};
+use arcanum_protocol::{JobRequest, JobResponse, RejectReason};
 use tokio::{sync::mpsc, task::JoinHandle};
 
 /// A started network.
@@ -30,6 +31,10 @@ pub struct Inboxes {
     pub offers: Option<mpsc::Sender<Event>>,
     /// Job requests, for the worker.
     pub jobs: Option<mpsc::Sender<Event>>,
+    /// Contribution requests, for the data owner.
+    pub contributions: Option<mpsc::Sender<Event>>,
+    /// Pad shares and sum requests, for the clerk.
+    pub clerk: Option<mpsc::Sender<Event>>,
 }
 
 impl Network {
@@ -66,19 +71,40 @@ impl Network {
         self.events.take()
     }
 
-    /// Routes events to `inboxes` on a task of its own; returns the task.
+    /// Routes events to `inboxes` on a task of its own; returns the task. A request for a
+    /// role this node does not run is answered [`RejectReason::NoSuchRole`] at once.
     pub fn route(&mut self, inboxes: Inboxes) -> Option<JoinHandle<()>> {
         let mut events = self.events.take()?;
+        let client = self.client.clone();
         Some(tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 let (inbox, what) = match &event {
                     Event::Offer { .. } | Event::Connected { .. } => (&inboxes.offers, "offer"),
-                    Event::JobRequest { .. } => (&inboxes.jobs, "job request"),
+                    Event::JobRequest { request, .. } => match request {
+                        JobRequest::Contribute(_) => (&inboxes.contributions, "contributor"),
+                        JobRequest::PadShare { .. } | JobRequest::ClerkSum { .. } => {
+                            (&inboxes.clerk, "clerk")
+                        }
+                        JobRequest::BidRequest { .. } | JobRequest::Run { .. } => {
+                            (&inboxes.jobs, "worker")
+                        }
+                    },
                 };
-                if let Some(tx) = inbox
-                    && let Err(e) = tx.try_send(event)
-                {
-                    tracing::debug!(target: "net", "{what} dropped: {e}");
+                match inbox {
+                    Some(tx) => {
+                        if let Err(e) = tx.try_send(event) {
+                            tracing::debug!(target: "net", "{what} event dropped: {e}");
+                        }
+                    }
+                    None => {
+                        if let Event::JobRequest { from, channel, .. } = event {
+                            tracing::debug!(target: "net", %from, "request for the {what} role, which this node does not run");
+                            let refusal = JobResponse::Rejected(RejectReason::NoSuchRole(format!(
+                                "this node does not run the {what} role"
+                            )));
+                            let _ = client.respond(channel, refusal).await;
+                        }
+                    }
                 }
             }
         }))

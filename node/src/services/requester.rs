@@ -233,6 +233,11 @@ impl Requester {
         &self.chain
     }
 
+    /// The requester's network client.
+    pub fn net(&self) -> &Client {
+        &self.net
+    }
+
     /// Waits until `count` distinct workers have advertised, or `timeout` passes.
     pub async fn wait_for_offers(&self, count: usize, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
@@ -414,7 +419,14 @@ impl Requester {
                     return self.finish(job, &inputs, p, bids_seen, failed).await;
                 }
                 Ok(JobResponse::Rejected(reason)) => format!("refused: {reason:?}"),
-                Ok(JobResponse::Bid(_)) => "answered a run request with a bid".into(),
+                Ok(
+                    other @ (JobResponse::Bid(_)
+                    | JobResponse::Contribution { .. }
+                    | JobResponse::Ack
+                    | JobResponse::ClerkSum { .. }),
+                ) => {
+                    format!("answered a run request with {other:?}")
+                }
                 Err(e) => format!("did not answer: {e}"),
             };
             tracing::warn!(target: "requester", %job_id, %worker, attempt = info.attempts, "worker failed ({why}); excluding it");
@@ -519,8 +531,8 @@ impl Requester {
                 Ok(Ok(JobResponse::Rejected(reason))) => {
                     tracing::info!(target: "requester", %job_id, %worker, ?reason, "worker declined to bid");
                 }
-                Ok(Ok(JobResponse::Done(_))) => {
-                    tracing::warn!(target: "requester", %job_id, %worker, "answered a bid request with a result; ignored");
+                Ok(Ok(other)) => {
+                    tracing::warn!(target: "requester", %job_id, %worker, ?other, "answered a bid request with something else; ignored");
                 }
                 Ok(Err(e)) => {
                     tracing::info!(target: "requester", %job_id, %worker, "bid request failed: {e}")

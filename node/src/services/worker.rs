@@ -211,6 +211,15 @@ impl Worker {
                 };
             }
             JobRequest::Run { job_id, .. } => *job_id,
+            other => {
+                return JobResponse::Rejected(RejectReason::NoSuchRole(format!(
+                    "a worker does not answer {}",
+                    match other {
+                        JobRequest::Contribute(_) => "contribution requests",
+                        _ => "clerk requests",
+                    }
+                )));
+            }
         };
         let _slot = match self.slots.clone().try_acquire_owned() {
             Ok(slot) => slot,

@@ -5,3 +5,4 @@
 mod faults;
 mod harness;
 mod operator;
+mod stats;

@@ -1,0 +1,248 @@
+//! The data owner role: answers a requester's [`ContributionRequest`] when its policy
+//! allows (requester, query, number of owners, dataset and columns), reads its CSV, turns
+//! its rows into one vector of per-column sums, encodes it in fixed point and masks it, sends
+//! one share of the mask to each clerk, and answers the requester with the masked vector
+//! only once at least `threshold` clerks hold their share. Rows never leave the node; a bad
+//! CSV is refused with the file, line and column at fault, before anything is sent.
+
+use super::clerk::ClerkBook;
+use crate::config::ContributorSection;
+use arcanum_compute::{
+    fixed::FixedPoint,
+    secagg::{self, Committee},
+    stats,
+};
+use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
+use arcanum_protocol::{ContributionRequest, JobRequest, JobResponse, Query, RejectReason};
+use arcanum_zk::field;
+use std::{path::PathBuf, sync::Arc, time::Duration};
+use tokio::sync::mpsc;
+
+/// How long a clerk has to acknowledge a share.
+const CLERK_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most clerks a job may name.
+const MAX_CLERKS: usize = 64;
+/// Most fractional bits a job may ask for.
+const MAX_SCALE_BITS: u32 = 32;
+
+/// A data owner.
+pub struct Contributor {
+    net: Client,
+    policy: ContributorSection,
+    data_dir: PathBuf,
+    /// This node's clerk book, when it is also a clerk.
+    own_clerk: Option<Arc<ClerkBook>>,
+}
+
+impl Contributor {
+    /// A data owner with `policy`, its datasets relative to `data_dir`.
+    pub fn new(
+        net: Client,
+        policy: ContributorSection,
+        data_dir: PathBuf,
+        own_clerk: Option<Arc<ClerkBook>>,
+    ) -> Self {
+        Self {
+            net,
+            policy,
+            data_dir,
+            own_clerk,
+        }
+    }
+
+    /// Runs until `events` closes; each request is answered on a task of its own.
+    pub async fn run(self, mut events: mpsc::Receiver<Event>) {
+        let me = Arc::new(self);
+        while let Some(event) = events.recv().await {
+            let Event::JobRequest {
+                from,
+                request: JobRequest::Contribute(req),
+                channel,
+            } = event
+            else {
+                continue;
+            };
+            let me = me.clone();
+            tokio::spawn(async move {
+                let answer = match me.contribute(from, &req).await {
+                    Ok(answer) => answer,
+                    Err(reason) => {
+                        tracing::warn!(target: "contributor", %from, dataset = %req.dataset, query = req.query.name(), ?reason, "not contributing");
+                        JobResponse::Rejected(reason)
+                    }
+                };
+                if let Err(e) = me.net.respond(channel, answer).await {
+                    tracing::warn!(target: "contributor", %from, "answer not delivered: {e}");
+                }
+            });
+        }
+    }
+
+    /// Why the policy refuses `req` from `from`, if it does.
+    fn refusal(&self, from: PeerId, req: &ContributionRequest) -> Option<String> {
+        let p = &self.policy;
+        let from = from.to_base58();
+        if !p.requesters.iter().any(|r| r == "*" || *r == from) {
+            return Some(format!("requester {from} is not in contributor.requesters"));
+        }
+        if !p.queries.contains(&req.query) {
+            return Some(format!(
+                "query {} is not in contributor.queries",
+                req.query.name()
+            ));
+        }
+        if req.contributors < p.min_contributors {
+            return Some(format!(
+                "{} owners asked; this owner's contributor.min_contributors is {}",
+                req.contributors, p.min_contributors
+            ));
+        }
+        let Some(dataset) = p.datasets.iter().find(|d| d.name == req.dataset) else {
+            return Some(format!("no dataset {:?} here", req.dataset));
+        };
+        if let Some(c) = req.columns.iter().find(|c| !dataset.columns.contains(c)) {
+            return Some(format!(
+                "column {c:?} of {:?} is not offered (contributor.datasets columns)",
+                req.dataset
+            ));
+        }
+        if req.columns.is_empty() {
+            return Some("no columns asked".into());
+        }
+        let (n, t) = (req.clerks.len(), req.threshold as usize);
+        if !(2..=n).contains(&t) || n > MAX_CLERKS {
+            return Some(format!(
+                "threshold {t} of {n} clerks: needs 2 <= threshold <= clerks <= {MAX_CLERKS}"
+            ));
+        }
+        if req.scale_bits > MAX_SCALE_BITS {
+            return Some(format!(
+                "scale_bits {} above {MAX_SCALE_BITS}",
+                req.scale_bits
+            ));
+        }
+        None
+    }
+
+    async fn contribute(
+        &self,
+        from: PeerId,
+        req: &ContributionRequest,
+    ) -> Result<JobResponse, RejectReason> {
+        if let Some(why) = self.refusal(from, req) {
+            return Err(RejectReason::Policy(why));
+        }
+        let clerks: Vec<(Multiaddr, PeerId)> = req
+            .clerks
+            .iter()
+            .map(|a| parse_peer_addr(a))
+            .collect::<Result<_, _>>()
+            .map_err(RejectReason::BadInputs)?;
+        let dataset = self
+            .policy
+            .datasets
+            .iter()
+            .find(|d| d.name == req.dataset)
+            .cloned()
+            .ok_or_else(|| RejectReason::Policy("dataset vanished".into()))?;
+        let codec = FixedPoint {
+            scale_bits: req.scale_bits,
+            bound_bits: 64,
+        };
+        let path = self.data_dir.join(&dataset.path);
+        let (columns, query) = (req.columns.clone(), req.query);
+        let encoded = tokio::task::spawn_blocking(move || {
+            let rows = stats::read_csv(&path, &columns, codec, query == Query::Variance)
+                .map_err(|e| e.to_string())?;
+            let vector = stats::contribution(query, &rows, columns.len());
+            let encoded = stats::encode(codec, &vector).map_err(|e| e.to_string())?;
+            Ok::<_, String>((rows.len(), encoded))
+        })
+        .await
+        .map_err(|e| RejectReason::Failed(e.to_string()))?
+        .map_err(|e| {
+            tracing::error!(target: "contributor", dataset = %dataset.name, "{e}");
+            RejectReason::Failed(format!("this owner's data is unusable: {e}"))
+        })?;
+        let (rows, values) = encoded;
+        let committee = Committee::plain(clerks.len(), req.threshold as usize);
+        let contribution = secagg::contribute(&values, committee, &mut rand::rngs::OsRng)
+            .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        let requester = from.to_base58();
+        let me = self.net.peer_id();
+        let sends = clerks.iter().zip(&contribution.pad_shares).enumerate().map(
+            |(k, ((addr, peer), share))| {
+                let index = k as u64 + 1;
+                let share = field::vec_to_u256(share);
+                let (net, addr, peer, requester) =
+                    (self.net.clone(), addr.clone(), *peer, requester.clone());
+                let own = self.own_clerk.clone();
+                let (session, min_set) = (req.session, self.policy.min_contributors);
+                async move {
+                    if peer == me {
+                        // This node is also one of the clerks.
+                        return own
+                            .ok_or("names this node as a clerk, but it runs no clerk role".into())
+                            .and_then(|book| {
+                                book.absorb(
+                                    &me.to_base58(),
+                                    &requester,
+                                    session,
+                                    index,
+                                    &share,
+                                    min_set,
+                                )
+                            })
+                            .map(|()| index);
+                    }
+                    let _ = net.dial(addr).await;
+                    let request = JobRequest::PadShare {
+                        session,
+                        index,
+                        share,
+                        min_set,
+                        requester,
+                    };
+                    match tokio::time::timeout(CLERK_TIMEOUT, net.request(peer, request)).await {
+                        Ok(Ok(JobResponse::Ack)) => Ok(index),
+                        Ok(Ok(other)) => Err(format!("clerk {index} answered {other:?}")),
+                        Ok(Err(e)) => Err(format!("clerk {index}: {e}")),
+                        Err(_) => Err(format!("clerk {index}: no answer in {CLERK_TIMEOUT:?}")),
+                    }
+                }
+            },
+        );
+        let mut acked = Vec::new();
+        for result in futures::future::join_all(sends).await {
+            match result {
+                Ok(index) => acked.push(index),
+                Err(e) => tracing::warn!(target: "contributor", session = %req.session, "{e}"),
+            }
+        }
+        if acked.len() < req.threshold as usize {
+            return Err(RejectReason::Failed(format!(
+                "only {} of {} clerks hold a share (threshold {}): nothing sent",
+                acked.len(),
+                clerks.len(),
+                req.threshold
+            )));
+        }
+        tracing::info!(target: "contributor", session = %req.session, dataset = %req.dataset, query = query.name(), rows, clerks = acked.len(), "contributed a masked vector");
+        Ok(JobResponse::Contribution {
+            masked: field::vec_to_u256(&contribution.masked),
+            clerks: acked,
+        })
+    }
+}
+
+/// Splits a multiaddr ending in `/p2p/<peer id>` into the address and the peer.
+pub fn parse_peer_addr(text: &str) -> Result<(Multiaddr, PeerId), String> {
+    let addr: Multiaddr = text
+        .parse()
+        .map_err(|e| format!("{text:?} is not a multiaddr: {e}"))?;
+    let peer = text
+        .rsplit_once("/p2p/")
+        .and_then(|(_, id)| id.parse::<PeerId>().ok())
+        .ok_or_else(|| format!("{text:?} does not end in /p2p/<peer id>"))?;
+    Ok((addr, peer))
+}

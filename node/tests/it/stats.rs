@@ -1,0 +1,240 @@
+//! A joint statistic with every party its own node: three data owners (each also a clerk)
+//! holding different Iris rows in CSV files, a worker and a requester. The requester
+//! submits a TOML spec; the owners contribute masked vectors under their policies; the
+//! worker proves the masked sum; the clerks' sums unmask it. One owner is killed after
+//! contributing (a clerk lost): the job still completes from the other two clerks.
+
+use crate::{
+    harness::{free_port, node_run, ok, ready, run},
+    operator::{Net, Party, net, node_env},
+};
+use arcanum_node::{
+    compute::dataset,
+    store::{JobRecord, JobState},
+};
+use std::time::Duration;
+
+const COLUMNS: [&str; 3] = ["sepal_length", "sepal_width", "petal_length"];
+
+fn spec(query: &str, owners: &[String], min: u32) -> String {
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        r#"shape = "secagg-sum-4x8"
+reward_wei = "25000000000000000000"
+min_stake_wei = "100000000000000000000"
+deadline_secs = 300
+
+[stats]
+dataset = "iris"
+columns = ["sepal_length", "sepal_width", "petal_length"]
+query = "{query}"
+contributors = [{owners}]
+min_contributors = {min}
+clerks = [{owners}]
+threshold = 2
+"#,
+        owners = list(owners),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_match() {
+    let (net, parties) = net(
+        "stats",
+        &[
+            ("worker", 2),
+            ("requester", 1),
+            ("owner0", 3),
+            ("owner1", 4),
+            ("owner2", 5),
+        ],
+    )
+    .await;
+    let mut parties = parties.into_iter();
+    let (wdir, _worker): Party = parties.next().expect("worker");
+    let (rdir, requester): Party = parties.next().expect("requester");
+    let owners: Vec<Party> = parties.collect();
+    let Net { rpc, root, .. } = net;
+
+    // Each owner: a third of Iris as a CSV, a policy answering this requester's mean and
+    // variance queries over at least 3 owners.
+    let iris = dataset::iris();
+    let parts = dataset::partition(&iris.rows, owners.len());
+    let mut owner_nodes = Vec::new();
+    let mut owner_addrs = Vec::new();
+    for ((dir, id), rows) in owners.iter().zip(&parts) {
+        let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
+        std::fs::write(dir.join("iris.csv"), dataset::to_csv(&COLUMNS, &rows3)).expect("csv");
+        let policy = format!(
+            "\n[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n",
+            requester.peer_id
+        );
+        let cfg = dir.join("config.toml");
+        let text = std::fs::read_to_string(&cfg).expect("config") + &policy;
+        std::fs::write(&cfg, text).expect("config");
+        let (p2p, api) = (free_port(), free_port());
+        let env = node_env(&rpc, p2p, api, &[]);
+        let d = dir.display().to_string();
+        let log = root.path().join(format!("{}.log", id.peer_id));
+        let mut node = node_run(&d, "contributor,clerk", &env, log);
+        ready(&mut node, dir, api, Duration::from_secs(60)).await;
+        owner_addrs.push(format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", id.peer_id));
+        owner_nodes.push(node);
+    }
+
+    let (wp2p, wapi) = (free_port(), free_port());
+    let wenv = node_env(&rpc, wp2p, wapi, &[]);
+    let w = wdir.display().to_string();
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("worker.log"));
+    ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
+    ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
+    let (rp2p, rapi) = (free_port(), free_port());
+    let renv = node_env(
+        &rpc,
+        rp2p,
+        rapi,
+        &[(
+            "ARCANUM_P2P__BOOTSTRAP",
+            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
+        )],
+    );
+    let r = rdir.display().to_string();
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("requester.log"));
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+
+    // A query outside the owners' policy: refused by each with its reason, nothing posted.
+    let refused = root.path().join("sum.toml");
+    std::fs::write(&refused, spec("sum", &owner_addrs, 2)).expect("spec");
+    let out = run(
+        &[
+            "job",
+            "submit",
+            &refused.display().to_string(),
+            "--wait",
+            "120",
+            "--json",
+            "--data-dir",
+            &r,
+        ],
+        &renv,
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let rec: JobRecord = serde_json::from_str(&out.stdout).expect("record");
+    assert_eq!(rec.state, JobState::Failed, "{rec:?}");
+    let error = rec.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("0 of 3 data owners contributed") && error.contains("contributor.queries"),
+        "{error}"
+    );
+    assert!(rec.posted.is_none(), "nothing posted");
+
+    // The real job. One owner (also clerk 3) is killed once the job is posted, after every
+    // owner contributed: two clerks remain, the threshold.
+    let job = root.path().join("variance.toml");
+    std::fs::write(&job, spec("variance", &owner_addrs, 3)).expect("spec");
+    let out = ok(
+        &[
+            "job",
+            "submit",
+            &job.display().to_string(),
+            "--json",
+            "--data-dir",
+            &r,
+        ],
+        &renv,
+    );
+    let rec: JobRecord = serde_json::from_str(&out).expect("record");
+    let id = rec.id.to_string();
+    let until = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let rec: JobRecord =
+            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", &r], &renv))
+                .expect("record");
+        if rec.state != JobState::Submitted {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "never posted\n{}",
+            rnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    owner_nodes[2].child.kill().expect("kill");
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    let rec = loop {
+        let rec: JobRecord =
+            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", &r], &renv))
+                .expect("record");
+        if !matches!(rec.state, JobState::Submitted | JobState::Posted) {
+            break rec;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "not settled\n{}",
+            rnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(
+        rec.state,
+        JobState::Settled,
+        "{rec:?}\nrequester:\n{}\nworker:\n{}",
+        rnode.log(),
+        wnode.log()
+    );
+
+    // What the worker was sent is masked: no input vector is an owner's plain encoding.
+    let run = rec.stats.clone().expect("stats run");
+    assert_eq!(run.contributors.len(), 3);
+    assert_eq!(run.clerks_answered, vec![1, 2], "clerk 3 was killed");
+    let codec = arcanum_node::compute::fixed::FixedPoint::default();
+    for rows in &parts {
+        let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
+        let plain = arcanum_node::compute::stats::contribution(
+            arcanum_node::protocol::Query::Variance,
+            &rows3,
+            3,
+        );
+        let plain: Vec<String> = codec
+            .encode_vec(&plain)
+            .expect("encode")
+            .iter()
+            .map(|f| arcanum_node::zk::field::fr_to_u256(*f).to_string())
+            .collect();
+        for input in &rec.submission.inputs {
+            assert_ne!(
+                input[..plain.len()],
+                plain[..],
+                "an owner's vector went out unmasked"
+            );
+        }
+    }
+
+    // The statistics equal the plaintext ones computed here.
+    let out: serde_json::Value = serde_json::from_str(&ok(
+        &["job", "result", &id, "--json", "--data-dir", &r],
+        &renv,
+    ))
+    .expect("result json");
+    let stats = &out["statistics"];
+    let n = iris.rows.len() as f64;
+    assert_eq!(stats["count"].as_f64(), Some(n));
+    for j in 0..3 {
+        let mean = iris.rows.iter().map(|r| r[j]).sum::<f64>() / n;
+        let var = iris.rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n;
+        let got_mean = stats["means"][j].as_f64().expect("mean");
+        let got_var = stats["variances"][j].as_f64().expect("variance");
+        assert!((got_mean - mean).abs() < 1e-3, "{j}: {got_mean} vs {mean}");
+        assert!((got_var - var).abs() < 1e-3, "{j}: {got_var} vs {var}");
+    }
+    assert_eq!(
+        out["evidence"]["job_id"].as_str(),
+        rec.outcome.as_ref().map(|o| o.job_id.as_str())
+    );
+}
