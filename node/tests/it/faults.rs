@@ -256,6 +256,37 @@ async fn random_and_oversized_bytes_on_the_p2p_port_and_the_api_are_refused_and_
         .await
         .expect("post");
     assert_eq!(r.status().as_u16(), 413, "an oversized body is refused");
+    // 500 mutations of a valid job body: each is answered with a client error (bad JSON,
+    // or this worker runs no requester), never a server error or a hang.
+    let valid = serde_json::to_vec(&serde_json::json!({
+        "shape": "secagg-sum-4x8",
+        "inputs": [["1", "2"], ["3", "4"]],
+        "weights": [],
+        "reward_wei": "1000",
+        "min_stake_wei": "10",
+        "deadline_secs": 60,
+        "stats": {"dataset": "iris", "columns": ["a"], "query": "mean", "contributors": [],
+                  "min_contributors": 1, "clerks": [], "threshold": 2}
+    }))
+    .expect("json");
+    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(0xA71);
+    for _ in 0..500 {
+        let body = crate::mutate::mutate(&mut rng, &valid);
+        let r = http
+            .post(format!("http://127.0.0.1:{wapi}/v1/jobs"))
+            .bearer_auth(cookie.trim())
+            .header("content-type", "application/json")
+            .timeout(Duration::from_secs(10))
+            .body(body)
+            .send()
+            .await
+            .expect("answered");
+        assert!(
+            r.status().is_client_error(),
+            "a mutated body got {}",
+            r.status()
+        );
+    }
 
     let rss_after = rss_mib(pid);
     assert!(

@@ -4,5 +4,7 @@
 
 mod faults;
 mod harness;
+#[path = "../../../protocol/tests/it/mutate.rs"]
+mod mutate;
 mod operator;
 mod stats;
