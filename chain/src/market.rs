@@ -267,12 +267,19 @@ impl MarketClient {
 
     /// A worker's stake figures.
     pub async fn stake_of(&self, worker: Address) -> Result<StakeInfo> {
-        let s = self
-            .market()
-            .stakeOf(worker)
-            .call()
-            .await
-            .map_err(Self::read_err("stakeOf"))?;
+        self.stake_at(worker, None).await
+    }
+
+    /// `worker`'s stake as of `block` (the latest when `None`); a committee draw weighs
+    /// candidates by their stake at the block that seeds it.
+    pub async fn stake_at(&self, worker: Address, block: Option<u64>) -> Result<StakeInfo> {
+        let market = self.market();
+        let call = market.stakeOf(worker);
+        let call = match block {
+            Some(b) => call.block(alloy::eips::BlockId::number(b)),
+            None => call,
+        };
+        let s = call.call().await.map_err(Self::read_err("stakeOf"))?;
         Ok(StakeInfo {
             staked: s.staked,
             locked: s.locked,

@@ -108,6 +108,7 @@ async fn one_run(root: PathBuf, exe: PathBuf, jobs: u64, outage: Duration) -> Ru
         job_stake: arc(100),
         exe,
         worker_capacity: 2,
+        owners: 0,
     })
     .await
     .expect("cluster");

@@ -60,6 +60,7 @@ fn main() {
                 job_stake: arc(100),
                 exe: exe.clone(),
                 worker_capacity: 1,
+                owners: 0,
             })
             .await
             .expect("cluster");

@@ -108,6 +108,7 @@ pub async fn run(
     let mut services: JoinSet<&'static str> = JoinSet::new();
     let mut inboxes = Inboxes::default();
     let mut submit = None;
+    let cancels = Arc::new(requester::Cancels::default());
     let mut _worker = None;
     if roles.contains(&Role::Worker) {
         let keys = load_keys(&data_dir, &cfg.worker.shapes).await?;
@@ -158,9 +159,9 @@ pub async fn run(
                 eyre!("more than {REQUESTER_INBOX} unfinished jobs in the store; raise the inbox")
             })?;
         }
-        let (store2, chain2) = (store.clone(), chain.clone());
+        let (store2, chain2, cancels2) = (store.clone(), chain.clone(), cancels.clone());
         services.spawn(async move {
-            requester_service(requester, store2, chain2, jobs_rx, max_concurrent).await;
+            requester_service(requester, store2, chain2, jobs_rx, max_concurrent, cancels2).await;
             "requester"
         });
         submit = Some(jobs_tx);
@@ -173,8 +174,13 @@ pub async fn run(
         let (tx, rx) = mpsc::channel(NET_INBOX);
         inboxes.clerk = Some(tx);
         let (net, book) = (network.client.clone(), book.clone());
+        let ad = arcanum_protocol::ClerkAd {
+            peer_id: peer_id.to_base58(),
+            clerk: signer.address(),
+        }
+        .sign(&signer)?;
         services.spawn(async move {
-            clerk::run(net, book, rx).await;
+            clerk::run(net, book, ad, rx).await;
             "clerk"
         });
         tracing::info!(target: "node", "clerk service started");
@@ -190,9 +196,11 @@ pub async fn run(
         inboxes.contributions = Some(tx);
         let contributor = contributor::Contributor::new(
             network.client.clone(),
+            chain.clone(),
             cfg.contributor.clone(),
             data_dir.clone(),
             clerk_book.clone(),
+            metrics.clone(),
         );
         services.spawn(async move {
             contributor.run(rx).await;
@@ -226,6 +234,7 @@ pub async fn run(
         peer_id,
         store,
         submit,
+        cancels,
         metrics,
     });
     let api_addr: std::net::SocketAddr = cfg
@@ -411,6 +420,7 @@ async fn requester_service(
     chain: MarketClient,
     mut inbox: mpsc::Receiver<u64>,
     max_concurrent: usize,
+    cancels: Arc<requester::Cancels>,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(max_concurrent.max(1)));
     // Owned here: when the service stops, the jobs it follows stop with it (and resume
@@ -422,16 +432,77 @@ async fn requester_service(
             return;
         };
         let (requester, store, chain) = (requester.clone(), store.clone(), chain.clone());
+        let cancels = cancels.clone();
         let span = tracing::info_span!("job", local_id = id);
         running.spawn(tracing::Instrument::instrument(
             async move {
                 let _slot = slot;
-                follow_isolated(&requester, &store, &chain, id).await;
+                let cancelled = cancels.signal(id);
+                tokio::select! {
+                    biased;
+                    () = cancelled.notified() => cancel_followed(&chain, &store, id).await,
+                    () = follow_isolated(&requester, &store, &chain, id) => {}
+                }
+                cancels.done(id);
             },
             span,
         ));
     }
     while running.join_next().await.is_some() {}
+}
+
+/// Ends a job whose cancellation was asked for (its follower was stopped): an open job is
+/// cancelled on chain (the escrow is credited back); one assigned meanwhile is left to its
+/// worker, which releases an assignment whose inputs never came, and is then cancelled; a
+/// post in flight is found and cancelled.
+async fn cancel_followed(chain: &MarketClient, store: &Store, id: u64) {
+    let ended = async {
+        let mut rec = store
+            .job(id)?
+            .ok_or_else(|| eyre!("job {id} is not in the store"))?;
+        let mut job_id = rec.posted.as_ref().map(|p| p.job_id);
+        if job_id.is_none()
+            && let Some(from) = rec.posting_from_block
+        {
+            let (shape, inputs) = parse_inputs(&rec)?;
+            let ic = requester::input_commitment(shape, &inputs, &rec.submission.weights)?;
+            job_id = chain
+                .find_posted(chain.account(), ic, from)
+                .await?
+                .map(|(j, _)| j);
+        }
+        if let Some(job_id) = job_id {
+            let until = std::time::Instant::now() + Duration::from_secs(3_600);
+            loop {
+                let info = chain.job(job_id).await?;
+                match info.status {
+                    arcanum_chain::JobStatus::Open => {
+                        chain.cancel(job_id).await?;
+                        break;
+                    }
+                    arcanum_chain::JobStatus::Assigned if std::time::Instant::now() < until => {
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                    status => {
+                        return Err(eyre!("{job_id} is {status:?} on chain; not cancelled"));
+                    }
+                }
+            }
+        }
+        rec.state = JobState::Cancelled;
+        rec.error = Some("cancelled by its requester".into());
+        store.put_job(&rec)?;
+        tracing::info!(target: "requester", local_id = id, "job cancelled");
+        Ok::<_, eyre::Report>(())
+    };
+    if let Err(e) = ended.await {
+        tracing::error!(target: "requester", local_id = id, "cancel failed: {e:#}");
+        if let Ok(Some(mut rec)) = store.job(id) {
+            rec.state = JobState::Failed;
+            rec.error = Some(format!("cancel failed: {e:#}"));
+            let _ = store.put_job(&rec);
+        }
+    }
 }
 
 /// How long a job keeps retrying while the chain is unreachable or failing.
@@ -487,7 +558,10 @@ async fn follow_isolated(requester: &Requester, store: &Store, chain: &MarketCli
     };
     tracing::error!(target: "requester", local_id = id, "job failed: {error}");
     if let Ok(Some(mut rec)) = store.job(id)
-        && !matches!(rec.state, JobState::Settled | JobState::Failed)
+        && !matches!(
+            rec.state,
+            JobState::Settled | JobState::Failed | JobState::Cancelled
+        )
     {
         rec.state = JobState::Failed;
         rec.error = Some(error);
@@ -555,7 +629,7 @@ async fn follow(
     {
         // A joint statistic: the data owners' masked vectors become the inputs.
         let shape = shape_of(&rec)?;
-        let (inputs, run) = joint::collect(requester.net(), &spec, shape).await?;
+        let (inputs, run) = joint::collect(requester.net(), chain, &spec, shape).await?;
         rec.submission.inputs = inputs
             .iter()
             .map(|v| v.iter().map(U256::to_string).collect())

@@ -110,8 +110,14 @@ pub struct StatsSpec {
     pub contributors: Vec<String>,
     /// Fewest owners that must contribute, or nothing is posted.
     pub min_contributors: u32,
-    /// The clerks: multiaddrs ending in `/p2p/<peer id>`.
+    /// The clerks: multiaddrs ending in `/p2p/<peer id>`; with `clerks_sampled`, the pool
+    /// they are drawn from.
     pub clerks: Vec<String>,
+    /// Draw this many clerks from `clerks`, weighted by their stake at the current block,
+    /// seeded by its hash and the collection's session (anyone can recompute it:
+    /// `arcanum job committee N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clerks_sampled: Option<u32>,
     /// Clerk sums needed to remove the pads (2..=clerks).
     pub threshold: u32,
 }
@@ -131,6 +137,12 @@ pub struct StatsRun {
     pub refused: Vec<String>,
     /// Length of one contribution vector.
     pub len: usize,
+    /// The clerks used, in Shamir index order.
+    #[serde(default)]
+    pub clerks: Vec<String>,
+    /// Their draw, when they were drawn from a pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<arcanum_protocol::CommitteeDraw>,
     /// Shamir indices of the clerks whose sums unmasked the total.
     pub clerks_answered: Vec<u64>,
     /// The released statistics.
@@ -149,6 +161,8 @@ pub enum JobState {
     Settled,
     /// Gave up (with the reason in `error`); the escrow was refunded when it could be.
     Failed,
+    /// Cancelled by its requester before assignment; the escrow was refunded.
+    Cancelled,
 }
 
 /// A requester job and everything known about it.

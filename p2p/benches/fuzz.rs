@@ -13,7 +13,7 @@ mod mutate;
 mod samples;
 
 use arcanum_protocol::{
-    JobId, JobKind, JobRequest, JobResponse, Shape, ShapeId, SignedOffer, U256,
+    B256, JobId, JobKind, JobRequest, JobResponse, Shape, ShapeId, SignedOffer, U256,
 };
 use futures::{executor::block_on, io::Cursor};
 use libp2p::request_response::Codec as _;
@@ -78,12 +78,34 @@ fn main() {
             weights: vec![1, -1, 2, 3],
         },
         JobRequest::BidRequest { job_id },
+        JobRequest::Contribute(Box::new(samples::contribution_request())),
+        JobRequest::PadShare {
+            session: B256::repeat_byte(9),
+            index: 2,
+            share: vec![U256::from(77u64); 7],
+            min_set: 3,
+            requester: "12D3KooWexample".into(),
+        },
+        JobRequest::ClerkSum {
+            session: B256::repeat_byte(9),
+            contributors: vec!["12D3KooWa".into(), "12D3KooWb".into()],
+        },
+        JobRequest::ClerkAd,
     ];
     let domain = samples::domain();
     let bid = samples::bid(&domain, &key);
     let responses = [
         JobResponse::Bid(Box::new(bid.clone())),
         JobResponse::Rejected(arcanum_protocol::RejectReason::Declined("busy".into())),
+        JobResponse::Contribution {
+            masked: vec![U256::from(5u64); 7],
+            clerks: vec![1, 2, 3],
+        },
+        JobResponse::ClerkSum {
+            index: 2,
+            sum: vec![U256::from(6u64); 7],
+        },
+        JobResponse::ClerkAd(Box::new(samples::clerk_ad(&key))),
     ];
     let protocol = arcanum_p2p::job_protocol();
     let cbor = |v: &dyn Fn(&mut Cursor<Vec<u8>>)| {

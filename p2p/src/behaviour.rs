@@ -32,6 +32,21 @@ pub fn job_codec() -> cbor::codec::Codec<JobRequest, JobResponse> {
         .set_response_size_maximum(MAX_JOB_RESPONSE_BYTES)
 }
 
+/// Bytes a request and its response take on the job protocol's streams (CBOR), as the
+/// codec writes them: what a node measures of its own traffic.
+pub fn wire_len(request: Option<&JobRequest>, response: Option<&JobResponse>) -> usize {
+    use libp2p::request_response::Codec as _;
+    let (protocol, mut codec) = (job_protocol(), job_codec());
+    let mut io = futures::io::Cursor::new(Vec::new());
+    if let Some(r) = request {
+        let _ = futures::executor::block_on(codec.write_request(&protocol, &mut io, r.clone()));
+    }
+    if let Some(r) = response {
+        let _ = futures::executor::block_on(codec.write_response(&protocol, &mut io, r.clone()));
+    }
+    io.into_inner().len()
+}
+
 /// The job protocol's name.
 pub fn job_protocol() -> StreamProtocol {
     StreamProtocol::new(JOB_PROTOCOL)

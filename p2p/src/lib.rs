@@ -25,6 +25,7 @@ mod event_loop;
 
 pub use behaviour::{
     MAX_GOSSIP_BYTES, MAX_JOB_REQUEST_BYTES, MAX_JOB_RESPONSE_BYTES, job_codec, job_protocol,
+    wire_len,
 };
 pub use client::{Client, Event};
 pub use error::{Error, Result};

@@ -24,5 +24,7 @@ pub use error::{Error, Result};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
 pub use offer::{Offer, SignedOffer, unix_now};
-pub use stats::{ContributionRequest, Query};
+pub use stats::{
+    Candidate, ClerkAd, CommitteeDraw, ContributionRequest, Query, SignedClerkAd, draw_weighted,
+};
 pub use wire::{JobRequest, JobResponse, JobResult, RejectReason};

@@ -4,7 +4,10 @@
 //! worker, and the clerks' sums over the same set of owners remove the pads from the proven
 //! total.
 
-use alloy_primitives::B256;
+use crate::{Error, Result};
+use alloy_primitives::{Address, B256, Signature, U256, keccak256};
+use alloy_signer::SignerSync;
+use alloy_signer_local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
 /// A statistic over columns.
@@ -67,4 +70,186 @@ pub struct ContributionRequest {
     pub threshold: u32,
     /// How many owners are asked (an owner's policy may demand a minimum).
     pub contributors: u32,
+    /// When the clerks were drawn by stake from a pool: the draw, which the owner
+    /// recomputes from the chain before it shares anything (`clerks` must be its choice).
+    #[serde(default)]
+    pub draw: Option<CommitteeDraw>,
+}
+
+/// Domain tag of clerk advertisements.
+const CLERK_DOMAIN: &[u8] = b"arcanum/clerk/v1";
+
+/// A clerk's binding of its libp2p peer id to its staked Ethereum address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkAd {
+    /// The peer id (base58) the clerk is reachable at.
+    pub peer_id: String,
+    /// The address whose stake weighs its chance to be chosen.
+    pub clerk: Address,
+}
+
+impl ClerkAd {
+    /// The digest the clerk signs (EIP-191 personal message over these 32 bytes).
+    pub fn digest(&self) -> [u8; 32] {
+        let mut buf = Vec::with_capacity(96);
+        buf.extend_from_slice(CLERK_DOMAIN);
+        let peer = self.peer_id.as_bytes();
+        buf.extend_from_slice(&(peer.len() as u32).to_be_bytes());
+        buf.extend_from_slice(peer);
+        buf.extend_from_slice(self.clerk.as_slice());
+        keccak256(&buf).0
+    }
+
+    /// Signs the binding with the clerk's Ethereum key.
+    pub fn sign(self, key: &PrivateKeySigner) -> Result<SignedClerkAd> {
+        if key.address() != self.clerk {
+            return Err(Error::WrongSigner {
+                claimed: self.clerk,
+                recovered: key.address(),
+            });
+        }
+        let sig = key
+            .sign_message_sync(&self.digest())
+            .map_err(|e| Error::Signature(e.to_string()))?;
+        Ok(SignedClerkAd {
+            ad: self,
+            signature: sig.as_bytes().to_vec(),
+        })
+    }
+}
+
+/// A [`ClerkAd`] with the clerk's EIP-191 signature over [`ClerkAd::digest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedClerkAd {
+    /// The binding.
+    pub ad: ClerkAd,
+    /// 65-byte `r || s || v` signature.
+    pub signature: Vec<u8>,
+}
+
+impl SignedClerkAd {
+    /// Checks the signature binds `ad.peer_id` to `ad.clerk`.
+    pub fn verify(&self) -> Result<()> {
+        let sig = Signature::try_from(self.signature.as_slice())
+            .map_err(|e| Error::Signature(e.to_string()))?;
+        let recovered = sig
+            .recover_address_from_msg(self.ad.digest())
+            .map_err(|e| Error::Signature(e.to_string()))?;
+        if recovered != self.ad.clerk {
+            return Err(Error::WrongSigner {
+                claimed: self.ad.clerk,
+                recovered,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One candidate of a committee draw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Where it was reached: a multiaddr ending in `/p2p/<peer id>`.
+    pub addr: String,
+    /// Its signed binding of that peer id to its address.
+    pub ad: SignedClerkAd,
+    /// Its stake at the draw's block (the weight).
+    pub stake: U256,
+}
+
+/// A stake-weighted committee draw anyone can recompute: the candidates, their stakes at
+/// `block`, and the seed `keccak256(block_hash || session)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitteeDraw {
+    /// Block whose hash seeds the draw and whose state gives the stakes.
+    pub block: u64,
+    /// Its hash.
+    pub block_hash: B256,
+    /// The collection it is for.
+    pub session: B256,
+    /// Everyone who answered with a valid binding.
+    pub candidates: Vec<Candidate>,
+    /// Indices into `candidates`, in draw order (clerk `k` has Shamir index `k + 1`).
+    pub chosen: Vec<usize>,
+}
+
+impl CommitteeDraw {
+    /// The draw's seed.
+    pub fn seed(block_hash: B256, session: B256) -> [u8; 32] {
+        let mut buf = [0u8; 64];
+        buf[..32].copy_from_slice(block_hash.as_slice());
+        buf[32..].copy_from_slice(session.as_slice());
+        keccak256(buf).0
+    }
+}
+
+/// Draws `k` distinct indices with probability proportional to `weights` (zero weights are
+/// never drawn), deterministically from `seed`: draw `i` takes `keccak256(seed || i)` modulo
+/// the remaining total weight and walks the remaining candidates in index order.
+pub fn draw_weighted(weights: &[U256], k: usize, seed: [u8; 32]) -> Vec<usize> {
+    let mut left: Vec<usize> = (0..weights.len())
+        .filter(|&i| !weights[i].is_zero())
+        .collect();
+    let mut chosen = Vec::with_capacity(k);
+    for i in 0..k as u64 {
+        let total = left
+            .iter()
+            .fold(U256::ZERO, |acc, &j| acc.saturating_add(weights[j]));
+        if total.is_zero() {
+            break;
+        }
+        let mut buf = [0u8; 40];
+        buf[..32].copy_from_slice(&seed);
+        buf[32..].copy_from_slice(&i.to_be_bytes());
+        let mut r = U256::from_be_bytes(keccak256(buf).0) % total;
+        let pos = left
+            .iter()
+            .position(|&j| {
+                if r < weights[j] {
+                    true
+                } else {
+                    r -= weights[j];
+                    false
+                }
+            })
+            .unwrap_or(left.len() - 1);
+        chosen.push(left.remove(pos));
+    }
+    chosen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_distinct_reproducible_and_weighted() {
+        let w: Vec<U256> = [0u64, 1, 1, 98].iter().map(|&x| U256::from(x)).collect();
+        let seed = [7u8; 32];
+        let d = draw_weighted(&w, 2, seed);
+        assert_eq!(d, draw_weighted(&w, 2, seed), "reproducible");
+        assert_eq!(d.len(), 2);
+        assert_ne!(d[0], d[1]);
+        assert!(!d.contains(&0), "zero stake is never drawn");
+        assert_eq!(draw_weighted(&w, 9, seed).len(), 3, "only the staked ones");
+        // The heavy candidate comes first in almost every draw.
+        let first_heavy = (0..200u8)
+            .filter(|s| draw_weighted(&w, 1, [*s; 32]) == vec![3])
+            .count();
+        assert!(first_heavy > 180, "{first_heavy} of 200");
+    }
+
+    #[test]
+    fn clerk_ads_bind_peer_and_address() {
+        let key = PrivateKeySigner::random();
+        let ad = ClerkAd {
+            peer_id: "12D3KooWclerk".into(),
+            clerk: key.address(),
+        }
+        .sign(&key)
+        .expect("sign");
+        ad.verify().expect("verifies");
+        let mut forged = ad.clone();
+        forged.ad.peer_id = "12D3KooWother".into();
+        assert!(forged.verify().is_err());
+    }
 }

@@ -1,4 +1,4 @@
-use crate::{ContributionRequest, JobId, Shape, SignedBid, U256};
+use crate::{ContributionRequest, JobId, Shape, SignedBid, SignedClerkAd, U256};
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,9 @@ pub enum JobRequest {
         /// this session for.
         requester: String,
     },
+    /// To a clerk: its signed binding of peer id to staked address (a committee draw's
+    /// candidate).
+    ClerkAd,
     /// From the requester to a clerk: the sum of the shares of exactly these owners (peer
     /// ids). A clerk sums one set per session, ever.
     ClerkSum {
@@ -113,6 +116,8 @@ pub enum JobResponse {
     },
     /// Received.
     Ack,
+    /// A clerk's signed binding.
+    ClerkAd(Box<SignedClerkAd>),
     /// A clerk's sum of the named owners' pad shares.
     ClerkSum {
         /// The clerk's Shamir index.

@@ -8,6 +8,12 @@ console.log(`assign_gas: ${r.assign_gas}`);
 console.log(`bid_to_assignment_seconds: ${r.bid_to_assignment_seconds.toFixed(3)}`);
 console.log(`verify_exec_gas: ${r.verify_exec_gas}`);
 console.log(`verify_gas_over_floor_pct: ${r.verify_gas_over_floor_pct.toFixed(2)}`);
+if (r.stats_job_seconds !== undefined) {
+  console.log(`stats_job_seconds: ${r.stats_job_seconds.toFixed(3)}`);
+  console.log(`stats_contributors: ${r.stats_contributors}`);
+  console.log(`contributor_bytes_sent: ${r.contributor_bytes_sent}`);
+  console.log(`committee_choice_verified: ${r.committee_choice_verified ? 1 : 0}`);
+}
 if (r.he_linear) {
   console.log(`devnet_prove_seconds_he-linear-4x8: ${r.he_linear.prove_seconds.toFixed(3)}`);
   console.log(`settlement_gas_he-linear-4x8: ${r.he_linear.submit_result_gas}`);

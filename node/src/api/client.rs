@@ -119,6 +119,16 @@ impl ApiClient {
         self.get(&format!("/v1/jobs/{id}")).await
     }
 
+    /// `POST /v1/jobs/{id}/cancel`.
+    pub async fn cancel(&self, id: u64) -> eyre::Result<JobRecord> {
+        self.post(&format!("/v1/jobs/{id}/cancel"), &()).await
+    }
+
+    /// `GET /v1/jobs/{id}/committee`.
+    pub async fn committee(&self, id: u64) -> eyre::Result<crate::api::types::CommitteeReport> {
+        self.get(&format!("/v1/jobs/{id}/committee")).await
+    }
+
     /// `GET /v1/jobs`.
     pub async fn jobs(&self) -> eyre::Result<Vec<JobRecord>> {
         self.get("/v1/jobs").await

@@ -2,12 +2,12 @@
 
 use super::{
     COOKIE_FILE,
-    types::{Amount, ApiError, Rewards, Status, Tx},
+    types::{Amount, ApiError, CommitteeReport, Rewards, Status, Tx},
 };
 use crate::{
     daemon::Role,
     services::{metrics::Metrics, requester},
-    store::{JobRecord, JobSubmission, Store},
+    store::{JobRecord, JobState, JobSubmission, Store},
 };
 use arcanum_chain::MarketClient;
 use arcanum_p2p::{Client, Multiaddr, PeerId};
@@ -39,6 +39,8 @@ pub struct NodeState {
     pub store: Store,
     /// The requester's inbox (when it runs).
     pub submit: Option<mpsc::Sender<u64>>,
+    /// Cancellations for the requester's followers.
+    pub cancels: Arc<requester::Cancels>,
     /// Counters.
     pub metrics: Arc<Metrics>,
 }
@@ -102,6 +104,8 @@ pub fn router(state: Shared, cookie: String) -> Router {
         .route("/v1/rewards/claim", post(rewards_claim))
         .route("/v1/jobs", get(list_jobs).post(submit_job))
         .route("/v1/jobs/{id}", get(get_job))
+        .route("/v1/jobs/{id}/cancel", post(cancel_job))
+        .route("/v1/jobs/{id}/committee", get(job_committee))
         .route("/metrics", get(metrics))
         // A job of the contract's maximum size is ~10 MB of JSON; anything past this is
         // refused (413) before it is buffered.
@@ -324,6 +328,70 @@ async fn submit_job(
     let record = s.store.insert_job(sub).map_err(store_err)?;
     permit.send(record.id);
     Ok((StatusCode::ACCEPTED, Json(record)))
+}
+
+async fn cancel_job(
+    State(s): State<Shared>,
+    Path(id): Path<u64>,
+) -> Result<(StatusCode, Json<JobRecord>), Failure> {
+    let rec = s
+        .store
+        .job(id)
+        .map_err(store_err)?
+        .ok_or_else(|| Failure(StatusCode::NOT_FOUND, format!("no job {id}")))?;
+    if matches!(
+        rec.state,
+        JobState::Settled | JobState::Failed | JobState::Cancelled
+    ) {
+        return Err(Failure(
+            StatusCode::CONFLICT,
+            format!("job {id} is already {}", state_name(&rec.state)),
+        ));
+    }
+    if let Some(p) = &rec.posted {
+        let info = s.chain.job(p.job_id).await.map_err(chain_err(&s))?;
+        if info.status != arcanum_chain::JobStatus::Open {
+            return Err(Failure(
+                StatusCode::CONFLICT,
+                format!(
+                    "{} is {:?} on chain: an assigned job runs to its worker's deadline (the worker consented and locked stake); cancel while it is open",
+                    p.job_id, info.status
+                ),
+            ));
+        }
+    }
+    s.cancels.cancel(id);
+    Ok((StatusCode::ACCEPTED, Json(rec)))
+}
+
+async fn job_committee(
+    State(s): State<Shared>,
+    Path(id): Path<u64>,
+) -> Result<Json<CommitteeReport>, Failure> {
+    let rec = s
+        .store
+        .job(id)
+        .map_err(store_err)?
+        .ok_or_else(|| Failure(StatusCode::NOT_FOUND, format!("no job {id}")))?;
+    let run = rec.stats.ok_or_else(|| {
+        Failure(
+            StatusCode::NOT_FOUND,
+            format!("job {id} is not a joint statistic"),
+        )
+    })?;
+    let draw = run.draw.ok_or_else(|| {
+        Failure(
+            StatusCode::NOT_FOUND,
+            format!("job {id}'s clerks were listed in its spec, not drawn (set clerks_sampled)"),
+        )
+    })?;
+    let checked = crate::services::joint::verify_draw(&s.chain, &draw).await;
+    Ok(Json(CommitteeReport {
+        draw,
+        clerks: run.clerks,
+        verified: checked.is_ok(),
+        problem: checked.err(),
+    }))
 }
 
 async fn list_jobs(State(s): State<Shared>) -> Result<Json<Vec<JobRecord>>, Failure> {

@@ -84,3 +84,16 @@ pub struct ApiError {
     /// What went wrong and what to do.
     pub error: String,
 }
+
+/// `GET /v1/jobs/{id}/committee`: a joint statistic's clerk draw, recomputed from the chain.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CommitteeReport {
+    /// The draw as the requester made it.
+    pub draw: arcanum_protocol::CommitteeDraw,
+    /// The clerks it chose, in Shamir index order.
+    pub clerks: Vec<String>,
+    /// Whether it recomputes identically from the chain.
+    pub verified: bool,
+    /// The first discrepancy, when it does not.
+    pub problem: Option<String>,
+}

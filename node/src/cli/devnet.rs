@@ -38,6 +38,7 @@ impl DevnetArgs {
             job_stake: arc(100),
             exe: std::env::current_exe()?,
             worker_capacity: 1,
+            owners: 4,
         };
         let mut cluster = Cluster::start(config).await?;
         let mut report = cluster.run_iris_job().await?;

@@ -33,12 +33,31 @@ enum JobCommand {
         wait: Option<u64>,
     },
     /// Show one job.
-    Get {
+    #[command(alias = "get")]
+    Status {
+        /// Local job id.
+        id: u64,
+    },
+    /// Follow one job, printing each change, until it ends.
+    Watch {
+        /// Local job id.
+        id: u64,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 3_600)]
+        timeout: u64,
+    },
+    /// Cancel a job that is not yet assigned (its escrow is credited back).
+    Cancel {
         /// Local job id.
         id: u64,
     },
     /// List the node's jobs.
     List,
+    /// A joint statistic's clerk draw: printed, and recomputed from the chain.
+    Committee {
+        /// Local job id.
+        id: u64,
+    },
     /// A joint statistic's result and its evidence.
     Result {
         /// Local job id.
@@ -64,25 +83,53 @@ impl JobArgs {
                         file.display()
                     )
                 })?;
-                let mut record = api.submit(&job).await?;
-                if let Some(secs) = wait {
-                    let until = std::time::Instant::now() + Duration::from_secs(secs);
-                    while matches!(record.state, JobState::Submitted | JobState::Posted) {
-                        if std::time::Instant::now() > until {
-                            eyre::bail!(
-                                "job {} still {:?} after {secs}s; follow it with `arcanum job get {}`",
-                                record.id,
-                                record.state,
-                                record.id
-                            );
-                        }
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        record = api.job(record.id).await?;
+                let record = api.submit(&job).await?;
+                match wait {
+                    Some(secs) => wait_while_open(&api, record.id, secs, false).await?,
+                    None => record,
+                }
+            }
+            JobCommand::Status { id } => api.job(id).await?,
+            JobCommand::Cancel { id } => {
+                api.cancel(id).await?;
+                if !self.json {
+                    println!("job {id}: cancel asked; `arcanum job watch {id}` follows it");
+                }
+                wait_while_open(&api, id, 600, !self.json).await?
+            }
+            JobCommand::Watch { id, timeout } => {
+                wait_while_open(&api, id, timeout, !self.json).await?
+            }
+            JobCommand::Committee { id } => {
+                let report = api.committee(id).await?;
+                if self.json {
+                    println!("{}", serde_json::to_string_pretty(&report)?);
+                } else {
+                    let d = &report.draw;
+                    println!(
+                        "draw:       block {} ({}), session {}",
+                        d.block, d.block_hash, d.session
+                    );
+                    for (i, c) in d.candidates.iter().enumerate() {
+                        let at = d.chosen.iter().position(|&k| k == i);
+                        println!(
+                            "  {} {} stake {} ARC  {}",
+                            at.map_or("-".to_string(), |k| format!("clerk {}", k + 1)),
+                            c.ad.ad.clerk,
+                            super::fmt_arc(&c.stake.to_string()),
+                            c.addr
+                        );
+                    }
+                    match &report.problem {
+                        None => println!("verified:   yes, recomputed from the chain"),
+                        Some(p) => println!("verified:   NO: {p}"),
                     }
                 }
-                record
+                if !report.verified {
+                    eyre::bail!("the committee draw does not verify");
+                }
+                return Ok(());
             }
-            JobCommand::Get { id } => api.job(id).await?,
             JobCommand::Result { id } => {
                 let record = api.job(id).await?;
                 print_result(&record, self.json)?;
@@ -126,6 +173,40 @@ impl JobArgs {
             }
         }
         Ok(())
+    }
+}
+
+/// Polls job `id` until it is settled, failed or cancelled (at most `secs`), printing each
+/// change of state when `progress`.
+async fn wait_while_open(
+    api: &ApiClient,
+    id: u64,
+    secs: u64,
+    progress: bool,
+) -> eyre::Result<crate::store::JobRecord> {
+    let until = std::time::Instant::now() + Duration::from_secs(secs);
+    let mut last = None;
+    loop {
+        let record = api.job(id).await?;
+        if progress && last != Some(record.state) {
+            let chain_id = record
+                .posted
+                .as_ref()
+                .map(|p| format!(" (on chain #{})", p.job_id.0))
+                .unwrap_or_default();
+            eprintln!("job {id}: {:?}{chain_id}", record.state);
+            last = Some(record.state);
+        }
+        if !matches!(record.state, JobState::Submitted | JobState::Posted) {
+            return Ok(record);
+        }
+        if std::time::Instant::now() > until {
+            eyre::bail!(
+                "job {id} still {:?} after {secs}s; follow it with `arcanum job watch {id}`",
+                record.state
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

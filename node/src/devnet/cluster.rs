@@ -5,7 +5,7 @@
 //! Every child is killed by its pid when the cluster is dropped, Ctrl-C included.
 
 use super::{
-    DAPP, DevnetReport, FIRST_WORKER, HeJob, HeReport, IRIS_FEED, IrisJob, OWNER,
+    DAPP, DevnetReport, FIRST_OWNER, FIRST_WORKER, HeJob, HeReport, IRIS_FEED, OWNER,
     PAIRING_FLOOR_GAS, REQUESTER, arc, worker_ask,
 };
 use crate::{
@@ -21,6 +21,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use arcanum_chain::{ChainConfig, Deployment, MarketClient, MarketParams};
+use arcanum_compute::dataset;
 use arcanum_protocol::{Address, U256};
 use arcanum_zk::{Fr, field, shapes};
 use eyre::{WrapErr, eyre};
@@ -30,6 +31,11 @@ use std::{
     str::FromStr,
     time::{Duration, Instant},
 };
+
+/// The example joint statistic the demo runs.
+const IRIS_SPEC: &str = include_str!("../../../deploy/examples/iris-variance.toml");
+/// The Iris columns its owners hold (variance over 3 columns fits one 4x8 proof).
+const IRIS_COLUMNS: [&str; 3] = ["sepal_length", "sepal_width", "petal_length"];
 
 /// Settings of `arcanum devnet`.
 #[derive(Clone, Debug)]
@@ -48,6 +54,8 @@ pub struct ClusterConfig {
     pub exe: PathBuf,
     /// Jobs each worker runs at once.
     pub worker_capacity: u32,
+    /// Data-owner nodes (`contributor,clerk`), each holding a share of the Iris rows.
+    pub owners: usize,
 }
 
 /// One node process.
@@ -62,6 +70,8 @@ pub struct NodeProcess {
     pub api_addr: String,
     /// Its libp2p listen address.
     pub p2p_addr: String,
+    /// Its libp2p peer id.
+    pub peer_id: String,
     /// Its API client.
     pub api: ApiClient,
     /// From spawn to its API answering.
@@ -137,6 +147,8 @@ pub struct Cluster {
     pub requester: NodeProcess,
     /// The worker nodes.
     pub workers: Vec<NodeProcess>,
+    /// The data-owner nodes.
+    pub owners: Vec<NodeProcess>,
     /// The owner's (deployer's) chain client.
     pub owner: MarketClient,
     /// Its RPC URL.
@@ -168,6 +180,7 @@ fn prepare_node(
     bootstrap: &[String],
     ask: U256,
     capacity: u32,
+    extra: &str,
 ) -> eyre::Result<()> {
     std::fs::create_dir_all(dir)?;
     let password = identity::read_password(&password_file.display().to_string())?;
@@ -203,7 +216,7 @@ capacity = {capacity}
 shapes = ["{}", "{}"]
 [api]
 listen = "127.0.0.1:{api}"
-"#,
+{extra}"#,
         password_file.display(),
         bootstrap.join(", "),
         shapes::SECAGG_SUM_4X8.name(),
@@ -250,6 +263,7 @@ async fn start_node(
         address,
         api_addr: format!("127.0.0.1:{api}"),
         p2p_addr: format!("/ip4/127.0.0.1/tcp/{p2p}"),
+        peer_id: identity::read_public(dir)?.peer_id,
         api: ApiClient::new(&format!("127.0.0.1:{api}"), ""),
         started_in: Duration::ZERO,
         exe: exe.to_path_buf(),
@@ -289,6 +303,8 @@ impl Cluster {
     pub async fn start(config: ClusterConfig) -> eyre::Result<Self> {
         let anvil = Anvil::new()
             .path(tools::find("anvil")?)
+            // Owners, workers, the requester, the deployer and a dApp each need a key.
+            .args(["--accounts", "20"])
             .try_spawn()
             .wrap_err("cannot start anvil; is tools/bin/anvil executable? (`make tools`)")?;
         let rpc_url = anvil.endpoint();
@@ -345,6 +361,7 @@ impl Cluster {
             &[],
             U256::from(1u64),
             1,
+            "",
         )?;
         deployment.save(&Deployment::path_for(&rdir, deployment.chain_id))?;
         owner.mint(signer(REQUESTER).address(), arc(10_000)).await?;
@@ -375,6 +392,7 @@ impl Cluster {
                 std::slice::from_ref(&requester.p2p_addr),
                 worker_ask(i),
                 config.worker_capacity,
+                "",
             )?;
             deployment.save(&Deployment::path_for(&dir, deployment.chain_id))?;
             owner.mint(key.address(), config.worker_stake).await?;
@@ -394,6 +412,57 @@ impl Cluster {
             tracing::info!(target: "devnet", worker = %key.address(), api = %node.api_addr, "worker up and staked");
             workers.push(node);
         }
+        let iris = dataset::iris();
+        let parts = dataset::partition(&iris.rows, config.owners.max(1));
+        let mut owners = Vec::new();
+        for (i, rows) in parts.iter().enumerate().take(config.owners) {
+            let (p2p, api) = (free_port()?, free_port()?);
+            let dir = nodes_dir.join(format!("owner-{i}"));
+            let rows: Vec<Vec<f64>> = rows
+                .iter()
+                .map(|r| r[..IRIS_COLUMNS.len()].to_vec())
+                .collect();
+            let policy = format!(
+                "[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\"]\nmin_contributors = {}\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = {:?}\n",
+                requester.peer_id,
+                config.owners.max(2),
+                IRIS_COLUMNS,
+            );
+            // Owners stake as clerk candidates: an Anvil key each (it has the gas).
+            let key = signer(FIRST_OWNER + i);
+            owner.mint(key.address(), config.worker_stake).await?;
+            prepare_node(
+                &dir,
+                &keys_cache,
+                &password_file,
+                &key,
+                &rpc_url,
+                p2p,
+                api,
+                &[],
+                U256::from(1u64),
+                1,
+                &policy,
+            )?;
+            std::fs::write(dir.join("iris.csv"), dataset::to_csv(&IRIS_COLUMNS, &rows))?;
+            deployment.save(&Deployment::path_for(&dir, deployment.chain_id))?;
+            let address = key.address();
+            let node = start_node(
+                &config.exe,
+                &format!("owner-{i}"),
+                &dir,
+                "contributor,clerk",
+                address,
+                p2p,
+                api,
+            )
+            .await?;
+            // Unequal stakes, so the clerk draw is weighted.
+            let stake = config.job_stake * U256::from(i as u64 + 1);
+            node.api.stake_deposit(stake.to_string()).await?;
+            tracing::info!(target: "devnet", owner = %node.peer_id, rows = rows.len(), %stake, "data owner up and staked as a clerk candidate");
+            owners.push(node);
+        }
         Ok(Self {
             anvil,
             rpc_url,
@@ -401,6 +470,7 @@ impl Cluster {
             owner,
             requester,
             workers,
+            owners,
             config,
         })
     }
@@ -428,7 +498,14 @@ impl Cluster {
             deadline_secs: 600,
             stats: None,
         };
-        let mut rec: JobRecord = self.requester.api.submit(&job).await?;
+        let rec = self.submit_job(&job).await?;
+        rec.outcome
+            .ok_or_else(|| eyre!("job {} settled without an outcome", rec.id))
+    }
+
+    /// Submits a job to the requester's API and waits until it settles.
+    async fn submit_job(&self, job: &JobSubmission) -> eyre::Result<JobRecord> {
+        let mut rec: JobRecord = self.requester.api.submit(job).await?;
         let until = Instant::now() + Duration::from_secs(300);
         while matches!(rec.state, JobState::Submitted | JobState::Posted) {
             if Instant::now() > until {
@@ -441,8 +518,8 @@ impl Cluster {
             tokio::time::sleep(Duration::from_millis(200)).await;
             rec = self.requester.api.job(rec.id).await?;
         }
-        match (rec.state, rec.outcome) {
-            (JobState::Settled, Some(o)) => Ok(o),
+        match rec.state {
+            JobState::Settled => Ok(rec),
             _ => Err(eyre!(
                 "job {} failed: {}; see {}",
                 rec.id,
@@ -450,6 +527,30 @@ impl Cluster {
                 self.requester.log_path().display()
             )),
         }
+    }
+
+    /// The example spec `deploy/examples/iris-variance.toml` with this devnet's data
+    /// owners as contributors and clerks.
+    pub fn iris_spec(&self) -> eyre::Result<JobSubmission> {
+        let mut job: JobSubmission = toml::from_str(IRIS_SPEC)?;
+        let spec = job
+            .stats
+            .as_mut()
+            .ok_or_else(|| eyre!("the example spec has no [stats]"))?;
+        let addrs: Vec<String> = self
+            .owners
+            .iter()
+            .map(|o| format!("{}/p2p/{}", o.p2p_addr, o.peer_id))
+            .collect();
+        spec.contributors = addrs.clone();
+        spec.clerks = addrs;
+        let n = self.owners.len() as u32;
+        spec.min_contributors = spec.min_contributors.min(n);
+        spec.clerks_sampled = spec.clerks_sampled.map(|k| k.min(n));
+        spec.threshold = spec.threshold.min(spec.clerks_sampled.unwrap_or(n));
+        job.reward_wei = self.config.reward.to_string();
+        job.min_stake_wei = self.config.job_stake.to_string();
+        Ok(job)
     }
 
     fn worker(&self, address: &str) -> eyre::Result<&NodeProcess> {
@@ -473,8 +574,10 @@ impl Cluster {
     /// The Iris statistics job through the requester's API, then the data oracle, the
     /// claim through the worker's API; reported.
     pub async fn run_iris_job(&self) -> eyre::Result<DevnetReport> {
+        if self.owners.is_empty() {
+            return Err(eyre!("this devnet has no data-owner nodes"));
+        }
         let shape = shapes::SECAGG_SUM_4X8;
-        let job = IrisJob::prepare(shape)?;
         let feed = alloy::primitives::keccak256(IRIS_FEED);
         let dapp = self.owner.with_signer(self.signer(DAPP)).await?;
         self.owner.mint(dapp.account(), arc(10)).await?;
@@ -482,15 +585,44 @@ impl Cluster {
             .oracle_request(feed, arc(1), Address::ZERO, 0, 3600)
             .await?;
 
-        let o = self.submit(&shape.name(), &job.masked, &[]).await?;
-        let input_commitment = job.input_commitment;
-        let (plaintext_means, plaintext_stds) = (job.plain_means.clone(), job.plain_stds.clone());
-        let output: Vec<U256> = o
-            .output
+        let submitted = Instant::now();
+        let rec = self.submit_job(&self.iris_spec()?).await?;
+        let stats_job_seconds = submitted.elapsed().as_secs_f64();
+        let mut bytes = Vec::new();
+        for owner in &self.owners {
+            let text = owner.api.metrics().await?;
+            let sent = text
+                .lines()
+                .find_map(|l| l.strip_prefix("arcanum_contributor_bytes_sent_total "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| eyre!("{} reports no contributor bytes", owner.name))?;
+            bytes.push(sent);
+        }
+        let o = rec
+            .outcome
+            .clone()
+            .ok_or_else(|| eyre!("job {} settled without an outcome", rec.id))?;
+        let run = rec
+            .stats
+            .ok_or_else(|| eyre!("job {} is not a joint statistic", rec.id))?;
+        let statistics = run
+            .statistics
+            .ok_or_else(|| eyre!("job {} settled without statistics", rec.id))?;
+        let stats_contributors = run.contributors.len();
+        let committee_choice_verified = self.requester.api.committee(rec.id).await?.verified;
+        let input_commitment = U256::from_str(&o.input_commitment)?;
+        let means = statistics.means.clone();
+        let stds: Vec<f64> = statistics.variances.iter().map(|v| v.sqrt()).collect();
+        let rows = dataset::iris().rows;
+        let n = rows.len() as f64;
+        let plaintext_means: Vec<f64> = (0..IRIS_COLUMNS.len())
+            .map(|j| rows.iter().map(|r| r[j]).sum::<f64>() / n)
+            .collect();
+        let plaintext_stds: Vec<f64> = plaintext_means
             .iter()
-            .map(|x| U256::from_str(x))
-            .collect::<Result<_, _>>()?;
-        let (means, stds) = job.finish(&field::vec_from_u256(&output)?)?;
+            .enumerate()
+            .map(|(j, m)| (rows.iter().map(|r| (r[j] - m).powi(2)).sum::<f64>() / n).sqrt())
+            .collect();
         let job_id = arcanum_protocol::JobId(U256::from_str(&o.job_id)?);
         let worker: Address = o.worker.parse()?;
 
@@ -533,7 +665,11 @@ impl Cluster {
         Ok(DevnetReport {
             rpc_url: self.rpc_url.clone(),
             market: self.owner.deployment().market,
-            dataset: "iris (150 rows, 4 columns), split among 4 data owners".into(),
+            dataset: format!(
+                "iris (150 rows, {} of 4 columns), split among {} data-owner nodes",
+                IRIS_COLUMNS.len(),
+                self.owners.len()
+            ),
             job_id: o.job_id.clone(),
             shape: shape.name(),
             offers_seen: o.offers_seen,
@@ -558,6 +694,10 @@ impl Cluster {
             stds,
             plaintext_means,
             plaintext_stds,
+            stats_job_seconds: Some(stats_job_seconds),
+            stats_contributors: Some(stats_contributors),
+            contributor_bytes_sent: bytes.iter().max().copied(),
+            committee_choice_verified: Some(committee_choice_verified),
             outcome_tx: o.settle_tx.clone(),
             oracle_feed: String::from_utf8_lossy(IRIS_FEED).into_owned(),
             oracle_value: feed_value
@@ -605,6 +745,13 @@ impl Cluster {
                 self.requester.dir.join(COOKIE_FILE).display()
             ),
         ];
+        for (i, o) in self.owners.iter().enumerate() {
+            lines.push(format!("ARCANUM_OWNER{i}_DIR={}", o.dir.display()));
+            lines.push(format!(
+                "ARCANUM_OWNER{i}_ADDR={}/p2p/{}",
+                o.p2p_addr, o.peer_id
+            ));
+        }
         for (i, w) in self.workers.iter().enumerate() {
             lines.push(format!("ARCANUM_WORKER{i}_DIR={}", w.dir.display()));
             lines.push(format!("ARCANUM_WORKER{i}_API=http://{}", w.api_addr));
@@ -644,6 +791,7 @@ impl Cluster {
         for node in self
             .workers
             .iter_mut()
+            .chain(self.owners.iter_mut())
             .chain(std::iter::once(&mut self.requester))
         {
             if !node.stop() {

@@ -119,6 +119,8 @@ pub(crate) const FIRST_WORKER: usize = 2;
 /// `ecMul` and one `ecAdd` per input.
 pub const PAIRING_FLOOR_GAS: u64 = 45_000 + 4 * 34_000 + 4 * (6_000 + 150);
 pub(crate) const DAPP: usize = 7;
+/// First key of the data owners (the devnet's Anvil has 20 accounts).
+pub(crate) const FIRST_OWNER: usize = 10;
 /// The data-oracle feed the devnet's dApp asks for.
 pub(crate) const IRIS_FEED: &[u8] = b"iris/sepal_length/mean";
 
@@ -321,6 +323,10 @@ impl Devnet {
             stds,
             plaintext_means,
             plaintext_stds,
+            stats_job_seconds: None,
+            stats_contributors: None,
+            contributor_bytes_sent: None,
+            committee_choice_verified: None,
             outcome_tx: outcome.result.tx_hash.to_string(),
             oracle_feed: String::from_utf8_lossy(IRIS_FEED).into_owned(),
             oracle_value: feed_value
@@ -510,6 +516,18 @@ pub struct DevnetReport {
     pub plaintext_means: Vec<f64>,
     /// The same computed in the clear.
     pub plaintext_stds: Vec<f64>,
+    /// Joint statistic with data-owner nodes: seconds from submission to the statistics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats_job_seconds: Option<f64>,
+    /// Data owners that contributed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats_contributors: Option<usize>,
+    /// Most bytes one owner sent for the job (shares and masked vector, as encoded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contributor_bytes_sent: Option<u64>,
+    /// Whether the clerks' stake-weighted draw recomputed identically from the chain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub committee_choice_verified: Option<bool>,
     /// The `submitResult` transaction.
     pub outcome_tx: String,
     /// The data-oracle feed the dApp asked for.
@@ -759,6 +777,21 @@ impl fmt::Display for DevnetReport {
             v(&self.stds),
             v(&self.plaintext_stds)
         )?;
+        if let (Some(secs), Some(owners), Some(bytes)) = (
+            self.stats_job_seconds,
+            self.stats_contributors,
+            self.contributor_bytes_sent,
+        ) {
+            writeln!(
+                f,
+                "joint stat:    {owners} data-owner nodes contributed; submitted to statistics in {secs:.2} s; at most {bytes} bytes sent per owner; clerk draw {}",
+                if self.committee_choice_verified == Some(true) {
+                    "recomputed from the chain"
+                } else {
+                    "NOT verified"
+                }
+            )?;
+        }
         writeln!(f, "settled in tx  {}", self.outcome_tx)?;
         write!(
             f,

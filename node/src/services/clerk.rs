@@ -14,7 +14,7 @@ use arcanum_compute::{
     secagg::{Clerk, ClerkSum},
 };
 use arcanum_p2p::{Client, Event, PeerId};
-use arcanum_protocol::{B256, JobRequest, JobResponse, RejectReason, U256};
+use arcanum_protocol::{B256, JobRequest, JobResponse, RejectReason, SignedClerkAd, U256};
 use arcanum_zk::field;
 use std::{
     collections::{BTreeMap, HashMap},
@@ -140,7 +140,12 @@ impl ClerkBook {
 }
 
 /// Runs the clerk role until `events` closes.
-pub async fn run(net: Client, book: Arc<ClerkBook>, mut events: mpsc::Receiver<Event>) {
+pub async fn run(
+    net: Client,
+    book: Arc<ClerkBook>,
+    ad: SignedClerkAd,
+    mut events: mpsc::Receiver<Event>,
+) {
     while let Some(event) = events.recv().await {
         let Event::JobRequest {
             from,
@@ -150,7 +155,10 @@ pub async fn run(net: Client, book: Arc<ClerkBook>, mut events: mpsc::Receiver<E
         else {
             continue;
         };
-        let answer = answer(&book, from, request);
+        let answer = match request {
+            JobRequest::ClerkAd => JobResponse::ClerkAd(Box::new(ad.clone())),
+            request => answer(&book, from, request),
+        };
         if let Err(e) = net.respond(channel, answer).await {
             tracing::debug!(target: "clerk", %from, "answer not delivered: {e}");
         }

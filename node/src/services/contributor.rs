@@ -5,7 +5,7 @@
 //! only once at least `threshold` clerks hold their share. Rows never leave the node; a bad
 //! CSV is refused with the file, line and column at fault, before anything is sent.
 
-use super::clerk::ClerkBook;
+use super::{clerk::ClerkBook, metrics::Metrics};
 use crate::config::ContributorSection;
 use arcanum_compute::{
     fixed::FixedPoint,
@@ -15,7 +15,11 @@ use arcanum_compute::{
 use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
 use arcanum_protocol::{ContributionRequest, JobRequest, JobResponse, Query, RejectReason};
 use arcanum_zk::field;
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{Arc, atomic::Ordering::Relaxed},
+    time::Duration,
+};
 use tokio::sync::mpsc;
 
 /// How long a clerk has to acknowledge a share.
@@ -28,25 +32,31 @@ const MAX_SCALE_BITS: u32 = 32;
 /// A data owner.
 pub struct Contributor {
     net: Client,
+    chain: arcanum_chain::MarketClient,
     policy: ContributorSection,
     data_dir: PathBuf,
     /// This node's clerk book, when it is also a clerk.
     own_clerk: Option<Arc<ClerkBook>>,
+    metrics: Arc<Metrics>,
 }
 
 impl Contributor {
     /// A data owner with `policy`, its datasets relative to `data_dir`.
     pub fn new(
         net: Client,
+        chain: arcanum_chain::MarketClient,
         policy: ContributorSection,
         data_dir: PathBuf,
         own_clerk: Option<Arc<ClerkBook>>,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
             net,
+            chain,
             policy,
             data_dir,
             own_clerk,
+            metrics,
         }
     }
 
@@ -65,7 +75,13 @@ impl Contributor {
             let me = me.clone();
             tokio::spawn(async move {
                 let answer = match me.contribute(from, &req).await {
-                    Ok(answer) => answer,
+                    Ok(answer) => {
+                        me.metrics.contributions.fetch_add(1, Relaxed);
+                        me.metrics
+                            .contributor_bytes_sent
+                            .fetch_add(arcanum_p2p::wire_len(None, Some(&answer)) as u64, Relaxed);
+                        answer
+                    }
                     Err(reason) => {
                         tracing::warn!(target: "contributor", %from, dataset = %req.dataset, query = req.query.name(), ?reason, "not contributing");
                         JobResponse::Rejected(reason)
@@ -132,6 +148,26 @@ impl Contributor {
         if let Some(why) = self.refusal(from, req) {
             return Err(RejectReason::Policy(why));
         }
+        if let Some(draw) = &req.draw {
+            // Clerks drawn by stake: recompute the draw before sharing anything.
+            let chosen: Vec<&String> = draw
+                .chosen
+                .iter()
+                .filter_map(|&i| draw.candidates.get(i).map(|c| &c.addr))
+                .collect();
+            if chosen.len() != req.clerks.len()
+                || chosen.iter().zip(&req.clerks).any(|(a, b)| *a != b)
+            {
+                return Err(RejectReason::Policy(
+                    "the clerks are not the draw's choice".into(),
+                ));
+            }
+            super::joint::verify_draw(&self.chain, draw)
+                .await
+                .map_err(|e| {
+                    RejectReason::Policy(format!("the clerks' draw does not verify: {e}"))
+                })?;
+        }
         let clerks: Vec<(Multiaddr, PeerId)> = req
             .clerks
             .iter()
@@ -176,7 +212,7 @@ impl Contributor {
                 let share = field::vec_to_u256(share);
                 let (net, addr, peer, requester) =
                     (self.net.clone(), addr.clone(), *peer, requester.clone());
-                let own = self.own_clerk.clone();
+                let (own, metrics) = (self.own_clerk.clone(), self.metrics.clone());
                 let (session, min_set) = (req.session, self.policy.min_contributors);
                 async move {
                     if peer == me {
@@ -203,6 +239,9 @@ impl Contributor {
                         min_set,
                         requester,
                     };
+                    metrics
+                        .contributor_bytes_sent
+                        .fetch_add(arcanum_p2p::wire_len(Some(&request), None) as u64, Relaxed);
                     match tokio::time::timeout(CLERK_TIMEOUT, net.request(peer, request)).await {
                         Ok(Ok(JobResponse::Ack)) => Ok(index),
                         Ok(Ok(other)) => Err(format!("clerk {index} answered {other:?}")),

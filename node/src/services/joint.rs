@@ -8,6 +8,7 @@
 
 use super::contributor::parse_peer_addr;
 use crate::store::{StatsRun, StatsSpec};
+use arcanum_chain::MarketClient;
 use arcanum_compute::{
     Fr,
     fixed::FixedPoint,
@@ -15,7 +16,10 @@ use arcanum_compute::{
     stats,
 };
 use arcanum_p2p::Client;
-use arcanum_protocol::{B256, ContributionRequest, JobRequest, JobResponse, Shape, U256};
+use arcanum_protocol::{
+    B256, Candidate, CommitteeDraw, ContributionRequest, JobRequest, JobResponse, Shape, U256,
+    draw_weighted,
+};
 use arcanum_zk::field;
 use eyre::eyre;
 use std::time::Duration;
@@ -33,10 +37,19 @@ pub fn check(spec: &StatsSpec, shape: Shape) -> Result<(), String> {
             shape.name()
         ));
     }
-    let (n, t) = (spec.clerks.len(), spec.threshold as usize);
+    let n = spec
+        .clerks_sampled
+        .map_or(spec.clerks.len(), |k| k as usize);
+    let t = spec.threshold as usize;
     if !(2..=n).contains(&t) {
         return Err(format!(
             "threshold {t} with {n} clerks: needs 2 <= threshold <= clerks"
+        ));
+    }
+    if n > spec.clerks.len() {
+        return Err(format!(
+            "clerks_sampled {n} is more than the {} clerks listed",
+            spec.clerks.len()
         ));
     }
     if spec.columns.is_empty() {
@@ -69,20 +82,41 @@ pub fn check(spec: &StatsSpec, shape: Shape) -> Result<(), String> {
 /// contribute: nothing is posted then.
 pub async fn collect(
     net: &Client,
+    chain: &MarketClient,
     spec: &StatsSpec,
     shape: Shape,
 ) -> eyre::Result<(Vec<Vec<U256>>, StatsRun)> {
     let session = B256::from(rand::random::<[u8; 32]>());
     let len = spec.query.len(spec.columns.len());
+    let (clerks, draw) = match spec.clerks_sampled {
+        None => (spec.clerks.clone(), None),
+        Some(k) => {
+            let draw = draw(net, chain, &spec.clerks, k as usize, session).await?;
+            let chosen = draw
+                .chosen
+                .iter()
+                .map(|&i| draw.candidates[i].addr.clone())
+                .collect();
+            (chosen, Some(draw))
+        }
+    };
+    if clerks.len() < spec.threshold as usize {
+        return Err(eyre!(
+            "only {} clerks drawn (staked, reachable, validly bound), the threshold is {}; nothing was posted",
+            clerks.len(),
+            spec.threshold
+        ));
+    }
     let request = ContributionRequest {
         session,
         dataset: spec.dataset.clone(),
         columns: spec.columns.clone(),
         query: spec.query,
         scale_bits: spec.scale_bits,
-        clerks: spec.clerks.clone(),
+        clerks: clerks.clone(),
         threshold: spec.threshold,
         contributors: spec.contributors.len() as u32,
+        draw: draw.clone(),
     };
     let asks = spec.contributors.iter().map(|a| {
         let (net, request) = (net.clone(), request.clone());
@@ -151,6 +185,8 @@ pub async fn collect(
             contributors,
             refused,
             len,
+            clerks,
+            draw,
             clerks_answered: vec![],
             statistics: None,
         },
@@ -165,7 +201,7 @@ pub async fn unmask(
     run: &mut StatsRun,
     total: &[Fr],
 ) -> eyre::Result<()> {
-    let asks = spec.clerks.iter().enumerate().map(|(k, a)| {
+    let asks = run.clerks.iter().enumerate().map(|(k, a)| {
         let net = net.clone();
         let request = JobRequest::ClerkSum {
             session: run.session,
@@ -201,10 +237,10 @@ pub async fn unmask(
         return Err(eyre!(
             "only {} of {} clerks answered, {t} needed to unmask: the job is settled and paid, but its statistics cannot be released",
             sums.len(),
-            spec.clerks.len()
+            run.clerks.len()
         ));
     }
-    let committee = Committee::plain(spec.clerks.len(), t);
+    let committee = Committee::plain(run.clerks.len(), t);
     let total = &total[..run.len];
     let plain = secagg::unmask(total, &sums[..t], committee)?;
     if sums.len() > t {
@@ -225,5 +261,115 @@ pub async fn unmask(
         &codec.decode_vec(&plain),
     )?);
     run.clerks_answered = sums.iter().map(|s| s.index).collect();
+    Ok(())
+}
+
+/// How long a candidate clerk has to send its binding.
+const AD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Draws `k` clerks from `pool`, weighted by stake at the current block: each candidate
+/// sends its signed binding (peer id to address); those that do not, or whose binding does
+/// not match the peer they were reached at, are left out.
+pub async fn draw(
+    net: &Client,
+    chain: &MarketClient,
+    pool: &[String],
+    k: usize,
+    session: B256,
+) -> eyre::Result<CommitteeDraw> {
+    let asks = pool.iter().map(|a| {
+        let net = net.clone();
+        async move {
+            let (addr, peer) = parse_peer_addr(a)?;
+            let _ = net.dial(addr).await;
+            match tokio::time::timeout(AD_TIMEOUT, net.request(peer, JobRequest::ClerkAd)).await {
+                Ok(Ok(JobResponse::ClerkAd(ad))) => {
+                    ad.verify().map_err(|e| format!("{a}: {e}"))?;
+                    if ad.ad.peer_id != peer.to_base58() {
+                        return Err(format!("{a}: its binding names peer {}", ad.ad.peer_id));
+                    }
+                    Ok((a.clone(), *ad))
+                }
+                Ok(Ok(other)) => Err(format!("{a}: answered {other:?}")),
+                Ok(Err(e)) => Err(format!("{a}: {e}")),
+                Err(_) => Err(format!("{a}: no binding in {AD_TIMEOUT:?}")),
+            }
+        }
+    });
+    let mut bound = Vec::new();
+    for answer in futures::future::join_all(asks).await {
+        match answer {
+            Ok(b) => bound.push(b),
+            Err(e) => tracing::warn!(target: "requester", "clerk candidate left out: {e}"),
+        }
+    }
+    let block = chain.block_number().await?;
+    let block_hash = chain
+        .block_hash(block)
+        .await?
+        .ok_or_else(|| eyre!("block {block} has no hash yet"))?;
+    let mut candidates = Vec::new();
+    for (addr, ad) in bound {
+        let stake = chain.stake_at(ad.ad.clerk, Some(block)).await?.staked;
+        candidates.push(Candidate { addr, ad, stake });
+    }
+    let weights: Vec<U256> = candidates.iter().map(|c| c.stake).collect();
+    let chosen = draw_weighted(&weights, k, CommitteeDraw::seed(block_hash, session));
+    tracing::info!(target: "requester", block, candidates = candidates.len(), chosen = ?chosen, "clerks drawn by stake");
+    Ok(CommitteeDraw {
+        block,
+        block_hash,
+        session,
+        candidates,
+        chosen,
+    })
+}
+
+/// Recomputes `draw` from the chain: the block's hash, every binding's signature and peer,
+/// every stake at the block, and the draw itself. `Err` names the first discrepancy.
+pub async fn verify_draw(chain: &MarketClient, draw: &CommitteeDraw) -> Result<(), String> {
+    let hash = chain
+        .block_hash(draw.block)
+        .await
+        .map_err(|e| e.to_string())?;
+    if hash != Some(draw.block_hash) {
+        return Err(format!(
+            "block {} has hash {hash:?} on this chain, the draw says {}",
+            draw.block, draw.block_hash
+        ));
+    }
+    for c in &draw.candidates {
+        c.ad.verify().map_err(|e| format!("{}: {e}", c.addr))?;
+        let (_, peer) = parse_peer_addr(&c.addr)?;
+        if peer.to_base58() != c.ad.ad.peer_id {
+            return Err(format!(
+                "{}: binding names peer {}",
+                c.addr, c.ad.ad.peer_id
+            ));
+        }
+        let stake = chain
+            .stake_at(c.ad.ad.clerk, Some(draw.block))
+            .await
+            .map_err(|e| e.to_string())?
+            .staked;
+        if stake != c.stake {
+            return Err(format!(
+                "{} staked {stake} at block {}, the draw says {}",
+                c.ad.ad.clerk, draw.block, c.stake
+            ));
+        }
+    }
+    let weights: Vec<U256> = draw.candidates.iter().map(|c| c.stake).collect();
+    let again = draw_weighted(
+        &weights,
+        draw.chosen.len(),
+        CommitteeDraw::seed(draw.block_hash, draw.session),
+    );
+    if again != draw.chosen {
+        return Err(format!(
+            "the draw recomputes to {again:?}, not {:?}",
+            draw.chosen
+        ));
+    }
     Ok(())
 }

@@ -24,6 +24,11 @@ pub struct Metrics {
     pub watched_block: AtomicU64,
     /// Reorgs the chain watcher rolled back.
     pub reorgs: AtomicU64,
+    /// Contributions made as a data owner.
+    pub contributions: AtomicU64,
+    /// Bytes a data owner sent for them (pad shares to clerks, masked vectors to the
+    /// requester), as encoded on the wire.
+    pub contributor_bytes_sent: AtomicU64,
 }
 
 impl Metrics {
@@ -87,6 +92,18 @@ impl Metrics {
         out.push_str("# HELP arcanum_chain_reorgs_total Reorgs the chain watcher rolled back.\n");
         out.push_str("# TYPE arcanum_chain_reorgs_total counter\n");
         out.push_str(&format!("arcanum_chain_reorgs_total {}\n", v(&self.reorgs)));
+        out.push_str("# HELP arcanum_contributions_total Contributions made as a data owner.\n");
+        out.push_str("# TYPE arcanum_contributions_total counter\n");
+        out.push_str(&format!(
+            "arcanum_contributions_total {}\n",
+            v(&self.contributions)
+        ));
+        out.push_str("# HELP arcanum_contributor_bytes_sent_total Bytes sent for them (shares and masked vectors, as encoded).\n");
+        out.push_str("# TYPE arcanum_contributor_bytes_sent_total counter\n");
+        out.push_str(&format!(
+            "arcanum_contributor_bytes_sent_total {}\n",
+            v(&self.contributor_bytes_sent)
+        ));
         out
     }
 }

@@ -82,9 +82,9 @@ impl Network {
                     Event::Offer { .. } | Event::Connected { .. } => (&inboxes.offers, "offer"),
                     Event::JobRequest { request, .. } => match request {
                         JobRequest::Contribute(_) => (&inboxes.contributions, "contributor"),
-                        JobRequest::PadShare { .. } | JobRequest::ClerkSum { .. } => {
-                            (&inboxes.clerk, "clerk")
-                        }
+                        JobRequest::PadShare { .. }
+                        | JobRequest::ClerkSum { .. }
+                        | JobRequest::ClerkAd => (&inboxes.clerk, "clerk"),
                         JobRequest::BidRequest { .. } | JobRequest::Run { .. } => {
                             (&inboxes.jobs, "worker")
                         }

@@ -419,14 +419,7 @@ impl Requester {
                     return self.finish(job, &inputs, p, bids_seen, failed).await;
                 }
                 Ok(JobResponse::Rejected(reason)) => format!("refused: {reason:?}"),
-                Ok(
-                    other @ (JobResponse::Bid(_)
-                    | JobResponse::Contribution { .. }
-                    | JobResponse::Ack
-                    | JobResponse::ClerkSum { .. }),
-                ) => {
-                    format!("answered a run request with {other:?}")
-                }
+                Ok(other) => format!("answered a run request with {other:?}"),
                 Err(e) => format!("did not answer: {e}"),
             };
             tracing::warn!(target: "requester", %job_id, %worker, attempt = info.attempts, "worker failed ({why}); excluding it");
@@ -858,4 +851,36 @@ async fn check_settlement(
         ));
     }
     Ok(completion)
+}
+
+/// Cancellations asked for through the API, by local job id: the job's follower is woken
+/// and stops (a cancellation asked before the job's turn is kept until then).
+#[derive(Default)]
+pub struct Cancels {
+    asked: Mutex<HashMap<u64, Arc<tokio::sync::Notify>>>,
+}
+
+impl Cancels {
+    /// The signal job `id`'s follower waits on.
+    pub fn signal(&self, id: u64) -> Arc<tokio::sync::Notify> {
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(id)
+            .or_default()
+            .clone()
+    }
+
+    /// Asks job `id`'s follower to stop.
+    pub fn cancel(&self, id: u64) {
+        self.signal(id).notify_one();
+    }
+
+    /// Forgets job `id` (its follower ended).
+    pub fn done(&self, id: u64) {
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
 }

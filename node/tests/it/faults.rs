@@ -329,3 +329,75 @@ async fn random_and_oversized_bytes_on_the_p2p_port_and_the_api_are_refused_and_
     let log = wnode.log();
     assert!(!log.contains("panicked"), "{log}");
 }
+
+/// A job nobody bids on waits (the market may be busy) until its requester cancels it:
+/// the follower stops, the job is cancelled on chain and its reward credited back; a second
+/// cancel, and a cancel of a settled job, are refused with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_waiting_for_a_worker_is_cancelled_and_its_reward_credited_back() {
+    let (net, parties) = net("cancel", &[("requester", 1)]).await;
+    let [(rdir, requester)] = <[Party; 1]>::try_from(parties).expect("parties");
+    let Net {
+        rpc,
+        root,
+        owner_chain,
+        ..
+    } = net;
+    let (rp2p, rapi) = (free_port(), free_port());
+    let renv = node_env(&rpc, rp2p, rapi, &[]);
+    let r = rdir.display().to_string();
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("requester.log"));
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+    let (job, _) = job_file(root.path());
+    let rec: JobRecord = serde_json::from_str(&ok(
+        &["job", "submit", &job, "--json", "--data-dir", &r],
+        &renv,
+    ))
+    .expect("record");
+    let id = rec.id.to_string();
+    let until = std::time::Instant::now() + Duration::from_secs(60);
+    let posted = loop {
+        let rec: JobRecord = serde_json::from_str(&ok(
+            &["job", "status", &id, "--json", "--data-dir", &r],
+            &renv,
+        ))
+        .expect("record");
+        if let Some(p) = rec.posted {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "never posted\n{}",
+            rnode.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let credit_before = owner_chain
+        .credit_of(requester.address)
+        .await
+        .expect("credit");
+    let rec: JobRecord = serde_json::from_str(&ok(
+        &["job", "cancel", &id, "--json", "--data-dir", &r],
+        &renv,
+    ))
+    .expect("record");
+    assert_eq!(rec.state, JobState::Cancelled, "{rec:?}\n{}", rnode.log());
+    let info = owner_chain.job(posted.job_id).await.expect("job");
+    assert_eq!(info.status, arcanum_node::chain::JobStatus::Cancelled);
+    assert_eq!(
+        owner_chain
+            .credit_of(requester.address)
+            .await
+            .expect("credit")
+            - credit_before,
+        arc(25),
+        "the reward is credited back"
+    );
+    let again = run(&["job", "cancel", &id, "--data-dir", &r], &renv);
+    assert!(!again.status.success());
+    assert!(
+        again.stderr.contains("already cancelled"),
+        "{}",
+        again.stderr
+    );
+}

@@ -705,8 +705,24 @@ fn arcanum_devnet_runs_the_demo_jobs_on_node_processes_and_stops_clean() {
     assert_eq!(report["offers_seen"], 2);
     assert_eq!(report["bids_seen"], 2);
     assert_eq!(report["ask"], serde_json::json!(format!("{:#x}", arc(10))));
+    // The Iris statistic came from four data-owner processes through the example spec.
+    assert!(
+        report["dataset"]
+            .as_str()
+            .is_some_and(|d| d.contains("4 data-owner nodes")),
+        "{report}"
+    );
     let (means, plain) = (&report["means"], &report["plaintext_means"]);
-    for i in 0..4 {
+    assert_eq!(means.as_array().map(Vec::len), Some(3));
+    let (stds, plain_stds) = (&report["stds"], &report["plaintext_stds"]);
+    for i in 0..3 {
+        let (a, b) = (
+            stds[i].as_f64().expect("f64"),
+            plain_stds[i].as_f64().expect("f64"),
+        );
+        assert!((a - b).abs() < 1e-3, "std {a} vs {b}");
+    }
+    for i in 0..3 {
         let (a, b) = (
             means[i].as_f64().expect("f64"),
             plain[i].as_f64().expect("f64"),

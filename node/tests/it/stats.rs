@@ -1,8 +1,9 @@
-//! A joint statistic with every party its own node: three data owners (each also a clerk)
-//! holding different Iris rows in CSV files, a worker and a requester. The requester
-//! submits a TOML spec; the owners contribute masked vectors under their policies; the
-//! worker proves the masked sum; the clerks' sums unmask it. One owner is killed after
-//! contributing (a clerk lost): the job still completes from the other two clerks.
+//! A joint statistic with every party its own node: four data owners (each also a staked
+//! clerk candidate) holding different Iris rows in CSV files, two workers and a requester.
+//! The requester submits a TOML spec; three clerks are drawn from the owners by stake, and
+//! every owner recomputes the draw from the chain before it contributes a masked vector
+//! under its policy; a worker proves the masked sum; the clerks' sums unmask it. One drawn
+//! clerk is killed after contributing: the job still completes from the other two.
 
 use crate::{
     harness::{free_port, node_run, ok, ready, run},
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 const COLUMNS: [&str; 3] = ["sepal_length", "sepal_width", "petal_length"];
 
-fn spec(query: &str, owners: &[String], min: u32) -> String {
+fn spec(query: &str, owners: &[String], min: u32, sampled: u32) -> String {
     let list = |v: &[String]| {
         v.iter()
             .map(|a| format!("{a:?}"))
@@ -36,6 +37,7 @@ query = "{query}"
 contributors = [{owners}]
 min_contributors = {min}
 clerks = [{owners}]
+clerks_sampled = {sampled}
 threshold = 2
 "#,
         owners = list(owners),
@@ -48,20 +50,28 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         "stats",
         &[
             ("worker", 2),
+            ("worker2", 3),
             ("requester", 1),
-            ("owner0", 3),
-            ("owner1", 4),
-            ("owner2", 5),
+            ("owner0", 4),
+            ("owner1", 5),
+            ("owner2", 6),
+            ("owner3", 7),
         ],
     )
     .await;
     let mut parties = parties.into_iter();
     let (wdir, _worker): Party = parties.next().expect("worker");
+    let (w2dir, _worker2): Party = parties.next().expect("worker2");
     let (rdir, requester): Party = parties.next().expect("requester");
     let owners: Vec<Party> = parties.collect();
-    let Net { rpc, root, .. } = net;
+    let Net {
+        rpc,
+        root,
+        owner_chain,
+        ..
+    } = net;
 
-    // Each owner: a third of Iris as a CSV, a policy answering this requester's mean and
+    // Each owner: a quarter of Iris as a CSV, a policy answering this requester's mean and
     // variance queries over at least 3 owners.
     let iris = dataset::iris();
     let parts = dataset::partition(&iris.rows, owners.len());
@@ -83,6 +93,9 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         let log = root.path().join(format!("{}.log", id.peer_id));
         let mut node = node_run(&d, "contributor,clerk", &env, log);
         ready(&mut node, dir, api, Duration::from_secs(60)).await;
+        // Unequal stakes: the draw weighs by them.
+        let stake = (100 * (owner_nodes.len() + 1)).to_string();
+        ok(&["stake", "deposit", &stake, "--data-dir", &d], &env);
         owner_addrs.push(format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", id.peer_id));
         owner_nodes.push(node);
     }
@@ -93,6 +106,20 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     let mut wnode = node_run(&w, "worker", &wenv, root.path().join("worker.log"));
     ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
     ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
+    let (w2p2p, w2api) = (free_port(), free_port());
+    let w2env = node_env(
+        &rpc,
+        w2p2p,
+        w2api,
+        &[(
+            "ARCANUM_P2P__BOOTSTRAP",
+            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
+        )],
+    );
+    let w2 = w2dir.display().to_string();
+    let mut w2node = node_run(&w2, "worker", &w2env, root.path().join("worker2.log"));
+    ready(&mut w2node, &w2dir, w2api, Duration::from_secs(120)).await;
+    ok(&["stake", "deposit", "500", "--data-dir", &w2], &w2env);
     let (rp2p, rapi) = (free_port(), free_port());
     let renv = node_env(
         &rpc,
@@ -109,7 +136,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
 
     // A query outside the owners' policy: refused by each with its reason, nothing posted.
     let refused = root.path().join("sum.toml");
-    std::fs::write(&refused, spec("sum", &owner_addrs, 2)).expect("spec");
+    std::fs::write(&refused, spec("sum", &owner_addrs, 2, 3)).expect("spec");
     let out = run(
         &[
             "job",
@@ -128,15 +155,15 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     assert_eq!(rec.state, JobState::Failed, "{rec:?}");
     let error = rec.error.clone().unwrap_or_default();
     assert!(
-        error.contains("0 of 3 data owners contributed") && error.contains("contributor.queries"),
+        error.contains("0 of 4 data owners contributed") && error.contains("contributor.queries"),
         "{error}"
     );
     assert!(rec.posted.is_none(), "nothing posted");
 
-    // The real job. One owner (also clerk 3) is killed once the job is posted, after every
+    // The real job. A drawn clerk (an owner) is killed once the job is posted, after every
     // owner contributed: two clerks remain, the threshold.
     let job = root.path().join("variance.toml");
-    std::fs::write(&job, spec("variance", &owner_addrs, 3)).expect("spec");
+    std::fs::write(&job, spec("variance", &owner_addrs, 4, 3)).expect("spec");
     let out = ok(
         &[
             "job",
@@ -151,12 +178,12 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     let rec: JobRecord = serde_json::from_str(&out).expect("record");
     let id = rec.id.to_string();
     let until = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
+    let posted = loop {
         let rec: JobRecord =
             serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", &r], &renv))
                 .expect("record");
         if rec.state != JobState::Submitted {
-            break;
+            break rec;
         }
         assert!(
             std::time::Instant::now() < until,
@@ -164,8 +191,14 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
             rnode.log()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    owner_nodes[2].child.kill().expect("kill");
+    };
+    let drawn = posted.stats.clone().expect("stats run").clerks;
+    assert_eq!(drawn.len(), 3, "three clerks drawn: {drawn:?}");
+    let victim = owner_addrs
+        .iter()
+        .position(|a| *a == drawn[2])
+        .expect("the third clerk is an owner");
+    owner_nodes[victim].child.kill().expect("kill");
     let until = std::time::Instant::now() + Duration::from_secs(240);
     let rec = loop {
         let rec: JobRecord =
@@ -191,7 +224,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
 
     // What the worker was sent is masked: no input vector is an owner's plain encoding.
     let run = rec.stats.clone().expect("stats run");
-    assert_eq!(run.contributors.len(), 3);
+    assert_eq!(run.contributors.len(), 4);
     assert_eq!(run.clerks_answered, vec![1, 2], "clerk 3 was killed");
     let codec = arcanum_node::compute::fixed::FixedPoint::default();
     for rows in &parts {
@@ -237,4 +270,24 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         out["evidence"]["job_id"].as_str(),
         rec.outcome.as_ref().map(|o| o.job_id.as_str())
     );
+
+    // The draw recomputes from the chain (the CLI exits non-zero otherwise), and a draw
+    // with a stake changed does not.
+    let report: arcanum_node::api::types::CommitteeReport = serde_json::from_str(&ok(
+        &["job", "committee", &id, "--json", "--data-dir", &r],
+        &renv,
+    ))
+    .expect("committee json");
+    assert!(report.verified, "{:?}", report.problem);
+    assert_eq!(
+        report.draw.candidates.len(),
+        4,
+        "every owner bound and staked"
+    );
+    let mut forged = report.draw.clone();
+    forged.candidates[0].stake += arcanum_node::protocol::U256::from(1u64);
+    let problem = arcanum_node::services::joint::verify_draw(&owner_chain, &forged)
+        .await
+        .expect_err("a changed stake does not verify");
+    assert!(problem.contains("staked"), "{problem}");
 }

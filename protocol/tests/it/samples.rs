@@ -3,7 +3,8 @@
 
 use alloy_signer_local::PrivateKeySigner;
 use arcanum_protocol::{
-    Address, Bid, JobId, JobKind, MarketDomain, Offer, ShapeId, SignedBid, SignedOffer, U256,
+    Address, B256, Bid, ClerkAd, ContributionRequest, JobId, JobKind, MarketDomain, Offer, Query,
+    ShapeId, SignedBid, SignedClerkAd, SignedOffer, U256,
 };
 
 /// The signer of every sample.
@@ -46,5 +47,32 @@ pub(crate) fn bid(domain: &MarketDomain, key: &PrivateKeySigner) -> SignedBid {
         expires_at: u64::MAX,
     }
     .sign(domain, key)
+    .expect("sign")
+}
+
+/// A request for a variance over two columns, clerks listed (no draw).
+#[allow(dead_code)]
+pub(crate) fn contribution_request() -> ContributionRequest {
+    ContributionRequest {
+        session: B256::repeat_byte(9),
+        dataset: "iris".into(),
+        columns: vec!["a".into(), "b".into()],
+        query: Query::Variance,
+        scale_bits: 16,
+        clerks: vec!["/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWexample".into()],
+        threshold: 2,
+        contributors: 3,
+        draw: None,
+    }
+}
+
+/// A clerk's binding of a peer id to the sample key's address.
+#[allow(dead_code)]
+pub(crate) fn clerk_ad(key: &PrivateKeySigner) -> SignedClerkAd {
+    ClerkAd {
+        peer_id: "12D3KooWexample".into(),
+        clerk: key.address(),
+    }
+    .sign(key)
     .expect("sign")
 }
