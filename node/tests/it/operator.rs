@@ -314,6 +314,20 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         arc(15)
     );
 
+    // The worker's keeper marks its job settled once its ledger holds the settlement
+    // (it looks every 2 s).
+    let until = std::time::Instant::now() + Duration::from_secs(20);
+    while wapi_client
+        .status()
+        .await
+        .expect("status")
+        .work
+        .get("settled")
+        != Some(&1)
+    {
+        assert!(std::time::Instant::now() < until, "{}", wnode.log());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let metrics = wapi_client.metrics().await.expect("metrics");
     assert!(metrics.contains("arcanum_proofs_total 1\n"), "{metrics}");
     assert!(
