@@ -4,10 +4,10 @@
 //! need ([`decode`]). Sums add, so the masked sum the worker proves unmasks to exactly the
 //! sum of the owners' vectors.
 //!
-//! Layout for `k` columns: see [`Query::len`].
+//! Layout for `k` columns: see [`Query::len`]; a [`Filter`] first keeps the rows it should.
 
 use crate::{Error, Fr, Result, fixed::FixedPoint};
-pub use arcanum_protocol::Query;
+pub use arcanum_protocol::{Dp, Filter, Query};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -122,21 +122,99 @@ pub fn read_csv(
     Ok(rows)
 }
 
-/// One owner's contribution vector for `query` over its `rows` (see the module docs).
-pub fn contribution(query: Query, rows: &[Vec<f64>], columns: usize) -> Vec<f64> {
+/// The rows `filter` keeps (it compares `rows[i][filter_at]`), projected to the first
+/// `columns` values of each row.
+pub fn select(
+    rows: &[Vec<f64>],
+    columns: usize,
+    filter: Option<(&Filter, usize)>,
+) -> Vec<Vec<f64>> {
+    rows.iter()
+        .filter(|r| filter.is_none_or(|(f, at)| f.keeps(r[at])))
+        .map(|r| r[..columns].to_vec())
+        .collect()
+}
+
+/// One owner's contribution vector for `query` over its `rows` (see [`Query::len`]);
+/// `edges` are a histogram's ascending bucket edges.
+pub fn contribution(query: Query, rows: &[Vec<f64>], columns: usize, edges: &[f64]) -> Vec<f64> {
     let n = rows.len() as f64;
-    let sums: Vec<f64> = (0..columns)
-        .map(|j| rows.iter().map(|r| r[j]).sum())
-        .collect();
-    let squares: Vec<f64> = (0..columns)
-        .map(|j| rows.iter().map(|r| r[j] * r[j]).sum())
-        .collect();
+    let sums = || -> Vec<f64> {
+        (0..columns)
+            .map(|j| rows.iter().map(|r| r[j]).sum())
+            .collect()
+    };
+    let squares = || -> Vec<f64> {
+        (0..columns)
+            .map(|j| rows.iter().map(|r| r[j] * r[j]).sum())
+            .collect()
+    };
     match query {
         Query::Count => vec![n],
-        Query::Sum => sums,
-        Query::Mean => std::iter::once(n).chain(sums).collect(),
-        Query::Variance => std::iter::once(n).chain(sums).chain(squares).collect(),
+        Query::Sum => sums(),
+        Query::Mean => std::iter::once(n).chain(sums()).collect(),
+        Query::Variance => std::iter::once(n).chain(sums()).chain(squares()).collect(),
+        Query::Histogram => {
+            let mut counts = vec![0.0; columns * (edges.len() + 1)];
+            for r in rows {
+                for (j, x) in r.iter().take(columns).enumerate() {
+                    let bucket = edges.iter().take_while(|e| *x >= **e).count();
+                    counts[j * (edges.len() + 1) + bucket] += 1.0;
+                }
+            }
+            counts
+        }
     }
+}
+
+/// The noise standard deviation, in rows, that each of at least `owners` contributors
+/// adds so that the total noise makes `query` over `columns` columns `dp`-private for one
+/// row: the total is `z * sensitivity` (`z` from the accountant for one Gaussian release;
+/// one row moves a count by 1 and a histogram by 1 in one bucket per column, an L2
+/// sensitivity of `sqrt(columns)`), shared as `total / sqrt(owners)`. Sums, means and
+/// variances need clipping bounds first and are refused.
+pub fn owner_noise_std(query: Query, columns: usize, dp: Dp, owners: u32) -> Result<f64> {
+    let sensitivity = match query {
+        Query::Count => 1.0,
+        Query::Histogram => (columns as f64).sqrt(),
+        q => {
+            return Err(Error::Parameters(format!(
+                "differential privacy is offered for count and histogram queries, not {} (it would need clipping bounds)",
+                q.name()
+            )));
+        }
+    };
+    if owners == 0 {
+        return Err(Error::Parameters("no owners to share the noise".into()));
+    }
+    let z = crate::dp::noise_multiplier_for(
+        crate::dp::PrivacyBudget {
+            epsilon: dp.epsilon,
+            delta: dp.delta,
+        },
+        1,
+    )
+    .map_err(|e| Error::Parameters(e.to_string()))?;
+    Ok(z * sensitivity / f64::from(owners).sqrt())
+}
+
+/// Adds to each element of an encoded count vector a discrete Gaussian draw of standard
+/// deviation `sigma` rows (so released counts stay whole numbers).
+pub fn add_noise(
+    codec: FixedPoint,
+    encoded: &mut [Fr],
+    sigma: f64,
+    rng: &mut impl rand::RngCore,
+) -> Result<()> {
+    let sampler =
+        crate::dp::DiscreteGaussian::new(sigma).map_err(|e| Error::Parameters(e.to_string()))?;
+    let unit = codec.encode(1.0)?;
+    for x in encoded.iter_mut() {
+        let k = sampler.sample(rng);
+        let magnitude = Fr::from(k.unsigned_abs()) * unit;
+        *x += if k < 0 { -magnitude } else { magnitude };
+    }
+    Ok(())
 }
 
 /// Encodes a contribution, checking the codec's range.
@@ -157,14 +235,25 @@ pub struct Statistics {
     pub means: Vec<f64>,
     /// Per-column population variances (variance).
     pub variances: Vec<f64>,
+    /// Per-column bucket counts (histogram), with the edges they are between.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub histograms: Vec<Vec<f64>>,
+    /// The histogram's bucket edges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<f64>,
 }
 
 /// Decodes the unmasked total of every contribution into the statistics.
-pub fn decode(query: Query, columns: &[String], total: &[f64]) -> Result<Statistics> {
+pub fn decode(
+    query: Query,
+    columns: &[String],
+    edges: &[f64],
+    total: &[f64],
+) -> Result<Statistics> {
     let k = columns.len();
-    if total.len() != query.len(k) {
+    if total.len() != query.len(k, edges.len()) {
         return Err(Error::Length {
-            expected: query.len(k),
+            expected: query.len(k, edges.len()),
             got: total.len(),
         });
     }
@@ -174,8 +263,14 @@ pub fn decode(query: Query, columns: &[String], total: &[f64]) -> Result<Statist
         sums: vec![],
         means: vec![],
         variances: vec![],
+        histograms: vec![],
+        edges: vec![],
     };
     match query {
+        Query::Histogram => {
+            s.histograms = total.chunks(edges.len() + 1).map(<[f64]>::to_vec).collect();
+            s.edges = edges.to_vec();
+        }
         Query::Count => s.count = Some(total[0]),
         Query::Sum => s.sums = total.to_vec(),
         Query::Mean | Query::Variance => {
@@ -232,14 +327,17 @@ mod tests {
     fn summed_contributions_give_the_plaintext_mean_and_variance() {
         let rows = crate::dataset::iris().rows;
         let parts = crate::dataset::partition(&rows, 3);
-        let mut total = vec![0.0; Query::Variance.len(4)];
+        let mut total = vec![0.0; Query::Variance.len(4, 0)];
         for p in &parts {
-            for (t, x) in total.iter_mut().zip(contribution(Query::Variance, p, 4)) {
+            for (t, x) in total
+                .iter_mut()
+                .zip(contribution(Query::Variance, p, 4, &[]))
+            {
                 *t += x;
             }
         }
         let names = cols(&["a", "b", "c", "d"]);
-        let s = decode(Query::Variance, &names, &total).expect("decode");
+        let s = decode(Query::Variance, &names, &[], &total).expect("decode");
         let n = rows.len() as f64;
         assert_eq!(s.count, Some(n));
         for j in 0..4 {
@@ -247,6 +345,59 @@ mod tests {
             let var = rows.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n;
             assert!((s.means[j] - mean).abs() < 1e-9);
             assert!((s.variances[j] - var).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn histograms_and_filters_count_the_rows_they_should() {
+        let rows = vec![
+            vec![1.0, 10.0],
+            vec![2.5, 20.0],
+            vec![5.0, 30.0],
+            vec![7.0, 40.0],
+        ];
+        let keep = Filter {
+            column: "b".into(),
+            op: arcanum_protocol::Op::Gt,
+            value: 10.0,
+        };
+        let kept = select(&rows, 1, Some((&keep, 1)));
+        assert_eq!(kept, vec![vec![2.5], vec![5.0], vec![7.0]]);
+        // Buckets (-inf, 2.5), [2.5, 5), [5, inf): an edge belongs to the bucket above it.
+        let counts = contribution(Query::Histogram, &kept, 1, &[2.5, 5.0]);
+        assert_eq!(counts, vec![0.0, 1.0, 2.0]);
+        let s = decode(Query::Histogram, &cols(&["a"]), &[2.5, 5.0], &counts).expect("decode");
+        assert_eq!(s.histograms, vec![vec![0.0, 1.0, 2.0]]);
+        assert!(decode(Query::Histogram, &cols(&["a"]), &[2.5], &counts).is_err());
+    }
+
+    #[test]
+    fn owners_share_the_noise_and_counts_stay_whole() {
+        let dp = Dp {
+            epsilon: 1.0,
+            delta: 1e-5,
+        };
+        let one = owner_noise_std(Query::Histogram, 1, dp, 1).expect("sigma");
+        let four = owner_noise_std(Query::Histogram, 1, dp, 4).expect("sigma");
+        assert!(
+            (one / four - 2.0).abs() < 1e-9,
+            "four owners each add half the std"
+        );
+        assert!(
+            one > 3.0 && one < 6.0,
+            "z for (1, 1e-5) is about 4.4: {one}"
+        );
+        assert!(
+            owner_noise_std(Query::Mean, 1, dp, 4).is_err(),
+            "needs bounds"
+        );
+        let codec = FixedPoint::default();
+        let mut v = codec.encode_vec(&[10.0, 20.0]).expect("encode");
+        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(5);
+        add_noise(codec, &mut v, four, &mut rng).expect("noise");
+        for (x, plain) in codec.decode_vec(&v).iter().zip([10.0, 20.0]) {
+            assert_eq!(x.fract(), 0.0, "whole rows: {x}");
+            assert!((x - plain).abs() < 40.0, "{x}");
         }
     }
 

@@ -20,7 +20,7 @@ pub const ENV_SEPARATOR: &str = "__";
 const LIST_KEYS: &[&str] = &["p2p.listen", "p2p.bootstrap", "worker.shapes"];
 
 /// Everything a node reads at start.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NodeConfig {
     /// The chain.
@@ -115,7 +115,7 @@ pub struct WorkerSection {
 }
 
 /// `[contributor]`: what a data owner holds and whom it answers.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ContributorSection {
     /// Datasets (`[[contributor.datasets]]`).
@@ -127,6 +127,10 @@ pub struct ContributorSection {
     /// Fewest owners a job must ask, and fewest whose pads a clerk may sum, for this owner
     /// to contribute.
     pub min_contributors: u32,
+    /// When set, the owner contributes only to differentially private releases (count,
+    /// histogram) of at most this epsilon per job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_epsilon: Option<f64>,
 }
 
 /// One dataset a data owner holds: a CSV with a header row.
@@ -270,6 +274,13 @@ impl NodeConfig {
                     d.name
                 ));
             }
+        }
+        if self
+            .contributor
+            .max_epsilon
+            .is_some_and(|e| !(e.is_finite() && e > 0.0))
+        {
+            return Err("contributor.max_epsilon must be a positive number".into());
         }
         if !self.contributor.datasets.is_empty() && self.contributor.min_contributors < 2 {
             return Err(format!(
@@ -596,6 +607,7 @@ placement_patience_secs = 600
 # requesters = ["12D3KooW..."]        # peer ids it answers ("*": any)
 # queries = ["mean", "variance"]      # count, sum, mean, variance
 # min_contributors = 3                # fewest owners per job (at least 2)
+# max_epsilon = 1.0                   # contribute only to DP releases of at most this epsilon
 # [[contributor.datasets]]
 # name = "iris"
 # path = "data/iris.csv"              # relative to the data dir; a header row names columns

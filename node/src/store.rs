@@ -70,7 +70,7 @@ pub struct StoreError {
 }
 
 /// What a requester asked for: the job as submitted through the API.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobSubmission {
     /// Shape name, e.g. `secagg-sum-4x8`.
     pub shape: String,
@@ -94,7 +94,7 @@ pub struct JobSubmission {
 }
 
 /// A joint statistic: which owners, which of their data, which clerks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatsSpec {
     /// The dataset, by the name in the owners' configs.
@@ -103,6 +103,17 @@ pub struct StatsSpec {
     pub columns: Vec<String>,
     /// The statistic.
     pub query: arcanum_protocol::Query,
+    /// Bucket edges, ascending (`histogram`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<f64>,
+    /// Only the rows this keeps count, e.g. `{ column = "petal_length", op = "ge", value =
+    /// 2.5 }`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<arcanum_protocol::Filter>,
+    /// Differential privacy of the release (`count`, `histogram`): the owners add noise
+    /// calibrated to it, enough when `min_contributors` contribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dp: Option<arcanum_protocol::Dp>,
     /// Fixed-point fractional bits.
     #[serde(default = "default_scale_bits")]
     pub scale_bits: u32,
@@ -147,6 +158,9 @@ pub struct StatsRun {
     pub clerks_answered: Vec<u64>,
     /// The released statistics.
     pub statistics: Option<arcanum_compute::stats::Statistics>,
+    /// Standard deviation, in rows, of the noise in each released value (with `dp`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_std: Option<f64>,
 }
 
 /// Where a requester job stands.

@@ -1,6 +1,5 @@
 use crate::{Error, JobKind, Result, ShapeId};
-use alloy_primitives::{Address, Signature, U256, keccak256};
-use alloy_signer::SignerSync;
+use alloy_primitives::{Address, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
@@ -59,18 +58,10 @@ impl Offer {
 
     /// Signs the offer with the worker's Ethereum key.
     pub fn sign(self, key: &PrivateKeySigner) -> Result<SignedOffer> {
-        if key.address() != self.worker {
-            return Err(Error::WrongSigner {
-                claimed: self.worker,
-                recovered: key.address(),
-            });
-        }
-        let sig = key
-            .sign_message_sync(&self.digest())
-            .map_err(|e| Error::Signature(e.to_string()))?;
+        let signature = crate::sig::sign(key, self.worker, &self.digest())?;
         Ok(SignedOffer {
             offer: self,
-            signature: sig.as_bytes().to_vec(),
+            signature,
         })
     }
 }
@@ -88,17 +79,7 @@ impl SignedOffer {
     /// Checks the signature binds the offer (and so its `peer_id`) to `offer.worker`, and
     /// that the offer has not expired at `now` (unix seconds).
     pub fn verify(&self, now: u64) -> Result<()> {
-        let sig = Signature::try_from(self.signature.as_slice())
-            .map_err(|e| Error::Signature(e.to_string()))?;
-        let recovered = sig
-            .recover_address_from_msg(self.offer.digest())
-            .map_err(|e| Error::Signature(e.to_string()))?;
-        if recovered != self.offer.worker {
-            return Err(Error::WrongSigner {
-                claimed: self.offer.worker,
-                recovered,
-            });
-        }
+        crate::sig::verify(&self.signature, &self.offer.digest(), self.offer.worker)?;
         if self.offer.expires_at < now {
             return Err(Error::Expired {
                 expires_at: self.offer.expires_at,

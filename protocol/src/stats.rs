@@ -4,9 +4,8 @@
 //! worker, and the clerks' sums over the same set of owners remove the pads from the proven
 //! total.
 
-use crate::{Error, Result};
-use alloy_primitives::{Address, B256, Signature, U256, keccak256};
-use alloy_signer::SignerSync;
+use crate::Result;
+use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_signer_local::PrivateKeySigner;
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +21,19 @@ pub enum Query {
     Mean,
     /// Per-column means and (population) variances.
     Variance,
+    /// Per-column counts of rows in the buckets the edges delimit.
+    Histogram,
 }
 
 impl Query {
     /// Every query.
-    pub const ALL: [Query; 4] = [Self::Count, Self::Sum, Self::Mean, Self::Variance];
+    pub const ALL: [Query; 5] = [
+        Self::Count,
+        Self::Sum,
+        Self::Mean,
+        Self::Variance,
+        Self::Histogram,
+    ];
 
     /// Its name in specs and policies.
     pub fn name(self) -> &'static str {
@@ -35,23 +42,79 @@ impl Query {
             Self::Sum => "sum",
             Self::Mean => "mean",
             Self::Variance => "variance",
+            Self::Histogram => "histogram",
         }
     }
 
-    /// Length of one contribution vector over `columns` columns: `count` `[n]`, `sum`
-    /// `[Σx..]`, `mean` `[n, Σx..]`, `variance` `[n, Σx.., Σx²..]`.
-    pub fn len(self, columns: usize) -> usize {
+    /// Length of one contribution vector over `columns` columns (and `edges` bucket edges
+    /// for a histogram): `count` `[n]`, `sum` `[Σx..]`, `mean` `[n, Σx..]`, `variance`
+    /// `[n, Σx.., Σx²..]`, `histogram` `edges + 1` bucket counts per column.
+    pub fn len(self, columns: usize, edges: usize) -> usize {
         match self {
             Self::Count => 1,
             Self::Sum => columns,
             Self::Mean => 1 + columns,
             Self::Variance => 1 + 2 * columns,
+            Self::Histogram => columns * (edges + 1),
         }
     }
 }
 
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+/// Keeps the rows whose `column` compares to `value` (`sepal_length > 5.0`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    /// The column compared.
+    pub column: String,
+    /// The comparison.
+    pub op: Op,
+    /// The value compared with.
+    pub value: f64,
+}
+
+impl Filter {
+    /// Whether `x` (the row's value of `column`) passes.
+    pub fn keeps(&self, x: f64) -> bool {
+        match self.op {
+            Op::Lt => x < self.value,
+            Op::Le => x <= self.value,
+            Op::Gt => x > self.value,
+            Op::Ge => x >= self.value,
+            Op::Eq => x == self.value,
+            Op::Ne => x != self.value,
+        }
+    }
+}
+
+/// Differential privacy of a released count or histogram: the owners together add
+/// discrete Gaussian noise calibrated to `(epsilon, delta)` for one row's change.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dp {
+    /// Epsilon (> 0).
+    pub epsilon: f64,
+    /// Delta (in (0, 1)).
+    pub delta: f64,
+}
+
 /// A requester's request to a data owner for one contribution.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ContributionRequest {
     /// Random; names this collection at the clerks.
     pub session: B256,
@@ -61,6 +124,19 @@ pub struct ContributionRequest {
     pub columns: Vec<String>,
     /// The statistic.
     pub query: Query,
+    /// Bucket edges, ascending (`histogram`): buckets `(-inf, e0), [e0, e1), .., [en, inf)`.
+    #[serde(default)]
+    pub edges: Vec<f64>,
+    /// Only the rows this keeps count.
+    #[serde(default)]
+    pub filter: Option<Filter>,
+    /// Noise for a differentially private release; each owner adds its share, enough
+    /// when at least `min_contributors` owners contribute.
+    #[serde(default)]
+    pub dp: Option<Dp>,
+    /// Fewest owners whose noise makes up the release's (with `dp`).
+    #[serde(default)]
+    pub min_contributors: u32,
     /// Fixed-point fractional bits (the same for every owner, or the sum is meaningless).
     pub scale_bits: u32,
     /// The clerks, as multiaddrs ending in `/p2p/<peer id>`; clerk `k` has Shamir index
@@ -102,18 +178,10 @@ impl ClerkAd {
 
     /// Signs the binding with the clerk's Ethereum key.
     pub fn sign(self, key: &PrivateKeySigner) -> Result<SignedClerkAd> {
-        if key.address() != self.clerk {
-            return Err(Error::WrongSigner {
-                claimed: self.clerk,
-                recovered: key.address(),
-            });
-        }
-        let sig = key
-            .sign_message_sync(&self.digest())
-            .map_err(|e| Error::Signature(e.to_string()))?;
+        let signature = crate::sig::sign(key, self.clerk, &self.digest())?;
         Ok(SignedClerkAd {
             ad: self,
-            signature: sig.as_bytes().to_vec(),
+            signature,
         })
     }
 }
@@ -130,18 +198,7 @@ pub struct SignedClerkAd {
 impl SignedClerkAd {
     /// Checks the signature binds `ad.peer_id` to `ad.clerk`.
     pub fn verify(&self) -> Result<()> {
-        let sig = Signature::try_from(self.signature.as_slice())
-            .map_err(|e| Error::Signature(e.to_string()))?;
-        let recovered = sig
-            .recover_address_from_msg(self.ad.digest())
-            .map_err(|e| Error::Signature(e.to_string()))?;
-        if recovered != self.ad.clerk {
-            return Err(Error::WrongSigner {
-                claimed: self.ad.clerk,
-                recovered,
-            });
-        }
-        Ok(())
+        crate::sig::verify(&self.signature, &self.ad.digest(), self.ad.clerk)
     }
 }
 

@@ -3,7 +3,7 @@ use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
 /// Request-response messages from a requester to a worker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum JobRequest {
     /// Ask for a signed bid on the current attempt of a posted job. The worker reads the
     /// job's terms (shape, reward, stake, deadline, attempt) from the chain, never from this

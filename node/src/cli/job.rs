@@ -248,6 +248,7 @@ fn print_result(record: &crate::store::JobRecord, json: bool) -> eyre::Result<()
                 "contributors": run.contributors,
                 "refused": run.refused,
                 "clerks_answered": run.clerks_answered,
+                "noise_std": run.noise_std,
                 "session": run.session,
             },
         });
@@ -256,6 +257,19 @@ fn print_result(record: &crate::store::JobRecord, json: bool) -> eyre::Result<()
     }
     if let Some(n) = statistics.count {
         println!("rows:       {n}");
+    }
+    for (j, h) in statistics.histograms.iter().enumerate() {
+        let name = statistics.columns.get(j).map_or("", String::as_str);
+        let edges: Vec<String> = statistics.edges.iter().map(f64::to_string).collect();
+        println!(
+            "{name:<16} histogram over edges [{}]: {h:?}",
+            edges.join(", ")
+        );
+    }
+    if let Some(sigma) = run.noise_std {
+        println!(
+            "noise:      differentially private; each value carries noise of std {sigma:.2} rows"
+        );
     }
     for (j, c) in statistics.columns.iter().enumerate() {
         let cell = |v: &Vec<f64>| v.get(j).map(|x| format!("{x:.6}")).unwrap_or_default();

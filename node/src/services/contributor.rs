@@ -125,10 +125,50 @@ impl Contributor {
         if req.columns.is_empty() {
             return Some("no columns asked".into());
         }
+        if let Some(f) = &req.filter
+            && !dataset.columns.contains(&f.column)
+        {
+            return Some(format!(
+                "filter column {:?} of {:?} is not offered",
+                f.column, req.dataset
+            ));
+        }
+        if req.edges.len() > super::joint::MAX_EDGES
+            || req.edges.iter().any(|e| !e.is_finite())
+            || !req.edges.is_sorted_by(|a, b| a < b)
+            || (req.query == Query::Histogram) == req.edges.is_empty()
+        {
+            return Some(format!(
+                "bucket edges: a histogram needs 1..={} finite ascending edges, other queries none",
+                super::joint::MAX_EDGES
+            ));
+        }
         let (n, t) = (req.clerks.len(), req.threshold as usize);
         if !(2..=n).contains(&t) || n > MAX_CLERKS {
             return Some(format!(
                 "threshold {t} of {n} clerks: needs 2 <= threshold <= clerks <= {MAX_CLERKS}"
+            ));
+        }
+        if let Some(max) = p.max_epsilon {
+            match req.dp {
+                None => {
+                    return Some(format!(
+                        "this owner releases only with differential privacy (epsilon <= {max})"
+                    ));
+                }
+                Some(dp) if dp.epsilon > max => {
+                    return Some(format!(
+                        "epsilon {} above this owner's contributor.max_epsilon {max}",
+                        dp.epsilon
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if req.dp.is_some() && req.min_contributors < p.min_contributors {
+            return Some(format!(
+                "the noise is shared among {} owners; this owner's minimum is {}",
+                req.min_contributors, p.min_contributors
             ));
         }
         if req.scale_bits > MAX_SCALE_BITS {
@@ -187,11 +227,32 @@ impl Contributor {
         };
         let path = self.data_dir.join(&dataset.path);
         let (columns, query) = (req.columns.clone(), req.query);
+        let (edges, filter) = (req.edges.clone(), req.filter.clone());
+        let noise = req
+            .dp
+            .map(|dp| stats::owner_noise_std(query, columns.len(), dp, req.min_contributors))
+            .transpose()
+            .map_err(|e| RejectReason::Policy(format!("dp: {e}")))?;
         let encoded = tokio::task::spawn_blocking(move || {
-            let rows = stats::read_csv(&path, &columns, codec, query == Query::Variance)
+            // Read the filter's column too (after the asked ones), then keep the rows it
+            // passes, projected to the asked columns.
+            let mut read = columns.clone();
+            let filter_at = filter.as_ref().map(|f| {
+                read.iter().position(|c| *c == f.column).unwrap_or_else(|| {
+                    read.push(f.column.clone());
+                    read.len() - 1
+                })
+            });
+            let all = stats::read_csv(&path, &read, codec, query == Query::Variance)
                 .map_err(|e| e.to_string())?;
-            let vector = stats::contribution(query, &rows, columns.len());
-            let encoded = stats::encode(codec, &vector).map_err(|e| e.to_string())?;
+            let rows = stats::select(&all, columns.len(), filter.as_ref().zip(filter_at));
+            let vector = stats::contribution(query, &rows, columns.len(), &edges);
+            let mut encoded = stats::encode(codec, &vector).map_err(|e| e.to_string())?;
+            if let Some(sigma) = noise {
+                // This owner's share of the release's noise, added before masking.
+                stats::add_noise(codec, &mut encoded, sigma, &mut rand::rngs::OsRng)
+                    .map_err(|e| e.to_string())?;
+            }
             Ok::<_, String>((rows.len(), encoded))
         })
         .await

@@ -24,6 +24,9 @@ use arcanum_zk::field;
 use eyre::eyre;
 use std::time::Duration;
 
+/// Most bucket edges a histogram may have.
+pub const MAX_EDGES: usize = 64;
+
 /// How long a data owner has to answer (it reads its data and reaches every clerk).
 const OWNER_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a clerk has to answer a sum request.
@@ -54,6 +57,26 @@ pub fn check(spec: &StatsSpec, shape: Shape) -> Result<(), String> {
     }
     if spec.columns.is_empty() {
         return Err("no columns".into());
+    }
+    if spec.query == arcanum_protocol::Query::Histogram {
+        if spec.edges.is_empty() || spec.edges.len() > MAX_EDGES {
+            return Err(format!("a histogram needs 1..={MAX_EDGES} bucket edges"));
+        }
+        if spec.edges.iter().any(|e| !e.is_finite()) || !spec.edges.is_sorted_by(|a, b| a < b) {
+            return Err("bucket edges must be finite and strictly ascending".into());
+        }
+    } else if !spec.edges.is_empty() {
+        return Err(format!(
+            "edges are for a histogram, not {}",
+            spec.query.name()
+        ));
+    }
+    if let Some(dp) = spec.dp {
+        stats::owner_noise_std(spec.query, spec.columns.len(), dp, spec.min_contributors)
+            .map_err(|e| format!("dp: {e}"))?;
+    }
+    if spec.filter.as_ref().is_some_and(|f| !f.value.is_finite()) {
+        return Err("the filter's value must be a finite number".into());
     }
     if spec.contributors.is_empty() || spec.contributors.len() > shape.contributors {
         return Err(format!(
@@ -87,7 +110,7 @@ pub async fn collect(
     shape: Shape,
 ) -> eyre::Result<(Vec<Vec<U256>>, StatsRun)> {
     let session = B256::from(rand::random::<[u8; 32]>());
-    let len = spec.query.len(spec.columns.len());
+    let len = spec.query.len(spec.columns.len(), spec.edges.len());
     let (clerks, draw) = match spec.clerks_sampled {
         None => (spec.clerks.clone(), None),
         Some(k) => {
@@ -112,6 +135,10 @@ pub async fn collect(
         dataset: spec.dataset.clone(),
         columns: spec.columns.clone(),
         query: spec.query,
+        edges: spec.edges.clone(),
+        filter: spec.filter.clone(),
+        dp: spec.dp,
+        min_contributors: spec.min_contributors,
         scale_bits: spec.scale_bits,
         clerks: clerks.clone(),
         threshold: spec.threshold,
@@ -187,6 +214,7 @@ pub async fn collect(
             len,
             clerks,
             draw,
+            noise_std: None,
             clerks_answered: vec![],
             statistics: None,
         },
@@ -258,9 +286,15 @@ pub async fn unmask(
     run.statistics = Some(stats::decode(
         spec.query,
         &spec.columns,
+        &spec.edges,
         &codec.decode_vec(&plain),
     )?);
     run.clerks_answered = sums.iter().map(|s| s.index).collect();
+    if let Some(dp) = spec.dp {
+        let each =
+            stats::owner_noise_std(spec.query, spec.columns.len(), dp, spec.min_contributors)?;
+        run.noise_std = Some(each * (run.contributors.len() as f64).sqrt());
+    }
     Ok(())
 }
 
@@ -372,4 +406,39 @@ pub async fn verify_draw(chain: &MarketClient, draw: &CommitteeDraw) -> Result<(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::JobSubmission;
+
+    #[test]
+    fn the_example_specs_parse_and_check_once_their_peers_are_filled_in() {
+        for text in [
+            include_str!("../../../deploy/examples/iris-variance.toml"),
+            include_str!("../../../deploy/examples/iris-histogram.toml"),
+        ] {
+            let mut job: JobSubmission = toml::from_str(text).expect("parses");
+            let shape = arcanum_zk::shapes::ALL
+                .iter()
+                .copied()
+                .find(|s| s.name() == job.shape)
+                .expect("a known shape");
+            let spec = job.stats.as_mut().expect("[stats]");
+            assert!(check(spec, shape).is_err(), "no contributors yet");
+            let peers: Vec<String> = (0..4)
+                .map(|i| {
+                    format!(
+                        "/ip4/127.0.0.1/tcp/{}/p2p/{}",
+                        4001 + i,
+                        arcanum_p2p::PeerId::random()
+                    )
+                })
+                .collect();
+            spec.contributors = peers.clone();
+            spec.clerks = peers;
+            check(spec, shape).expect("valid");
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use crate::{
     harness::{free_port, node_run, ok, ready, run},
-    operator::{Net, Party, job_file, net, node_env, rewards_once_paid},
+    operator::{Net, Party, job_file, net, node_env, rewards_once_paid, start_node},
 };
 use alloy::providers::Provider;
 use arcanum_node::{
@@ -47,24 +47,19 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
         owner_chain,
         ..
     } = net;
-    let (wp2p, wapi, rp2p, rapi) = (free_port(), free_port(), free_port(), free_port());
-    let wenv = node_env(&rpc, wp2p, wapi, &[]);
-    let w = wdir.display().to_string();
-    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("worker.log"));
-    ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
-    ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
-    let renv = node_env(
+    let log = |name: &str| root.path().join(format!("{name}.log"));
+    let wn = start_node(&rpc, &wdir, "worker", log("worker"), None, Some(500)).await;
+    let rn = start_node(
         &rpc,
-        rp2p,
-        rapi,
-        &[(
-            "ARCANUM_P2P__BOOTSTRAP",
-            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
-        )],
-    );
-    let r = rdir.display().to_string();
-    let mut rnode = node_run(&r, "requester", &renv, root.path().join("requester.log"));
-    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+        &rdir,
+        "requester",
+        log("requester"),
+        Some(wn.p2p),
+        None,
+    )
+    .await;
+    let (w, wenv, wnode) = (&wn.dir, &wn.env, &wn.proc);
+    let (r, renv, rnode) = (&rn.dir, &rn.env, &rn.proc);
 
     let (job, _) = job_file(root.path());
     let out = run(
@@ -76,9 +71,9 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
             "240",
             "--json",
             "--data-dir",
-            &r,
+            r,
         ],
-        &renv,
+        renv,
     );
     assert!(
         out.status.success(),
@@ -89,7 +84,7 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
     );
     let record: JobRecord = serde_json::from_str(&out.stdout).expect("job json");
     assert_eq!(record.state, JobState::Settled, "{record:?}");
-    rewards_once_paid(&w, &wenv, 1, &wnode).await;
+    rewards_once_paid(w, wenv, 1, wnode).await;
     let before = completions(&owner_chain, deployment.deploy_block).await;
     assert_eq!(before.len(), 1);
 
@@ -129,7 +124,7 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
     // Counted once: one settlement, one payment, in the worker's ledger and on chain.
     let until = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let r = rewards(&w, &wenv);
+        let r = rewards(w, wenv);
         if r.jobs_paid == 1 && r.earned_wei == arc(10).to_string() {
             break;
         }
@@ -145,24 +140,11 @@ async fn a_reorg_across_a_settlement_is_rolled_back_resubmitted_and_counted_once
         arc(10),
         "paid once"
     );
-    let metrics = reqwest_metrics(&wdir, wapi).await;
+    let metrics = wn.api.metrics().await.expect("metrics");
     assert!(
         metrics.contains("arcanum_chain_reorgs_total 1"),
         "{metrics}"
     );
-}
-
-async fn reqwest_metrics(dir: &std::path::Path, api: u16) -> String {
-    let cookie = std::fs::read_to_string(dir.join(arcanum_node::api::COOKIE_FILE)).expect("cookie");
-    reqwest::Client::new()
-        .get(format!("http://127.0.0.1:{api}/metrics"))
-        .bearer_auth(cookie.trim())
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text")
 }
 
 fn rss_mib(pid: u32) -> u64 {

@@ -80,6 +80,58 @@ pub(crate) fn node_env(
     env
 }
 
+/// A node process started on free ports, with what commands against it need.
+pub(crate) struct Node {
+    pub(crate) proc: Proc,
+    pub(crate) api: arcanum_node::api::client::ApiClient,
+    /// Its environment (chain, ports, role settings) for `arcanum` commands.
+    pub(crate) env: Vec<(&'static str, String)>,
+    /// Its data dir, as the commands take it.
+    pub(crate) dir: String,
+    pub(crate) p2p: u16,
+}
+
+/// Starts `arcanum node run --roles role` on `dir` against `rpc` on free ports (dialling
+/// the node whose p2p port is `bootstrap`, if any; `extra` settings on top), waits for its
+/// API, and deposits `stake` ARC if given (a worker, a clerk).
+pub(crate) async fn start_node(
+    rpc: &str,
+    dir: &Path,
+    role: &str,
+    log: std::path::PathBuf,
+    bootstrap: Option<u16>,
+    stake: Option<u64>,
+) -> Node {
+    let (p2p, api_port) = (free_port(), free_port());
+    let extra: Vec<(&'static str, String)> = bootstrap
+        .map(|b| ("ARCANUM_P2P__BOOTSTRAP", format!("/ip4/127.0.0.1/tcp/{b}")))
+        .into_iter()
+        .collect();
+    let env = node_env(rpc, p2p, api_port, &extra);
+    let d = dir.display().to_string();
+    let mut proc = node_run(&d, role, &env, log);
+    let api = ready(&mut proc, dir, api_port, Duration::from_secs(120)).await;
+    if let Some(arc_amount) = stake {
+        ok(
+            &[
+                "stake",
+                "deposit",
+                &arc_amount.to_string(),
+                "--data-dir",
+                &d,
+            ],
+            &env,
+        );
+    }
+    Node {
+        proc,
+        api,
+        env,
+        dir: d,
+        p2p,
+    }
+}
+
 /// Deploys from the owner's data dir and copies the deployment file into `others`.
 fn deploy(owner: &Path, rpc: &str, others: &[&Path]) -> Deployment {
     let out = ok(

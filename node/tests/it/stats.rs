@@ -7,7 +7,7 @@
 
 use crate::{
     harness::{free_port, node_run, ok, ready, run},
-    operator::{Net, Party, net, node_env},
+    operator::{Net, Party, net, node_env, start_node},
 };
 use arcanum_node::{
     compute::dataset,
@@ -81,7 +81,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
         std::fs::write(dir.join("iris.csv"), dataset::to_csv(&COLUMNS, &rows3)).expect("csv");
         let policy = format!(
-            "\n[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n",
+            "\n[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n",
             requester.peer_id
         );
         let cfg = dir.join("config.toml");
@@ -100,39 +100,31 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         owner_nodes.push(node);
     }
 
-    let (wp2p, wapi) = (free_port(), free_port());
-    let wenv = node_env(&rpc, wp2p, wapi, &[]);
-    let w = wdir.display().to_string();
-    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("worker.log"));
-    ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
-    ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
-    let (w2p2p, w2api) = (free_port(), free_port());
-    let w2env = node_env(
+    let log = |name: &str| root.path().join(format!("{name}.log"));
+    let worker = start_node(&rpc, &wdir, "worker", log("worker"), None, Some(500)).await;
+    let worker2 = start_node(
         &rpc,
-        w2p2p,
-        w2api,
-        &[(
-            "ARCANUM_P2P__BOOTSTRAP",
-            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
-        )],
-    );
-    let w2 = w2dir.display().to_string();
-    let mut w2node = node_run(&w2, "worker", &w2env, root.path().join("worker2.log"));
-    ready(&mut w2node, &w2dir, w2api, Duration::from_secs(120)).await;
-    ok(&["stake", "deposit", "500", "--data-dir", &w2], &w2env);
-    let (rp2p, rapi) = (free_port(), free_port());
-    let renv = node_env(
+        &w2dir,
+        "worker",
+        log("worker2"),
+        Some(worker.p2p),
+        Some(500),
+    )
+    .await;
+    let requester_node = start_node(
         &rpc,
-        rp2p,
-        rapi,
-        &[(
-            "ARCANUM_P2P__BOOTSTRAP",
-            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
-        )],
+        &rdir,
+        "requester",
+        log("requester"),
+        Some(worker.p2p),
+        None,
+    )
+    .await;
+    let (r, renv, rnode) = (
+        &requester_node.dir,
+        &requester_node.env,
+        &requester_node.proc,
     );
-    let r = rdir.display().to_string();
-    let mut rnode = node_run(&r, "requester", &renv, root.path().join("requester.log"));
-    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
 
     // A query outside the owners' policy: refused by each with its reason, nothing posted.
     let refused = root.path().join("sum.toml");
@@ -146,9 +138,9 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
             "120",
             "--json",
             "--data-dir",
-            &r,
+            r,
         ],
-        &renv,
+        renv,
     );
     assert!(out.status.success(), "{}", out.stderr);
     let rec: JobRecord = serde_json::from_str(&out.stdout).expect("record");
@@ -171,16 +163,16 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
             &job.display().to_string(),
             "--json",
             "--data-dir",
-            &r,
+            r,
         ],
-        &renv,
+        renv,
     );
     let rec: JobRecord = serde_json::from_str(&out).expect("record");
     let id = rec.id.to_string();
     let until = std::time::Instant::now() + Duration::from_secs(120);
     let posted = loop {
         let rec: JobRecord =
-            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", &r], &renv))
+            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", r], renv))
                 .expect("record");
         if rec.state != JobState::Submitted {
             break rec;
@@ -202,7 +194,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     let until = std::time::Instant::now() + Duration::from_secs(240);
     let rec = loop {
         let rec: JobRecord =
-            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", &r], &renv))
+            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", r], renv))
                 .expect("record");
         if !matches!(rec.state, JobState::Submitted | JobState::Posted) {
             break rec;
@@ -219,8 +211,9 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         JobState::Settled,
         "{rec:?}\nrequester:\n{}\nworker:\n{}",
         rnode.log(),
-        wnode.log()
+        worker.proc.log()
     );
+    drop(worker2);
 
     // What the worker was sent is masked: no input vector is an owner's plain encoding.
     let run = rec.stats.clone().expect("stats run");
@@ -233,6 +226,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
             arcanum_node::protocol::Query::Variance,
             &rows3,
             3,
+            &[],
         );
         let plain: Vec<String> = codec
             .encode_vec(&plain)
@@ -251,8 +245,8 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
 
     // The statistics equal the plaintext ones computed here.
     let out: serde_json::Value = serde_json::from_str(&ok(
-        &["job", "result", &id, "--json", "--data-dir", &r],
-        &renv,
+        &["job", "result", &id, "--json", "--data-dir", r],
+        renv,
     ))
     .expect("result json");
     let stats = &out["statistics"];
@@ -274,8 +268,8 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     // The draw recomputes from the chain (the CLI exits non-zero otherwise), and a draw
     // with a stake changed does not.
     let report: arcanum_node::api::types::CommitteeReport = serde_json::from_str(&ok(
-        &["job", "committee", &id, "--json", "--data-dir", &r],
-        &renv,
+        &["job", "committee", &id, "--json", "--data-dir", r],
+        renv,
     ))
     .expect("committee json");
     assert!(report.verified, "{:?}", report.problem);
@@ -290,4 +284,52 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         .await
         .expect_err("a changed stake does not verify");
     assert!(problem.contains("staked"), "{problem}");
+
+    // A differentially private histogram of petal length over the flowers with sepal
+    // width above 3 cm, from the three owners still up (the killed one is left out of the
+    // draw and the contributors): each owner adds its share of the noise.
+    let histogram = root.path().join("histogram.toml");
+    let text = spec("histogram", &owner_addrs, 3, 3).replace(
+        "threshold = 2",
+        "threshold = 2\nedges = [2.5, 5.0]\nfilter = { column = \"sepal_width\", op = \"gt\", value = 3.0 }\ndp = { epsilon = 1.0, delta = 1e-5 }",
+    );
+    let text = text.replace(
+        r#"columns = ["sepal_length", "sepal_width", "petal_length"]"#,
+        r#"columns = ["petal_length"]"#,
+    );
+    std::fs::write(&histogram, text).expect("spec");
+    let out = ok(
+        &[
+            "job",
+            "submit",
+            &histogram.display().to_string(),
+            "--wait",
+            "240",
+            "--json",
+            "--data-dir",
+            r,
+        ],
+        renv,
+    );
+    let rec: JobRecord = serde_json::from_str(&out).expect("record");
+    assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", rnode.log());
+    let run = rec.stats.expect("stats run");
+    assert_eq!(run.contributors.len(), 3, "{:?}", run.refused);
+    let mut expected = [0.0; 3];
+    for (i, rows) in parts.iter().enumerate() {
+        if i == victim {
+            continue;
+        }
+        for r in rows.iter().filter(|r| r[1] > 3.0) {
+            expected[[2.5, 5.0].iter().take_while(|e| r[2] >= **e).count()] += 1.0;
+        }
+    }
+    let sigma = run.noise_std.expect("noise recorded");
+    assert!(sigma > 2.0, "three owners' shares of the noise: {sigma}");
+    let got = &run.statistics.expect("statistics").histograms;
+    assert_eq!(got.len(), 1);
+    for (g, e) in got[0].iter().zip(expected) {
+        assert_eq!(g.fract(), 0.0, "whole rows: {g}");
+        assert!((g - e).abs() < 6.0 * sigma, "{:?} vs {expected:?}", got[0]);
+    }
 }

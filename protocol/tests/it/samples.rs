@@ -3,8 +3,8 @@
 
 use alloy_signer_local::PrivateKeySigner;
 use arcanum_protocol::{
-    Address, B256, Bid, ClerkAd, ContributionRequest, JobId, JobKind, MarketDomain, Offer, Query,
-    ShapeId, SignedBid, SignedClerkAd, SignedOffer, U256,
+    Address, B256, Bid, ClerkAd, ContributionRequest, Dp, Filter, JobId, JobKind, MarketDomain,
+    Offer, Op, Query, ShapeId, SignedBid, SignedClerkAd, SignedOffer, U256,
 };
 
 /// The signer of every sample.
@@ -50,14 +50,25 @@ pub(crate) fn bid(domain: &MarketDomain, key: &PrivateKeySigner) -> SignedBid {
     .expect("sign")
 }
 
-/// A request for a variance over two columns, clerks listed (no draw).
+/// A request for a private, filtered histogram over two columns, clerks listed (no draw).
 #[allow(dead_code)]
 pub(crate) fn contribution_request() -> ContributionRequest {
     ContributionRequest {
         session: B256::repeat_byte(9),
         dataset: "iris".into(),
         columns: vec!["a".into(), "b".into()],
-        query: Query::Variance,
+        query: Query::Histogram,
+        edges: vec![2.5, 5.0],
+        filter: Some(Filter {
+            column: "b".into(),
+            op: Op::Gt,
+            value: 3.0,
+        }),
+        dp: Some(Dp {
+            epsilon: 1.0,
+            delta: 1e-5,
+        }),
+        min_contributors: 3,
         scale_bits: 16,
         clerks: vec!["/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWexample".into()],
         threshold: 2,
