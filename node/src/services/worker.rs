@@ -391,9 +391,6 @@ impl Worker {
         let JobRequest::Run { job_id, .. } = request else {
             return;
         };
-        if state == WorkState::Accepted {
-            tracing::info!(target: "worker", %job_id, "inputs open the posted commitment; accepted and proving");
-        }
         if let Some(store) = &self.config.store {
             let record = WorkRecord {
                 request: request.clone(),
@@ -404,6 +401,10 @@ impl Worker {
             if let Err(e) = store.put_work(&job_id.0.to_string(), &record) {
                 tracing::error!(target: "worker", %job_id, "cannot persist the job: {e}");
             }
+        }
+        // Said once it is durable: a node killed after this line resumes the job.
+        if state == WorkState::Accepted {
+            tracing::info!(target: "worker", %job_id, "inputs open the posted commitment; accepted and proving");
         }
     }
 
