@@ -89,11 +89,18 @@ impl ClerkBook {
                 s.index, s.len, s.requester
             ));
         }
+        match s.shares.get(owner) {
+            // The same share again (its acknowledgement was lost): acknowledged again.
+            Some(held) if *held == share => return Ok(()),
+            Some(_) => {
+                return Err(format!(
+                    "already holds another share of {owner} for {session}"
+                ));
+            }
+            None => {}
+        }
         if s.answered.is_some() {
             return Err(format!("session {session} is already summed"));
-        }
-        if s.shares.contains_key(owner) {
-            return Err(format!("already holds {owner}'s share for {session}"));
         }
         s.min_set = s.min_set.max(min_set);
         s.shares.insert(owner.to_string(), share);

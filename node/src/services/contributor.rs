@@ -24,6 +24,8 @@ use tokio::sync::mpsc;
 
 /// How long a clerk has to acknowledge a share.
 const CLERK_TIMEOUT: Duration = Duration::from_secs(15);
+/// Tries per clerk when the connection fails.
+const CLERK_ATTEMPTS: u32 = 3;
 /// Most clerks a job may name.
 const MAX_CLERKS: usize = 64;
 /// Most fractional bits a job may ask for.
@@ -292,7 +294,7 @@ impl Contributor {
                             })
                             .map(|()| index);
                     }
-                    let _ = net.dial(addr).await;
+                    let _ = net.dial(addr.clone()).await;
                     let request = JobRequest::PadShare {
                         session,
                         index,
@@ -300,15 +302,36 @@ impl Contributor {
                         min_set,
                         requester,
                     };
-                    metrics
-                        .contributor_bytes_sent
-                        .fetch_add(arcanum_p2p::wire_len(Some(&request), None) as u64, Relaxed);
-                    match tokio::time::timeout(CLERK_TIMEOUT, net.request(peer, request)).await {
-                        Ok(Ok(JobResponse::Ack)) => Ok(index),
-                        Ok(Ok(other)) => Err(format!("clerk {index} answered {other:?}")),
-                        Ok(Err(e)) => Err(format!("clerk {index}: {e}")),
-                        Err(_) => Err(format!("clerk {index}: no answer in {CLERK_TIMEOUT:?}")),
+                    // A connection can close under a request (two peers dialling each
+                    // other at once keep one of the two connections): try again, the
+                    // clerk acknowledges the same share twice.
+                    let mut last = String::new();
+                    for attempt in 0..CLERK_ATTEMPTS {
+                        if attempt > 0 {
+                            tokio::time::sleep(Duration::from_millis(300 * u64::from(attempt)))
+                                .await;
+                            let _ = net.dial(addr.clone()).await;
+                        }
+                        metrics
+                            .contributor_bytes_sent
+                            .fetch_add(arcanum_p2p::wire_len(Some(&request), None) as u64, Relaxed);
+                        match tokio::time::timeout(
+                            CLERK_TIMEOUT,
+                            net.request(peer, request.clone()),
+                        )
+                        .await
+                        {
+                            Ok(Ok(JobResponse::Ack)) => return Ok(index),
+                            Ok(Ok(other)) => {
+                                return Err(format!("clerk {index} answered {other:?}"));
+                            }
+                            Ok(Err(e)) => last = format!("clerk {index}: {e}"),
+                            Err(_) => {
+                                last = format!("clerk {index}: no answer in {CLERK_TIMEOUT:?}")
+                            }
+                        }
                     }
+                    Err(last)
                 }
             },
         );

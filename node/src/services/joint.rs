@@ -171,22 +171,40 @@ pub async fn collect(
             }
         }
     });
-    let (mut inputs, mut contributors, mut refused) = (Vec::new(), Vec::new(), Vec::new());
+    let mut received = Vec::new();
+    let mut refused = Vec::new();
     for answer in futures::future::join_all(asks).await {
         match answer {
-            Ok((who, masked, clerks)) if clerks.len() >= spec.threshold as usize => {
-                tracing::info!(target: "requester", owner = %who, clerks = clerks.len(), "contribution received");
-                contributors.push(who);
-                inputs.push(masked);
-            }
-            Ok((who, _, clerks)) => refused.push(format!(
-                "{who}: only {} clerks hold its shares",
-                clerks.len()
-            )),
+            Ok(contribution) => received.push(contribution),
             Err((who, why)) => {
                 tracing::warn!(target: "requester", owner = %who, "no contribution: {why}");
                 refused.push(format!("{who}: {why}"));
             }
+        }
+    }
+    // A clerk can sum only if it holds a share of every contribution kept: keep the
+    // contributions that the `threshold` clerks holding the most shares all hold.
+    let t = spec.threshold as usize;
+    let mut holders: Vec<(usize, u64)> = (1..=clerks.len() as u64)
+        .map(|k| {
+            (
+                received.iter().filter(|(_, _, c)| c.contains(&k)).count(),
+                k,
+            )
+        })
+        .collect();
+    holders.sort_unstable_by(|a, b| b.cmp(a));
+    let usable: Vec<u64> = holders.iter().take(t).map(|(_, k)| *k).collect();
+    let (mut inputs, mut contributors) = (Vec::new(), Vec::new());
+    for (who, masked, acked) in received {
+        if usable.iter().all(|k| acked.contains(k)) {
+            tracing::info!(target: "requester", owner = %who, clerks = acked.len(), "contribution received");
+            contributors.push(who);
+            inputs.push(masked);
+        } else {
+            refused.push(format!(
+                "{who}: its shares are not with clerks {usable:?}, which hold the most"
+            ));
         }
     }
     if contributors.len() < spec.min_contributors as usize {
