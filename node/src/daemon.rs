@@ -676,9 +676,14 @@ async fn follow(
                     .await?
             }
         };
+        let (job_id, inputs) = (posted.job_id, posted.inputs.clone());
         rec.posted = Some(posted);
         rec.state = JobState::Posted;
         store.put_job(&rec)?;
+        if let (Some(spec), Some(run)) = (rec.submission.stats.clone(), rec.stats.as_mut()) {
+            joint::announce(requester.net(), &spec, run, job_id, &inputs).await;
+            store.put_job(&rec)?;
+        }
     }
     if rec.state == JobState::Posted {
         let posted = rec

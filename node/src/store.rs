@@ -156,6 +156,9 @@ pub struct StatsRun {
     pub draw: Option<arcanum_protocol::CommitteeDraw>,
     /// Shamir indices of the clerks whose sums unmasked the total.
     pub clerks_answered: Vec<u64>,
+    /// Owners that checked their contribution is inside the posted input commitment.
+    #[serde(default)]
+    pub included_confirmed: Vec<String>,
     /// The released statistics.
     pub statistics: Option<arcanum_compute::stats::Statistics>,
     /// Standard deviation, in rows, of the noise in each released value (with `dp`).

@@ -91,6 +91,11 @@ fn main() {
             contributors: vec!["12D3KooWa".into(), "12D3KooWb".into()],
         },
         JobRequest::ClerkAd,
+        JobRequest::Included {
+            session: B256::repeat_byte(9),
+            job_id,
+            inputs: vec![vec![U256::from(8u64); 8]; 4],
+        },
     ];
     let domain = samples::domain();
     let bid = samples::bid(&domain, &key);

@@ -47,6 +47,17 @@ pub enum JobRequest {
     /// To a clerk: its signed binding of peer id to staked address (a committee draw's
     /// candidate).
     ClerkAd,
+    /// To a data owner, once the job is posted: every input the job was posted with, so
+    /// the owner checks its masked vector is among them and that they hash to the posted
+    /// input commitment (nobody dropped or swapped its contribution).
+    Included {
+        /// The collection.
+        session: B256,
+        /// The posted job.
+        job_id: JobId,
+        /// The job's inputs.
+        inputs: Vec<Vec<U256>>,
+    },
     /// From the requester to a clerk: the sum of the shares of exactly these owners (peer
     /// ids). A clerk sums one set per session, ever.
     ClerkSum {

@@ -248,6 +248,7 @@ fn print_result(record: &crate::store::JobRecord, json: bool) -> eyre::Result<()
                 "contributors": run.contributors,
                 "refused": run.refused,
                 "clerks_answered": run.clerks_answered,
+                "included_confirmed": run.included_confirmed,
                 "noise_std": run.noise_std,
                 "session": run.session,
             },
@@ -281,11 +282,12 @@ fn print_result(record: &crate::store::JobRecord, json: bool) -> eyre::Result<()
         );
     }
     println!(
-        "evidence:   on-chain job #{} proven and settled by {} (tx {}); {} data owners, clerks {:?} unmasked it",
+        "evidence:   on-chain job #{} proven and settled by {} (tx {}); {} data owners ({} checked their vector is in the posted commitment), clerks {:?} unmasked it",
         outcome.job_id,
         outcome.worker,
         outcome.settle_tx,
         run.contributors.len(),
+        run.included_confirmed.len(),
         run.clerks_answered
     );
     Ok(())

@@ -13,7 +13,9 @@ use arcanum_compute::{
     stats,
 };
 use arcanum_p2p::{Client, Event, Multiaddr, PeerId};
-use arcanum_protocol::{ContributionRequest, JobRequest, JobResponse, Query, RejectReason};
+use arcanum_protocol::{
+    B256, ContributionRequest, JobRequest, JobResponse, Query, RejectReason, U256,
+};
 use arcanum_zk::field;
 use std::{
     path::PathBuf,
@@ -40,7 +42,13 @@ pub struct Contributor {
     /// This node's clerk book, when it is also a clerk.
     own_clerk: Option<Arc<ClerkBook>>,
     metrics: Arc<Metrics>,
+    /// What this owner sent per session (its requester and masked vector), to check the
+    /// job it went into.
+    sent: std::sync::Mutex<std::collections::VecDeque<(B256, String, Vec<U256>)>>,
 }
+
+/// Sessions whose contribution an owner remembers, to check its inclusion.
+const REMEMBERED: usize = 1_024;
 
 impl Contributor {
     /// A data owner with `policy`, its datasets relative to `data_dir`.
@@ -59,6 +67,7 @@ impl Contributor {
             data_dir,
             own_clerk,
             metrics,
+            sent: Default::default(),
         }
     }
 
@@ -68,11 +77,33 @@ impl Contributor {
         while let Some(event) = events.recv().await {
             let Event::JobRequest {
                 from,
-                request: JobRequest::Contribute(req),
+                request,
                 channel,
             } = event
             else {
                 continue;
+            };
+            let req = match request {
+                JobRequest::Contribute(req) => req,
+                JobRequest::Included {
+                    session,
+                    job_id,
+                    inputs,
+                } => {
+                    let me = me.clone();
+                    tokio::spawn(async move {
+                        let answer = match me.check_included(from, session, job_id, &inputs).await {
+                            Ok(()) => JobResponse::Ack,
+                            Err(why) => {
+                                tracing::error!(target: "contributor", %from, %job_id, "{why}");
+                                JobResponse::Rejected(RejectReason::Policy(why))
+                            }
+                        };
+                        let _ = me.net.respond(channel, answer).await;
+                    });
+                    continue;
+                }
+                _ => continue,
             };
             let me = me.clone();
             tokio::spawn(async move {
@@ -351,10 +382,69 @@ impl Contributor {
             )));
         }
         tracing::info!(target: "contributor", session = %req.session, dataset = %req.dataset, query = query.name(), rows, clerks = acked.len(), "contributed a masked vector");
+        let masked = field::vec_to_u256(&contribution.masked);
+        {
+            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            if sent.len() >= REMEMBERED {
+                sent.pop_front();
+            }
+            sent.push_back((req.session, from.to_base58(), masked.clone()));
+        }
         Ok(JobResponse::Contribution {
-            masked: field::vec_to_u256(&contribution.masked),
+            masked,
             clerks: acked,
         })
+    }
+
+    /// Checks, from the chain, that the job `job_id` the requester of `session` says it
+    /// posted has this owner's masked vector among its inputs and that they hash to its
+    /// posted input commitment.
+    async fn check_included(
+        &self,
+        from: PeerId,
+        session: B256,
+        job_id: arcanum_protocol::JobId,
+        inputs: &[Vec<U256>],
+    ) -> Result<(), String> {
+        let mine = self
+            .sent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|(s, r, _)| *s == session && *r == from.to_base58())
+            .map(|(_, _, m)| m.clone())
+            .ok_or_else(|| format!("no contribution of session {session} for {from}"))?;
+        let info = self.chain.job(job_id).await.map_err(|e| e.to_string())?;
+        let shape = arcanum_zk::shapes::ALL
+            .iter()
+            .copied()
+            .find(|s| s.id == info.shape)
+            .ok_or_else(|| format!("{job_id} has an unknown shape"))?;
+        let fields = inputs
+            .iter()
+            .map(|v| field::vec_from_u256(v))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let commitment =
+            super::requester::input_commitment(shape, &fields, &[]).map_err(|e| e.to_string())?;
+        if commitment != info.input_commitment {
+            return Err(format!(
+                "the inputs sent for {job_id} do not hash to its posted input commitment"
+            ));
+        }
+        let included = inputs.iter().any(|v| {
+            v.len() >= mine.len()
+                && v[..mine.len()] == mine[..]
+                && v[mine.len()..].iter().all(|x| x.is_zero())
+        });
+        if !included {
+            return Err(format!(
+                "this owner's contribution is NOT among {job_id}'s inputs: dropped or swapped"
+            ));
+        }
+        self.metrics.contributions_verified.fetch_add(1, Relaxed);
+        tracing::info!(target: "contributor", %job_id, %session, "contribution verified inside the posted job's input commitment");
+        Ok(())
     }
 }
 

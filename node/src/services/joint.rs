@@ -234,9 +234,52 @@ pub async fn collect(
             draw,
             noise_std: None,
             clerks_answered: vec![],
+            included_confirmed: vec![],
             statistics: None,
         },
     ))
+}
+
+/// Once the job is posted, sends every contributor the job's inputs, so each checks its
+/// vector is among them and that they hash to the posted commitment; records who confirmed.
+pub async fn announce(
+    net: &Client,
+    spec: &StatsSpec,
+    run: &mut StatsRun,
+    job_id: arcanum_protocol::JobId,
+    inputs: &[Vec<U256>],
+) {
+    let asks = spec.contributors.iter().filter_map(|a| {
+        let (addr, peer) = parse_peer_addr(a).ok()?;
+        if !run.contributors.contains(&peer.to_base58()) {
+            return None;
+        }
+        let request = JobRequest::Included {
+            session: run.session,
+            job_id,
+            inputs: inputs.to_vec(),
+        };
+        let net = net.clone();
+        Some(async move {
+            let _ = net.dial(addr).await;
+            let answer = tokio::time::timeout(CLERK_TIMEOUT, net.request(peer, request)).await;
+            (peer.to_base58(), answer)
+        })
+    });
+    for (owner, answer) in futures::future::join_all(asks).await {
+        match answer {
+            Ok(Ok(JobResponse::Ack)) => run.included_confirmed.push(owner),
+            Ok(Ok(other)) => {
+                tracing::error!(target: "requester", %owner, %job_id, "owner disputes its inclusion: {other:?}")
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(target: "requester", %owner, "inclusion not confirmed: {e}")
+            }
+            Err(_) => {
+                tracing::warn!(target: "requester", %owner, "inclusion not confirmed in time")
+            }
+        }
+    }
 }
 
 /// Removes the masks from the proven `total` with the clerks' sums and decodes the

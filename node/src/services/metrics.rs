@@ -26,6 +26,8 @@ pub struct Metrics {
     pub reorgs: AtomicU64,
     /// Contributions made as a data owner.
     pub contributions: AtomicU64,
+    /// Of them, found inside their posted job's input commitment.
+    pub contributions_verified: AtomicU64,
     /// Bytes a data owner sent for them (pad shares to clerks, masked vectors to the
     /// requester), as encoded on the wire.
     pub contributor_bytes_sent: AtomicU64,
@@ -97,6 +99,12 @@ impl Metrics {
         out.push_str(&format!(
             "arcanum_contributions_total {}\n",
             v(&self.contributions)
+        ));
+        out.push_str("# HELP arcanum_contributions_verified_total Contributions found inside their posted job's input commitment.\n");
+        out.push_str("# TYPE arcanum_contributions_verified_total counter\n");
+        out.push_str(&format!(
+            "arcanum_contributions_verified_total {}\n",
+            v(&self.contributions_verified)
         ));
         out.push_str("# HELP arcanum_contributor_bytes_sent_total Bytes sent for them (shares and masked vectors, as encoded).\n");
         out.push_str("# TYPE arcanum_contributor_bytes_sent_total counter\n");

@@ -81,7 +81,9 @@ impl Network {
                 let (inbox, what) = match &event {
                     Event::Offer { .. } | Event::Connected { .. } => (&inboxes.offers, "offer"),
                     Event::JobRequest { request, .. } => match request {
-                        JobRequest::Contribute(_) => (&inboxes.contributions, "contributor"),
+                        JobRequest::Contribute(_) | JobRequest::Included { .. } => {
+                            (&inboxes.contributions, "contributor")
+                        }
                         JobRequest::PadShare { .. }
                         | JobRequest::ClerkSum { .. }
                         | JobRequest::ClerkAd => (&inboxes.clerk, "clerk"),

@@ -218,6 +218,13 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     // What the worker was sent is masked: no input vector is an owner's plain encoding.
     let run = rec.stats.clone().expect("stats run");
     assert_eq!(run.contributors.len(), 4);
+    // Each owner checked its vector is inside the posted commitment (the killed one may
+    // have gone before it was asked).
+    assert!(
+        run.included_confirmed.len() >= 3,
+        "{:?}",
+        run.included_confirmed
+    );
     assert_eq!(run.clerks_answered, vec![1, 2], "clerk 3 was killed");
     let codec = arcanum_node::compute::fixed::FixedPoint::default();
     for rows in &parts {
@@ -315,6 +322,11 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", rnode.log());
     let run = rec.stats.expect("stats run");
     assert_eq!(run.contributors.len(), 3, "{:?}", run.refused);
+    assert_eq!(
+        run.included_confirmed.len(),
+        3,
+        "every contributor checked its inclusion"
+    );
     let mut expected = [0.0; 3];
     for (i, rows) in parts.iter().enumerate() {
         if i == victim {
