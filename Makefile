@@ -40,7 +40,7 @@ test-rust: tools ## cargo tests: unit, integration, end to end on Anvil
 
 test: check-generated test-contracts lint test-rust ## Everything CI runs
 
-demo: tools ## Run the demo jobs on a local devnet (Anvil + a requester and 2 worker node processes)
+demo: tools ## Run the demo jobs on a local devnet (Anvil + a requester, 2 workers and 4 data owners, each a node process)
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet
 
 bench: tools ## Measure (ours and peers in the same run); ends with one `name: value` line per figure
