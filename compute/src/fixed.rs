@@ -64,6 +64,27 @@ impl FixedPoint {
     pub fn decode_vec(&self, fs: &[Fr]) -> Vec<f64> {
         fs.iter().map(|f| self.decode(*f)).collect()
     }
+
+    /// An encoded value as the signed integer it stands for (what an ElGamal plaintext
+    /// carries); `None` outside `i64`.
+    pub fn to_i64(f: Fr) -> Option<i64> {
+        let (negative, magnitude) = if f.into_bigint() > Fr::MODULUS_MINUS_ONE_DIV_TWO {
+            (true, -f)
+        } else {
+            (false, f)
+        };
+        let limbs = magnitude.into_bigint().0;
+        if limbs[1..].iter().any(|l| *l != 0) || limbs[0] > i64::MAX as u64 {
+            return None;
+        }
+        let m = limbs[0] as i64;
+        Some(if negative { -m } else { m })
+    }
+
+    /// Decodes a signed integer (a sum of [`FixedPoint::to_i64`] values).
+    pub fn decode_i64(&self, v: i64) -> f64 {
+        v as f64 / f64::from(self.scale_bits).exp2()
+    }
 }
 
 fn big_to_f64(f: Fr) -> f64 {
@@ -86,6 +107,18 @@ mod tests {
         let xs = [1.25, -3.5, 2.0, -0.75];
         let sum: Fr = xs.iter().map(|v| fp.encode(*v).expect("fits")).sum();
         assert_eq!(fp.decode(sum), -1.0);
+    }
+
+    #[test]
+    fn integers_round_trip_and_out_of_range_is_none() {
+        let fp = FixedPoint::default();
+        for v in [0.0, 1.5, -1.5, -98765.5] {
+            let i = FixedPoint::to_i64(fp.encode(v).expect("fits")).expect("in i64");
+            assert_eq!(fp.decode_i64(i), v);
+        }
+        assert_eq!(FixedPoint::to_i64(-Fr::from(7u64)), Some(-7));
+        assert_eq!(FixedPoint::to_i64(Fr::from(u64::MAX)), None);
+        assert_eq!(FixedPoint::to_i64(-Fr::from(u64::MAX)), None);
     }
 
     #[test]

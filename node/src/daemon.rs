@@ -15,7 +15,7 @@ use crate::{
     config::NodeConfig,
     identity,
     services::{
-        clerk, contributor, joint,
+        clerk, committee, contributor, joint,
         metrics::Metrics,
         network::{Inboxes, Network},
         requester::{self, PostedJob, Requester, RequesterConfig},
@@ -44,6 +44,8 @@ pub enum Role {
     Contributor,
     /// Holds data owners' mask shares and sums them for the job's requester.
     Clerk,
+    /// A key-committee member: runs DKGs and decrypts proven sums for the job's requester.
+    Committee,
 }
 
 /// Anvil's and Hardhat's default chain id: a local chain that mines only when a transaction
@@ -184,6 +186,27 @@ pub async fn run(
             "clerk"
         });
         tracing::info!(target: "node", "clerk service started");
+    }
+    if roles.contains(&Role::Committee) {
+        let (tx, rx) = mpsc::channel(NET_INBOX);
+        inboxes.committee = Some(tx);
+        let ad = arcanum_protocol::ClerkAd {
+            peer_id: peer_id.to_base58(),
+            clerk: signer.address(),
+        }
+        .sign(&signer)?;
+        let member = committee::Member::new(
+            network.client.clone(),
+            chain.clone(),
+            signer.clone(),
+            store.clone(),
+            ad,
+        );
+        services.spawn(async move {
+            member.run(rx).await;
+            "committee"
+        });
+        tracing::info!(target: "node", "committee service started");
     }
     if roles.contains(&Role::Contributor) {
         if cfg.contributor.datasets.is_empty() {
@@ -630,6 +653,7 @@ async fn follow(
         // A joint statistic: the data owners' masked vectors become the inputs.
         let shape = shape_of(&rec)?;
         let (inputs, run) = joint::collect(requester.net(), chain, &spec, shape).await?;
+        rec.submission.weights = joint::weights(shape);
         rec.submission.inputs = inputs
             .iter()
             .map(|v| v.iter().map(U256::to_string).collect())
@@ -737,7 +761,15 @@ async fn follow(
             input_commitment: posted.input_commitment.to_string(),
         });
         if let (Some(spec), Some(run)) = (rec.submission.stats.clone(), rec.stats.as_mut()) {
-            joint::unmask(requester.net(), &spec, run, &outcome.output).await?;
+            joint::unmask(
+                requester.net(),
+                &spec,
+                run,
+                outcome.job_id,
+                &posted.inputs,
+                &outcome.output,
+            )
+            .await?;
         }
         rec.state = JobState::Settled;
         store.put_job(&rec)?;

@@ -13,6 +13,37 @@ use std::{collections::BTreeMap, path::Path, sync::Arc};
 const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("requester_jobs");
 /// Worker jobs by on-chain job id (decimal).
 const WORKER_JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("worker_jobs");
+/// A key-committee member's key shares by session (hex).
+const COMMITTEE_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("committee_keys");
+
+/// A key-committee member's outcome of one DKG: its secret share (hex; the data dir is
+/// the node's secret, like its keys), the public group key, and what it decrypted.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct CommitteeKey {
+    /// The member's index.
+    pub index: u32,
+    /// `KeyShare::to_secret_bytes`, hex.
+    pub secret: String,
+    /// The group key (JSON of `compute::elgamal::GroupKey`).
+    pub group: serde_json::Value,
+    /// The requester (peer id) that ran the DKG: the only one it decrypts for.
+    pub requester: String,
+    /// Fewest contributions it decrypts a sum of.
+    pub min_set: u32,
+    /// The one job whose summed inputs it decrypted, once it has.
+    pub decrypted: Option<String>,
+}
+
+impl std::fmt::Debug for CommitteeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommitteeKey")
+            .field("index", &self.index)
+            .field("secret", &"<redacted>")
+            .field("requester", &self.requester)
+            .field("decrypted", &self.decrypted)
+            .finish()
+    }
+}
 
 /// Where a worker's job stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -121,15 +152,21 @@ pub struct StatsSpec {
     pub contributors: Vec<String>,
     /// Fewest owners that must contribute, or nothing is posted.
     pub min_contributors: u32,
-    /// The clerks: multiaddrs ending in `/p2p/<peer id>`; with `clerks_sampled`, the pool
-    /// they are drawn from.
+    /// The clerks (for an `he-linear` shape, the key committee; `committee` is accepted
+    /// too): multiaddrs ending in `/p2p/<peer id>`; with `clerks_sampled`, the pool they
+    /// are drawn from.
+    #[serde(alias = "committee")]
     pub clerks: Vec<String>,
     /// Draw this many clerks from `clerks`, weighted by their stake at the current block,
     /// seeded by its hash and the collection's session (anyone can recompute it:
     /// `arcanum job committee N`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "committee_sampled"
+    )]
     pub clerks_sampled: Option<u32>,
-    /// Clerk sums needed to remove the pads (2..=clerks).
+    /// Clerk sums needed to remove the pads, or decryption shares needed (2..=clerks).
     pub threshold: u32,
 }
 
@@ -164,6 +201,14 @@ pub struct StatsRun {
     /// Standard deviation, in rows, of the noise in each released value (with `dp`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_std: Option<f64>,
+    /// For an `he-linear` job: the key committee's DKG transcript (the group key follows
+    /// from it; `clerks` are the members and `clerks_answered` those whose decryption
+    /// shares were combined).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<arcanum_protocol::KeyTranscript>,
+    /// Wall time of the DKG over the network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dkg_seconds: Option<f64>,
 }
 
 /// Where a requester job stands.
@@ -279,6 +324,7 @@ impl Store {
         let tx = store.db.begin_write().map_err(|e| store.err(e))?;
         tx.open_table(JOBS).map_err(|e| store.err(e))?;
         tx.open_table(WORKER_JOBS).map_err(|e| store.err(e))?;
+        tx.open_table(COMMITTEE_KEYS).map_err(|e| store.err(e))?;
         store.create_ledger_tables(&tx)?;
         tx.commit().map_err(|e| store.err(e))?;
         Ok(store)
@@ -331,6 +377,30 @@ impl Store {
                 .map_err(|e| self.err(e))?;
         }
         tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Keeps a committee member's key for `session` (durably).
+    pub fn put_committee_key(&self, session: &str, key: &CommitteeKey) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(COMMITTEE_KEYS).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(key).map_err(|e| self.err(e))?;
+            table
+                .insert(session, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// A committee member's key for `session`.
+    pub fn committee_key(&self, session: &str) -> Result<Option<CommitteeKey>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(COMMITTEE_KEYS).map_err(|e| self.err(e))?;
+        table
+            .get(session)
+            .map_err(|e| self.err(e))?
+            .map(|v| serde_json::from_slice(v.value()).map_err(|e| self.err(e)))
+            .transpose()
     }
 
     /// One job.

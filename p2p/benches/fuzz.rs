@@ -96,6 +96,30 @@ fn main() {
             job_id,
             inputs: vec![vec![U256::from(8u64); 8]; 4],
         },
+        JobRequest::DkgDeal {
+            session: B256::repeat_byte(9),
+            members: vec!["/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWexample".into(); 5],
+            threshold: 3,
+            min_set: 3,
+        },
+        JobRequest::DkgShare {
+            session: B256::repeat_byte(9),
+            share: r#"{"dealer":1,"recipient":2,"value":"00"}"#.into(),
+        },
+        JobRequest::DkgComplain {
+            session: B256::repeat_byte(9),
+            dealings: vec![samples::dealing(&key)],
+        },
+        JobRequest::DkgJustify {
+            session: B256::repeat_byte(9),
+            complaints: r#"[{"dealer":1,"complainer":2}]"#.into(),
+        },
+        JobRequest::DkgFinish(Box::new(samples::transcript(&key))),
+        JobRequest::Decrypt {
+            session: B256::repeat_byte(9),
+            job_id,
+            inputs: vec![vec![U256::from(8u64); 32]; 4],
+        },
     ];
     let domain = samples::domain();
     let bid = samples::bid(&domain, &key);
@@ -111,6 +135,10 @@ fn main() {
             sum: vec![U256::from(6u64); 7],
         },
         JobResponse::ClerkAd(Box::new(samples::clerk_ad(&key))),
+        JobResponse::Dealt(Box::new(samples::dealing(&key))),
+        JobResponse::Complaints("[]".into()),
+        JobResponse::GroupKey("\"00\"".into()),
+        JobResponse::Decryption(r#"{"party":1,"shares":[]}"#.into()),
     ];
     let protocol = arcanum_p2p::job_protocol();
     let cbor = |v: &dyn Fn(&mut Cursor<Vec<u8>>)| {

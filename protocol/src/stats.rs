@@ -150,6 +150,82 @@ pub struct ContributionRequest {
     /// recomputes from the chain before it shares anything (`clerks` must be its choice).
     #[serde(default)]
     pub draw: Option<CommitteeDraw>,
+    /// For an `he-linear` job: the key committee's DKG transcript. The owner recomputes
+    /// the group key from it (every dealing signed by a drawn member) and encrypts under
+    /// that key instead of masking; `clerks` are then the committee's members.
+    #[serde(default)]
+    pub key: Option<KeyTranscript>,
+}
+
+/// Domain tag of signed DKG dealings.
+const DEALING_DOMAIN: &[u8] = b"arcanum/dkg-dealing/v1";
+
+/// One key-committee member's public DKG dealing (its Feldman commitments and proof of
+/// knowledge, JSON of `compute::elgamal::DealerBroadcast`), signed with the member's staked
+/// Ethereum key so that nobody, the requester included, can add or alter a dealing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedDealing {
+    /// The member's index (1-based, its place in the committee).
+    pub index: u32,
+    /// The dealing, as JSON.
+    pub broadcast: String,
+    /// 65-byte EIP-191 signature over [`SignedDealing::digest`].
+    pub signature: Vec<u8>,
+}
+
+impl SignedDealing {
+    /// The digest a member signs: domain, session, index and the dealing's bytes.
+    pub fn digest(session: B256, index: u32, broadcast: &str) -> [u8; 32] {
+        let mut buf = Vec::with_capacity(64 + broadcast.len());
+        buf.extend_from_slice(DEALING_DOMAIN);
+        buf.extend_from_slice(session.as_slice());
+        buf.extend_from_slice(&index.to_be_bytes());
+        buf.extend_from_slice(broadcast.as_bytes());
+        keccak256(&buf).0
+    }
+
+    /// Signs member `index`'s dealing for `session` as `member`.
+    pub fn sign(
+        key: &PrivateKeySigner,
+        member: Address,
+        session: B256,
+        index: u32,
+        broadcast: String,
+    ) -> Result<Self> {
+        let signature = crate::sig::sign(key, member, &Self::digest(session, index, &broadcast))?;
+        Ok(Self {
+            index,
+            broadcast,
+            signature,
+        })
+    }
+
+    /// Checks the dealing was signed by `member` for `session`.
+    pub fn verify(&self, session: B256, member: Address) -> Result<()> {
+        crate::sig::verify(
+            &self.signature,
+            &Self::digest(session, self.index, &self.broadcast),
+            member,
+        )
+    }
+}
+
+/// The public record of a key committee's DKG: enough for anyone to recompute the group
+/// key and every member's verification key (`compute::elgamal::group_key`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyTranscript {
+    /// The collection the key is for (also the DKG's session id).
+    pub session: B256,
+    /// The members, as multiaddrs ending in `/p2p/<peer id>`; member `k` has index `k + 1`.
+    pub members: Vec<String>,
+    /// Decryption shares needed.
+    pub threshold: u32,
+    /// The dealings the requester relayed to every member, each signed by its dealer.
+    pub dealings: Vec<SignedDealing>,
+    /// Complaints, as JSON of `Vec<compute::elgamal::Complaint>`.
+    pub complaints: String,
+    /// The accused dealers' published shares, as JSON of `Vec<compute::elgamal::DealerShare>`.
+    pub justifications: String,
 }
 
 /// Domain tag of clerk advertisements.
@@ -308,5 +384,25 @@ mod tests {
         let mut forged = ad.clone();
         forged.ad.peer_id = "12D3KooWother".into();
         assert!(forged.verify().is_err());
+    }
+
+    #[test]
+    fn dealings_bind_session_index_and_body_to_the_member() {
+        let key = PrivateKeySigner::random();
+        let session = B256::repeat_byte(4);
+        let d = SignedDealing::sign(&key, key.address(), session, 2, "{}".into()).expect("sign");
+        d.verify(session, key.address()).expect("verifies");
+        assert!(d.verify(B256::repeat_byte(5), key.address()).is_err());
+        assert!(d.verify(session, Address::repeat_byte(1)).is_err());
+        let mut moved = d.clone();
+        moved.index = 3;
+        assert!(moved.verify(session, key.address()).is_err());
+        let mut altered = d;
+        altered.broadcast = "{ }".into();
+        assert!(altered.verify(session, key.address()).is_err());
+        assert!(
+            SignedDealing::sign(&key, Address::repeat_byte(1), session, 1, "{}".into()).is_err(),
+            "a key signs only as its own address"
+        );
     }
 }

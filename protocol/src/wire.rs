@@ -1,4 +1,6 @@
-use crate::{ContributionRequest, JobId, Shape, SignedBid, SignedClerkAd, U256};
+use crate::{
+    ContributionRequest, JobId, KeyTranscript, Shape, SignedBid, SignedClerkAd, SignedDealing, U256,
+};
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +67,56 @@ pub enum JobRequest {
         session: B256,
         /// The owners whose contributions the worker summed.
         contributors: Vec<String>,
+    },
+    /// From the requester to each drawn key-committee member: start a DKG. The member
+    /// deals (sends every other member its share directly) and answers with its signed
+    /// dealing.
+    DkgDeal {
+        /// The collection (and DKG session id).
+        session: B256,
+        /// The members; the receiver finds its index by its peer id.
+        members: Vec<String>,
+        /// Decryption shares needed.
+        threshold: u32,
+        /// Fewest contributions the member will decrypt a sum of.
+        min_set: u32,
+    },
+    /// From a dealing member to another: its private share (JSON of
+    /// `compute::elgamal::DealerShare`), confidential on the encrypted libp2p connection.
+    DkgShare {
+        /// The collection.
+        session: B256,
+        /// The share, as JSON.
+        share: String,
+    },
+    /// From the requester to each member: every dealing it received; answered with the
+    /// member's complaints.
+    DkgComplain {
+        /// The collection.
+        session: B256,
+        /// The dealings.
+        dealings: Vec<SignedDealing>,
+    },
+    /// From the requester to an accused member: the complaints (JSON of
+    /// `Vec<compute::elgamal::Complaint>`); answered with its justifications.
+    DkgJustify {
+        /// The collection.
+        session: B256,
+        /// All complaints.
+        complaints: String,
+    },
+    /// From the requester to each member: the final transcript; the member computes and
+    /// keeps its key share and answers with the group key.
+    DkgFinish(Box<KeyTranscript>),
+    /// From the requester to each member: a partial decryption of the sum of the settled
+    /// job's inputs, which the member recomputes itself from the posted inputs.
+    Decrypt {
+        /// The collection.
+        session: B256,
+        /// The settled job.
+        job_id: JobId,
+        /// Its inputs (checked against its posted input commitment).
+        inputs: Vec<Vec<U256>>,
     },
 }
 
@@ -136,4 +188,15 @@ pub enum JobResponse {
         /// The sum.
         sum: Vec<U256>,
     },
+    /// A member's signed DKG dealing.
+    Dealt(Box<SignedDealing>),
+    /// A member's complaints (JSON of `Vec<compute::elgamal::Complaint>`).
+    Complaints(String),
+    /// An accused member's justifications (JSON of `Vec<compute::elgamal::DealerShare>`).
+    Justifications(String),
+    /// The group public key a member computed (JSON of `compute::elgamal::PublicKey`).
+    GroupKey(String),
+    /// A member's partial decryption with proofs (JSON of
+    /// `compute::elgamal::PartialDecryption`).
+    Decryption(String),
 }

@@ -385,10 +385,22 @@ async fn job_committee(
             format!("job {id}'s clerks were listed in its spec, not drawn (set clerks_sampled)"),
         )
     })?;
-    let checked = crate::services::joint::verify_draw(&s.chain, &draw).await;
+    let mut checked = crate::services::joint::verify_draw(&s.chain, &draw).await;
+    let (mut group_key, mut qualified) = (None, vec![]);
+    if let (Ok(()), Some(key)) = (&checked, &run.key) {
+        match crate::services::committee::group_of(key, &draw) {
+            Ok(group) => {
+                group_key = serde_json::to_string(group.public_key()).ok();
+                qualified = group.qualification().qualified.clone();
+            }
+            Err(e) => checked = Err(format!("the committee's DKG transcript: {e}")),
+        }
+    }
     Ok(Json(CommitteeReport {
         draw,
         clerks: run.clerks,
+        group_key,
+        qualified,
         verified: checked.is_ok(),
         problem: checked.err(),
     }))

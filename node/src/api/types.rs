@@ -92,7 +92,15 @@ pub struct CommitteeReport {
     pub draw: arcanum_protocol::CommitteeDraw,
     /// The clerks it chose, in Shamir index order.
     pub clerks: Vec<String>,
-    /// Whether it recomputes identically from the chain.
+    /// For an he-linear job: the group key recomputed from the committee's DKG transcript
+    /// (every dealing's signature checked against the drawn member), as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_key: Option<String>,
+    /// The dealers that qualified in the DKG.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub qualified: Vec<u32>,
+    /// Whether it recomputes identically from the chain (and the group key from the
+    /// transcript).
     pub verified: bool,
     /// The first discrepancy, when it does not.
     pub problem: Option<String>,

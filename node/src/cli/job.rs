@@ -114,10 +114,16 @@ impl JobArgs {
                         let at = d.chosen.iter().position(|&k| k == i);
                         println!(
                             "  {} {} stake {} ARC  {}",
-                            at.map_or("-".to_string(), |k| format!("clerk {}", k + 1)),
+                            at.map_or("-".to_string(), |k| format!("member {}", k + 1)),
                             c.ad.ad.clerk,
                             super::fmt_arc(&c.stake.to_string()),
                             c.addr
+                        );
+                    }
+                    if let Some(key) = &report.group_key {
+                        println!(
+                            "group key:  {key} (dealers {:?} qualified; recomputed from the signed DKG transcript)",
+                            report.qualified
                         );
                     }
                     match &report.problem {
@@ -251,6 +257,7 @@ fn print_result(record: &crate::store::JobRecord, json: bool) -> eyre::Result<()
                 "included_confirmed": run.included_confirmed,
                 "noise_std": run.noise_std,
                 "session": run.session,
+                "dkg_seconds": run.dkg_seconds,
             },
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -282,13 +289,23 @@ fn print_result(record: &crate::store::JobRecord, json: bool) -> eyre::Result<()
         );
     }
     println!(
-        "evidence:   on-chain job #{} proven and settled by {} (tx {}); {} data owners ({} checked their vector is in the posted commitment), clerks {:?} unmasked it",
+        "evidence:   on-chain job #{} proven and settled by {} (tx {}); {} data owners ({} checked their vector is in the posted commitment), {} {:?} {} it",
         outcome.job_id,
         outcome.worker,
         outcome.settle_tx,
         run.contributors.len(),
         run.included_confirmed.len(),
-        run.clerks_answered
+        if run.key.is_some() {
+            "committee members"
+        } else {
+            "clerks"
+        },
+        run.clerks_answered,
+        if run.key.is_some() {
+            "decrypted"
+        } else {
+            "unmasked"
+        },
     );
     Ok(())
 }

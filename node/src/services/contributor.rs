@@ -241,12 +241,30 @@ impl Contributor {
                     RejectReason::Policy(format!("the clerks' draw does not verify: {e}"))
                 })?;
         }
-        let clerks: Vec<(Multiaddr, PeerId)> = req
-            .clerks
-            .iter()
-            .map(|a| parse_peer_addr(a))
-            .collect::<Result<_, _>>()
-            .map_err(RejectReason::BadInputs)?;
+        // An he-linear job: the key committee's transcript must give a valid group key
+        // over the drawn members before anything is encrypted.
+        let group = match &req.key {
+            None => None,
+            Some(key) => {
+                let draw = req.draw.as_ref().ok_or_else(|| {
+                    RejectReason::Policy(
+                        "an encrypted contribution needs the committee's draw".into(),
+                    )
+                })?;
+                if key.members != req.clerks
+                    || key.session != req.session
+                    || key.threshold != req.threshold
+                {
+                    return Err(RejectReason::Policy(
+                        "the key transcript is not for this committee and session".into(),
+                    ));
+                }
+                let group = super::committee::group_of(key, draw).map_err(|e| {
+                    RejectReason::Policy(format!("the committee's group key does not verify: {e}"))
+                })?;
+                Some(group)
+            }
+        };
         let dataset = self
             .policy
             .datasets
@@ -295,17 +313,64 @@ impl Contributor {
             RejectReason::Failed(format!("this owner's data is unusable: {e}"))
         })?;
         let (rows, values) = encoded;
-        let committee = Committee::plain(clerks.len(), req.threshold as usize);
-        let contribution = secagg::contribute(&values, committee, &mut rand::rngs::OsRng)
-            .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         let requester = from.to_base58();
+        let (masked, acked) = match group {
+            Some(group) => {
+                // Encrypted under the committee's key: no pads, no clerks.
+                let plain = values
+                    .iter()
+                    .map(|v| FixedPoint::to_i64(*v))
+                    .collect::<Option<Vec<i64>>>()
+                    .ok_or_else(|| {
+                        RejectReason::Failed("a value does not fit a 64-bit plaintext".into())
+                    })?;
+                let key = group.public_key().precompute();
+                let cts = key.encrypt_vec(&plain, &mut rand::rngs::OsRng);
+                (
+                    field::vec_to_u256(&arcanum_compute::executor::encode_ciphertexts(&cts)),
+                    vec![],
+                )
+            }
+            None => self.mask_and_share(req, &requester, &values).await?,
+        };
+        tracing::info!(target: "contributor", session = %req.session, dataset = %req.dataset, query = query.name(), rows, clerks = acked.len(), encrypted = req.key.is_some(), "contributed");
+        {
+            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            if sent.len() >= REMEMBERED {
+                sent.pop_front();
+            }
+            sent.push_back((req.session, requester, masked.clone()));
+        }
+        Ok(JobResponse::Contribution {
+            masked,
+            clerks: acked,
+        })
+    }
+
+    /// Masks `values` (secagg-sum), shares the mask with the clerks, and returns the masked
+    /// vector and the clerks that hold their share (at least `threshold`).
+    async fn mask_and_share(
+        &self,
+        req: &ContributionRequest,
+        requester: &str,
+        values: &[arcanum_compute::Fr],
+    ) -> Result<(Vec<U256>, Vec<u64>), RejectReason> {
+        let clerks: Vec<(Multiaddr, PeerId)> = req
+            .clerks
+            .iter()
+            .map(|a| parse_peer_addr(a))
+            .collect::<Result<_, _>>()
+            .map_err(RejectReason::BadInputs)?;
+        let committee = Committee::plain(clerks.len(), req.threshold as usize);
+        let contribution = secagg::contribute(values, committee, &mut rand::rngs::OsRng)
+            .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         let me = self.net.peer_id();
         let sends = clerks.iter().zip(&contribution.pad_shares).enumerate().map(
             |(k, ((addr, peer), share))| {
                 let index = k as u64 + 1;
                 let share = field::vec_to_u256(share);
                 let (net, addr, peer, requester) =
-                    (self.net.clone(), addr.clone(), *peer, requester.clone());
+                    (self.net.clone(), addr.clone(), *peer, requester.to_string());
                 let (own, metrics) = (self.own_clerk.clone(), self.metrics.clone());
                 let (session, min_set) = (req.session, self.policy.min_contributors);
                 async move {
@@ -381,19 +446,7 @@ impl Contributor {
                 req.threshold
             )));
         }
-        tracing::info!(target: "contributor", session = %req.session, dataset = %req.dataset, query = query.name(), rows, clerks = acked.len(), "contributed a masked vector");
-        let masked = field::vec_to_u256(&contribution.masked);
-        {
-            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-            if sent.len() >= REMEMBERED {
-                sent.pop_front();
-            }
-            sent.push_back((req.session, from.to_base58(), masked.clone()));
-        }
-        Ok(JobResponse::Contribution {
-            masked,
-            clerks: acked,
-        })
+        Ok((field::vec_to_u256(&contribution.masked), acked))
     }
 
     /// Checks, from the chain, that the job `job_id` the requester of `session` says it
@@ -425,17 +478,21 @@ impl Contributor {
             .map(|v| field::vec_from_u256(v))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
-        let commitment =
-            super::requester::input_commitment(shape, &fields, &[]).map_err(|e| e.to_string())?;
+        let weights = super::joint::weights(shape);
+        let commitment = super::requester::input_commitment(shape, &fields, &weights)
+            .map_err(|e| e.to_string())?;
         if commitment != info.input_commitment {
             return Err(format!(
                 "the inputs sent for {job_id} do not hash to its posted input commitment"
             ));
         }
+        let pad = super::joint::padding(shape.kind);
         let included = inputs.iter().any(|v| {
             v.len() >= mine.len()
                 && v[..mine.len()] == mine[..]
-                && v[mine.len()..].iter().all(|x| x.is_zero())
+                && v[mine.len()..]
+                    .chunks(pad.len())
+                    .all(|c| c == &pad[..c.len()])
         });
         if !included {
             return Err(format!(

@@ -9,6 +9,7 @@
 use super::contributor::parse_peer_addr;
 use crate::store::{StatsRun, StatsSpec};
 use arcanum_chain::MarketClient;
+use arcanum_compute::elgamal::Ciphertext;
 use arcanum_compute::{
     Fr,
     fixed::FixedPoint,
@@ -17,8 +18,8 @@ use arcanum_compute::{
 };
 use arcanum_p2p::Client;
 use arcanum_protocol::{
-    B256, Candidate, CommitteeDraw, ContributionRequest, JobRequest, JobResponse, Shape, U256,
-    draw_weighted,
+    B256, Candidate, CommitteeDraw, ContributionRequest, JobKind, JobRequest, JobResponse, Shape,
+    U256, draw_weighted,
 };
 use arcanum_zk::field;
 use eyre::eyre;
@@ -32,13 +33,50 @@ const OWNER_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a clerk has to answer a sum request.
 const CLERK_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The words that pad a contribution to its shape's width, one element's worth: zero for
+/// secagg-sum, an encryption of zero with no randomness (the identity twice) for he-linear.
+pub fn padding(kind: JobKind) -> Vec<U256> {
+    match kind {
+        JobKind::HeLinear => field::vec_to_u256(&Ciphertext::zero().to_coordinates()),
+        _ => vec![U256::ZERO],
+    }
+}
+
+/// The weights a joint statistic's job is posted with: none for secagg-sum, ones for
+/// he-linear (a plain sum; committee members decrypt nothing else).
+pub fn weights(shape: Shape) -> Vec<i64> {
+    match shape.kind {
+        JobKind::HeLinear => vec![1; shape.contributors],
+        _ => vec![],
+    }
+}
+
 /// Checks a spec against its shape before anything is sent.
 pub fn check(spec: &StatsSpec, shape: Shape) -> Result<(), String> {
-    if shape.kind != arcanum_protocol::JobKind::SecaggSum {
-        return Err(format!(
-            "a joint statistic runs on a secagg-sum shape, not {}",
-            shape.name()
-        ));
+    match shape.kind {
+        JobKind::SecaggSum => {}
+        JobKind::HeLinear => {
+            if spec.clerks_sampled.is_none() {
+                return Err(
+                    "an he-linear statistic draws its key committee by stake: set committee_sampled"
+                        .into(),
+                );
+            }
+            let len = spec.query.len(spec.columns.len(), spec.edges.len());
+            if len > shape.dims {
+                return Err(format!(
+                    "the query needs {len} values, shape {} encrypts {}",
+                    shape.name(),
+                    shape.dims
+                ));
+            }
+        }
+        _ => {
+            return Err(format!(
+                "a joint statistic runs on a secagg-sum or he-linear shape, not {}",
+                shape.name()
+            ));
+        }
     }
     let n = spec
         .clerks_sampled
@@ -130,6 +168,18 @@ pub async fn collect(
             spec.threshold
         ));
     }
+    let he = shape.kind == JobKind::HeLinear;
+    // An he-linear job: the drawn committee generates the key the owners encrypt under.
+    let (key, dkg_seconds) = match (&draw, he) {
+        (Some(draw), true) => {
+            let started = std::time::Instant::now();
+            let (transcript, _) =
+                super::committee::keygen(net, draw, &clerks, spec.threshold, spec.min_contributors)
+                    .await?;
+            (Some(transcript), Some(started.elapsed().as_secs_f64()))
+        }
+        _ => (None, None),
+    };
     let request = ContributionRequest {
         session,
         dataset: spec.dataset.clone(),
@@ -144,7 +194,11 @@ pub async fn collect(
         threshold: spec.threshold,
         contributors: spec.contributors.len() as u32,
         draw: draw.clone(),
+        key: key.clone(),
     };
+    let pad = padding(shape.kind);
+    // Words an owner sends: one per value, or a ciphertext's coordinates per value.
+    let words = len * pad.len();
     let asks = spec.contributors.iter().map(|a| {
         let (net, request) = (net.clone(), request.clone());
         async move {
@@ -157,12 +211,12 @@ pub async fn collect(
             .await;
             let who = peer.to_base58();
             match answer {
-                Ok(Ok(JobResponse::Contribution { masked, clerks })) if masked.len() == len => {
+                Ok(Ok(JobResponse::Contribution { masked, clerks })) if masked.len() == words => {
                     Ok((who, masked, clerks))
                 }
                 Ok(Ok(JobResponse::Contribution { masked, .. })) => Err((
                     who,
-                    format!("sent {} values, the query needs {len}", masked.len()),
+                    format!("sent {} words, the query needs {words}", masked.len()),
                 )),
                 Ok(Ok(JobResponse::Rejected(reason))) => Err((who, format!("{reason:?}"))),
                 Ok(Ok(other)) => Err((who, format!("answered {other:?}"))),
@@ -195,9 +249,10 @@ pub async fn collect(
         .collect();
     holders.sort_unstable_by(|a, b| b.cmp(a));
     let usable: Vec<u64> = holders.iter().take(t).map(|(_, k)| *k).collect();
-    let (mut inputs, mut contributors) = (Vec::new(), Vec::new());
+    let (mut inputs, mut contributors) = (Vec::<Vec<U256>>::new(), Vec::new());
     for (who, masked, acked) in received {
-        if usable.iter().all(|k| acked.contains(k)) {
+        // Encrypted contributions need no clerk.
+        if he || usable.iter().all(|k| acked.contains(k)) {
             tracing::info!(target: "requester", owner = %who, clerks = acked.len(), "contribution received");
             contributors.push(who);
             inputs.push(masked);
@@ -219,10 +274,15 @@ pub async fn collect(
     // Fit the shape: each vector padded to its width (a longer one is chunked), and zero
     // vectors for the owners the shape has room for but that are absent.
     let width = shape.dims.max(len);
-    for v in &mut inputs {
-        v.resize(width, U256::ZERO);
-    }
-    inputs.resize(shape.contributors, vec![U256::ZERO; width]);
+    let padded = |v: &[U256]| -> Vec<U256> {
+        let mut out = v.to_vec();
+        while out.len() < width * pad.len() {
+            out.extend_from_slice(&pad);
+        }
+        out
+    };
+    let mut inputs: Vec<Vec<U256>> = inputs.iter().map(|v| padded(v)).collect();
+    inputs.resize(shape.contributors, padded(&[]));
     Ok((
         inputs,
         StatsRun {
@@ -233,6 +293,8 @@ pub async fn collect(
             clerks,
             draw,
             noise_std: None,
+            key,
+            dkg_seconds,
             clerks_answered: vec![],
             included_confirmed: vec![],
             statistics: None,
@@ -282,14 +344,65 @@ pub async fn announce(
     }
 }
 
-/// Removes the masks from the proven `total` with the clerks' sums and decodes the
-/// statistics into `run`.
+/// Recovers the plain total from the proven `total` (the output of `job_id` over
+/// `inputs`) and decodes the statistics into `run`: with the clerks' sums (secagg-sum) or
+/// the key committee's decryption shares (he-linear).
 pub async fn unmask(
     net: &Client,
     spec: &StatsSpec,
     run: &mut StatsRun,
+    job_id: arcanum_protocol::JobId,
+    inputs: &[Vec<U256>],
     total: &[Fr],
 ) -> eyre::Result<()> {
+    let codec = FixedPoint {
+        scale_bits: spec.scale_bits,
+        bound_bits: 64,
+    };
+    let plain: Vec<f64> = match &run.key {
+        Some(transcript) => {
+            let draw = run
+                .draw
+                .as_ref()
+                .ok_or_else(|| eyre!("an he-linear run without its committee's draw"))?;
+            let group = super::committee::group_of(transcript, draw).map_err(|e| eyre!(e))?;
+            let (values, used) =
+                super::committee::decrypt(net, transcript, &group, job_id, inputs, total).await?;
+            run.clerks_answered = used.into_iter().map(u64::from).collect();
+            values
+                .iter()
+                .take(run.len)
+                .map(|v| codec.decode_i64(*v))
+                .collect()
+        }
+        None => {
+            let (plain, answered) = clerk_unmask(net, spec, run, &total[..run.len]).await?;
+            run.clerks_answered = answered;
+            codec.decode_vec(&plain)
+        }
+    };
+    run.statistics = Some(stats::decode(
+        spec.query,
+        &spec.columns,
+        &spec.edges,
+        &plain,
+    )?);
+    if let Some(dp) = spec.dp {
+        let each =
+            stats::owner_noise_std(spec.query, spec.columns.len(), dp, spec.min_contributors)?;
+        run.noise_std = Some(each * (run.contributors.len() as f64).sqrt());
+    }
+    Ok(())
+}
+
+/// Removes the masks from `total` with the clerks' sums; returns the plain total and the
+/// clerks whose sums were used.
+async fn clerk_unmask(
+    net: &Client,
+    spec: &StatsSpec,
+    run: &StatsRun,
+    total: &[Fr],
+) -> eyre::Result<(Vec<Fr>, Vec<u64>)> {
     let asks = run.clerks.iter().enumerate().map(|(k, a)| {
         let net = net.clone();
         let request = JobRequest::ClerkSum {
@@ -330,7 +443,6 @@ pub async fn unmask(
         ));
     }
     let committee = Committee::plain(run.clerks.len(), t);
-    let total = &total[..run.len];
     let plain = secagg::unmask(total, &sums[..t], committee)?;
     if sums.len() > t {
         let other = secagg::unmask(total, &sums[sums.len() - t..], committee)?;
@@ -340,23 +452,7 @@ pub async fn unmask(
             ));
         }
     }
-    let codec = FixedPoint {
-        scale_bits: spec.scale_bits,
-        bound_bits: 64,
-    };
-    run.statistics = Some(stats::decode(
-        spec.query,
-        &spec.columns,
-        &spec.edges,
-        &codec.decode_vec(&plain),
-    )?);
-    run.clerks_answered = sums.iter().map(|s| s.index).collect();
-    if let Some(dp) = spec.dp {
-        let each =
-            stats::owner_noise_std(spec.query, spec.columns.len(), dp, spec.min_contributors)?;
-        run.noise_std = Some(each * (run.contributors.len() as f64).sqrt());
-    }
-    Ok(())
+    Ok((plain, sums.iter().map(|s| s.index).collect()))
 }
 
 /// How long a candidate clerk has to send its binding.

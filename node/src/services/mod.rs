@@ -3,6 +3,7 @@
 //! the store.
 
 pub mod clerk;
+pub mod committee;
 pub mod contributor;
 pub mod joint;
 pub mod metrics;

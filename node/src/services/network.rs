@@ -35,6 +35,8 @@ pub struct Inboxes {
     pub contributions: Option<mpsc::Sender<Event>>,
     /// Pad shares and sum requests, for the clerk.
     pub clerk: Option<mpsc::Sender<Event>>,
+    /// DKG rounds and decryption requests, for the key-committee member.
+    pub committee: Option<mpsc::Sender<Event>>,
 }
 
 impl Network {
@@ -84,9 +86,20 @@ impl Network {
                         JobRequest::Contribute(_) | JobRequest::Included { .. } => {
                             (&inboxes.contributions, "contributor")
                         }
-                        JobRequest::PadShare { .. }
-                        | JobRequest::ClerkSum { .. }
-                        | JobRequest::ClerkAd => (&inboxes.clerk, "clerk"),
+                        JobRequest::PadShare { .. } | JobRequest::ClerkSum { .. } => {
+                            (&inboxes.clerk, "clerk")
+                        }
+                        // Clerks and committee members bind their peer id alike.
+                        JobRequest::ClerkAd if inboxes.clerk.is_none() => {
+                            (&inboxes.committee, "committee")
+                        }
+                        JobRequest::ClerkAd => (&inboxes.clerk, "clerk"),
+                        JobRequest::DkgDeal { .. }
+                        | JobRequest::DkgShare { .. }
+                        | JobRequest::DkgComplain { .. }
+                        | JobRequest::DkgJustify { .. }
+                        | JobRequest::DkgFinish(_)
+                        | JobRequest::Decrypt { .. } => (&inboxes.committee, "committee"),
                         JobRequest::BidRequest { .. } | JobRequest::Run { .. } => {
                             (&inboxes.jobs, "worker")
                         }

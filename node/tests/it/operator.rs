@@ -102,11 +102,25 @@ pub(crate) async fn start_node(
     bootstrap: Option<u16>,
     stake: Option<u64>,
 ) -> Node {
+    start_node_with(rpc, dir, role, log, bootstrap, stake, &[]).await
+}
+
+/// [`start_node`] with `settings` (environment overrides) on top.
+pub(crate) async fn start_node_with(
+    rpc: &str,
+    dir: &Path,
+    role: &str,
+    log: std::path::PathBuf,
+    bootstrap: Option<u16>,
+    stake: Option<u64>,
+    settings: &[(&'static str, String)],
+) -> Node {
     let (p2p, api_port) = (free_port(), free_port());
-    let extra: Vec<(&'static str, String)> = bootstrap
+    let mut extra: Vec<(&'static str, String)> = bootstrap
         .map(|b| ("ARCANUM_P2P__BOOTSTRAP", format!("/ip4/127.0.0.1/tcp/{b}")))
         .into_iter()
         .collect();
+    extra.extend_from_slice(settings);
     let env = node_env(rpc, p2p, api_port, &extra);
     let d = dir.display().to_string();
     let mut proc = node_run(&d, role, &env, log);

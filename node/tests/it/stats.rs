@@ -6,8 +6,8 @@
 //! clerk is killed after contributing: the job still completes from the other two.
 
 use crate::{
-    harness::{free_port, node_run, ok, ready, run},
-    operator::{Net, Party, net, node_env, start_node},
+    harness::{Proc, free_port, node_run, ok, ready, run},
+    operator::{Net, Party, net, node_env, start_node, start_node_with},
 };
 use arcanum_node::{
     compute::dataset,
@@ -44,6 +44,70 @@ threshold = 2
     )
 }
 
+/// Starts each owner as its own node with `roles`: its part of Iris (the first three
+/// columns) as a CSV, a policy answering `requester`'s mean, variance and histogram
+/// queries over at least 3 owners, and unequal stakes (100, 200, .. ARC: draws weigh by
+/// them). Returns the processes and their multiaddrs.
+async fn start_owners(
+    rpc: &str,
+    root: &std::path::Path,
+    owners: &[Party],
+    parts: &[Vec<Vec<f64>>],
+    requester: &str,
+    roles: &str,
+) -> (Vec<Proc>, Vec<String>) {
+    let mut nodes = Vec::new();
+    let mut addrs = Vec::new();
+    for ((dir, id), rows) in owners.iter().zip(parts) {
+        let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
+        std::fs::write(dir.join("iris.csv"), dataset::to_csv(&COLUMNS, &rows3)).expect("csv");
+        let policy = format!(
+            "\n[contributor]\nrequesters = [{requester:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n",
+        );
+        let cfg = dir.join("config.toml");
+        let text = std::fs::read_to_string(&cfg).expect("config") + &policy;
+        std::fs::write(&cfg, text).expect("config");
+        let (p2p, api) = (free_port(), free_port());
+        let env = node_env(rpc, p2p, api, &[]);
+        let d = dir.display().to_string();
+        let log = root.join(format!("{}.log", id.peer_id));
+        let mut node = node_run(&d, roles, &env, log);
+        ready(&mut node, dir, api, Duration::from_secs(60)).await;
+        let stake = (100 * (nodes.len() + 1)).to_string();
+        ok(&["stake", "deposit", &stake, "--data-dir", &d], &env);
+        addrs.push(format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", id.peer_id));
+        nodes.push(node);
+    }
+    (nodes, addrs)
+}
+
+/// Polls job `id` until `done` holds for its record (or `timeout`, with the log).
+async fn wait_job(
+    id: &str,
+    dir: &str,
+    env: &[(&'static str, String)],
+    log: &Proc,
+    timeout: Duration,
+    done: impl Fn(&JobRecord) -> bool,
+) -> JobRecord {
+    let until = std::time::Instant::now() + timeout;
+    loop {
+        let rec: JobRecord =
+            serde_json::from_str(&ok(&["job", "get", id, "--json", "--data-dir", dir], env))
+                .expect("record");
+        if done(&rec) {
+            return rec;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "job {id} stuck in {:?}\n{}",
+            rec.state,
+            log.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_match() {
     let (net, parties) = net(
@@ -71,34 +135,17 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         ..
     } = net;
 
-    // Each owner: a quarter of Iris as a CSV, a policy answering this requester's mean and
-    // variance queries over at least 3 owners.
     let iris = dataset::iris();
     let parts = dataset::partition(&iris.rows, owners.len());
-    let mut owner_nodes = Vec::new();
-    let mut owner_addrs = Vec::new();
-    for ((dir, id), rows) in owners.iter().zip(&parts) {
-        let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
-        std::fs::write(dir.join("iris.csv"), dataset::to_csv(&COLUMNS, &rows3)).expect("csv");
-        let policy = format!(
-            "\n[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n",
-            requester.peer_id
-        );
-        let cfg = dir.join("config.toml");
-        let text = std::fs::read_to_string(&cfg).expect("config") + &policy;
-        std::fs::write(&cfg, text).expect("config");
-        let (p2p, api) = (free_port(), free_port());
-        let env = node_env(&rpc, p2p, api, &[]);
-        let d = dir.display().to_string();
-        let log = root.path().join(format!("{}.log", id.peer_id));
-        let mut node = node_run(&d, "contributor,clerk", &env, log);
-        ready(&mut node, dir, api, Duration::from_secs(60)).await;
-        // Unequal stakes: the draw weighs by them.
-        let stake = (100 * (owner_nodes.len() + 1)).to_string();
-        ok(&["stake", "deposit", &stake, "--data-dir", &d], &env);
-        owner_addrs.push(format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", id.peer_id));
-        owner_nodes.push(node);
-    }
+    let (mut owner_nodes, owner_addrs) = start_owners(
+        &rpc,
+        root.path(),
+        &owners,
+        &parts,
+        &requester.peer_id,
+        "contributor,clerk",
+    )
+    .await;
 
     let log = |name: &str| root.path().join(format!("{name}.log"));
     let worker = start_node(&rpc, &wdir, "worker", log("worker"), None, Some(500)).await;
@@ -169,21 +216,10 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     );
     let rec: JobRecord = serde_json::from_str(&out).expect("record");
     let id = rec.id.to_string();
-    let until = std::time::Instant::now() + Duration::from_secs(120);
-    let posted = loop {
-        let rec: JobRecord =
-            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", r], renv))
-                .expect("record");
-        if rec.state != JobState::Submitted {
-            break rec;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "never posted\n{}",
-            rnode.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let posted = wait_job(&id, r, renv, rnode, Duration::from_secs(120), |rec| {
+        rec.state != JobState::Submitted
+    })
+    .await;
     let drawn = posted.stats.clone().expect("stats run").clerks;
     assert_eq!(drawn.len(), 3, "three clerks drawn: {drawn:?}");
     let victim = owner_addrs
@@ -191,21 +227,10 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         .position(|a| *a == drawn[2])
         .expect("the third clerk is an owner");
     owner_nodes[victim].child.kill().expect("kill");
-    let until = std::time::Instant::now() + Duration::from_secs(240);
-    let rec = loop {
-        let rec: JobRecord =
-            serde_json::from_str(&ok(&["job", "get", &id, "--json", "--data-dir", r], renv))
-                .expect("record");
-        if !matches!(rec.state, JobState::Submitted | JobState::Posted) {
-            break rec;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "not settled\n{}",
-            rnode.log()
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let rec = wait_job(&id, r, renv, rnode, Duration::from_secs(240), |rec| {
+        !matches!(rec.state, JobState::Submitted | JobState::Posted)
+    })
+    .await;
     assert_eq!(
         rec.state,
         JobState::Settled,
@@ -344,4 +369,225 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         assert_eq!(g.fract(), 0.0, "whole rows: {g}");
         assert!((g - e).abs() < 6.0 * sigma, "{:?} vs {expected:?}", got[0]);
     }
+}
+
+/// An he-linear histogram: four owners encrypt their counts under a key that a committee
+/// of five, drawn by stake from the owners and the workers, generates by a DKG over the
+/// network; a member is killed once the job is posted, and three of the other four
+/// decrypt the proven sum. The histogram equals the plaintext one exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_encrypt_under_a_five_member_committee_key_and_the_histogram_decrypts_exactly() {
+    let (net, parties) = net(
+        "stats-he",
+        &[
+            ("worker", 2),
+            ("worker2", 3),
+            ("requester", 1),
+            ("owner0", 4),
+            ("owner1", 5),
+            ("owner2", 6),
+            ("owner3", 7),
+        ],
+    )
+    .await;
+    let mut parties = parties.into_iter();
+    let (wdir, wid): Party = parties.next().expect("worker");
+    let (w2dir, w2id): Party = parties.next().expect("worker2");
+    let (rdir, requester): Party = parties.next().expect("requester");
+    let owners: Vec<Party> = parties.collect();
+    let Net { rpc, root, .. } = net;
+    let iris = dataset::iris();
+    let parts = dataset::partition(&iris.rows, owners.len());
+    let (mut owner_nodes, owner_addrs) = start_owners(
+        &rpc,
+        root.path(),
+        &owners,
+        &parts,
+        &requester.peer_id,
+        "contributor,committee",
+    )
+    .await;
+    let log = |name: &str| root.path().join(format!("{name}.log"));
+    let he = [("ARCANUM_WORKER__SHAPES", "he-linear-4x8".to_string())];
+    let worker = start_node_with(
+        &rpc,
+        &wdir,
+        "worker,committee",
+        log("worker"),
+        None,
+        Some(500),
+        &he,
+    )
+    .await;
+    let worker2 = start_node_with(
+        &rpc,
+        &w2dir,
+        "worker,committee",
+        log("worker2"),
+        Some(worker.p2p),
+        Some(500),
+        &he,
+    )
+    .await;
+    let requester_node = start_node(
+        &rpc,
+        &rdir,
+        "requester",
+        log("requester"),
+        Some(worker.p2p),
+        None,
+    )
+    .await;
+    let (r, renv, rnode) = (
+        &requester_node.dir,
+        &requester_node.env,
+        &requester_node.proc,
+    );
+    let mut pool = owner_addrs.clone();
+    pool.push(format!(
+        "/ip4/127.0.0.1/tcp/{}/p2p/{}",
+        worker.p2p, wid.peer_id
+    ));
+    pool.push(format!(
+        "/ip4/127.0.0.1/tcp/{}/p2p/{}",
+        worker2.p2p, w2id.peer_id
+    ));
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let spec = format!(
+        r#"shape = "he-linear-4x8"
+reward_wei = "25000000000000000000"
+min_stake_wei = "100000000000000000000"
+deadline_secs = 300
+
+[stats]
+dataset = "iris"
+columns = ["petal_length"]
+query = "histogram"
+edges = [2.5, 5.0]
+contributors = [{}]
+min_contributors = 4
+committee = [{}]
+committee_sampled = 5
+threshold = 3
+"#,
+        list(&owner_addrs),
+        list(&pool)
+    );
+    let file = root.path().join("he-histogram.toml");
+    std::fs::write(&file, spec).expect("spec");
+    let out = ok(
+        &[
+            "job",
+            "submit",
+            &file.display().to_string(),
+            "--json",
+            "--data-dir",
+            r,
+        ],
+        renv,
+    );
+    let rec: JobRecord = serde_json::from_str(&out).expect("record");
+    let id = rec.id.to_string();
+    let posted = wait_job(&id, r, renv, rnode, Duration::from_secs(180), |rec| {
+        rec.state != JobState::Submitted
+    })
+    .await;
+    assert_eq!(posted.state, JobState::Posted, "{:?}", posted.error);
+    let run = posted.stats.clone().expect("stats run");
+    assert_eq!(run.clerks.len(), 5, "five members drawn: {:?}", run.clerks);
+    assert!(run.dkg_seconds.is_some_and(|s| s > 0.0));
+    let key = run.key.clone().expect("the DKG transcript");
+    assert_eq!(key.dealings.len(), 5, "every member dealt");
+
+    // A member that is a data owner is killed once the job is posted.
+    let victim = owner_addrs
+        .iter()
+        .position(|a| run.clerks.contains(a))
+        .expect("an owner is among five of six candidates");
+    let victim_index = run
+        .clerks
+        .iter()
+        .position(|a| *a == owner_addrs[victim])
+        .expect("drawn") as u64
+        + 1;
+    owner_nodes[victim].child.kill().expect("kill");
+
+    let rec = wait_job(&id, r, renv, rnode, Duration::from_secs(240), |rec| {
+        !matches!(rec.state, JobState::Submitted | JobState::Posted)
+    })
+    .await;
+    assert_eq!(
+        rec.state,
+        JobState::Settled,
+        "{rec:?}\nrequester:\n{}",
+        rnode.log()
+    );
+    let run = rec.stats.clone().expect("stats run");
+    assert_eq!(run.contributors.len(), 4);
+    assert_eq!(run.clerks_answered.len(), 3, "{:?}", run.clerks_answered);
+    assert!(
+        !run.clerks_answered.contains(&victim_index),
+        "the killed member {victim_index} cannot have decrypted"
+    );
+
+    // What the worker was sent is ciphertexts: every contribution decodes as eight valid
+    // ciphertexts, the query's three randomised (c1 is not the identity), the rest padding.
+    use arcanum_node::compute::{elgamal::Ciphertext, executor};
+    let fields: Vec<Vec<_>> = rec
+        .submission
+        .inputs
+        .iter()
+        .map(|v| {
+            v.iter()
+                .map(|x| {
+                    arcanum_node::zk::field::fr_from_u256(x.parse().expect("decimal"))
+                        .expect("field element")
+                })
+                .collect()
+        })
+        .collect();
+    let cts = executor::decode_ciphertexts(&fields, 8).expect("valid ciphertexts");
+    for v in &cts {
+        for (k, c) in v.iter().enumerate() {
+            if k < 3 {
+                assert_ne!(
+                    c.c1,
+                    Ciphertext::zero().c1,
+                    "an owner's value went out unencrypted"
+                );
+            } else {
+                assert_eq!(*c, Ciphertext::zero(), "padding");
+            }
+        }
+    }
+
+    // The histogram equals the plaintext one.
+    let mut expected = [0.0; 3];
+    for r in &iris.rows {
+        expected[[2.5, 5.0].iter().take_while(|e| r[2] >= **e).count()] += 1.0;
+    }
+    let stats = run.statistics.expect("statistics");
+    assert_eq!(stats.histograms, vec![expected.to_vec()]);
+
+    // The committee recomputes from the chain and the group key from the signed
+    // transcript; an altered dealing does not.
+    let report: arcanum_node::api::types::CommitteeReport = serde_json::from_str(&ok(
+        &["job", "committee", &id, "--json", "--data-dir", r],
+        renv,
+    ))
+    .expect("committee json");
+    assert!(report.verified, "{:?}", report.problem);
+    assert!(report.group_key.is_some());
+    assert_eq!(report.qualified, vec![1, 2, 3, 4, 5]);
+    let mut forged = key.clone();
+    forged.dealings[1].broadcast = forged.dealings[0].broadcast.clone();
+    let problem = arcanum_node::services::committee::group_of(&forged, &report.draw)
+        .expect_err("a dealing the member did not sign");
+    assert!(problem.contains("dealing 2"), "{problem}");
+    drop(worker2);
 }

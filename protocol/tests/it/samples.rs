@@ -3,8 +3,9 @@
 
 use alloy_signer_local::PrivateKeySigner;
 use arcanum_protocol::{
-    Address, B256, Bid, ClerkAd, ContributionRequest, Dp, Filter, JobId, JobKind, MarketDomain,
-    Offer, Op, Query, ShapeId, SignedBid, SignedClerkAd, SignedOffer, U256,
+    Address, B256, Bid, ClerkAd, ContributionRequest, Dp, Filter, JobId, JobKind, KeyTranscript,
+    MarketDomain, Offer, Op, Query, ShapeId, SignedBid, SignedClerkAd, SignedDealing, SignedOffer,
+    U256,
 };
 
 /// The signer of every sample.
@@ -74,6 +75,33 @@ pub(crate) fn contribution_request() -> ContributionRequest {
         threshold: 2,
         contributors: 3,
         draw: None,
+        key: None,
+    }
+}
+
+/// A signed DKG dealing (its JSON body is a placeholder: the protocol does not parse it).
+#[allow(dead_code)]
+pub(crate) fn dealing(key: &PrivateKeySigner) -> SignedDealing {
+    SignedDealing::sign(
+        key,
+        key.address(),
+        B256::repeat_byte(9),
+        2,
+        r#"{"dealer":2,"commitments":["00"],"pok":{}}"#.into(),
+    )
+    .expect("sign")
+}
+
+/// A key transcript of one dealing.
+#[allow(dead_code)]
+pub(crate) fn transcript(key: &PrivateKeySigner) -> KeyTranscript {
+    KeyTranscript {
+        session: B256::repeat_byte(9),
+        members: vec!["/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWexample".into(); 3],
+        threshold: 2,
+        dealings: vec![dealing(key)],
+        complaints: "[]".into(),
+        justifications: "[]".into(),
     }
 }
 

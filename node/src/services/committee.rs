@@ -1,0 +1,777 @@
+//! The key committee of an `he-linear` joint statistic, both sides of it.
+//!
+//! **Member** (role `committee`): a staked node drawn by stake like a clerk. It runs the
+//! joint-Feldman DKG of `compute::elgamal::dkg` over the network: on `DkgDeal` it samples
+//! its polynomial, sends every other member its share directly (confidential on the
+//! encrypted libp2p connection, authenticated by the sender's peer id) and answers with
+//! its dealing signed by its staked key; on `DkgComplain` it checks the shares it received
+//! against the dealings and complains about missing or wrong ones; on `DkgJustify` it
+//! publishes the shares it is accused over; on `DkgFinish` it computes its key share from
+//! the final transcript and keeps it in its store. On `Decrypt` it answers the requester
+//! that ran the DKG, once per session, with a partial decryption (Chaum-Pedersen proofs)
+//! of the sum it recomputes itself from a completed job's posted inputs: never of a single
+//! contribution, nor of a sum of fewer than `min_set` contributions.
+//!
+//! **Requester**: [`keygen`] drives the rounds and returns the public transcript, from
+//! which anyone recomputes the group key ([`group_of`], which also checks every dealing's
+//! signature against the drawn member's address); [`decrypt`] gathers the partial
+//! decryptions and combines `threshold` valid ones.
+
+use super::contributor::parse_peer_addr;
+use crate::store::{CommitteeKey, Store};
+use alloy::{hex, signers::local::PrivateKeySigner};
+use arcanum_compute::{
+    Fr,
+    elgamal::{
+        self, BsgsTable, Ciphertext, GroupKey, KeyShare, PartialDecryption,
+        dkg::{self, Complaint, Dealer, DealerBroadcast, DealerShare, DkgParams},
+    },
+    executor,
+};
+use arcanum_p2p::{Client, Event, PeerId};
+use arcanum_protocol::{
+    B256, CommitteeDraw, JobId, JobKind, JobRequest, JobResponse, KeyTranscript, RejectReason,
+    SignedClerkAd, SignedDealing, U256,
+};
+use arcanum_zk::field;
+use eyre::eyre;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, OnceLock},
+    time::{Duration, Instant},
+};
+use tokio::sync::mpsc;
+
+/// Most DKG sessions held in memory at once; the oldest go first.
+const MAX_SESSIONS: usize = 256;
+/// How long an unfinished DKG is kept.
+const SESSION_TTL: Duration = Duration::from_secs(1_800);
+/// Most members a committee may have.
+pub const MAX_MEMBERS: usize = 64;
+/// How long a member waits for the other dealers' shares before complaining.
+const SHARE_WAIT: Duration = Duration::from_secs(10);
+/// How long one request between members, or from the requester, may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Tries per share delivery when the connection fails.
+const SHARE_ATTEMPTS: u32 = 3;
+/// Fewest contributions a member decrypts a sum of, whatever the requester asks.
+const MIN_SET_FLOOR: u32 = 2;
+/// Plaintext range the requester's discrete-log table covers: `|m| <= 2^32`.
+pub const RANGE_BITS: u32 = 32;
+
+/// A DKG in progress at a member.
+struct Session {
+    requester: PeerId,
+    members: Vec<PeerId>,
+    params: DkgParams,
+    index: u32,
+    min_set: u32,
+    dealer: Dealer,
+    dealing: SignedDealing,
+    created: Instant,
+}
+
+/// A key-committee member.
+pub struct Member {
+    net: Client,
+    chain: arcanum_chain::MarketClient,
+    signer: PrivateKeySigner,
+    store: Store,
+    ad: SignedClerkAd,
+    sessions: Mutex<HashMap<B256, Session>>,
+    /// Shares received per session, with the peer that sent each.
+    shares: Mutex<HashMap<B256, Received>>,
+}
+
+/// The shares received for one session (when the first came, and each with its sender).
+type Received = (Instant, Vec<(PeerId, DealerShare)>);
+
+fn policy(why: impl Into<String>) -> JobResponse {
+    JobResponse::Rejected(RejectReason::Policy(why.into()))
+}
+
+fn peers(members: &[String]) -> Result<Vec<PeerId>, String> {
+    members
+        .iter()
+        .map(|a| parse_peer_addr(a).map(|(_, p)| p))
+        .collect()
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+impl Member {
+    /// A member answering with `ad` as its binding and signing dealings with `signer`.
+    pub fn new(
+        net: Client,
+        chain: arcanum_chain::MarketClient,
+        signer: PrivateKeySigner,
+        store: Store,
+        ad: SignedClerkAd,
+    ) -> Self {
+        Self {
+            net,
+            chain,
+            signer,
+            store,
+            ad,
+            sessions: Mutex::default(),
+            shares: Mutex::default(),
+        }
+    }
+
+    /// Runs until `events` closes; each request is answered on a task of its own.
+    pub async fn run(self, mut events: mpsc::Receiver<Event>) {
+        let me = Arc::new(self);
+        while let Some(event) = events.recv().await {
+            let Event::JobRequest {
+                from,
+                request,
+                channel,
+            } = event
+            else {
+                continue;
+            };
+            let me = me.clone();
+            tokio::spawn(async move {
+                let answer = me.answer(from, request).await;
+                if let JobResponse::Rejected(why) = &answer {
+                    tracing::warn!(target: "committee", %from, ?why, "refused");
+                }
+                let _ = me.net.respond(channel, answer).await;
+            });
+        }
+    }
+
+    async fn answer(&self, from: PeerId, request: JobRequest) -> JobResponse {
+        match request {
+            JobRequest::ClerkAd => JobResponse::ClerkAd(Box::new(self.ad.clone())),
+            JobRequest::DkgDeal {
+                session,
+                members,
+                threshold,
+                min_set,
+            } => self
+                .deal(from, session, &members, threshold, min_set)
+                .await
+                .unwrap_or_else(policy),
+            JobRequest::DkgShare { session, share } => self
+                .receive_share(from, session, &share)
+                .map(|()| JobResponse::Ack)
+                .unwrap_or_else(policy),
+            JobRequest::DkgComplain { session, dealings } => self
+                .complain(from, session, &dealings)
+                .await
+                .map(|c| JobResponse::Complaints(json(&c)))
+                .unwrap_or_else(policy),
+            JobRequest::DkgJustify {
+                session,
+                complaints,
+            } => self
+                .justify(from, session, &complaints)
+                .map(|j| JobResponse::Justifications(json(&j)))
+                .unwrap_or_else(policy),
+            JobRequest::DkgFinish(transcript) => self
+                .finish(from, &transcript)
+                .map(|g| JobResponse::GroupKey(json(g.public_key())))
+                .unwrap_or_else(policy),
+            JobRequest::Decrypt {
+                session,
+                job_id,
+                inputs,
+            } => self
+                .decrypt(from, session, job_id, &inputs)
+                .await
+                .map(|p| JobResponse::Decryption(json(&p)))
+                .unwrap_or_else(policy),
+            other => JobResponse::Rejected(RejectReason::NoSuchRole(format!(
+                "the committee role does not answer {other:?}"
+            ))),
+        }
+    }
+
+    /// Round 1: deal, send each other member its share, answer with the signed dealing.
+    async fn deal(
+        &self,
+        from: PeerId,
+        session: B256,
+        members: &[String],
+        threshold: u32,
+        min_set: u32,
+    ) -> Result<JobResponse, String> {
+        if let Some(s) = self.lock_sessions().get(&session) {
+            // The requester asked again (its answer was lost): the same dealing.
+            return if s.requester == from {
+                Ok(JobResponse::Dealt(Box::new(s.dealing.clone())))
+            } else {
+                Err(format!("session {session} belongs to another requester"))
+            };
+        }
+        if members.len() > MAX_MEMBERS || threshold < 2 {
+            return Err(format!(
+                "{} members, threshold {threshold}: needs 2 <= threshold <= members <= {MAX_MEMBERS}",
+                members.len()
+            ));
+        }
+        let ids = peers(members)?;
+        let me = self.net.peer_id();
+        let index = ids
+            .iter()
+            .position(|p| *p == me)
+            .ok_or("this node is not among the members")? as u32
+            + 1;
+        let params = DkgParams::new(members.len() as u32, threshold, session.0)
+            .map_err(|e| e.to_string())?;
+        let mut rng = rand::rngs::OsRng;
+        let dealer = Dealer::new(&params, index, &mut rng).map_err(|e| e.to_string())?;
+        let dealing = SignedDealing::sign(
+            &self.signer,
+            self.ad.ad.clerk,
+            session,
+            index,
+            json(&dealer.broadcast(&mut rng)),
+        )
+        .map_err(|e| e.to_string())?;
+        let shares = dealer.shares();
+        {
+            let mut sessions = self.lock_sessions();
+            sessions.retain(|_, s| s.created.elapsed() < SESSION_TTL);
+            if sessions.len() >= MAX_SESSIONS {
+                let oldest = sessions
+                    .iter()
+                    .min_by_key(|(_, s)| s.created)
+                    .map(|(k, _)| *k);
+                if let Some(k) = oldest {
+                    sessions.remove(&k);
+                }
+            }
+            sessions.insert(
+                session,
+                Session {
+                    requester: from,
+                    members: ids.clone(),
+                    params,
+                    index,
+                    min_set: min_set.max(MIN_SET_FLOOR),
+                    dealer,
+                    dealing: dealing.clone(),
+                    created: Instant::now(),
+                },
+            );
+        }
+        let sends = members.iter().zip(&shares).map(|(addr, share)| {
+            let (net, share) = (self.net.clone(), share.clone());
+            async move {
+                let (addr, peer) = parse_peer_addr(addr)?;
+                if peer == me {
+                    return self.receive_share(me, session, &json(&share));
+                }
+                let request = JobRequest::DkgShare {
+                    session,
+                    share: json(&share),
+                };
+                let mut last = String::new();
+                for attempt in 0..SHARE_ATTEMPTS {
+                    if attempt > 0 {
+                        tokio::time::sleep(Duration::from_millis(300 * u64::from(attempt))).await;
+                    }
+                    let _ = net.dial(addr.clone()).await;
+                    match tokio::time::timeout(REQUEST_TIMEOUT, net.request(peer, request.clone()))
+                        .await
+                    {
+                        Ok(Ok(JobResponse::Ack)) => return Ok(()),
+                        Ok(Ok(other)) => return Err(format!("{peer} answered {other:?}")),
+                        Ok(Err(e)) => last = format!("{peer}: {e}"),
+                        Err(_) => last = format!("{peer}: no answer in {REQUEST_TIMEOUT:?}"),
+                    }
+                }
+                Err(last)
+            }
+        });
+        for result in futures::future::join_all(sends).await {
+            if let Err(e) = result {
+                // The member complains, and this one justifies in round 3.
+                tracing::warn!(target: "committee", %session, "share not delivered: {e}");
+            }
+        }
+        tracing::info!(target: "committee", %session, index, members = members.len(), threshold, "dealt");
+        Ok(JobResponse::Dealt(Box::new(dealing)))
+    }
+
+    fn receive_share(&self, from: PeerId, session: B256, share: &str) -> Result<(), String> {
+        let share: DealerShare =
+            serde_json::from_str(share).map_err(|e| format!("malformed share: {e}"))?;
+        let mut all = self.shares.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|_, (t, _)| t.elapsed() < SESSION_TTL);
+        if !all.contains_key(&session) && all.len() >= MAX_SESSIONS {
+            return Err("too many DKG sessions at once; try later".into());
+        }
+        let (_, held) = all
+            .entry(session)
+            .or_insert_with(|| (Instant::now(), Vec::new()));
+        match held
+            .iter()
+            .find(|(p, s)| *p == from && s.dealer == share.dealer)
+        {
+            Some((_, s)) if *s == share => Ok(()),
+            Some(_) => Err(format!("already holds another share from {from}")),
+            None if held.len() >= MAX_MEMBERS => Err("too many shares".into()),
+            None => {
+                held.push((from, share));
+                Ok(())
+            }
+        }
+    }
+
+    /// The shares sent to this member for `session` by the dealer at each index (a share
+    /// counts only when it came from the member that index names).
+    fn my_shares(&self, session: B256, members: &[PeerId], me: u32) -> Vec<DealerShare> {
+        let all = self.shares.lock().unwrap_or_else(|e| e.into_inner());
+        all.get(&session)
+            .map(|(_, held)| {
+                held.iter()
+                    .filter(|(p, s)| {
+                        s.recipient == me
+                            && members.get(s.dealer as usize - 1).is_some_and(|m| m == p)
+                    })
+                    .map(|(_, s)| s.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn session_of<T>(
+        &self,
+        from: PeerId,
+        session: B256,
+        f: impl FnOnce(&Session) -> T,
+    ) -> Result<T, String> {
+        let sessions = self.lock_sessions();
+        let s = sessions
+            .get(&session)
+            .ok_or_else(|| format!("no DKG {session} here (restarted, or never dealt)"))?;
+        if s.requester != from {
+            return Err(format!("session {session} belongs to another requester"));
+        }
+        Ok(f(s))
+    }
+
+    /// Round 2: waits (bounded) for the shares of every dealer, then complains about
+    /// those missing or not matching their dealing.
+    async fn complain(
+        &self,
+        from: PeerId,
+        session: B256,
+        dealings: &[SignedDealing],
+    ) -> Result<Vec<Complaint>, String> {
+        let (params, members, me) =
+            self.session_of(from, session, |s| (s.params, s.members.clone(), s.index))?;
+        let broadcasts = parse_dealings(dealings)?;
+        let until = Instant::now() + SHARE_WAIT;
+        loop {
+            let mine = self.my_shares(session, &members, me);
+            let complaints =
+                dkg::check_shares(&params, me, &broadcasts, &mine).map_err(|e| e.to_string())?;
+            if complaints.is_empty() || Instant::now() >= until {
+                if !complaints.is_empty() {
+                    tracing::warn!(target: "committee", %session, ?complaints, "complaining");
+                }
+                return Ok(complaints);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Round 3: publishes the shares this member was accused over.
+    fn justify(
+        &self,
+        from: PeerId,
+        session: B256,
+        complaints: &str,
+    ) -> Result<Vec<DealerShare>, String> {
+        let complaints: Vec<Complaint> =
+            serde_json::from_str(complaints).map_err(|e| format!("malformed complaints: {e}"))?;
+        self.session_of(from, session, |s| {
+            complaints
+                .iter()
+                .filter(|c| c.dealer == s.index)
+                .filter_map(|c| s.dealer.share_for(c.complainer).ok())
+                .collect()
+        })
+    }
+
+    /// Round 4: this member's key share from the final transcript, kept in the store.
+    fn finish(&self, from: PeerId, transcript: &KeyTranscript) -> Result<GroupKey, String> {
+        let session = transcript.session;
+        let (params, members, me, min_set) = self.session_of(from, session, |s| {
+            (s.params, s.members.clone(), s.index, s.min_set)
+        })?;
+        if peers(&transcript.members)? != members || transcript.threshold != params.t() {
+            return Err("the transcript's committee is not the one this member dealt for".into());
+        }
+        let (broadcasts, complaints, justifications) = parse_transcript(transcript)?;
+        let mine = self.my_shares(session, &members, me);
+        let (group, key) = dkg::finalize(
+            &params,
+            me,
+            &broadcasts,
+            &mine,
+            &complaints,
+            &justifications,
+        )
+        .map_err(|e| e.to_string())?;
+        let qualified = group.qualification().qualified.len();
+        if qualified < params.t() as usize {
+            return Err(format!(
+                "only {qualified} dealers qualified, fewer than the threshold {}",
+                params.t()
+            ));
+        }
+        let stored = CommitteeKey {
+            index: me,
+            secret: hex::encode(key.to_secret_bytes()),
+            group: serde_json::to_value(&group).map_err(|e| e.to_string())?,
+            requester: from.to_base58(),
+            min_set,
+            decrypted: None,
+        };
+        let name = session.to_string();
+        match self.store.committee_key(&name).map_err(|e| e.to_string())? {
+            // Asked again: the key is the one kept.
+            Some(held) if held.group == stored.group => {}
+            Some(_) => return Err(format!("session {session} already has another key")),
+            None => self
+                .store
+                .put_committee_key(&name, &stored)
+                .map_err(|e| e.to_string())?,
+        }
+        self.lock_sessions().remove(&session);
+        self.shares
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&session);
+        tracing::info!(target: "committee", %session, index = me, qualified, "key share kept");
+        Ok(group)
+    }
+
+    /// A partial decryption of the sum of `job_id`'s inputs, once they are checked against
+    /// the chain (completed, he-linear, posted input commitment with unit weights, at
+    /// least `min_set` contributions).
+    async fn decrypt(
+        &self,
+        from: PeerId,
+        session: B256,
+        job_id: JobId,
+        inputs: &[Vec<U256>],
+    ) -> Result<PartialDecryption, String> {
+        let name = session.to_string();
+        let mut held = self
+            .store
+            .committee_key(&name)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no key for session {session}"))?;
+        if held.requester != from.to_base58() {
+            return Err(format!("session {session} belongs to another requester"));
+        }
+        let job = job_id.0.to_string();
+        if held.decrypted.as_ref().is_some_and(|j| *j != job) {
+            return Err(format!(
+                "session {session} already decrypted job {}; one decryption per key",
+                held.decrypted.as_deref().unwrap_or_default()
+            ));
+        }
+        let info = self.chain.job(job_id).await.map_err(|e| e.to_string())?;
+        if info.status != arcanum_chain::JobStatus::Completed {
+            return Err(format!(
+                "{job_id} is {:?}, not completed: nothing proven to decrypt",
+                info.status
+            ));
+        }
+        let shape = arcanum_zk::shapes::ALL
+            .iter()
+            .copied()
+            .find(|s| s.id == info.shape && s.kind == JobKind::HeLinear)
+            .ok_or_else(|| format!("{job_id} is not an he-linear job"))?;
+        let fields = inputs
+            .iter()
+            .map(|v| field::vec_from_u256(v))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let ones = vec![1i64; fields.len()];
+        let commitment =
+            super::requester::input_commitment(shape, &fields, &ones).map_err(|e| e.to_string())?;
+        if commitment != info.input_commitment {
+            return Err(format!(
+                "the inputs do not hash to {job_id}'s posted commitment with unit weights"
+            ));
+        }
+        let cts = executor::decode_ciphertexts(&fields, shape.dims).map_err(|e| e.to_string())?;
+        let real = cts
+            .iter()
+            .filter(|v| v.iter().any(|c| *c != Ciphertext::zero()))
+            .count();
+        if real < held.min_set as usize {
+            return Err(format!(
+                "{real} contributions in {job_id}, fewer than the {} this key decrypts",
+                held.min_set
+            ));
+        }
+        let sum = elgamal::he_linear(&cts, &ones).map_err(|e| e.to_string())?;
+        let group: GroupKey =
+            serde_json::from_value(held.group.clone()).map_err(|e| e.to_string())?;
+        let bytes = hex::decode(&held.secret).map_err(|e| e.to_string())?;
+        let key = KeyShare::from_secret_bytes(&bytes).map_err(|e| e.to_string())?;
+        // Recorded before answering: a second job can never be decrypted with this key.
+        held.decrypted = Some(job);
+        self.store
+            .put_committee_key(&name, &held)
+            .map_err(|e| e.to_string())?;
+        tracing::info!(target: "committee", %session, %job_id, contributions = real, "partial decryption of the proven sum");
+        Ok(key.partial_decrypt(&group, &sum, &mut rand::rngs::OsRng))
+    }
+
+    fn lock_sessions(&self) -> std::sync::MutexGuard<'_, HashMap<B256, Session>> {
+        self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn parse_dealings(dealings: &[SignedDealing]) -> Result<Vec<DealerBroadcast>, String> {
+    if dealings.len() > MAX_MEMBERS {
+        return Err(format!("{} dealings", dealings.len()));
+    }
+    dealings
+        .iter()
+        .map(|d| {
+            let b: DealerBroadcast = serde_json::from_str(&d.broadcast)
+                .map_err(|e| format!("dealing {}: {e}", d.index))?;
+            if b.dealer != d.index {
+                return Err(format!("dealing {} claims dealer {}", d.index, b.dealer));
+            }
+            Ok(b)
+        })
+        .collect()
+}
+
+type Parsed = (Vec<DealerBroadcast>, Vec<Complaint>, Vec<DealerShare>);
+
+fn parse_transcript(t: &KeyTranscript) -> Result<Parsed, String> {
+    let broadcasts = parse_dealings(&t.dealings)?;
+    let complaints: Vec<Complaint> =
+        serde_json::from_str(&t.complaints).map_err(|e| format!("complaints: {e}"))?;
+    let justifications: Vec<DealerShare> =
+        serde_json::from_str(&t.justifications).map_err(|e| format!("justifications: {e}"))?;
+    Ok((broadcasts, complaints, justifications))
+}
+
+/// Recomputes the group key from a transcript, as a data owner does before encrypting:
+/// the members must be the draw's choice in order, every dealing signed by the member its
+/// index names (its staked address in the draw), and at least `threshold` dealers
+/// qualified (so at least one honest dealer when fewer than `threshold` collude).
+pub fn group_of(t: &KeyTranscript, draw: &CommitteeDraw) -> Result<GroupKey, String> {
+    let chosen: Vec<&arcanum_protocol::Candidate> = draw
+        .chosen
+        .iter()
+        .filter_map(|&i| draw.candidates.get(i))
+        .collect();
+    if chosen.len() != t.members.len() || chosen.iter().zip(&t.members).any(|(c, m)| c.addr != *m) {
+        return Err("the key committee is not the draw's choice".into());
+    }
+    if t.session != draw.session {
+        return Err("the transcript is for another session".into());
+    }
+    for d in &t.dealings {
+        let member = d
+            .index
+            .checked_sub(1)
+            .and_then(|i| chosen.get(i as usize))
+            .ok_or_else(|| format!("dealing of unknown member {}", d.index))?;
+        d.verify(t.session, member.ad.ad.clerk)
+            .map_err(|e| format!("dealing {}: {e}", d.index))?;
+    }
+    let params = DkgParams::new(t.members.len() as u32, t.threshold, t.session.0)
+        .map_err(|e| e.to_string())?;
+    let (broadcasts, complaints, justifications) = parse_transcript(t)?;
+    let group = dkg::group_key(&params, &broadcasts, &complaints, &justifications)
+        .map_err(|e| e.to_string())?;
+    let qualified = group.qualification().qualified.len();
+    if qualified < t.threshold as usize {
+        return Err(format!(
+            "only {qualified} dealers qualified, fewer than the threshold {}",
+            t.threshold
+        ));
+    }
+    Ok(group)
+}
+
+async fn ask(net: &Client, addr: &str, request: JobRequest) -> Result<JobResponse, String> {
+    let (a, peer) = parse_peer_addr(addr)?;
+    let _ = net.dial(a).await;
+    match tokio::time::timeout(REQUEST_TIMEOUT, net.request(peer, request)).await {
+        Ok(Ok(JobResponse::Rejected(why))) => Err(format!("{addr}: refused: {why:?}")),
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(e)) => Err(format!("{addr}: {e}")),
+        Err(_) => Err(format!("{addr}: no answer in {REQUEST_TIMEOUT:?}")),
+    }
+}
+
+/// Runs the DKG among the drawn `members` for `session`: deal, complain, justify, finish.
+/// Members that do not deal are left out (they hold no share of the key); the others must
+/// all agree on the group key. Returns the public transcript and the group key.
+pub async fn keygen(
+    net: &Client,
+    draw: &CommitteeDraw,
+    members: &[String],
+    threshold: u32,
+    min_set: u32,
+) -> eyre::Result<(KeyTranscript, GroupKey)> {
+    let session = draw.session;
+    let deal = members.iter().map(|m| {
+        let request = JobRequest::DkgDeal {
+            session,
+            members: members.to_vec(),
+            threshold,
+            min_set,
+        };
+        ask(net, m, request)
+    });
+    let mut dealings = Vec::new();
+    for (m, answer) in members.iter().zip(futures::future::join_all(deal).await) {
+        match answer {
+            Ok(JobResponse::Dealt(d)) => dealings.push(*d),
+            Ok(other) => {
+                tracing::warn!(target: "requester", member = %m, "did not deal: {other:?}")
+            }
+            Err(e) => tracing::warn!(target: "requester", "member did not deal: {e}"),
+        }
+    }
+    if dealings.len() < threshold as usize {
+        return Err(eyre!(
+            "only {} of {} key-committee members dealt, the threshold is {threshold}; nothing was posted",
+            dealings.len(),
+            members.len()
+        ));
+    }
+    let complain = members.iter().map(|m| {
+        let request = JobRequest::DkgComplain {
+            session,
+            dealings: dealings.clone(),
+        };
+        ask(net, m, request)
+    });
+    let mut complaints: Vec<Complaint> = Vec::new();
+    for answer in futures::future::join_all(complain).await {
+        match answer {
+            Ok(JobResponse::Complaints(c)) => {
+                complaints.extend(serde_json::from_str::<Vec<Complaint>>(&c).unwrap_or_default())
+            }
+            Ok(other) => tracing::warn!(target: "requester", "member answered {other:?}"),
+            Err(e) => tracing::warn!(target: "requester", "no complaints round: {e}"),
+        }
+    }
+    let mut justifications: Vec<DealerShare> = Vec::new();
+    if !complaints.is_empty() {
+        let accused: std::collections::BTreeSet<u32> =
+            complaints.iter().map(|c| c.dealer).collect();
+        let justify = accused.iter().filter_map(|&d| {
+            let m = members.get(d as usize - 1)?;
+            let request = JobRequest::DkgJustify {
+                session,
+                complaints: json(&complaints),
+            };
+            Some(ask(net, m, request))
+        });
+        for answer in futures::future::join_all(justify).await {
+            if let Ok(JobResponse::Justifications(j)) = answer {
+                justifications
+                    .extend(serde_json::from_str::<Vec<DealerShare>>(&j).unwrap_or_default());
+            }
+        }
+    }
+    let transcript = KeyTranscript {
+        session,
+        members: members.to_vec(),
+        threshold,
+        dealings,
+        complaints: json(&complaints),
+        justifications: json(&justifications),
+    };
+    let group = group_of(&transcript, draw).map_err(|e| eyre!("the DKG failed: {e}"))?;
+    let finish = members
+        .iter()
+        .map(|m| ask(net, m, JobRequest::DkgFinish(Box::new(transcript.clone()))));
+    let expected = json(group.public_key());
+    let mut agreed = 0;
+    for (m, answer) in members.iter().zip(futures::future::join_all(finish).await) {
+        match answer {
+            Ok(JobResponse::GroupKey(k)) if k == expected => agreed += 1,
+            Ok(other) => {
+                tracing::warn!(target: "requester", member = %m, "disagrees on the group key: {other:?}")
+            }
+            Err(e) => tracing::warn!(target: "requester", "no key share kept: {e}"),
+        }
+    }
+    if agreed < threshold as usize {
+        return Err(eyre!(
+            "only {agreed} key-committee members kept a share of the group key, the threshold is {threshold}; nothing was posted"
+        ));
+    }
+    tracing::info!(target: "requester", %session, members = members.len(), agreed, qualified = ?group.qualification().qualified, "group key generated by the committee");
+    Ok((transcript, group))
+}
+
+fn table() -> eyre::Result<&'static BsgsTable> {
+    static TABLE: OnceLock<BsgsTable> = OnceLock::new();
+    if let Some(t) = TABLE.get() {
+        return Ok(t);
+    }
+    let t = BsgsTable::new(RANGE_BITS)?;
+    Ok(TABLE.get_or_init(|| t))
+}
+
+/// Asks every member for its partial decryption of the sum of `job_id`'s inputs, checks
+/// each against the proven `output` (the sum's ciphertexts) and the members' verification
+/// keys, and combines `threshold` valid ones. Returns the plaintexts and the members used.
+pub async fn decrypt(
+    net: &Client,
+    transcript: &KeyTranscript,
+    group: &GroupKey,
+    job_id: JobId,
+    inputs: &[Vec<U256>],
+    output: &[Fr],
+) -> eyre::Result<(Vec<i64>, Vec<u32>)> {
+    let dims = output.len() / executor::CIPHERTEXT_FIELDS;
+    let sum = executor::decode_ciphertexts(&[output.to_vec()], dims)?.remove(0);
+    let asks = transcript.members.iter().map(|m| {
+        let request = JobRequest::Decrypt {
+            session: transcript.session,
+            job_id,
+            inputs: inputs.to_vec(),
+        };
+        ask(net, m, request)
+    });
+    let mut partials = Vec::new();
+    for answer in futures::future::join_all(asks).await {
+        match answer {
+            Ok(JobResponse::Decryption(p)) => match serde_json::from_str(&p) {
+                Ok(p) => partials.push(p),
+                Err(e) => tracing::warn!(target: "requester", "malformed partial decryption: {e}"),
+            },
+            Ok(other) => tracing::warn!(target: "requester", "member answered {other:?}"),
+            Err(e) => tracing::warn!(target: "requester", "{e}"),
+        }
+    }
+    let group = group.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let table = table().map_err(|e| e.to_string())?;
+        group.combine(&sum, &partials, table).map_err(|e| e.to_string())
+    })
+    .await?
+    .map_err(|e| {
+            eyre!("threshold decryption failed ({e}): the job is settled and paid, but its statistics cannot be released")
+        })?;
+    for r in &out.rejected {
+        tracing::error!(target: "requester", party = r.party, "invalid decryption share: {}", r.reason);
+    }
+    Ok((out.values, out.used))
+}
