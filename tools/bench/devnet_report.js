@@ -17,6 +17,7 @@ if (r.stats_job_seconds !== undefined) {
 if (r.he_linear) {
   console.log(`devnet_prove_seconds_he-linear-4x8: ${r.he_linear.prove_seconds.toFixed(3)}`);
   console.log(`settlement_gas_he-linear-4x8: ${r.he_linear.submit_result_gas}`);
+  if (r.he_linear.dkg_seconds != null) console.log(`dkg_seconds: ${r.he_linear.dkg_seconds.toFixed(3)}`);
   const ok = JSON.stringify(r.he_linear.decrypted) === JSON.stringify(r.he_linear.plaintext);
   console.log(`he_linear_threshold_decryption_matches_plaintext: ${ok ? 1 : 0}`);
 }

@@ -5,13 +5,13 @@
 //! Every child is killed by its pid when the cluster is dropped, Ctrl-C included.
 
 use super::{
-    DAPP, DevnetReport, FIRST_OWNER, FIRST_WORKER, HeJob, HeReport, IRIS_FEED, OWNER,
-    PAIRING_FLOOR_GAS, REQUESTER, arc, worker_ask,
+    DAPP, DevnetReport, FIRST_OWNER, FIRST_WORKER, HeReport, IRIS_FEED, OWNER, PAIRING_FLOOR_GAS,
+    REQUESTER, arc, worker_ask,
 };
 use crate::{
     api::{COOKIE_FILE, client::ApiClient},
     config, identity,
-    store::{JobRecord, JobState, JobSubmission, JobSummary},
+    store::{JobRecord, JobState, JobSubmission},
     tools,
 };
 use alloy::{
@@ -23,7 +23,7 @@ use alloy::{
 use arcanum_chain::{ChainConfig, Deployment, MarketClient, MarketParams};
 use arcanum_compute::dataset;
 use arcanum_protocol::{Address, U256};
-use arcanum_zk::{Fr, field, shapes};
+use arcanum_zk::shapes;
 use eyre::{WrapErr, eyre};
 use std::{
     path::{Path, PathBuf},
@@ -34,6 +34,8 @@ use std::{
 
 /// The example joint statistic the demo runs.
 const IRIS_SPEC: &str = include_str!("../../../deploy/examples/iris-variance.toml");
+/// The he-linear joint statistic the devnet runs (its peers filled in).
+const HE_SPEC: &str = include_str!("../../../deploy/examples/iris-histogram-he.toml");
 /// The Iris columns its owners hold (variance over 3 columns fits one 4x8 proof).
 const IRIS_COLUMNS: [&str; 3] = ["sepal_length", "sepal_width", "petal_length"];
 
@@ -400,7 +402,7 @@ impl Cluster {
                 &config.exe,
                 &format!("worker-{i}"),
                 &dir,
-                "worker",
+                "worker,committee",
                 key.address(),
                 p2p,
                 api,
@@ -423,7 +425,7 @@ impl Cluster {
                 .map(|r| r[..IRIS_COLUMNS.len()].to_vec())
                 .collect();
             let policy = format!(
-                "[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\"]\nmin_contributors = {}\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = {:?}\n",
+                "[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = {}\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = {:?}\n",
                 requester.peer_id,
                 config.owners.max(2),
                 IRIS_COLUMNS,
@@ -451,7 +453,7 @@ impl Cluster {
                 &config.exe,
                 &format!("owner-{i}"),
                 &dir,
-                "contributor,clerk",
+                "contributor,clerk,committee",
                 address,
                 p2p,
                 api,
@@ -477,30 +479,6 @@ impl Cluster {
 
     fn signer(&self, i: usize) -> PrivateKeySigner {
         self.anvil.keys()[i].clone().into()
-    }
-
-    /// Submits a job to the requester's API and waits until it settles.
-    async fn submit(
-        &self,
-        shape: &str,
-        inputs: &[Vec<Fr>],
-        weights: &[i64],
-    ) -> eyre::Result<JobSummary> {
-        let job = JobSubmission {
-            shape: shape.into(),
-            inputs: inputs
-                .iter()
-                .map(|v| field::vec_to_u256(v).iter().map(U256::to_string).collect())
-                .collect(),
-            weights: weights.to_vec(),
-            reward_wei: self.config.reward.to_string(),
-            min_stake_wei: self.config.job_stake.to_string(),
-            deadline_secs: 600,
-            stats: None,
-        };
-        let rec = self.submit_job(&job).await?;
-        rec.outcome
-            .ok_or_else(|| eyre!("job {} settled without an outcome", rec.id))
     }
 
     /// Submits a job to the requester's API and waits until it settles.
@@ -711,26 +689,75 @@ impl Cluster {
         })
     }
 
-    /// The joint-statistics `he-linear` job under a 3-of-5 DKG'd key, through the
-    /// requester's API; the committee decrypts the proven sum.
+    /// The example spec `deploy/examples/iris-histogram-he.toml` with this devnet's data
+    /// owners as contributors and every owner and worker as a committee candidate.
+    pub fn he_spec(&self) -> eyre::Result<JobSubmission> {
+        let mut job: JobSubmission = toml::from_str(HE_SPEC)?;
+        let spec = job
+            .stats
+            .as_mut()
+            .ok_or_else(|| eyre!("the example spec has no [stats]"))?;
+        let addr = |n: &NodeProcess| format!("{}/p2p/{}", n.p2p_addr, n.peer_id);
+        spec.contributors = self.owners.iter().map(addr).collect();
+        spec.clerks = self.owners.iter().chain(&self.workers).map(addr).collect();
+        let n = spec.clerks.len() as u32;
+        spec.min_contributors = spec.min_contributors.min(self.owners.len() as u32);
+        spec.clerks_sampled = spec.clerks_sampled.map(|k| k.min(n));
+        spec.threshold = spec.threshold.min(spec.clerks_sampled.unwrap_or(n));
+        job.reward_wei = self.config.reward.to_string();
+        job.min_stake_wei = self.config.job_stake.to_string();
+        Ok(job)
+    }
+
+    /// The he-linear histogram through the requester's API: a committee drawn from the
+    /// owners and workers generates the key over the network, the owners encrypt under it,
+    /// and members decrypt the proven sum; checked against the histogram in the clear.
     pub async fn run_he_job(&self) -> eyre::Result<HeReport> {
-        let job = HeJob::prepare()?;
-        let o = self
-            .submit(&job.shape.name(), &job.inputs, &job.weights)
-            .await?;
-        let output: Vec<U256> = o
-            .output
+        let job = self.he_spec()?;
+        let spec = job
+            .stats
+            .clone()
+            .ok_or_else(|| eyre!("the example spec has no [stats]"))?;
+        let rec = self.submit_job(&job).await?;
+        let o = rec
+            .outcome
+            .clone()
+            .ok_or_else(|| eyre!("job {} settled without an outcome", rec.id))?;
+        let run = rec
+            .stats
+            .ok_or_else(|| eyre!("job {} is not a joint statistic", rec.id))?;
+        let histogram = run
+            .statistics
+            .as_ref()
+            .and_then(|s| s.histograms.first().cloned())
+            .ok_or_else(|| eyre!("job {} settled without a histogram", rec.id))?;
+        let column = IRIS_COLUMNS
             .iter()
-            .map(|x| U256::from_str(x))
-            .collect::<Result<_, _>>()?;
-        let gas = self.gas_used(&o.settle_tx).await;
-        job.finish(
-            &field::vec_from_u256(&output)?,
-            o.job_id.clone(),
-            o.worker.parse()?,
-            o.prove_seconds,
-            gas,
-        )
+            .position(|c| spec.columns.first().is_some_and(|s| s == c))
+            .ok_or_else(|| eyre!("the example histogram is not over an Iris column"))?;
+        let mut plaintext = vec![0i64; spec.edges.len() + 1];
+        for r in dataset::iris().rows {
+            plaintext[spec.edges.iter().take_while(|e| r[column] >= **e).count()] += 1;
+        }
+        let bucket = |k: usize| match (k.checked_sub(1).map(|i| spec.edges[i]), spec.edges.get(k)) {
+            (None, Some(hi)) => format!("{} < {hi} cm", spec.columns[0]),
+            (Some(lo), Some(hi)) => format!("{} {lo}-{hi} cm", spec.columns[0]),
+            (Some(lo), None) => format!("{} >= {lo} cm", spec.columns[0]),
+            (None, None) => spec.columns[0].clone(),
+        };
+        Ok(HeReport {
+            job_id: o.job_id.clone(),
+            shape: job.shape.clone(),
+            committee: format!("{} of {}", spec.threshold, run.clerks.len()),
+            decrypted_by: run.clerks_answered.iter().map(|&k| k as u32).collect(),
+            chosen_worker: o.worker.parse()?,
+            prove_seconds: o.prove_seconds,
+            submit_result_gas: self.gas_used(&o.settle_tx).await,
+            dkg_seconds: run.dkg_seconds,
+            statistics: (0..plaintext.len()).map(bucket).collect(),
+            decrypted: histogram.iter().map(|v| v.round() as i64).collect(),
+            plaintext,
+        })
     }
 
     /// What `--keep-running` prints: where everything is, as an env file's lines.

@@ -575,6 +575,7 @@ mod tests {
         for text in [
             include_str!("../../../deploy/examples/iris-variance.toml"),
             include_str!("../../../deploy/examples/iris-histogram.toml"),
+            include_str!("../../../deploy/examples/iris-histogram-he.toml"),
         ] {
             let mut job: JobSubmission = toml::from_str(text).expect("parses");
             let shape = arcanum_zk::shapes::ALL
@@ -584,7 +585,7 @@ mod tests {
                 .expect("a known shape");
             let spec = job.stats.as_mut().expect("[stats]");
             assert!(check(spec, shape).is_err(), "no contributors yet");
-            let peers: Vec<String> = (0..4)
+            let peers: Vec<String> = (0..6)
                 .map(|i| {
                     format!(
                         "/ip4/127.0.0.1/tcp/{}/p2p/{}",
@@ -593,7 +594,7 @@ mod tests {
                     )
                 })
                 .collect();
-            spec.contributors = peers.clone();
+            spec.contributors = peers[..4].to_vec();
             spec.clerks = peers;
             check(spec, shape).expect("valid");
         }

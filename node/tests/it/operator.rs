@@ -809,10 +809,18 @@ fn arcanum_devnet_runs_the_demo_jobs_on_node_processes_and_stops_clean() {
         );
         assert!((a - b).abs() < 1e-4, "mean {a} vs {b}");
     }
+    // The he-linear histogram: a committee of five drawn from the owners and workers
+    // generated the key over the network; three decrypted the proven sum.
+    let he = &report["he_linear"];
+    assert_eq!(he["decrypted"], he["plaintext"]);
     assert_eq!(
-        report["he_linear"]["decrypted"],
-        report["he_linear"]["plaintext"]
+        he["plaintext"].as_array().map(Vec::len),
+        Some(3),
+        "three buckets"
     );
+    assert_eq!(he["committee"], "3 of 5");
+    assert_eq!(he["decrypted_by"].as_array().map(Vec::len), Some(3));
+    assert!(he["dkg_seconds"].as_f64().is_some_and(|s| s > 0.0));
     assert!(report["submit_result_gas"].as_u64().expect("gas") <= 260_000);
     // Every node stopped: no cookie left behind.
     let nodes = root.path().join("nodes");
