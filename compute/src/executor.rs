@@ -1,6 +1,6 @@
-//! Job executors: the functions a worker computes and then proves. [`execute`] returns the
-//! output (as the field elements whose commitment goes on chain) together with the witness
-//! the prover needs.
+//! Job executors: the functions a worker computes and then proves, over field vectors
+//! (`arcanum_zk::kind` is the one interface per kind that runs them, commits to their
+//! inputs and outputs and proves them).
 //!
 //! - `secagg-sum`: the elementwise sum of masked vectors; the witness is the inputs;
 //! - `fl-round`: at the worker, a round is the secure-aggregation sum of the contributors'
@@ -11,85 +11,11 @@
 //!   four field elements per ciphertext, validated (on the curve, in the subgroup) on
 //!   the way in.
 
-use crate::{
-    Error, Fr, Result,
-    elgamal::{self, Ciphertext},
-};
+use crate::{Error, Fr, Result, elgamal::Ciphertext};
 use arcanum_protocol::JobKind;
 
 /// Field elements per ciphertext on the wire and in commitments.
 pub const CIPHERTEXT_FIELDS: usize = JobKind::HeLinear.fields_per_element();
-
-/// What a worker computed, and what it needs to prove it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Execution {
-    /// The output as field elements (ciphertexts flattened to coordinates).
-    pub output: Vec<Fr>,
-    /// The prover's witness.
-    pub witness: Witness,
-}
-
-/// The witness of each job kind's circuit.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Witness {
-    /// `secagg-sum` (and `fl-round`): the input vectors.
-    SecaggSum {
-        /// One vector per contributor.
-        inputs: Vec<Vec<Fr>>,
-    },
-    /// `he-linear`: the ciphertexts, the weights and the resulting ciphertexts.
-    HeLinear {
-        /// One ciphertext vector per contributor.
-        inputs: Vec<Vec<Ciphertext>>,
-        /// One weight per contributor.
-        weights: Vec<i64>,
-        /// The weighted sums.
-        output: Vec<Ciphertext>,
-    },
-}
-
-/// Runs a job of `kind` over `inputs` (one vector per contributor, `dims` values each, or
-/// `dims` ciphertexts = `4 * dims` coordinates each for `he-linear`) with per-contributor
-/// `weights` (only `he-linear` uses them; empty means all ones).
-pub fn execute(
-    kind: JobKind,
-    dims: usize,
-    inputs: Vec<Vec<Fr>>,
-    weights: &[i64],
-) -> Result<Execution> {
-    match kind {
-        JobKind::SecaggSum | JobKind::FlRound => {
-            if !weights.is_empty() {
-                return Err(Error::Parameters(format!(
-                    "{kind} jobs take no weights; got {}",
-                    weights.len()
-                )));
-            }
-            let output = secagg_sum(&inputs, dims)?;
-            Ok(Execution {
-                output,
-                witness: Witness::SecaggSum { inputs },
-            })
-        }
-        JobKind::HeLinear => {
-            let cts = decode_ciphertexts(&inputs, dims)?;
-            let weights = if weights.is_empty() {
-                vec![1; cts.len()]
-            } else {
-                weights.to_vec()
-            };
-            let output = elgamal::he_linear(&cts, &weights)?;
-            Ok(Execution {
-                output: encode_ciphertexts(&output),
-                witness: Witness::HeLinear {
-                    inputs: cts,
-                    weights,
-                    output,
-                },
-            })
-        }
-    }
-}
 
 /// `secagg-sum`: the elementwise sum of `inputs`, each of length `dims`.
 pub fn secagg_sum(inputs: &[Vec<Fr>], dims: usize) -> Result<Vec<Fr>> {
@@ -154,10 +80,6 @@ mod tests {
             vec![Fr::from(11u64), Fr::from(22u64)]
         );
         assert!(secagg_sum(&xs, 3).is_err());
-        let exec = execute(JobKind::FlRound, 2, xs.clone(), &[]).expect("fl-round");
-        assert_eq!(exec.output, vec![Fr::from(11u64), Fr::from(22u64)]);
-        assert_eq!(exec.witness, Witness::SecaggSum { inputs: xs.clone() });
-        assert!(execute(JobKind::SecaggSum, 2, xs, &[1, 1]).is_err());
     }
 
     #[test]
@@ -175,9 +97,10 @@ mod tests {
                 encode_ciphertexts(&cts)
             })
             .collect();
-        let exec = execute(JobKind::HeLinear, 2, inputs.clone(), &[2, -1, 1]).expect("he-linear");
-        let out = decode_ciphertexts(std::slice::from_ref(&exec.output), 2)
-            .expect("decode")
+        let cts = decode_ciphertexts(&inputs, 2).expect("decode");
+        let out = crate::elgamal::he_linear(&cts, &[2, -1, 1]).expect("he-linear");
+        let out = decode_ciphertexts(&[encode_ciphertexts(&out)], 2)
+            .expect("round trip")
             .remove(0);
         let table = BsgsTable::new(16).expect("table");
         let decrypted: Vec<i64> = out
@@ -194,7 +117,7 @@ mod tests {
         let mut bad = inputs;
         bad[1][0] += Fr::one();
         assert!(matches!(
-            execute(JobKind::HeLinear, 2, bad, &[]),
+            decode_ciphertexts(&bad, 2),
             Err(Error::He(crate::elgamal::Error::NotOnCurve { .. }))
         ));
     }

@@ -191,7 +191,8 @@ fn main() {
                     .map(|i| if i % 2 == 0 { 3 + i } else { -(1 + i) })
                     .collect();
                 let native = |inputs: &[Vec<Ciphertext>]| {
-                    let out = he_linear::evaluate(inputs, &weights);
+                    let out =
+                        arcanum_compute::elgamal::he_linear(inputs, &weights).expect("he-linear");
                     (
                         he_linear::input_commitment(inputs, &weights),
                         he_linear::output_commitment(&out),
@@ -222,7 +223,7 @@ fn main() {
                 let peer_input = serde_json::json!({
                     "job_id": dec(stmt.job_id),
                     "worker": dec(stmt.worker),
-                    "c": inputs.iter().map(|x| x.iter().map(|ct| ct.flatten().map(dec)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "c": inputs.iter().map(|x| x.iter().map(|ct| ct.to_coordinates().map(dec)).collect::<Vec<_>>()).collect::<Vec<_>>(),
                     "negative": weights.iter().map(|w| u8::from(*w < 0)).collect::<Vec<_>>(),
                     "bits": weights.iter().map(|w| (0..he_linear::WEIGHT_BITS).rev().map(|k| (w.unsigned_abs() >> k) & 1).collect::<Vec<_>>()).collect::<Vec<_>>(),
                 });

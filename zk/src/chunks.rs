@@ -12,7 +12,7 @@
 //!   (every chunk carries the job's weights).
 //! - An element is `kind.fields_per_element()` field elements (4 for a ciphertext).
 //! - Chunk `k` has the ordinary commitments of its shape:
-//!   `ic_k = commitment::job_inputs(kind, ..)`, `oc_k = commitment::job_output(kind, ..)`.
+//!   `ic_k` and `oc_k` the chunk's input and output commitments (`kind::of(kind)`).
 //! - The job's input commitment, posted on chain, is
 //!   `combine([ic_1, .., ic_K]) = uint256(keccak256(ic_1 || .. || ic_K)) mod r` over 32-byte
 //!   big-endian words (Solidity's `abi.encodePacked(uint256[])`); the output commitment
@@ -22,10 +22,11 @@
 //! costs it 36 gas per chunk where Poseidon would cost tens of thousands.
 
 use crate::{
-    Error, Fr, Result, commitment,
+    Error, Fr, Result,
     field::{fr_to_u256, vec_to_u256},
+    kind,
 };
-use arcanum_protocol::{JobKind, Shape, U256, keccak256};
+use arcanum_protocol::{Shape, U256, keccak256};
 use ark_ff::PrimeField;
 
 /// `uint256(keccak256(abi.encodePacked(commitments))) mod r`.
@@ -45,14 +46,6 @@ pub fn is_chunked(shape: Shape, inputs: &[Vec<Fr>]) -> bool {
         .is_some_and(|v| v.len() > shape.dims * shape.kind.fields_per_element())
 }
 
-/// The element that pads chunks: zero, or the identity ciphertext.
-fn padding(kind: JobKind) -> Vec<Fr> {
-    match kind {
-        JobKind::HeLinear => [0u64, 1, 0, 1].map(Fr::from).to_vec(),
-        JobKind::SecaggSum | JobKind::FlRound => vec![Fr::from(0u64)],
-    }
-}
-
 /// One chunk: inputs of exactly the shape, and its commitments.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chunk {
@@ -60,7 +53,7 @@ pub struct Chunk {
     pub inputs: Vec<Vec<Fr>>,
     /// The job's weights padded to `shape.contributors` (`he-linear`; empty otherwise).
     pub weights: Vec<i64>,
-    /// `commitment::job_inputs(kind, inputs, weights)`.
+    /// The chunk's input commitment (over `inputs` and `weights`).
     pub input_commitment: Fr,
 }
 
@@ -98,20 +91,18 @@ impl ChunkedJob {
                 "input vectors must all hold the same number of {width}-field elements"
             )));
         }
-        let expected_weights = match shape.kind {
-            JobKind::HeLinear => inputs.len(),
-            JobKind::SecaggSum | JobKind::FlRound => 0,
-        };
+        let kind = kind::of(shape.kind);
+        let expected_weights = if kind.weighted() { inputs.len() } else { 0 };
         if weights.len() != expected_weights {
             return Err(bad(format!(
                 "expected {expected_weights} weights, got {}",
                 weights.len()
             )));
         }
-        let pad_element = padding(shape.kind);
+        let pad_element = kind.padding();
         let chunk_fields = shape.dims * width;
         let mut chunk_weights = weights.to_vec();
-        if shape.kind == JobKind::HeLinear {
+        if kind.weighted() {
             chunk_weights.resize(shape.contributors, 0);
         }
         let chunks = (0..fields.div_ceil(chunk_fields))
@@ -128,7 +119,7 @@ impl ChunkedJob {
                     .collect();
                 chunk.resize(shape.contributors, pad(&[], &pad_element, chunk_fields));
                 Chunk {
-                    input_commitment: commitment::job_inputs(shape.kind, &chunk, &chunk_weights),
+                    input_commitment: kind.input_commitment(&chunk, &chunk_weights),
                     inputs: chunk,
                     weights: chunk_weights.clone(),
                 }
@@ -172,7 +163,7 @@ impl ChunkedJob {
         let chunk_fields = self.shape.dims * width;
         Ok(output
             .chunks(chunk_fields)
-            .map(|c| pad(c, &padding(kind), chunk_fields))
+            .map(|c| pad(c, &kind::of(kind).padding(), chunk_fields))
             .collect())
     }
 
@@ -188,7 +179,7 @@ impl ChunkedJob {
         let ocs: Vec<Fr> = self
             .split_output(output)?
             .iter()
-            .map(|o| commitment::job_output(self.shape.kind, o))
+            .map(|o| kind::of(self.shape.kind).output_commitment(o))
             .collect();
         Ok(combine(&ocs))
     }
@@ -260,7 +251,11 @@ mod tests {
                     .collect()
             })
             .collect();
-        let flat = |v: &[Ciphertext]| v.iter().flat_map(Ciphertext::flatten).collect::<Vec<_>>();
+        let flat = |v: &[Ciphertext]| {
+            v.iter()
+                .flat_map(Ciphertext::to_coordinates)
+                .collect::<Vec<_>>()
+        };
         let inputs: Vec<Vec<Fr>> = cts.iter().map(|v| flat(v)).collect();
         let weights = [2, -1, 3];
         assert!(is_chunked(HE_LINEAR_4X8, &inputs));
@@ -268,7 +263,7 @@ mod tests {
         assert_eq!((job.dims, job.chunks.len()), (10, 2));
         assert!(ChunkedJob::split(HE_LINEAR_4X8, &inputs, &weights[..2]).is_err());
 
-        let whole = flat(&he_linear::evaluate(&cts, &weights));
+        let whole = flat(&arcanum_compute::elgamal::he_linear(&cts, &weights).expect("he-linear"));
         let mut outs = Vec::new();
         for chunk in &job.chunks {
             assert_eq!(chunk.weights, vec![2, -1, 3, 0]);
@@ -289,13 +284,15 @@ mod tests {
                 chunk.input_commitment,
                 he_linear::input_commitment(&decoded, &chunk.weights)
             );
-            outs.push(flat(&he_linear::evaluate(&decoded, &chunk.weights)));
+            outs.push(flat(
+                &arcanum_compute::elgamal::he_linear(&decoded, &chunk.weights).expect("he-linear"),
+            ));
         }
         assert_eq!(job.split_output(&whole).expect("split output"), outs);
         assert_eq!(job.join_output(&outs), whole);
         let ocs: Vec<Fr> = outs
             .iter()
-            .map(|o| commitment::job_output(JobKind::HeLinear, o))
+            .map(|o| kind::of(arcanum_protocol::JobKind::HeLinear).output_commitment(o))
             .collect();
         assert_eq!(job.output_commitment(&whole).expect("oc"), combine(&ocs));
     }

@@ -9,7 +9,7 @@ use crate::{
     commitment::{Domain, commit_sig},
     r1cs::{Builder, Sig},
 };
-use arcanum_protocol::{JobKind, Shape};
+use arcanum_protocol::Shape;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 /// A circuit written once against [`Builder`], so it runs both as constraints (setup,
@@ -32,14 +32,7 @@ impl<C: Circuit> ConstraintSynthesizer<Fr> for Synthesizer<C> {
 
 /// The blank circuit of a registered shape (for setup and matrices).
 pub fn blank(shape: Shape) -> crate::Result<Box<dyn Circuit + Send + Sync>> {
-    match shape.kind {
-        JobKind::SecaggSum => Ok(Box::new(SecaggSumCircuit::blank(shape))),
-        JobKind::HeLinear => Ok(Box::new(crate::he_linear::HeLinearCircuit::blank(shape))),
-        other => Err(crate::Error::Shape {
-            shape: shape.name(),
-            detail: format!("no circuit for job kind {other} yet"),
-        }),
-    }
+    Ok(crate::kind::of(shape.kind).blank(shape))
 }
 
 impl<C: Circuit + ?Sized> Circuit for Box<C> {

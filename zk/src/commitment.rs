@@ -58,14 +58,6 @@ pub enum Sponge {
 }
 
 impl Sponge {
-    /// The sponge of a job kind's commitments.
-    pub fn of(kind: arcanum_protocol::JobKind) -> Self {
-        match kind {
-            arcanum_protocol::JobKind::HeLinear => Self::Rate16,
-            _ => Self::Rate8,
-        }
-    }
-
     /// Elements absorbed per permutation.
     pub fn rate(self) -> usize {
         match self {
@@ -151,26 +143,6 @@ pub fn contribution(x: &[Fr]) -> Fr {
 pub fn inputs(xs: &[Vec<Fr>]) -> Fr {
     let absorbed: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
     commit(Domain::Inputs, &absorbed)
-}
-
-/// The input commitment of a job of `kind` over its inputs as field vectors (for
-/// `he-linear`, ciphertexts flattened to coordinates) and integer weights (`he-linear`
-/// only; a negative weight enters as `-|w|`).
-pub fn job_inputs(kind: arcanum_protocol::JobKind, xs: &[Vec<Fr>], weights: &[i64]) -> Fr {
-    let sponge = Sponge::of(kind);
-    let mut absorbed: Vec<Fr> = xs
-        .iter()
-        .map(|x| commit_with(sponge, Domain::Contribution, x))
-        .collect();
-    if kind == arcanum_protocol::JobKind::HeLinear {
-        absorbed.extend(weights.iter().map(|w| crate::he_linear::weight_to_fr(*w)));
-    }
-    commit_with(sponge, Domain::Inputs, &absorbed)
-}
-
-/// The output commitment of a job of `kind` over its output as a field vector.
-pub fn job_output(kind: arcanum_protocol::JobKind, y: &[Fr]) -> Fr {
-    commit_with(Sponge::of(kind), Domain::Output, y)
 }
 
 /// A job's output commitment.

@@ -35,12 +35,13 @@
 use crate::{
     Fr,
     circuit::Circuit,
-    commitment::{self, Domain, Sponge, commit_sig_with},
+    commitment::{Domain, Sponge, commit_sig_with},
+    kind::Kind,
     r1cs::{Builder, Sig},
 };
-use arcanum_protocol::{JobKind, Shape};
-use ark_ec::{CurveGroup, twisted_edwards::TECurveConfig};
-use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig, EdwardsProjective};
+use arcanum_protocol::Shape;
+use ark_ec::twisted_edwards::TECurveConfig;
+use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig};
 use ark_ff::{Field, One, Zero};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
@@ -50,21 +51,8 @@ pub const WEIGHT_BITS: usize = 8;
 /// Largest weight magnitude.
 pub const MAX_WEIGHT: i64 = (1 << WEIGHT_BITS) - 1;
 
-/// An exponential-ElGamal ciphertext as the circuit sees it: two affine points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Ciphertext {
-    /// `r * G`.
-    pub c1: EdwardsAffine,
-    /// `m * G + r * H`.
-    pub c2: EdwardsAffine,
-}
-
-impl Ciphertext {
-    /// `[c1.x, c1.y, c2.x, c2.y]`.
-    pub fn flatten(&self) -> [Fr; 4] {
-        [self.c1.x, self.c1.y, self.c2.x, self.c2.y]
-    }
-}
+/// The circuit proves compute's function over compute's ciphertexts.
+pub use arcanum_compute::elgamal::Ciphertext;
 
 /// A weight as the field element the input commitment absorbs.
 pub fn weight_to_fr(w: i64) -> Fr {
@@ -73,43 +61,18 @@ pub fn weight_to_fr(w: i64) -> Fr {
 }
 
 fn flatten(xs: &[Ciphertext]) -> Vec<Fr> {
-    xs.iter().flat_map(Ciphertext::flatten).collect()
+    xs.iter().flat_map(Ciphertext::to_coordinates).collect()
 }
 
 /// `commit(INPUTS, [cc_1.., w_1..])` natively.
 pub fn input_commitment(inputs: &[Vec<Ciphertext>], weights: &[i64]) -> Fr {
     let flat: Vec<Vec<Fr>> = inputs.iter().map(|x| flatten(x)).collect();
-    commitment::job_inputs(JobKind::HeLinear, &flat, weights)
+    crate::kind::HeLinear.input_commitment(&flat, weights)
 }
 
 /// `commit(OUTPUT, flatten(output))` natively.
 pub fn output_commitment(output: &[Ciphertext]) -> Fr {
-    commitment::job_output(JobKind::HeLinear, &flatten(output))
-}
-
-/// The job function natively: `output[j] = sum_i w_i * inputs[i][j]`.
-pub fn evaluate(inputs: &[Vec<Ciphertext>], weights: &[i64]) -> Vec<Ciphertext> {
-    let dims = inputs.first().map_or(0, Vec::len);
-    (0..dims)
-        .map(|j| {
-            let (mut c1, mut c2) = (EdwardsProjective::zero(), EdwardsProjective::zero());
-            for (x, w) in inputs.iter().zip(weights) {
-                let k = ark_ed_on_bn254::Fr::from(w.unsigned_abs());
-                let (p1, p2) = (x[j].c1 * k, x[j].c2 * k);
-                if *w < 0 {
-                    c1 -= p1;
-                    c2 -= p2;
-                } else {
-                    c1 += p1;
-                    c2 += p2;
-                }
-            }
-            Ciphertext {
-                c1: c1.into_affine(),
-                c2: c2.into_affine(),
-            }
-        })
-        .collect()
+    crate::kind::HeLinear.output_commitment(&flatten(output))
 }
 
 /// The statement and witness of one `he-linear` proof.
@@ -397,11 +360,17 @@ impl ConstraintSynthesizer<Fr> for HeLinearCircuit {
 mod tests {
     use super::*;
     use arcanum_protocol::{JobKind, ShapeId};
-    use ark_ec::{AffineRepr, PrimeGroup};
+    use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
+    use ark_ed_on_bn254::EdwardsProjective;
     use ark_ff::UniformRand;
     use ark_relations::gr1cs::ConstraintSystem;
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
+
+    /// Compute's function, which the circuit proves.
+    fn evaluate(inputs: &[Vec<Ciphertext>], weights: &[i64]) -> Vec<Ciphertext> {
+        arcanum_compute::elgamal::he_linear(inputs, weights).expect("he-linear")
+    }
 
     const SHAPE: Shape = Shape {
         id: ShapeId(900),

@@ -42,6 +42,7 @@ pub mod evm;
 pub mod field;
 pub mod he_linear;
 pub mod keys;
+pub mod kind;
 pub mod msm;
 pub mod prover;
 pub mod r1cs;

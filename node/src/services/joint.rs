@@ -9,7 +9,6 @@
 use super::contributor::parse_peer_addr;
 use crate::store::{StatsRun, StatsSpec};
 use arcanum_chain::MarketClient;
-use arcanum_compute::elgamal::Ciphertext;
 use arcanum_compute::{
     Fr,
     fixed::FixedPoint,
@@ -36,18 +35,16 @@ const CLERK_TIMEOUT: Duration = Duration::from_secs(30);
 /// The words that pad a contribution to its shape's width, one element's worth: zero for
 /// secagg-sum, an encryption of zero with no randomness (the identity twice) for he-linear.
 pub fn padding(kind: JobKind) -> Vec<U256> {
-    match kind {
-        JobKind::HeLinear => field::vec_to_u256(&Ciphertext::zero().to_coordinates()),
-        _ => vec![U256::ZERO],
-    }
+    field::vec_to_u256(&arcanum_zk::kind::of(kind).padding())
 }
 
 /// The weights a joint statistic's job is posted with: none for secagg-sum, ones for
 /// he-linear (a plain sum; committee members decrypt nothing else).
 pub fn weights(shape: Shape) -> Vec<i64> {
-    match shape.kind {
-        JobKind::HeLinear => vec![1; shape.contributors],
-        _ => vec![],
+    if arcanum_zk::kind::of(shape.kind).weighted() {
+        vec![1; shape.contributors]
+    } else {
+        vec![]
     }
 }
 

@@ -7,7 +7,6 @@
 //! can do is cancelled and its escrow refunded. Every step is logged with its reason.
 
 use arcanum_chain::{JobInfo, JobStatus, MarketClient, TxOutcome};
-use arcanum_compute::executor;
 use arcanum_p2p::{Client, Event, PeerId};
 use arcanum_protocol::{
     Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedBid, SignedOffer,
@@ -17,7 +16,7 @@ use arcanum_scheduler::AttemptTerms;
 use arcanum_zk::{
     Fr,
     chunks::{ChunkedJob, is_chunked},
-    commitment, field,
+    field, kind,
 };
 use serde::{Deserialize, Serialize};
 use std::{
@@ -786,7 +785,7 @@ pub fn input_commitment(
     Ok(field::fr_to_u256(if is_chunked(shape, inputs) {
         ChunkedJob::split(shape, inputs, weights)?.input_commitment()
     } else {
-        commitment::job_inputs(shape.kind, inputs, weights)
+        kind::of(shape.kind).input_commitment(inputs, weights)
     }))
 }
 
@@ -799,8 +798,8 @@ pub fn local_output(
     weights: &[i64],
 ) -> Result<(Vec<Fr>, U256), RequesterError> {
     let exec = |inputs: Vec<Vec<Fr>>, weights: &[i64]| {
-        executor::execute(shape.kind, shape.dims, inputs, weights)
-            .map(|e| e.output)
+        kind::of(shape.kind)
+            .execute(shape.dims, &inputs, weights)
             .map_err(|e| RequesterError::Local(e.to_string()))
     };
     if is_chunked(shape, inputs) {
@@ -815,7 +814,7 @@ pub fn local_output(
         Ok((output, commitment))
     } else {
         let output = exec(inputs.to_vec(), weights)?;
-        let commitment = field::fr_to_u256(commitment::job_output(shape.kind, &output));
+        let commitment = field::fr_to_u256(kind::of(shape.kind).output_commitment(&output));
         Ok((output, commitment))
     }
 }

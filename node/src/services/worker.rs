@@ -6,8 +6,6 @@
 use crate::store::{KeptProof, WorkRecord, WorkState};
 use alloy::signers::local::PrivateKeySigner;
 use arcanum_chain::{JobStatus, MarketClient};
-use arcanum_compute::executor;
-use arcanum_compute::executor::Witness;
 use arcanum_p2p::{Client, Event, PeerId};
 use arcanum_protocol::{
     Bid, JobId, JobKind, JobRequest, JobResponse, JobResult, Offer, RejectReason, ShapeId,
@@ -16,9 +14,10 @@ use arcanum_protocol::{
 use arcanum_zk::{
     Fr,
     chunks::{self, ChunkedJob, is_chunked},
-    commitment, evm, field, he_linear,
+    evm, field,
     keys::ShapeKeys,
-    prover::{self, Statement},
+    kind,
+    prover::Statement,
 };
 use std::{
     collections::{HashMap, HashSet},
@@ -521,30 +520,33 @@ impl Worker {
                 shape.contributors
             )));
         }
-        let input_commitment = commitment::job_inputs(shape.kind, &inputs, &weights);
+        let kind = kind::of(shape.kind);
+        let input_commitment = kind.input_commitment(&inputs, &weights);
         if field::fr_to_u256(input_commitment) != info.input_commitment {
             return Err(RejectReason::CommitmentMismatch);
         }
         self.mark_started(job_id);
         self.record(kept, WorkState::Accepted, None, None);
-        let execution = executor::execute(shape.kind, shape.dims, inputs, &weights)
+        let output = kind
+            .execute(shape.dims, &inputs, &weights)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
-        let output = execution.output;
         let statement = Statement::from_commitments(
             job_id,
             me,
             input_commitment,
-            commitment::job_output(shape.kind, &output),
+            kind.output_commitment(&output),
         )
         .map_err(|e| RejectReason::Failed(e.to_string()))?;
 
         let keys = Arc::clone(keys);
         let started = Instant::now();
-        let witness = execution.witness;
-        let words = tokio::task::spawn_blocking(move || prove_witness(&keys, &statement, witness))
-            .await
-            .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?
-            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let words = tokio::task::spawn_blocking(move || {
+            kind.prove(&keys, &statement, &inputs, &weights)
+                .map(|p| evm::proof_to_calldata(&p))
+        })
+        .await
+        .map_err(|e| RejectReason::Failed(format!("prover task: {e}")))?
+        .map_err(|e| RejectReason::Failed(e.to_string()))?;
         let prove_seconds = started.elapsed().as_secs_f64();
         tracing::info!(target: "worker::prove", %job_id, prove_seconds, "proved");
         self.config.metrics.observe_prove(1, prove_seconds);
@@ -583,25 +585,27 @@ impl Worker {
         let (keys, chunks) = (Arc::clone(keys), job.chunks.clone());
         let started = Instant::now();
         let (outputs, ocs, proofs) = tokio::task::spawn_blocking(move || {
-            let shape = keys.shape;
+            let kind = kind::of(keys.shape.kind);
             let mut outputs = Vec::with_capacity(chunks.len());
             let mut ocs = Vec::with_capacity(chunks.len());
             let mut proofs = Vec::with_capacity(chunks.len());
             for chunk in chunks {
-                let execution =
-                    executor::execute(shape.kind, shape.dims, chunk.inputs, &chunk.weights)
-                        .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+                let output = kind
+                    .execute(keys.shape.dims, &chunk.inputs, &chunk.weights)
+                    .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
                 // The chunk's input commitment was computed by the split; only hash the output.
                 let stmt = Statement::from_commitments(
                     job_id,
                     me,
                     chunk.input_commitment,
-                    commitment::job_output(shape.kind, &execution.output),
+                    kind.output_commitment(&output),
                 )
                 .map_err(|e| RejectReason::Failed(e.to_string()))?;
-                let words = prove_witness(&keys, &stmt, execution.witness)
+                let words = kind
+                    .prove(&keys, &stmt, &chunk.inputs, &chunk.weights)
+                    .map(|p| evm::proof_to_calldata(&p))
                     .map_err(|e| RejectReason::Failed(e.to_string()))?;
-                outputs.push(execution.output);
+                outputs.push(output);
                 ocs.push(field::fr_to_u256(stmt.output_commitment));
                 proofs.push(words);
             }
@@ -760,34 +764,3 @@ const QUEUE_WAIT: Duration = Duration::from_secs(240);
 
 /// How often the keeper looks at proven jobs.
 const KEEP_EVERY: Duration = Duration::from_secs(2);
-
-/// Proves `statement` from an executor's witness, by job kind, as EVM calldata words.
-fn prove_witness(
-    keys: &ShapeKeys,
-    statement: &Statement,
-    witness: Witness,
-) -> arcanum_zk::Result<[U256; 8]> {
-    let proof = match witness {
-        Witness::SecaggSum { inputs } => prover::prove_secagg_sum(keys, statement, &inputs),
-        Witness::HeLinear {
-            inputs, weights, ..
-        } => {
-            let inputs: Vec<Vec<he_linear::Ciphertext>> = inputs
-                .iter()
-                .map(|v| {
-                    v.iter()
-                        .map(|c| he_linear::Ciphertext { c1: c.c1, c2: c.c2 })
-                        .collect()
-                })
-                .collect();
-            prover::prove_he_linear_with_rng(
-                keys,
-                statement,
-                &inputs,
-                &weights,
-                &mut rand::rngs::OsRng,
-            )
-        }
-    }?;
-    Ok(evm::proof_to_calldata(&proof))
-}

@@ -198,7 +198,7 @@ fn he_inputs(seed: u64) -> (Vec<Vec<Ciphertext>>, Vec<i64>) {
 fn he_linear_proof_verifies_binds_inputs_and_refuses_wrong_outputs() {
     let keys = keys_of(&HE_LINEAR_4X8);
     let (inputs, weights) = he_inputs(4);
-    let output = he_linear::evaluate(&inputs, &weights);
+    let output = arcanum_compute::elgamal::he_linear(&inputs, &weights).expect("he-linear");
     let worker: Address = "0x00000000000000000000000000000000000000aa"
         .parse()
         .expect("addr");
@@ -220,7 +220,7 @@ fn he_linear_proof_verifies_binds_inputs_and_refuses_wrong_outputs() {
     assert!(prover::verify(&keys_of(&SECAGG_SUM_4X8).vk, &stmt.public_inputs(), &proof).is_err());
 
     // A wrong output (weights changed after the fact) is refused before proving.
-    let wrong = he_linear::evaluate(&inputs, &[1, -3, 254, 0]);
+    let wrong = arcanum_compute::elgamal::he_linear(&inputs, &[1, -3, 254, 0]).expect("he-linear");
     let bad = Statement::he_linear(JobId::from(11), worker, &inputs, &weights, &wrong)
         .expect("statement");
     let err = prover::prove_he_linear_with_rng(keys, &bad, &inputs, &weights, &mut rng)
@@ -305,7 +305,7 @@ fn fixed_base_prover_matches_arkworks_bit_for_bit() {
     };
     let he = {
         let (inputs, weights) = he_inputs(5);
-        let output = he_linear::evaluate(&inputs, &weights);
+        let output = arcanum_compute::elgamal::he_linear(&inputs, &weights).expect("he-linear");
         let stmt =
             Statement::he_linear(JobId::from(3), worker, &inputs, &weights, &output).expect("stmt");
         let circuit = he_linear::HeLinearCircuit {
