@@ -589,5 +589,80 @@ threshold = 3
     let problem = arcanum_node::services::committee::group_of(&forged, &report.draw)
         .expect_err("a dealing the member did not sign");
     assert!(problem.contains("dealing 2"), "{problem}");
+
+    // A member decrypts only for the requester that ran its DKG, only the sum of the
+    // completed job's committed inputs, and only that one job. The requester is stopped
+    // and its identity used from here, as a requester misusing the key would.
+    let job_id = arcanum_node::protocol::JobId(
+        rec.outcome
+            .as_ref()
+            .expect("outcome")
+            .job_id
+            .parse()
+            .expect("job id"),
+    );
+    let inputs: Vec<Vec<arcanum_node::protocol::U256>> = rec
+        .submission
+        .inputs
+        .iter()
+        .map(|v| v.iter().map(|x| x.parse().expect("decimal")).collect())
+        .collect();
+    let requester_dir = std::path::PathBuf::from(r);
+    drop(requester_node);
+    let member = run
+        .clerks
+        .iter()
+        .find(|a| **a != owner_addrs[victim])
+        .expect("a live member");
+    let addr: arcanum_node::p2p::Multiaddr = member.parse().expect("multiaddr");
+    let ask = |key: arcanum_node::p2p::Keypair, request: arcanum_node::protocol::JobRequest| {
+        let addr = addr.clone();
+        async move {
+            let (client, _events, event_loop) =
+                arcanum_node::p2p::new(key, arcanum_node::p2p::NetworkConfig::default())
+                    .expect("swarm");
+            let task = tokio::spawn(event_loop.run());
+            let peer = client.dial(addr).await.expect("dial the member");
+            let answer = client.request(peer, request).await.expect("answered");
+            task.abort();
+            answer
+        }
+    };
+    let decrypt = |job_id, inputs: Vec<Vec<_>>| arcanum_node::protocol::JobRequest::Decrypt {
+        session: run.session,
+        job_id,
+        inputs,
+    };
+    let refused = |answer: &arcanum_node::protocol::JobResponse, why: &str| {
+        matches!(answer, arcanum_node::protocol::JobResponse::Rejected(
+            arcanum_node::protocol::RejectReason::Policy(p)) if p.contains(why))
+    };
+    let requester_key =
+        || arcanum_node::identity::load_or_create_p2p(&requester_dir).expect("requester key");
+    let a = ask(
+        arcanum_node::p2p::Keypair::generate_ed25519(),
+        decrypt(job_id, inputs.clone()),
+    )
+    .await;
+    assert!(refused(&a, "another requester"), "{a:?}");
+    // One contribution alone (the others swapped for padding): not the committed inputs.
+    let mut alone = inputs.clone();
+    for v in alone.iter_mut().skip(1) {
+        // The identity ciphertext's coordinates: (0, 1, 0, 1).
+        *v = (0..v.len())
+            .map(|k| arcanum_node::protocol::U256::from(u64::from(k % 2 == 1)))
+            .collect();
+    }
+    let a = ask(requester_key(), decrypt(job_id, alone)).await;
+    assert!(refused(&a, "posted commitment"), "{a:?}");
+    let other = arcanum_node::protocol::JobId(job_id.0 + arcanum_node::protocol::U256::from(1u64));
+    let a = ask(requester_key(), decrypt(other, inputs.clone())).await;
+    assert!(refused(&a, "already decrypted"), "{a:?}");
+    // The same job again (a restarted requester): answered.
+    let a = ask(requester_key(), decrypt(job_id, inputs)).await;
+    assert!(
+        matches!(a, arcanum_node::protocol::JobResponse::Decryption(_)),
+        "{a:?}"
+    );
     drop(worker2);
 }
