@@ -603,9 +603,11 @@ placement_patience_secs = 600
 # [contributor]
 # Data owner role (`--roles contributor`): the datasets it holds and whom it answers. Rows
 # never leave the node: it sends one masked vector of per-column sums per job, and shares of
-# the mask to the job's clerks.
+# the mask to the job's clerks (secagg-sum), or the vector encrypted under the job's key
+# committee's group key (he-linear). The `clerk` and `committee` roles (staked) hold mask
+# shares and key shares for other owners' jobs.
 # requesters = ["12D3KooW..."]        # peer ids it answers ("*": any)
-# queries = ["mean", "variance"]      # count, sum, mean, variance
+# queries = ["mean", "variance"]      # count, sum, mean, variance, histogram
 # min_contributors = 3                # fewest owners per job (at least 2)
 # max_epsilon = 1.0                   # contribute only to DP releases of at most this epsilon
 # [[contributor.datasets]]
