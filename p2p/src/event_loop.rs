@@ -14,7 +14,10 @@ use libp2p::{
     multiaddr::Protocol,
     noise,
     request_response::{self, OutboundRequestId},
-    swarm::{SwarmEvent, dial_opts::DialOpts},
+    swarm::{
+        DialError, SwarmEvent,
+        dial_opts::{DialOpts, PeerCondition},
+    },
     tcp, yamux,
 };
 use std::{collections::HashMap, time::Duration};
@@ -71,6 +74,8 @@ pub struct EventLoop {
         oneshot::Sender<Result<PeerId>>,
         libp2p::swarm::ConnectionId,
     )>,
+    /// Dials that found a dial to their peer in flight, answered when it ends.
+    pending_peer_dial: Vec<(PeerId, Multiaddr, oneshot::Sender<Result<PeerId>>)>,
     pending_requests: HashMap<OutboundRequestId, (PeerId, oneshot::Sender<Result<JobResponse>>)>,
     /// Per-peer token buckets of inbound job requests.
     buckets: HashMap<PeerId, Bucket>,
@@ -132,6 +137,7 @@ pub fn new(
         events: ev_tx,
         pending_listen: HashMap::new(),
         pending_dial: Vec::new(),
+        pending_peer_dial: Vec::new(),
         pending_requests: HashMap::new(),
         buckets: HashMap::new(),
         requests_per_minute: config.requests_per_minute,
@@ -178,6 +184,18 @@ impl EventLoop {
         }
     }
 
+    /// Removes and returns the dials waiting on a dial to `peer` in flight.
+    fn take_peer_dials(
+        &mut self,
+        peer: PeerId,
+    ) -> Vec<(PeerId, Multiaddr, oneshot::Sender<Result<PeerId>>)> {
+        let (done, waiting) = std::mem::take(&mut self.pending_peer_dial)
+            .into_iter()
+            .partition(|(p, _, _)| *p == peer);
+        self.pending_peer_dial = waiting;
+        done
+    }
+
     fn emit(&self, event: Event) {
         if let Err(e) = self.events.try_send(event) {
             tracing::warn!(target: "net", "event queue full or closed; dropping event: {e}");
@@ -204,10 +222,31 @@ impl EventLoop {
                 }
             },
             Command::Dial { addr, reply } => {
-                let opts = DialOpts::unknown_peer_id().address(addr.clone()).build();
+                // An address naming its peer is dialled only when not connected already:
+                // a second connection per request would hit the per-peer limit, and two
+                // peers dialling each other at once would close requests in flight.
+                let peer = match addr.iter().last() {
+                    Some(libp2p::multiaddr::Protocol::P2p(peer)) => Some(peer),
+                    _ => None,
+                };
+                let opts = match peer {
+                    Some(peer) => DialOpts::peer_id(peer)
+                        .condition(PeerCondition::DisconnectedAndNotDialing)
+                        .addresses(vec![addr.clone()])
+                        .build(),
+                    None => DialOpts::unknown_peer_id().address(addr.clone()).build(),
+                };
                 let id = opts.connection_id();
                 match self.swarm.dial(opts) {
                     Ok(()) => self.pending_dial.push((addr, reply, id)),
+                    Err(DialError::DialPeerConditionFalse(_)) => match peer {
+                        Some(peer) if self.swarm.is_connected(&peer) => {
+                            let _ = reply.send(Ok(peer));
+                        }
+                        // Being dialled already: answered when that dial ends.
+                        Some(peer) => self.pending_peer_dial.push((peer, addr, reply)),
+                        None => {}
+                    },
                     Err(e) => {
                         let _ = reply.send(Err(Error::Dial {
                             addr: addr.to_string(),
@@ -302,23 +341,37 @@ impl EventLoop {
                     let (_, reply, _) = self.pending_dial.swap_remove(pos);
                     let _ = reply.send(Ok(peer_id));
                 }
+                for (_, _, reply) in self.take_peer_dials(peer_id) {
+                    let _ = reply.send(Ok(peer_id));
+                }
                 self.emit(Event::Connected { peer: peer_id });
             }
             SwarmEvent::OutgoingConnectionError {
                 connection_id,
+                peer_id,
                 error,
-                ..
             } => {
+                // Two peers dialling each other at once: one of the two connections may be
+                // refused while the other stands; the dial then succeeded all the same.
+                let connected = peer_id.filter(|p| self.swarm.is_connected(p));
+                let answer = |addr: &Multiaddr| match connected {
+                    Some(peer) => Ok(peer),
+                    None => Err(Error::Dial {
+                        addr: addr.to_string(),
+                        detail: error.to_string(),
+                    }),
+                };
+                for (_, addr, reply) in peer_id.map(|p| self.take_peer_dials(p)).unwrap_or_default()
+                {
+                    let _ = reply.send(answer(&addr));
+                }
                 if let Some(pos) = self
                     .pending_dial
                     .iter()
                     .position(|(_, _, id)| *id == connection_id)
                 {
                     let (addr, reply, _) = self.pending_dial.swap_remove(pos);
-                    let _ = reply.send(Err(Error::Dial {
-                        addr: addr.to_string(),
-                        detail: error.to_string(),
-                    }));
+                    let _ = reply.send(answer(&addr));
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {

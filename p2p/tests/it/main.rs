@@ -313,3 +313,46 @@ async fn peers_that_share_one_bootstrap_peer_find_and_dial_each_other() {
     }
     assert_eq!(hub.peers().await.expect("peers"), 2);
 }
+
+/// A peer that dials another's `/p2p/`-qualified address many times at once (what every
+/// "dial, then request" does) reuses the connection it has or is opening: every dial
+/// succeeds and every request is answered (a fresh connection per dial ran into the
+/// per-peer connection limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_dials_reuse_the_connection_and_every_request_is_answered() {
+    let (a, _a_events) = node().await;
+    let (b, mut b_events) = node().await;
+    let b_addr = b
+        .listen("/ip4/127.0.0.1/tcp/0".parse().expect("addr"))
+        .await
+        .expect("listen");
+    // `listen` returns the address with its `/p2p/<peer id>`.
+    assert!(matches!(
+        b_addr.iter().last(),
+        Some(libp2p::multiaddr::Protocol::P2p(_))
+    ));
+    let responder = b.clone();
+    let answering = tokio::spawn(async move {
+        while let Some(event) = b_events.recv().await {
+            if let Event::JobRequest { channel, .. } = event {
+                let _ = responder.respond(channel, JobResponse::Ack).await;
+            }
+        }
+    });
+    for wave in 0..2 {
+        let rounds = (0..16).map(|_| {
+            let (a, addr) = (a.clone(), b_addr.clone());
+            async move {
+                let peer = a.dial(addr).await.expect("dial");
+                a.request(peer, JobRequest::ClerkAd).await
+            }
+        });
+        for answer in futures::future::join_all(rounds).await {
+            assert!(
+                matches!(answer, Ok(JobResponse::Ack)),
+                "wave {wave}: {answer:?}"
+            );
+        }
+    }
+    answering.abort();
+}
