@@ -112,6 +112,19 @@ pub async fn run(
     let mut submit = None;
     let cancels = Arc::new(requester::Cancels::default());
     let mut _worker = None;
+    // This node's addresses as peers dial them: each listen address with its peer id.
+    let own_addrs: Vec<String> = network
+        .listen_addrs
+        .iter()
+        .map(|a| {
+            let a = a.to_string();
+            if a.contains("/p2p/") {
+                a
+            } else {
+                format!("{a}/p2p/{peer_id}")
+            }
+        })
+        .collect();
     if roles.contains(&Role::Worker) {
         let keys = load_keys(&data_dir, &cfg.worker.shapes).await?;
         let (tx, rx) = mpsc::channel(NET_INBOX);
@@ -139,6 +152,15 @@ pub async fn run(
         let (tx, rx) = mpsc::channel(NET_INBOX);
         inboxes.offers = Some(tx);
         let mut requester = Requester::new(chain.clone(), network.client.clone(), rx);
+        // Open calls for contributions: owners enrol here.
+        requester.enrollments().set_addrs(own_addrs.clone());
+        let (tx, rx) = mpsc::channel(NET_INBOX);
+        inboxes.enrollments = Some(tx);
+        let (net, enrollments) = (network.client.clone(), requester.enrollments().clone());
+        services.spawn(async move {
+            joint::serve_enrollments(net, enrollments, rx).await;
+            "enrollments"
+        });
         requester.set_config(RequesterConfig {
             max_attempts: cfg.requester.max_attempts,
             patience: Duration::from_secs(cfg.requester.placement_patience_secs),
@@ -224,7 +246,8 @@ pub async fn run(
             data_dir.clone(),
             clerk_book.clone(),
             metrics.clone(),
-        );
+        )
+        .with_addr(own_addrs.first().cloned());
         services.spawn(async move {
             contributor.run(rx).await;
             "contributor"
@@ -652,7 +675,14 @@ async fn follow(
     {
         // A joint statistic: the data owners' masked vectors become the inputs.
         let shape = shape_of(&rec)?;
-        let (inputs, run) = joint::collect(requester.net(), chain, &spec, shape).await?;
+        let (inputs, run) = joint::collect(
+            requester.net(),
+            chain,
+            requester.enrollments(),
+            &spec,
+            shape,
+        )
+        .await?;
         rec.submission.weights = joint::weights(shape);
         rec.submission.inputs = inputs
             .iter()

@@ -148,8 +148,15 @@ pub struct StatsSpec {
     /// Fixed-point fractional bits.
     #[serde(default = "default_scale_bits")]
     pub scale_bits: u32,
-    /// The data owners: multiaddrs ending in `/p2p/<peer id>`.
+    /// The data owners: multiaddrs ending in `/p2p/<peer id>` (may be empty with
+    /// `enroll_secs`).
+    #[serde(default)]
     pub contributors: Vec<String>,
+    /// An open call: gossip a call for contributions and take the owners (whose policy
+    /// answers it) that enrol within this many seconds, up to the shape's room, besides
+    /// those listed; fewer than `min_contributors` and nothing is posted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enroll_secs: Option<u64>,
     /// Fewest owners that must contribute, or nothing is posted.
     pub min_contributors: u32,
     /// The clerks (for an `he-linear` shape, the key committee; `committee` is accepted
@@ -179,6 +186,9 @@ fn default_scale_bits() -> u32 {
 pub struct StatsRun {
     /// The collection's id at the clerks.
     pub session: arcanum_protocol::B256,
+    /// The owners asked (listed, and enrolled in an open call), as multiaddrs.
+    #[serde(default)]
+    pub asked: Vec<String>,
     /// Peer ids of the owners that contributed (their vectors are the job's first inputs).
     pub contributors: Vec<String>,
     /// Owners asked that did not contribute, with their reasons.

@@ -96,6 +96,10 @@ fn main() {
             job_id,
             inputs: vec![vec![U256::from(8u64); 8]; 4],
         },
+        JobRequest::Enroll {
+            session: B256::repeat_byte(9),
+            addr: "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWexample".into(),
+        },
         JobRequest::DkgDeal {
             session: B256::repeat_byte(9),
             members: vec!["/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWexample".into(); 5],
@@ -104,15 +108,12 @@ fn main() {
         },
         JobRequest::DkgShare {
             session: B256::repeat_byte(9),
+            requester: "12D3KooWexample".into(),
             share: r#"{"dealer":1,"recipient":2,"value":"00"}"#.into(),
         },
         JobRequest::DkgComplain {
             session: B256::repeat_byte(9),
             dealings: vec![samples::dealing(&key)],
-        },
-        JobRequest::DkgJustify {
-            session: B256::repeat_byte(9),
-            complaints: r#"[{"dealer":1,"complainer":2}]"#.into(),
         },
         JobRequest::DkgFinish(Box::new(samples::transcript(&key))),
         JobRequest::Decrypt {

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 /// Gossipsub topic of compute offers.
 pub(crate) const OFFERS_TOPIC: &str = "/arcanum/offers/1";
+/// Gossipsub topic of requesters' open calls for contributions.
+pub(crate) const CALLS_TOPIC: &str = "/arcanum/calls/1";
 /// Kademlia protocol (Arcanum's own DHT, not the public IPFS one).
 pub(crate) const KAD_PROTOCOL: &str = "/arcanum/kad/1";
 /// Request-response protocol for job transfer.
@@ -79,9 +81,11 @@ fn peer_score() -> (gossipsub::PeerScoreParams, gossipsub::PeerScoreThresholds) 
         mesh_failure_penalty_weight: 0.0,
         ..Default::default()
     };
-    params
-        .topics
-        .insert(gossipsub::IdentTopic::new(OFFERS_TOPIC).hash(), topic);
+    for name in [OFFERS_TOPIC, CALLS_TOPIC] {
+        params
+            .topics
+            .insert(gossipsub::IdentTopic::new(name).hash(), topic.clone());
+    }
     let thresholds = gossipsub::PeerScoreThresholds {
         gossip_threshold: -10.0,
         publish_threshold: -50.0,
@@ -114,9 +118,11 @@ impl Behaviour {
         gossipsub
             .with_peer_score(params, thresholds)
             .map_err(|e| e.to_string())?;
-        gossipsub
-            .subscribe(&gossipsub::IdentTopic::new(OFFERS_TOPIC))
-            .map_err(|e| e.to_string())?;
+        for name in [OFFERS_TOPIC, CALLS_TOPIC] {
+            gossipsub
+                .subscribe(&gossipsub::IdentTopic::new(name))
+                .map_err(|e| e.to_string())?;
+        }
         let peer_id = key.public().to_peer_id();
         let kad = config.kademlia.then(|| {
             let mut cfg = kad::Config::new(StreamProtocol::new(KAD_PROTOCOL));

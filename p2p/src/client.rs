@@ -20,6 +20,11 @@ pub enum Event {
         /// Where the response goes.
         channel: ResponseChannel<JobResponse>,
     },
+    /// An open call for contributions from the requester it names, still open.
+    Call {
+        /// The call.
+        call: Box<arcanum_protocol::CallForContributions>,
+    },
     /// A connection to a peer was established.
     Connected {
         /// The peer.
@@ -38,6 +43,10 @@ pub(crate) enum Command {
     },
     Publish {
         offer: Box<SignedOffer>,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    PublishCall {
+        call: Box<arcanum_protocol::CallForContributions>,
         reply: oneshot::Sender<Result<()>>,
     },
     Request {
@@ -95,6 +104,16 @@ impl Client {
     pub async fn publish_offer(&self, offer: SignedOffer) -> Result<()> {
         self.call(|reply| Command::Publish {
             offer: Box::new(offer),
+            reply,
+        })
+        .await
+    }
+
+    /// Publishes an open call for contributions on the calls topic (it must name this
+    /// node as its requester, or every peer rejects it).
+    pub async fn publish_call(&self, call: arcanum_protocol::CallForContributions) -> Result<()> {
+        self.call(|reply| Command::PublishCall {
+            call: Box::new(call),
             reply,
         })
         .await

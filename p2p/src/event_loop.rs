@@ -1,6 +1,6 @@
 use crate::{
     Error, Result,
-    behaviour::{Behaviour, BehaviourEvent, OFFERS_TOPIC},
+    behaviour::{Behaviour, BehaviourEvent, CALLS_TOPIC, OFFERS_TOPIC},
     client::{Client, Command, Event},
 };
 use arcanum_protocol::{JobResponse, SignedOffer};
@@ -266,6 +266,17 @@ impl EventLoop {
                     .map_err(|e| Error::Publish(e.to_string()));
                 let _ = reply.send(result);
             }
+            Command::PublishCall { call, reply } => {
+                let topic = gossipsub::IdentTopic::new(CALLS_TOPIC);
+                let result = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(topic, call.to_bytes())
+                    .map(|_| ())
+                    .map_err(|e| Error::Publish(e.to_string()));
+                let _ = reply.send(result);
+            }
             Command::Request {
                 peer,
                 request,
@@ -379,14 +390,34 @@ impl EventLoop {
                 message_id,
                 message,
             })) => {
-                let verdict = match self.check_offer(message.source, &message.data) {
-                    Ok(offer) => {
-                        self.emit(Event::Offer { offer });
-                        gossipsub::MessageAcceptance::Accept
+                let verdict = if message.topic == gossipsub::IdentTopic::new(CALLS_TOPIC).hash() {
+                    match check_call(message.source, &message.data) {
+                        Ok(call) => {
+                            self.emit(Event::Call {
+                                call: Box::new(call),
+                            });
+                            gossipsub::MessageAcceptance::Accept
+                        }
+                        // A call that closed on the way is stale, not hostile.
+                        Err(e) if e.contains("closed at") => {
+                            tracing::debug!(target: "net::calls", peer = %propagation_source, "ignoring call: {e}");
+                            gossipsub::MessageAcceptance::Ignore
+                        }
+                        Err(e) => {
+                            tracing::warn!(target: "net::calls", peer = %propagation_source, "rejecting call: {e}");
+                            gossipsub::MessageAcceptance::Reject
+                        }
                     }
-                    Err(e) => {
-                        tracing::warn!(target: "net::offers", peer = %propagation_source, "rejecting offer: {e}");
-                        gossipsub::MessageAcceptance::Reject
+                } else {
+                    match self.check_offer(message.source, &message.data) {
+                        Ok(offer) => {
+                            self.emit(Event::Offer { offer });
+                            gossipsub::MessageAcceptance::Accept
+                        }
+                        Err(e) => {
+                            tracing::warn!(target: "net::offers", peer = %propagation_source, "rejecting offer: {e}");
+                            gossipsub::MessageAcceptance::Reject
+                        }
                     }
                 };
                 self.swarm
@@ -522,4 +553,22 @@ impl EventLoop {
         }
         Ok(offer)
     }
+}
+
+/// A call is valid if it decodes, is bounded and still open, and names the peer that
+/// published it as its requester.
+fn check_call(
+    source: Option<PeerId>,
+    data: &[u8],
+) -> Result<arcanum_protocol::CallForContributions, String> {
+    let call =
+        arcanum_protocol::CallForContributions::from_bytes(data, arcanum_protocol::unix_now())?;
+    let source = source.ok_or("unsigned gossip message")?;
+    if call.requester != source.to_base58() {
+        return Err(format!(
+            "call names requester {} but was published by {source}",
+            call.requester
+        ));
+    }
+    Ok(call)
 }

@@ -26,7 +26,7 @@ pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
 pub use offer::{Offer, SignedOffer, unix_now};
 pub use stats::{
-    Candidate, ClerkAd, CommitteeDraw, ContributionRequest, Dp, Filter, KeyTranscript, Op, Query,
-    SignedClerkAd, SignedDealing, draw_weighted,
+    CallForContributions, Candidate, ClerkAd, CommitteeDraw, ContributionRequest, Dp, Filter,
+    KeyTranscript, MAX_CALL_BYTES, Op, Query, SignedClerkAd, SignedDealing, draw_weighted,
 };
 pub use wire::{JobRequest, JobResponse, JobResult, RejectReason};

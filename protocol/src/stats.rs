@@ -157,6 +157,59 @@ pub struct ContributionRequest {
     pub key: Option<KeyTranscript>,
 }
 
+/// Most bytes a call for contributions may take on the wire.
+pub const MAX_CALL_BYTES: usize = 8 * 1024;
+
+/// A requester's open call to data owners for a joint statistic, gossiped on the calls
+/// topic: owners whose policy would answer it enrol (`JobRequest::Enroll`) before
+/// `closes_at`, and are then asked for their contribution like listed owners. Its
+/// publisher, authenticated by gossipsub's message signature, must be `requester`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CallForContributions {
+    /// The collection (the `Contribute` requests that follow carry it).
+    pub session: B256,
+    /// The requester's peer id (base58).
+    pub requester: String,
+    /// Where the requester takes enrolments: multiaddrs ending in `/p2p/<peer id>`.
+    pub addrs: Vec<String>,
+    /// The dataset, by name.
+    pub dataset: String,
+    /// Its columns.
+    pub columns: Vec<String>,
+    /// The statistic.
+    pub query: Query,
+    /// Unix seconds after which enrolments are refused.
+    pub closes_at: u64,
+    /// Most owners the job takes (first come).
+    pub max: u32,
+}
+
+impl CallForContributions {
+    /// The wire encoding (JSON).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_default()
+    }
+
+    /// Decodes and checks a call at `now` (unix seconds): bounded, still open, naming a
+    /// reachable requester.
+    pub fn from_bytes(bytes: &[u8], now: u64) -> std::result::Result<Self, String> {
+        if bytes.len() > MAX_CALL_BYTES {
+            return Err(format!("a call of {} bytes", bytes.len()));
+        }
+        let call: Self = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if call.closes_at <= now {
+            return Err(format!(
+                "call {} closed at {}",
+                call.session, call.closes_at
+            ));
+        }
+        if call.addrs.is_empty() || call.columns.is_empty() || call.max == 0 {
+            return Err("a call needs an address, columns and room for an owner".into());
+        }
+        Ok(call)
+    }
+}
+
 /// Domain tag of signed DKG dealings.
 const DEALING_DOMAIN: &[u8] = b"arcanum/dkg-dealing/v1";
 
@@ -222,10 +275,9 @@ pub struct KeyTranscript {
     pub threshold: u32,
     /// The dealings the requester relayed to every member, each signed by its dealer.
     pub dealings: Vec<SignedDealing>,
-    /// Complaints, as JSON of `Vec<compute::elgamal::Complaint>`.
+    /// Complaints, as JSON of `Vec<compute::elgamal::Complaint>`: each disqualifies its
+    /// dealer (there is no justification round, so no share is ever published).
     pub complaints: String,
-    /// The accused dealers' published shares, as JSON of `Vec<compute::elgamal::DealerShare>`.
-    pub justifications: String,
 }
 
 /// Domain tag of clerk advertisements.
@@ -404,5 +456,35 @@ mod tests {
             SignedDealing::sign(&key, Address::repeat_byte(1), session, 1, "{}".into()).is_err(),
             "a key signs only as its own address"
         );
+    }
+
+    #[test]
+    fn calls_decode_only_while_open_bounded_and_reachable() {
+        let call = CallForContributions {
+            session: B256::repeat_byte(1),
+            requester: "12D3KooWrequester".into(),
+            addrs: vec!["/ip4/127.0.0.1/tcp/1/p2p/12D3KooWrequester".into()],
+            dataset: "iris".into(),
+            columns: vec!["a".into()],
+            query: Query::Mean,
+            closes_at: 100,
+            max: 4,
+        };
+        let bytes = call.to_bytes();
+        assert_eq!(
+            CallForContributions::from_bytes(&bytes, 99),
+            Ok(call.clone())
+        );
+        assert!(
+            CallForContributions::from_bytes(&bytes, 100).is_err(),
+            "closed"
+        );
+        let mut unreachable = call.clone();
+        unreachable.addrs.clear();
+        assert!(CallForContributions::from_bytes(&unreachable.to_bytes(), 0).is_err());
+        let mut huge = call;
+        huge.columns = vec!["x".repeat(MAX_CALL_BYTES)];
+        assert!(CallForContributions::from_bytes(&huge.to_bytes(), 0).is_err());
+        assert!(CallForContributions::from_bytes(b"{", 0).is_err());
     }
 }

@@ -68,6 +68,14 @@ pub enum JobRequest {
         /// The owners whose contributions the worker summed.
         contributors: Vec<String>,
     },
+    /// From a data owner to a requester that gossiped an open call: count me in.
+    Enroll {
+        /// The call's collection.
+        session: B256,
+        /// Where the owner takes the contribution request: a multiaddr ending in
+        /// `/p2p/<peer id>` (its own).
+        addr: String,
+    },
     /// From the requester to each drawn key-committee member: start a DKG. The member
     /// deals (sends every other member its share directly) and answers with its signed
     /// dealing.
@@ -86,24 +94,18 @@ pub enum JobRequest {
     DkgShare {
         /// The collection.
         session: B256,
+        /// The requester that started the DKG (peer id, base58).
+        requester: String,
         /// The share, as JSON.
         share: String,
     },
     /// From the requester to each member: every dealing it received; answered with the
-    /// member's complaints.
+    /// member's complaints (each disqualifies its dealer).
     DkgComplain {
         /// The collection.
         session: B256,
         /// The dealings.
         dealings: Vec<SignedDealing>,
-    },
-    /// From the requester to an accused member: the complaints (JSON of
-    /// `Vec<compute::elgamal::Complaint>`); answered with its justifications.
-    DkgJustify {
-        /// The collection.
-        session: B256,
-        /// All complaints.
-        complaints: String,
     },
     /// From the requester to each member: the final transcript; the member computes and
     /// keeps its key share and answers with the group key.
@@ -192,8 +194,6 @@ pub enum JobResponse {
     Dealt(Box<SignedDealing>),
     /// A member's complaints (JSON of `Vec<compute::elgamal::Complaint>`).
     Complaints(String),
-    /// An accused member's justifications (JSON of `Vec<compute::elgamal::DealerShare>`).
-    Justifications(String),
     /// The group public key a member computed (JSON of `compute::elgamal::PublicKey`).
     GroupKey(String),
     /// A member's partial decryption with proofs (JSON of

@@ -5,9 +5,10 @@
 //! its polynomial, sends every other member its share directly (confidential on the
 //! encrypted libp2p connection, authenticated by the sender's peer id) and answers with
 //! its dealing signed by its staked key; on `DkgComplain` it checks the shares it received
-//! against the dealings and complains about missing or wrong ones; on `DkgJustify` it
-//! publishes the shares it is accused over; on `DkgFinish` it computes its key share from
-//! the final transcript and keeps it in its store. On `Decrypt` it answers the requester
+//! against the dealings and complains about missing or wrong ones (a complained-about
+//! dealer is disqualified: there is no justification round, which would publish shares);
+//! on `DkgFinish` it computes its key share from the final transcript and keeps it in its
+//! store. On `Decrypt` it answers the requester
 //! that ran the DKG, once per session, with a partial decryption (Chaum-Pedersen proofs)
 //! of the sum it recomputes itself from a completed job's posted inputs: never of a single
 //! contribution, nor of a sum of fewer than `min_set` contributions.
@@ -50,24 +51,36 @@ const SESSION_TTL: Duration = Duration::from_secs(1_800);
 pub const MAX_MEMBERS: usize = 64;
 /// How long a member waits for the other dealers' shares before complaining.
 const SHARE_WAIT: Duration = Duration::from_secs(10);
-/// How long one request between members, or from the requester, may take.
+/// How long one request between members, or from the requester, may take (dial included).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
-/// Tries per share delivery when the connection fails.
-const SHARE_ATTEMPTS: u32 = 3;
+/// Tries per share delivery (a member may not have its own deal request yet).
+const SHARE_ATTEMPTS: u32 = 5;
 /// Fewest contributions a member decrypts a sum of, whatever the requester asks.
 const MIN_SET_FLOOR: u32 = 2;
 /// Plaintext range the requester's discrete-log table covers: `|m| <= 2^32`.
 pub const RANGE_BITS: u32 = 32;
 
-/// A DKG in progress at a member.
+/// Checks committee parameters: `2 <= t`, a strict majority (two disjoint quorums could
+/// each decrypt a different sum otherwise), at most [`MAX_MEMBERS`].
+pub fn check_params(n: usize, t: u32) -> Result<(), String> {
+    let t = t as usize;
+    if t < 2 || 2 * t <= n || n > MAX_MEMBERS {
+        return Err(format!(
+            "threshold {t} of {n} members: needs 2 <= threshold, more than half the members, and at most {MAX_MEMBERS} members"
+        ));
+    }
+    Ok(())
+}
+
+/// A DKG in progress at a member, keyed by its requester and session.
 struct Session {
-    requester: PeerId,
     members: Vec<PeerId>,
     params: DkgParams,
     index: u32,
     min_set: u32,
-    dealer: Dealer,
     dealing: SignedDealing,
+    /// The shares received, by dealer index, each from the member that index names.
+    received: HashMap<u32, DealerShare>,
     created: Instant,
 }
 
@@ -78,13 +91,11 @@ pub struct Member {
     signer: PrivateKeySigner,
     store: Store,
     ad: SignedClerkAd,
-    sessions: Mutex<HashMap<B256, Session>>,
-    /// Shares received per session, with the peer that sent each.
-    shares: Mutex<HashMap<B256, Received>>,
+    sessions: Mutex<HashMap<(PeerId, B256), Session>>,
+    /// Decryptions one at a time: the one-job-per-key rule is checked and recorded
+    /// atomically.
+    decrypting: tokio::sync::Mutex<()>,
 }
-
-/// The shares received for one session (when the first came, and each with its sender).
-type Received = (Instant, Vec<(PeerId, DealerShare)>);
 
 fn policy(why: impl Into<String>) -> JobResponse {
     JobResponse::Rejected(RejectReason::Policy(why.into()))
@@ -117,7 +128,7 @@ impl Member {
             store,
             ad,
             sessions: Mutex::default(),
-            shares: Mutex::default(),
+            decrypting: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -135,7 +146,7 @@ impl Member {
             };
             let me = me.clone();
             tokio::spawn(async move {
-                let answer = me.answer(from, request).await;
+                let answer = me.clone().answer(from, request).await;
                 if let JobResponse::Rejected(why) = &answer {
                     tracing::warn!(target: "committee", %from, ?why, "refused");
                 }
@@ -144,7 +155,7 @@ impl Member {
         }
     }
 
-    async fn answer(&self, from: PeerId, request: JobRequest) -> JobResponse {
+    async fn answer(self: Arc<Self>, from: PeerId, request: JobRequest) -> JobResponse {
         match request {
             JobRequest::ClerkAd => JobResponse::ClerkAd(Box::new(self.ad.clone())),
             JobRequest::DkgDeal {
@@ -154,23 +165,19 @@ impl Member {
                 min_set,
             } => self
                 .deal(from, session, &members, threshold, min_set)
-                .await
                 .unwrap_or_else(policy),
-            JobRequest::DkgShare { session, share } => self
-                .receive_share(from, session, &share)
+            JobRequest::DkgShare {
+                session,
+                requester,
+                share,
+            } => self
+                .receive_share(from, &requester, session, &share)
                 .map(|()| JobResponse::Ack)
                 .unwrap_or_else(policy),
             JobRequest::DkgComplain { session, dealings } => self
                 .complain(from, session, &dealings)
                 .await
                 .map(|c| JobResponse::Complaints(json(&c)))
-                .unwrap_or_else(policy),
-            JobRequest::DkgJustify {
-                session,
-                complaints,
-            } => self
-                .justify(from, session, &complaints)
-                .map(|j| JobResponse::Justifications(json(&j)))
                 .unwrap_or_else(policy),
             JobRequest::DkgFinish(transcript) => self
                 .finish(from, &transcript)
@@ -191,51 +198,41 @@ impl Member {
         }
     }
 
-    /// Round 1: deal, send each other member its share, answer with the signed dealing.
-    async fn deal(
-        &self,
+    /// Round 1: deal, answer with the signed dealing at once, and send each other member
+    /// its share on a task of its own (a member that misses one complains in round 2).
+    fn deal(
+        self: Arc<Self>,
         from: PeerId,
         session: B256,
         members: &[String],
         threshold: u32,
         min_set: u32,
     ) -> Result<JobResponse, String> {
-        if let Some(s) = self.lock_sessions().get(&session) {
-            // The requester asked again (its answer was lost): the same dealing.
-            return if s.requester == from {
-                Ok(JobResponse::Dealt(Box::new(s.dealing.clone())))
-            } else {
-                Err(format!("session {session} belongs to another requester"))
-            };
-        }
-        if members.len() > MAX_MEMBERS || threshold < 2 {
-            return Err(format!(
-                "{} members, threshold {threshold}: needs 2 <= threshold <= members <= {MAX_MEMBERS}",
-                members.len()
-            ));
-        }
+        let key = (from, session);
         let ids = peers(members)?;
+        check_params(ids.len(), threshold)?;
+        if self
+            .store
+            .committee_key(&session.to_string())
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            return Err(format!("session {session} already has a key here"));
+        }
         let me = self.net.peer_id();
         let index = ids
             .iter()
             .position(|p| *p == me)
             .ok_or("this node is not among the members")? as u32
             + 1;
-        let params = DkgParams::new(members.len() as u32, threshold, session.0)
-            .map_err(|e| e.to_string())?;
-        let mut rng = rand::rngs::OsRng;
-        let dealer = Dealer::new(&params, index, &mut rng).map_err(|e| e.to_string())?;
-        let dealing = SignedDealing::sign(
-            &self.signer,
-            self.ad.ad.clerk,
-            session,
-            index,
-            json(&dealer.broadcast(&mut rng)),
-        )
-        .map_err(|e| e.to_string())?;
-        let shares = dealer.shares();
-        {
+        let params =
+            DkgParams::new(ids.len() as u32, threshold, session.0).map_err(|e| e.to_string())?;
+        let shares = {
             let mut sessions = self.lock_sessions();
+            if let Some(s) = sessions.get(&key) {
+                // Asked again (the answer was lost): the same dealing.
+                return Ok(JobResponse::Dealt(Box::new(s.dealing.clone())));
+            }
             sessions.retain(|_, s| s.created.elapsed() < SESSION_TTL);
             if sessions.len() >= MAX_SESSIONS {
                 let oldest = sessions
@@ -246,99 +243,131 @@ impl Member {
                     sessions.remove(&k);
                 }
             }
-            sessions.insert(
+            let mut rng = rand::rngs::OsRng;
+            let dealer = Dealer::new(&params, index, &mut rng).map_err(|e| e.to_string())?;
+            let dealing = SignedDealing::sign(
+                &self.signer,
+                self.ad.ad.clerk,
                 session,
+                index,
+                json(&dealer.broadcast(&mut rng)),
+            )
+            .map_err(|e| e.to_string())?;
+            let shares = dealer.shares();
+            let own = shares
+                .iter()
+                .find(|s| s.recipient == index)
+                .cloned()
+                .ok_or("no share for this member")?;
+            sessions.insert(
+                key,
                 Session {
-                    requester: from,
-                    members: ids.clone(),
+                    members: ids,
                     params,
                     index,
                     min_set: min_set.max(MIN_SET_FLOOR),
-                    dealer,
-                    dealing: dealing.clone(),
+                    dealing,
+                    received: HashMap::from([(index, own)]),
                     created: Instant::now(),
                 },
             );
-        }
-        let sends = members.iter().zip(&shares).map(|(addr, share)| {
-            let (net, share) = (self.net.clone(), share.clone());
-            async move {
-                let (addr, peer) = parse_peer_addr(addr)?;
-                if peer == me {
-                    return self.receive_share(me, session, &json(&share));
-                }
-                let request = JobRequest::DkgShare {
-                    session,
-                    share: json(&share),
-                };
-                let mut last = String::new();
-                for attempt in 0..SHARE_ATTEMPTS {
-                    if attempt > 0 {
-                        tokio::time::sleep(Duration::from_millis(300 * u64::from(attempt))).await;
+            // The polynomial is dropped here: with no justification round nothing needs
+            // it again, and a share it evaluates can never be asked for later.
+            shares
+        };
+        let dealing = self.lock_sessions().get(&key).map(|s| s.dealing.clone());
+        let requester = from.to_base58();
+        let deliveries = members
+            .iter()
+            .zip(shares)
+            .filter(|(_, s)| s.recipient != index)
+            .map(|(addr, share)| (addr.clone(), share))
+            .collect::<Vec<_>>();
+        let net = self.net.clone();
+        tokio::spawn(async move {
+            let sends = deliveries.into_iter().map(|(addr, share)| {
+                let (net, request) = (
+                    net.clone(),
+                    JobRequest::DkgShare {
+                        session,
+                        requester: requester.clone(),
+                        share: json(&share),
+                    },
+                );
+                async move {
+                    let (a, peer) = parse_peer_addr(&addr)?;
+                    let mut last = String::new();
+                    for attempt in 0..SHARE_ATTEMPTS {
+                        if attempt > 0 {
+                            tokio::time::sleep(Duration::from_millis(150 * u64::from(attempt)))
+                                .await;
+                        }
+                        let call = async {
+                            let _ = net.dial(a.clone()).await;
+                            net.request(peer, request.clone()).await
+                        };
+                        match tokio::time::timeout(REQUEST_TIMEOUT, call).await {
+                            Ok(Ok(JobResponse::Ack)) => return Ok(()),
+                            Ok(Ok(other)) => last = format!("{peer} answered {other:?}"),
+                            Ok(Err(e)) => last = format!("{peer}: {e}"),
+                            Err(_) => last = format!("{peer}: no answer in {REQUEST_TIMEOUT:?}"),
+                        }
                     }
-                    let _ = net.dial(addr.clone()).await;
-                    match tokio::time::timeout(REQUEST_TIMEOUT, net.request(peer, request.clone()))
-                        .await
-                    {
-                        Ok(Ok(JobResponse::Ack)) => return Ok(()),
-                        Ok(Ok(other)) => return Err(format!("{peer} answered {other:?}")),
-                        Ok(Err(e)) => last = format!("{peer}: {e}"),
-                        Err(_) => last = format!("{peer}: no answer in {REQUEST_TIMEOUT:?}"),
-                    }
+                    Err(last)
                 }
-                Err(last)
+            });
+            for result in futures::future::join_all(sends).await {
+                if let Err(e) = result {
+                    tracing::warn!(target: "committee", %session, "share not delivered (that member will complain): {e}");
+                }
             }
         });
-        for result in futures::future::join_all(sends).await {
-            if let Err(e) = result {
-                // The member complains, and this one justifies in round 3.
-                tracing::warn!(target: "committee", %session, "share not delivered: {e}");
-            }
-        }
         tracing::info!(target: "committee", %session, index, members = members.len(), threshold, "dealt");
-        Ok(JobResponse::Dealt(Box::new(dealing)))
+        dealing
+            .map(|d| JobResponse::Dealt(Box::new(d)))
+            .ok_or_else(|| format!("session {session} was evicted"))
     }
 
-    fn receive_share(&self, from: PeerId, session: B256, share: &str) -> Result<(), String> {
+    /// A share from another member: only for a session this member dealt in (for that
+    /// requester), only from the member the share's dealer index names, addressed to this
+    /// member, one per dealer.
+    fn receive_share(
+        &self,
+        from: PeerId,
+        requester: &str,
+        session: B256,
+        share: &str,
+    ) -> Result<(), String> {
+        let requester: PeerId = requester
+            .parse()
+            .map_err(|_| format!("{requester:?} is not a peer id"))?;
         let share: DealerShare =
             serde_json::from_str(share).map_err(|e| format!("malformed share: {e}"))?;
-        let mut all = self.shares.lock().unwrap_or_else(|e| e.into_inner());
-        all.retain(|_, (t, _)| t.elapsed() < SESSION_TTL);
-        if !all.contains_key(&session) && all.len() >= MAX_SESSIONS {
-            return Err("too many DKG sessions at once; try later".into());
+        let mut sessions = self.lock_sessions();
+        let s = sessions
+            .get_mut(&(requester, session))
+            .ok_or_else(|| format!("no DKG {session} of {requester} here (yet)"))?;
+        let sender = share
+            .dealer
+            .checked_sub(1)
+            .and_then(|i| s.members.get(i as usize));
+        if sender != Some(&from) || share.recipient != s.index {
+            return Err(format!(
+                "a share from dealer {} to {} sent by {from}",
+                share.dealer, share.recipient
+            ));
         }
-        let (_, held) = all
-            .entry(session)
-            .or_insert_with(|| (Instant::now(), Vec::new()));
-        match held
-            .iter()
-            .find(|(p, s)| *p == from && s.dealer == share.dealer)
-        {
-            Some((_, s)) if *s == share => Ok(()),
-            Some(_) => Err(format!("already holds another share from {from}")),
-            None if held.len() >= MAX_MEMBERS => Err("too many shares".into()),
+        match s.received.get(&share.dealer) {
+            Some(held) if *held == share => Ok(()),
+            Some(_) => Err(format!(
+                "already holds another share from dealer {}",
+                share.dealer
+            )),
             None => {
-                held.push((from, share));
+                s.received.insert(share.dealer, share);
                 Ok(())
             }
         }
-    }
-
-    /// The shares sent to this member for `session` by the dealer at each index (a share
-    /// counts only when it came from the member that index names).
-    fn my_shares(&self, session: B256, members: &[PeerId], me: u32) -> Vec<DealerShare> {
-        let all = self.shares.lock().unwrap_or_else(|e| e.into_inner());
-        all.get(&session)
-            .map(|(_, held)| {
-                held.iter()
-                    .filter(|(p, s)| {
-                        s.recipient == me
-                            && members.get(s.dealer as usize - 1).is_some_and(|m| m == p)
-                    })
-                    .map(|(_, s)| s.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     fn session_of<T>(
@@ -348,29 +377,27 @@ impl Member {
         f: impl FnOnce(&Session) -> T,
     ) -> Result<T, String> {
         let sessions = self.lock_sessions();
-        let s = sessions
-            .get(&session)
-            .ok_or_else(|| format!("no DKG {session} here (restarted, or never dealt)"))?;
-        if s.requester != from {
-            return Err(format!("session {session} belongs to another requester"));
-        }
+        let s = sessions.get(&(from, session)).ok_or_else(|| {
+            format!("no DKG {session} of {from} here (restarted, or never dealt)")
+        })?;
         Ok(f(s))
     }
 
     /// Round 2: waits (bounded) for the shares of every dealer, then complains about
-    /// those missing or not matching their dealing.
+    /// those missing or not matching their dealing. A complained-about dealer is
+    /// disqualified: no share is ever published.
     async fn complain(
         &self,
         from: PeerId,
         session: B256,
         dealings: &[SignedDealing],
     ) -> Result<Vec<Complaint>, String> {
-        let (params, members, me) =
-            self.session_of(from, session, |s| (s.params, s.members.clone(), s.index))?;
+        let (params, me) = self.session_of(from, session, |s| (s.params, s.index))?;
         let broadcasts = parse_dealings(dealings)?;
         let until = Instant::now() + SHARE_WAIT;
         loop {
-            let mine = self.my_shares(session, &members, me);
+            let mine: Vec<DealerShare> =
+                self.session_of(from, session, |s| s.received.values().cloned().collect())?;
             let complaints =
                 dkg::check_shares(&params, me, &broadcasts, &mine).map_err(|e| e.to_string())?;
             if complaints.is_empty() || Instant::now() >= until {
@@ -379,48 +406,28 @@ impl Member {
                 }
                 return Ok(complaints);
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
-    /// Round 3: publishes the shares this member was accused over.
-    fn justify(
-        &self,
-        from: PeerId,
-        session: B256,
-        complaints: &str,
-    ) -> Result<Vec<DealerShare>, String> {
-        let complaints: Vec<Complaint> =
-            serde_json::from_str(complaints).map_err(|e| format!("malformed complaints: {e}"))?;
-        self.session_of(from, session, |s| {
-            complaints
-                .iter()
-                .filter(|c| c.dealer == s.index)
-                .filter_map(|c| s.dealer.share_for(c.complainer).ok())
-                .collect()
-        })
-    }
-
-    /// Round 4: this member's key share from the final transcript, kept in the store.
+    /// Round 3: this member's key share from the final transcript, kept in the store.
     fn finish(&self, from: PeerId, transcript: &KeyTranscript) -> Result<GroupKey, String> {
         let session = transcript.session;
-        let (params, members, me, min_set) = self.session_of(from, session, |s| {
-            (s.params, s.members.clone(), s.index, s.min_set)
+        let (params, members, me, min_set, mine) = self.session_of(from, session, |s| {
+            (
+                s.params,
+                s.members.clone(),
+                s.index,
+                s.min_set,
+                s.received.values().cloned().collect::<Vec<_>>(),
+            )
         })?;
         if peers(&transcript.members)? != members || transcript.threshold != params.t() {
             return Err("the transcript's committee is not the one this member dealt for".into());
         }
-        let (broadcasts, complaints, justifications) = parse_transcript(transcript)?;
-        let mine = self.my_shares(session, &members, me);
-        let (group, key) = dkg::finalize(
-            &params,
-            me,
-            &broadcasts,
-            &mine,
-            &complaints,
-            &justifications,
-        )
-        .map_err(|e| e.to_string())?;
+        let (broadcasts, complaints) = parse_transcript(transcript)?;
+        let (group, key) = dkg::finalize(&params, me, &broadcasts, &mine, &complaints, &[])
+            .map_err(|e| e.to_string())?;
         let qualified = group.qualification().qualified.len();
         if qualified < params.t() as usize {
             return Err(format!(
@@ -439,25 +446,20 @@ impl Member {
         let name = session.to_string();
         match self.store.committee_key(&name).map_err(|e| e.to_string())? {
             // Asked again: the key is the one kept.
-            Some(held) if held.group == stored.group => {}
+            Some(held) if held.group == stored.group && held.requester == stored.requester => {}
             Some(_) => return Err(format!("session {session} already has another key")),
             None => self
                 .store
                 .put_committee_key(&name, &stored)
                 .map_err(|e| e.to_string())?,
         }
-        self.lock_sessions().remove(&session);
-        self.shares
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&session);
         tracing::info!(target: "committee", %session, index = me, qualified, "key share kept");
         Ok(group)
     }
 
     /// A partial decryption of the sum of `job_id`'s inputs, once they are checked against
     /// the chain (completed, he-linear, posted input commitment with unit weights, at
-    /// least `min_set` contributions).
+    /// least `min_set` contributions); one job per key, ever.
     async fn decrypt(
         &self,
         from: PeerId,
@@ -465,6 +467,7 @@ impl Member {
         job_id: JobId,
         inputs: &[Vec<U256>],
     ) -> Result<PartialDecryption, String> {
+        let _one_at_a_time = self.decrypting.lock().await;
         let name = session.to_string();
         let mut held = self
             .store
@@ -531,7 +534,7 @@ impl Member {
         Ok(key.partial_decrypt(&group, &sum, &mut rand::rngs::OsRng))
     }
 
-    fn lock_sessions(&self) -> std::sync::MutexGuard<'_, HashMap<B256, Session>> {
+    fn lock_sessions(&self) -> std::sync::MutexGuard<'_, HashMap<(PeerId, B256), Session>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -553,22 +556,29 @@ fn parse_dealings(dealings: &[SignedDealing]) -> Result<Vec<DealerBroadcast>, St
         .collect()
 }
 
-type Parsed = (Vec<DealerBroadcast>, Vec<Complaint>, Vec<DealerShare>);
+/// Most complaints a transcript may carry (each member about each dealer).
+const MAX_COMPLAINTS: usize = MAX_MEMBERS * MAX_MEMBERS;
 
-fn parse_transcript(t: &KeyTranscript) -> Result<Parsed, String> {
+fn parse_transcript(t: &KeyTranscript) -> Result<(Vec<DealerBroadcast>, Vec<Complaint>), String> {
+    if t.members.len() > MAX_MEMBERS {
+        return Err(format!("{} members", t.members.len()));
+    }
     let broadcasts = parse_dealings(&t.dealings)?;
     let complaints: Vec<Complaint> =
         serde_json::from_str(&t.complaints).map_err(|e| format!("complaints: {e}"))?;
-    let justifications: Vec<DealerShare> =
-        serde_json::from_str(&t.justifications).map_err(|e| format!("justifications: {e}"))?;
-    Ok((broadcasts, complaints, justifications))
+    if complaints.len() > MAX_COMPLAINTS {
+        return Err(format!("{} complaints", complaints.len()));
+    }
+    Ok((broadcasts, complaints))
 }
 
 /// Recomputes the group key from a transcript, as a data owner does before encrypting:
 /// the members must be the draw's choice in order, every dealing signed by the member its
-/// index names (its staked address in the draw), and at least `threshold` dealers
-/// qualified (so at least one honest dealer when fewer than `threshold` collude).
+/// index names (its staked address in the draw), a strict-majority threshold, and at
+/// least `threshold` dealers qualified (so at least one honest dealer when fewer than
+/// `threshold` collude; a complaint disqualifies its dealer, so no share is ever public).
 pub fn group_of(t: &KeyTranscript, draw: &CommitteeDraw) -> Result<GroupKey, String> {
+    check_params(t.members.len(), t.threshold)?;
     let chosen: Vec<&arcanum_protocol::Candidate> = draw
         .chosen
         .iter()
@@ -591,9 +601,9 @@ pub fn group_of(t: &KeyTranscript, draw: &CommitteeDraw) -> Result<GroupKey, Str
     }
     let params = DkgParams::new(t.members.len() as u32, t.threshold, t.session.0)
         .map_err(|e| e.to_string())?;
-    let (broadcasts, complaints, justifications) = parse_transcript(t)?;
-    let group = dkg::group_key(&params, &broadcasts, &complaints, &justifications)
-        .map_err(|e| e.to_string())?;
+    let (broadcasts, complaints) = parse_transcript(t)?;
+    let group =
+        dkg::group_key(&params, &broadcasts, &complaints, &[]).map_err(|e| e.to_string())?;
     let qualified = group.qualification().qualified.len();
     if qualified < t.threshold as usize {
         return Err(format!(
@@ -606,8 +616,11 @@ pub fn group_of(t: &KeyTranscript, draw: &CommitteeDraw) -> Result<GroupKey, Str
 
 async fn ask(net: &Client, addr: &str, request: JobRequest) -> Result<JobResponse, String> {
     let (a, peer) = parse_peer_addr(addr)?;
-    let _ = net.dial(a).await;
-    match tokio::time::timeout(REQUEST_TIMEOUT, net.request(peer, request)).await {
+    let call = async {
+        let _ = net.dial(a).await;
+        net.request(peer, request).await
+    };
+    match tokio::time::timeout(REQUEST_TIMEOUT, call).await {
         Ok(Ok(JobResponse::Rejected(why))) => Err(format!("{addr}: refused: {why:?}")),
         Ok(Ok(answer)) => Ok(answer),
         Ok(Err(e)) => Err(format!("{addr}: {e}")),
@@ -615,9 +628,11 @@ async fn ask(net: &Client, addr: &str, request: JobRequest) -> Result<JobRespons
     }
 }
 
-/// Runs the DKG among the drawn `members` for `session`: deal, complain, justify, finish.
-/// Members that do not deal are left out (they hold no share of the key); the others must
-/// all agree on the group key. Returns the public transcript and the group key.
+/// Runs the DKG among the drawn `members` for `session`: deal, complain, finish. Members
+/// that do not deal are left out (they hold no share of the key); a dealer any member
+/// complains about is disqualified (no justification round: a published share would
+/// weaken the key); at least `threshold` members must agree on the group key. Returns the
+/// public transcript and the group key.
 pub async fn keygen(
     net: &Client,
     draw: &CommitteeDraw,
@@ -660,33 +675,30 @@ pub async fn keygen(
         ask(net, m, request)
     });
     let mut complaints: Vec<Complaint> = Vec::new();
-    for answer in futures::future::join_all(complain).await {
+    let n = members.len() as u32;
+    for (k, answer) in futures::future::join_all(complain)
+        .await
+        .into_iter()
+        .enumerate()
+    {
         match answer {
             Ok(JobResponse::Complaints(c)) => {
-                complaints.extend(serde_json::from_str::<Vec<Complaint>>(&c).unwrap_or_default())
+                // A member complains only in its own name, about a member.
+                let me = k as u32 + 1;
+                complaints.extend(
+                    serde_json::from_str::<Vec<Complaint>>(&c)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|c| c.complainer == me && (1..=n).contains(&c.dealer))
+                        .take(members.len()),
+                );
             }
             Ok(other) => tracing::warn!(target: "requester", "member answered {other:?}"),
             Err(e) => tracing::warn!(target: "requester", "no complaints round: {e}"),
         }
     }
-    let mut justifications: Vec<DealerShare> = Vec::new();
     if !complaints.is_empty() {
-        let accused: std::collections::BTreeSet<u32> =
-            complaints.iter().map(|c| c.dealer).collect();
-        let justify = accused.iter().filter_map(|&d| {
-            let m = members.get(d as usize - 1)?;
-            let request = JobRequest::DkgJustify {
-                session,
-                complaints: json(&complaints),
-            };
-            Some(ask(net, m, request))
-        });
-        for answer in futures::future::join_all(justify).await {
-            if let Ok(JobResponse::Justifications(j)) = answer {
-                justifications
-                    .extend(serde_json::from_str::<Vec<DealerShare>>(&j).unwrap_or_default());
-            }
-        }
+        tracing::warn!(target: "requester", ?complaints, "complained-about dealers are disqualified");
     }
     let transcript = KeyTranscript {
         session,
@@ -694,7 +706,6 @@ pub async fn keygen(
         threshold,
         dealings,
         complaints: json(&complaints),
-        justifications: json(&justifications),
     };
     let group = group_of(&transcript, draw).map_err(|e| eyre!("the DKG failed: {e}"))?;
     let finish = members
@@ -750,11 +761,20 @@ pub async fn decrypt(
         };
         ask(net, m, request)
     });
-    let mut partials = Vec::new();
-    for answer in futures::future::join_all(asks).await {
+    let mut partials: Vec<PartialDecryption> = Vec::new();
+    for (k, answer) in futures::future::join_all(asks)
+        .await
+        .into_iter()
+        .enumerate()
+    {
         match answer {
-            Ok(JobResponse::Decryption(p)) => match serde_json::from_str(&p) {
-                Ok(p) => partials.push(p),
+            Ok(JobResponse::Decryption(p)) => match serde_json::from_str::<PartialDecryption>(&p) {
+                // A member answers for its own index only (one claiming another's would
+                // have that member's valid share skipped as a duplicate).
+                Ok(p) if p.party == k as u32 + 1 => partials.push(p),
+                Ok(p) => {
+                    tracing::warn!(target: "requester", member = k + 1, party = p.party, "partial decryption for another member's index; ignored")
+                }
                 Err(e) => tracing::warn!(target: "requester", "malformed partial decryption: {e}"),
             },
             Ok(other) => tracing::warn!(target: "requester", "member answered {other:?}"),

@@ -42,6 +42,10 @@ pub struct Contributor {
     /// This node's clerk book, when it is also a clerk.
     own_clerk: Option<Arc<ClerkBook>>,
     metrics: Arc<Metrics>,
+    /// Where requesters reach this owner (enrolments in open calls name it).
+    addr: Option<String>,
+    /// Calls this owner enrolled in (a call is gossiped again while open).
+    enrolled: std::sync::Mutex<std::collections::VecDeque<B256>>,
     /// What this owner sent per session (its requester and masked vector), to check the
     /// job it went into.
     sent: std::sync::Mutex<std::collections::VecDeque<(B256, String, Vec<U256>)>>,
@@ -67,21 +71,35 @@ impl Contributor {
             data_dir,
             own_clerk,
             metrics,
+            addr: None,
+            enrolled: Default::default(),
             sent: Default::default(),
         }
+    }
+
+    /// Enrols in open calls as reachable at `addr` (a multiaddr ending in this node's
+    /// `/p2p/<peer id>`); without one, calls are ignored.
+    pub fn with_addr(mut self, addr: Option<String>) -> Self {
+        self.addr = addr;
+        self
     }
 
     /// Runs until `events` closes; each request is answered on a task of its own.
     pub async fn run(self, mut events: mpsc::Receiver<Event>) {
         let me = Arc::new(self);
         while let Some(event) = events.recv().await {
-            let Event::JobRequest {
-                from,
-                request,
-                channel,
-            } = event
-            else {
-                continue;
+            let (from, request, channel) = match event {
+                Event::JobRequest {
+                    from,
+                    request,
+                    channel,
+                } => (from, request, channel),
+                Event::Call { call } => {
+                    let me = me.clone();
+                    tokio::spawn(async move { me.answer_call(&call).await });
+                    continue;
+                }
+                _ => continue,
             };
             let req = match request {
                 JobRequest::Contribute(req) => req,
@@ -125,6 +143,74 @@ impl Contributor {
                 }
             });
         }
+    }
+
+    /// Enrols in an open call its policy would answer (requester, query, dataset and
+    /// columns; the rest is checked when the contribution is asked).
+    async fn answer_call(&self, call: &arcanum_protocol::CallForContributions) {
+        let Some(addr) = self.addr.clone() else {
+            return;
+        };
+        let p = &self.policy;
+        let why =
+            if !p
+                .requesters
+                .iter()
+                .any(|r| r == "*" || *r == call.requester)
+            {
+                Some("requester not in contributor.requesters")
+            } else if !p.queries.contains(&call.query) {
+                Some("query not in contributor.queries")
+            } else if !p.datasets.iter().any(|d| {
+                d.name == call.dataset && call.columns.iter().all(|c| d.columns.contains(c))
+            }) {
+                Some("dataset or columns not offered")
+            } else {
+                None
+            };
+        if let Some(why) = why {
+            tracing::debug!(target: "contributor", session = %call.session, requester = %call.requester, "call not answered: {why}");
+            return;
+        }
+        {
+            let mut enrolled = self.enrolled.lock().unwrap_or_else(|e| e.into_inner());
+            if enrolled.contains(&call.session) {
+                return;
+            }
+            if enrolled.len() >= REMEMBERED {
+                enrolled.pop_front();
+            }
+            enrolled.push_back(call.session);
+        }
+        let mut last = String::from("no address");
+        for target in &call.addrs {
+            let Ok((a, peer)) = parse_peer_addr(target) else {
+                continue;
+            };
+            if peer.to_base58() != call.requester {
+                continue;
+            }
+            let _ = self.net.dial(a).await;
+            let request = JobRequest::Enroll {
+                session: call.session,
+                addr: addr.clone(),
+            };
+            match tokio::time::timeout(CLERK_TIMEOUT, self.net.request(peer, request)).await {
+                Ok(Ok(JobResponse::Ack)) => {
+                    tracing::info!(target: "contributor", session = %call.session, requester = %call.requester, dataset = %call.dataset, "enrolled in an open call");
+                    return;
+                }
+                Ok(Ok(other)) => last = format!("{other:?}"),
+                Ok(Err(e)) => last = e.to_string(),
+                Err(_) => last = format!("no answer in {CLERK_TIMEOUT:?}"),
+            }
+        }
+        tracing::warn!(target: "contributor", session = %call.session, "enrolment failed: {last}");
+        // Not enrolled: the next gossip of the call may try again.
+        self.enrolled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|s| *s != call.session);
     }
 
     /// Why the policy refuses `req` from `from`, if it does.
@@ -317,12 +403,19 @@ impl Contributor {
         let (masked, acked) = match group {
             Some(group) => {
                 // Encrypted under the committee's key: no pads, no clerks.
+                // Every value, times the owners asked, must stay inside the range the
+                // requester can decrypt, or the paid job could never be released.
+                let bound =
+                    (1i64 << super::committee::RANGE_BITS) / i64::from(req.contributors.max(1));
                 let plain = values
                     .iter()
-                    .map(|v| FixedPoint::to_i64(*v))
+                    .map(|v| FixedPoint::to_i64(*v).filter(|m| m.abs() < bound))
                     .collect::<Option<Vec<i64>>>()
                     .ok_or_else(|| {
-                        RejectReason::Failed("a value does not fit a 64-bit plaintext".into())
+                        RejectReason::Failed(format!(
+                            "a value of this owner's vector is outside the decryptable range (|m| < {bound} at scale 2^{}); ask with fewer scale_bits",
+                            req.scale_bits
+                        ))
                     })?;
                 let key = group.public_key().precompute();
                 let cts = key.encrypt_vec(&plain, &mut rand::rngs::OsRng);

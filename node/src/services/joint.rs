@@ -15,14 +15,18 @@ use arcanum_compute::{
     secagg::{self, ClerkSum, Committee},
     stats,
 };
-use arcanum_p2p::Client;
+use arcanum_p2p::{Client, PeerId};
 use arcanum_protocol::{
     B256, Candidate, CommitteeDraw, ContributionRequest, JobKind, JobRequest, JobResponse, Shape,
     U256, draw_weighted,
 };
 use arcanum_zk::field;
 use eyre::eyre;
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 /// Most bucket edges a histogram may have.
 pub const MAX_EDGES: usize = 64;
@@ -48,17 +52,151 @@ pub fn weights(shape: Shape) -> Vec<i64> {
     }
 }
 
+/// How often an open call is gossiped again while it is open (peers that joined late, or
+/// a mesh still forming).
+const CALL_REPEAT: Duration = Duration::from_secs(2);
+/// Longest enrolment window a spec may ask.
+pub const MAX_ENROLL_SECS: u64 = 86_400;
+
+/// Data owners that enrolled in a requester's open calls, by session; shared by the
+/// requester's jobs and the task answering `Enroll` requests.
+#[derive(Clone, Default)]
+pub struct Enrollments {
+    inner: Arc<Mutex<EnrollmentsInner>>,
+}
+
+#[derive(Default)]
+struct EnrollmentsInner {
+    /// Where this requester takes enrolments.
+    addrs: Vec<String>,
+    /// Open calls: closing time, room, and the owners' addresses in enrolment order.
+    calls: HashMap<B256, (u64, usize, Vec<String>)>,
+}
+
+impl Enrollments {
+    fn lock(&self) -> std::sync::MutexGuard<'_, EnrollmentsInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sets the addresses calls name (the node's listen addresses with its peer id).
+    pub fn set_addrs(&self, addrs: Vec<String>) {
+        self.lock().addrs = addrs;
+    }
+
+    fn open(&self, session: B256, closes_at: u64, max: usize) -> Vec<String> {
+        let mut inner = self.lock();
+        inner.calls.insert(session, (closes_at, max, Vec::new()));
+        inner.addrs.clone()
+    }
+
+    fn close(&self, session: B256) -> Vec<String> {
+        self.lock()
+            .calls
+            .remove(&session)
+            .map(|(_, _, owners)| owners)
+            .unwrap_or_default()
+    }
+
+    /// Records `from`'s enrolment in `session` at `addr` (which must name `from`), while
+    /// the call is open and has room.
+    pub fn enrol(&self, from: PeerId, session: B256, addr: &str, now: u64) -> Result<(), String> {
+        let (_, peer) = parse_peer_addr(addr)?;
+        if peer != from {
+            return Err(format!("{addr} is not the enrolling peer {from}"));
+        }
+        let mut inner = self.lock();
+        let (closes_at, max, owners) = inner
+            .calls
+            .get_mut(&session)
+            .ok_or_else(|| format!("no open call {session} here"))?;
+        if now >= *closes_at {
+            return Err(format!("call {session} closed at {closes_at}"));
+        }
+        if owners.iter().any(|a| a.ends_with(&format!("/p2p/{from}"))) {
+            return Ok(());
+        }
+        if owners.len() >= *max {
+            return Err(format!("call {session} is full ({max} owners)"));
+        }
+        owners.push(addr.to_string());
+        Ok(())
+    }
+}
+
+/// Answers owners' `Enroll` requests until `events` closes.
+pub async fn serve_enrollments(
+    net: Client,
+    enrollments: Enrollments,
+    mut events: tokio::sync::mpsc::Receiver<arcanum_p2p::Event>,
+) {
+    while let Some(event) = events.recv().await {
+        let arcanum_p2p::Event::JobRequest {
+            from,
+            request: JobRequest::Enroll { session, addr },
+            channel,
+        } = event
+        else {
+            continue;
+        };
+        let answer = match enrollments.enrol(from, session, &addr, arcanum_protocol::unix_now()) {
+            Ok(()) => {
+                tracing::info!(target: "requester", owner = %from, %session, "data owner enrolled");
+                JobResponse::Ack
+            }
+            Err(why) => {
+                tracing::debug!(target: "requester", owner = %from, "enrolment refused: {why}");
+                JobResponse::Rejected(arcanum_protocol::RejectReason::Policy(why))
+            }
+        };
+        let _ = net.respond(channel, answer).await;
+    }
+}
+
+/// Gossips an open call for `spec` until it closes; returns the owners enrolled (at most
+/// `max`, in enrolment order).
+async fn enrol(
+    net: &Client,
+    enrollments: &Enrollments,
+    spec: &StatsSpec,
+    session: B256,
+    window: u64,
+    max: usize,
+) -> Vec<String> {
+    let closes_at = arcanum_protocol::unix_now() + window;
+    let addrs = enrollments.open(session, closes_at, max);
+    let call = arcanum_protocol::CallForContributions {
+        session,
+        requester: net.peer_id().to_base58(),
+        addrs,
+        dataset: spec.dataset.clone(),
+        columns: spec.columns.clone(),
+        query: spec.query,
+        closes_at,
+        max: max as u32,
+    };
+    tracing::info!(target: "requester", %session, window, "open call for contributions");
+    while arcanum_protocol::unix_now() < closes_at {
+        if let Err(e) = net.publish_call(call.clone()).await {
+            tracing::debug!(target: "requester", "call not gossiped yet: {e}");
+        }
+        let left = closes_at.saturating_sub(arcanum_protocol::unix_now());
+        tokio::time::sleep(CALL_REPEAT.min(Duration::from_secs(left.max(1)))).await;
+    }
+    enrollments.close(session)
+}
+
 /// Checks a spec against its shape before anything is sent.
 pub fn check(spec: &StatsSpec, shape: Shape) -> Result<(), String> {
     match shape.kind {
         JobKind::SecaggSum => {}
         JobKind::HeLinear => {
-            if spec.clerks_sampled.is_none() {
+            let Some(k) = spec.clerks_sampled else {
                 return Err(
                     "an he-linear statistic draws its key committee by stake: set committee_sampled"
                         .into(),
                 );
-            }
+            };
+            super::committee::check_params(k as usize, spec.threshold)?;
             let len = spec.query.len(spec.columns.len(), spec.edges.len());
             if len > shape.dims {
                 return Err(format!(
@@ -113,19 +251,30 @@ pub fn check(spec: &StatsSpec, shape: Shape) -> Result<(), String> {
     if spec.filter.as_ref().is_some_and(|f| !f.value.is_finite()) {
         return Err("the filter's value must be a finite number".into());
     }
-    if spec.contributors.is_empty() || spec.contributors.len() > shape.contributors {
+    if spec.contributors.len() > shape.contributors
+        || (spec.contributors.is_empty() && spec.enroll_secs.is_none())
+    {
         return Err(format!(
-            "{} contributors: shape {} takes 1..={}",
+            "{} contributors: shape {} takes 1..={} (or none listed with enroll_secs, an open call)",
             spec.contributors.len(),
             shape.name(),
             shape.contributors
         ));
     }
-    if spec.min_contributors == 0 || spec.min_contributors as usize > spec.contributors.len() {
+    if let Some(w) = spec.enroll_secs
+        && !(1..=MAX_ENROLL_SECS).contains(&w)
+    {
+        return Err(format!("enroll_secs {w} must be in 1..={MAX_ENROLL_SECS}"));
+    }
+    let most = if spec.enroll_secs.is_some() {
+        shape.contributors
+    } else {
+        spec.contributors.len()
+    };
+    if spec.min_contributors == 0 || spec.min_contributors as usize > most {
         return Err(format!(
-            "min_contributors {} must be in 1..={}",
-            spec.min_contributors,
-            spec.contributors.len()
+            "min_contributors {} must be in 1..={most}",
+            spec.min_contributors
         ));
     }
     for a in spec.contributors.iter().chain(&spec.clerks) {
@@ -141,10 +290,32 @@ pub fn check(spec: &StatsSpec, shape: Shape) -> Result<(), String> {
 pub async fn collect(
     net: &Client,
     chain: &MarketClient,
+    enrollments: &Enrollments,
     spec: &StatsSpec,
     shape: Shape,
 ) -> eyre::Result<(Vec<Vec<U256>>, StatsRun)> {
     let session = B256::from(rand::random::<[u8; 32]>());
+    // The owners asked: those listed, and with an open call those that enrol in time.
+    let mut owners = spec.contributors.clone();
+    let room = shape.contributors.saturating_sub(owners.len());
+    if let Some(window) = spec.enroll_secs.filter(|_| room > 0) {
+        for addr in enrol(net, enrollments, spec, session, window, room).await {
+            let peer = parse_peer_addr(&addr).map(|(_, p)| p).ok();
+            if !owners
+                .iter()
+                .any(|o| parse_peer_addr(o).map(|(_, p)| p).ok() == peer)
+            {
+                owners.push(addr);
+            }
+        }
+        if owners.len() < spec.min_contributors as usize {
+            return Err(eyre!(
+                "only {} data owners listed or enrolled by the call's closing time, {} needed; nothing was posted",
+                owners.len(),
+                spec.min_contributors
+            ));
+        }
+    }
     let len = spec.query.len(spec.columns.len(), spec.edges.len());
     let (clerks, draw) = match spec.clerks_sampled {
         None => (spec.clerks.clone(), None),
@@ -189,14 +360,14 @@ pub async fn collect(
         scale_bits: spec.scale_bits,
         clerks: clerks.clone(),
         threshold: spec.threshold,
-        contributors: spec.contributors.len() as u32,
+        contributors: owners.len() as u32,
         draw: draw.clone(),
         key: key.clone(),
     };
     let pad = padding(shape.kind);
     // Words an owner sends: one per value, or a ciphertext's coordinates per value.
     let words = len * pad.len();
-    let asks = spec.contributors.iter().map(|a| {
+    let asks = owners.iter().map(|a| {
         let (net, request) = (net.clone(), request.clone());
         async move {
             let (addr, peer) = parse_peer_addr(a).map_err(|e| (a.clone(), e))?;
@@ -263,7 +434,7 @@ pub async fn collect(
         return Err(eyre!(
             "{} of {} data owners contributed, {} needed; nothing was posted. {}",
             contributors.len(),
-            spec.contributors.len(),
+            owners.len(),
             spec.min_contributors,
             refused.join("; ")
         ));
@@ -284,6 +455,7 @@ pub async fn collect(
         inputs,
         StatsRun {
             session,
+            asked: owners,
             contributors,
             refused,
             len,
@@ -308,7 +480,12 @@ pub async fn announce(
     job_id: arcanum_protocol::JobId,
     inputs: &[Vec<U256>],
 ) {
-    let asks = spec.contributors.iter().filter_map(|a| {
+    let asked = if run.asked.is_empty() {
+        &spec.contributors
+    } else {
+        &run.asked
+    };
+    let asks = asked.iter().filter_map(|a| {
         let (addr, peer) = parse_peer_addr(a).ok()?;
         if !run.contributors.contains(&peer.to_base58()) {
             return None;

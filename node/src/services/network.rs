@@ -37,6 +37,8 @@ pub struct Inboxes {
     pub clerk: Option<mpsc::Sender<Event>>,
     /// DKG rounds and decryption requests, for the key-committee member.
     pub committee: Option<mpsc::Sender<Event>>,
+    /// Data owners' enrolments in open calls, for the requester.
+    pub enrollments: Option<mpsc::Sender<Event>>,
 }
 
 impl Network {
@@ -82,10 +84,12 @@ impl Network {
             while let Some(event) = events.recv().await {
                 let (inbox, what) = match &event {
                     Event::Offer { .. } | Event::Connected { .. } => (&inboxes.offers, "offer"),
+                    Event::Call { .. } => (&inboxes.contributions, "contributor"),
                     Event::JobRequest { request, .. } => match request {
                         JobRequest::Contribute(_) | JobRequest::Included { .. } => {
                             (&inboxes.contributions, "contributor")
                         }
+                        JobRequest::Enroll { .. } => (&inboxes.enrollments, "requester"),
                         JobRequest::PadShare { .. } | JobRequest::ClerkSum { .. } => {
                             (&inboxes.clerk, "clerk")
                         }
@@ -97,7 +101,6 @@ impl Network {
                         JobRequest::DkgDeal { .. }
                         | JobRequest::DkgShare { .. }
                         | JobRequest::DkgComplain { .. }
-                        | JobRequest::DkgJustify { .. }
                         | JobRequest::DkgFinish(_)
                         | JobRequest::Decrypt { .. } => (&inboxes.committee, "committee"),
                         JobRequest::BidRequest { .. } | JobRequest::Run { .. } => {

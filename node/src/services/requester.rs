@@ -141,6 +141,8 @@ pub struct Requester {
     config: RequesterConfig,
     /// Free stake per worker, valid for the block it was read at.
     stake_cache: Arc<Mutex<HashMap<Address, (u64, U256)>>>,
+    /// Data owners enrolled in this requester's open calls.
+    enrollments: super::joint::Enrollments,
 }
 
 /// The offers heard, one per worker (the latest wins), bounded at [`MAX_OFFERS`], expired
@@ -219,7 +221,13 @@ impl Requester {
             offers,
             config: RequesterConfig::default(),
             stake_cache: Arc::default(),
+            enrollments: Default::default(),
         }
+    }
+
+    /// The data owners enrolled in this requester's open calls for contributions.
+    pub fn enrollments(&self) -> &super::joint::Enrollments {
+        &self.enrollments
     }
 
     /// Replaces the placement policy.

@@ -55,6 +55,7 @@ async fn start_owners(
     parts: &[Vec<Vec<f64>>],
     requester: &str,
     roles: &str,
+    bootstrap: Option<u16>,
 ) -> (Vec<Proc>, Vec<String>) {
     let mut nodes = Vec::new();
     let mut addrs = Vec::new();
@@ -68,7 +69,11 @@ async fn start_owners(
         let text = std::fs::read_to_string(&cfg).expect("config") + &policy;
         std::fs::write(&cfg, text).expect("config");
         let (p2p, api) = (free_port(), free_port());
-        let env = node_env(rpc, p2p, api, &[]);
+        let extra: Vec<(&'static str, String)> = bootstrap
+            .map(|b| ("ARCANUM_P2P__BOOTSTRAP", format!("/ip4/127.0.0.1/tcp/{b}")))
+            .into_iter()
+            .collect();
+        let env = node_env(rpc, p2p, api, &extra);
         let d = dir.display().to_string();
         let log = root.join(format!("{}.log", id.peer_id));
         let mut node = node_run(&d, roles, &env, log);
@@ -144,6 +149,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         &parts,
         &requester.peer_id,
         "contributor,clerk",
+        None,
     )
     .await;
 
@@ -196,6 +202,48 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     assert!(
         error.contains("0 of 4 data owners contributed") && error.contains("contributor.queries"),
         "{error}"
+    );
+    assert!(rec.posted.is_none(), "nothing posted");
+
+    // An open call for a query no owner's policy answers: nobody enrols, too few owners
+    // by its closing time, nothing posted.
+    let lonely = root.path().join("open.toml");
+    let text = spec("sum", &owner_addrs, 3, 3).replacen(
+        &format!(
+            "contributors = [{}]",
+            owner_addrs
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "contributors = []\nenroll_secs = 2",
+        1,
+    );
+    assert!(text.contains("enroll_secs = 2"), "{text}");
+    std::fs::write(&lonely, text).expect("spec");
+    let out = run(
+        &[
+            "job",
+            "submit",
+            &lonely.display().to_string(),
+            "--wait",
+            "60",
+            "--json",
+            "--data-dir",
+            r,
+        ],
+        renv,
+    );
+    let rec: JobRecord = serde_json::from_str(&out.stdout).expect("record");
+    assert_eq!(rec.state, JobState::Failed, "{rec:?}");
+    assert!(
+        rec.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("0 data owners listed or enrolled"),
+        "{:?}",
+        rec.error
     );
     assert!(rec.posted.is_none(), "nothing posted");
 
@@ -398,15 +446,6 @@ async fn owners_encrypt_under_a_five_member_committee_key_and_the_histogram_decr
     let Net { rpc, root, .. } = net;
     let iris = dataset::iris();
     let parts = dataset::partition(&iris.rows, owners.len());
-    let (mut owner_nodes, owner_addrs) = start_owners(
-        &rpc,
-        root.path(),
-        &owners,
-        &parts,
-        &requester.peer_id,
-        "contributor,committee",
-    )
-    .await;
     let log = |name: &str| root.path().join(format!("{name}.log"));
     let he = [("ARCANUM_WORKER__SHAPES", "he-linear-4x8".to_string())];
     let worker = start_node_with(
@@ -436,6 +475,18 @@ async fn owners_encrypt_under_a_five_member_committee_key_and_the_histogram_decr
         log("requester"),
         Some(worker.p2p),
         None,
+    )
+    .await;
+    // The owners join the network through a worker: they hear the requester's open call
+    // for contributions on gossip and enrol.
+    let (mut owner_nodes, owner_addrs) = start_owners(
+        &rpc,
+        root.path(),
+        &owners,
+        &parts,
+        &requester.peer_id,
+        "contributor,committee",
+        Some(worker.p2p),
     )
     .await;
     let (r, renv, rnode) = (
@@ -469,13 +520,12 @@ dataset = "iris"
 columns = ["petal_length"]
 query = "histogram"
 edges = [2.5, 5.0]
-contributors = [{}]
+enroll_secs = 6
 min_contributors = 4
 committee = [{}]
 committee_sampled = 5
 threshold = 3
 "#,
-        list(&owner_addrs),
         list(&pool)
     );
     let file = root.path().join("he-histogram.toml");
@@ -499,6 +549,14 @@ threshold = 3
     .await;
     assert_eq!(posted.state, JobState::Posted, "{:?}", posted.error);
     let run = posted.stats.clone().expect("stats run");
+    let mut enrolled = run.asked.clone();
+    enrolled.sort();
+    let mut expected_owners = owner_addrs.clone();
+    expected_owners.sort();
+    assert_eq!(
+        enrolled, expected_owners,
+        "every owner enrolled in the open call"
+    );
     assert_eq!(run.clerks.len(), 5, "five members drawn: {:?}", run.clerks);
     assert!(run.dkg_seconds.is_some_and(|s| s > 0.0));
     let key = run.key.clone().expect("the DKG transcript");

@@ -101,7 +101,6 @@ pub(crate) fn transcript(key: &PrivateKeySigner) -> KeyTranscript {
         threshold: 2,
         dealings: vec![dealing(key)],
         complaints: "[]".into(),
-        justifications: "[]".into(),
     }
 }
 
