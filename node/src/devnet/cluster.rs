@@ -11,7 +11,7 @@ use super::{
 use crate::{
     api::{COOKIE_FILE, client::ApiClient},
     config, identity,
-    store::{JobRecord, JobState, JobSubmission},
+    store::{JobRecord, JobState, JobSubmission, JobSummary, StatsRun},
     tools,
 };
 use alloy::{
@@ -576,13 +576,7 @@ impl Cluster {
                 .ok_or_else(|| eyre!("{} reports no contributor bytes", owner.name))?;
             bytes.push(sent);
         }
-        let o = rec
-            .outcome
-            .clone()
-            .ok_or_else(|| eyre!("job {} settled without an outcome", rec.id))?;
-        let run = rec
-            .stats
-            .ok_or_else(|| eyre!("job {} is not a joint statistic", rec.id))?;
+        let (o, run) = settled_statistic(&rec)?;
         let statistics = run
             .statistics
             .ok_or_else(|| eyre!("job {} settled without statistics", rec.id))?;
@@ -719,13 +713,7 @@ impl Cluster {
             .clone()
             .ok_or_else(|| eyre!("the example spec has no [stats]"))?;
         let rec = self.submit_job(&job).await?;
-        let o = rec
-            .outcome
-            .clone()
-            .ok_or_else(|| eyre!("job {} settled without an outcome", rec.id))?;
-        let run = rec
-            .stats
-            .ok_or_else(|| eyre!("job {} is not a joint statistic", rec.id))?;
+        let (o, run) = settled_statistic(&rec)?;
         let histogram = run
             .statistics
             .as_ref()
@@ -834,4 +822,17 @@ impl Cluster {
             ))
         }
     }
+}
+
+/// A settled joint statistic's outcome and run.
+fn settled_statistic(rec: &JobRecord) -> eyre::Result<(JobSummary, StatsRun)> {
+    let o = rec
+        .outcome
+        .clone()
+        .ok_or_else(|| eyre!("job {} settled without an outcome", rec.id))?;
+    let run = rec
+        .stats
+        .clone()
+        .ok_or_else(|| eyre!("job {} is not a joint statistic", rec.id))?;
+    Ok((o, run))
 }

@@ -86,6 +86,50 @@ async fn start_owners(
     (nodes, addrs)
 }
 
+/// A chain and the identities of a joint-statistics network: two workers, a requester
+/// and four data owners (distinct Anvil keys, funded).
+async fn joint_net(name: &str) -> (Net, [Party; 2], Party, Vec<Party>) {
+    let (net, parties) = net(
+        name,
+        &[
+            ("worker", 2),
+            ("worker2", 3),
+            ("requester", 1),
+            ("owner0", 4),
+            ("owner1", 5),
+            ("owner2", 6),
+            ("owner3", 7),
+        ],
+    )
+    .await;
+    let mut parties = parties.into_iter();
+    let workers = [
+        parties.next().expect("worker"),
+        parties.next().expect("worker2"),
+    ];
+    let requester = parties.next().expect("requester");
+    (net, workers, requester, parties.collect())
+}
+
+/// Submits the spec `file` to the requester at `dir` (waiting up to `wait` seconds for it
+/// to end, if given) and returns the record.
+fn submit(
+    file: &std::path::Path,
+    dir: &str,
+    env: &[(&'static str, String)],
+    wait: Option<u64>,
+) -> JobRecord {
+    let file = file.display().to_string();
+    let wait = wait.map(|w| w.to_string());
+    let mut args = vec!["job", "submit", &file, "--json", "--data-dir", dir];
+    if let Some(w) = &wait {
+        args.extend(["--wait", w]);
+    }
+    let out = run(&args, env);
+    assert!(out.status.success(), "{}", out.stderr);
+    serde_json::from_str(&out.stdout).expect("record")
+}
+
 /// Polls job `id` until `done` holds for its record (or `timeout`, with the log).
 async fn wait_job(
     id: &str,
@@ -115,24 +159,7 @@ async fn wait_job(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_match() {
-    let (net, parties) = net(
-        "stats",
-        &[
-            ("worker", 2),
-            ("worker2", 3),
-            ("requester", 1),
-            ("owner0", 4),
-            ("owner1", 5),
-            ("owner2", 6),
-            ("owner3", 7),
-        ],
-    )
-    .await;
-    let mut parties = parties.into_iter();
-    let (wdir, _worker): Party = parties.next().expect("worker");
-    let (w2dir, _worker2): Party = parties.next().expect("worker2");
-    let (rdir, requester): Party = parties.next().expect("requester");
-    let owners: Vec<Party> = parties.collect();
+    let (net, [(wdir, _), (w2dir, _)], (rdir, requester), owners) = joint_net("stats").await;
     let Net {
         rpc,
         root,
@@ -182,21 +209,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     // A query outside the owners' policy: refused by each with its reason, nothing posted.
     let refused = root.path().join("sum.toml");
     std::fs::write(&refused, spec("sum", &owner_addrs, 2, 3)).expect("spec");
-    let out = run(
-        &[
-            "job",
-            "submit",
-            &refused.display().to_string(),
-            "--wait",
-            "120",
-            "--json",
-            "--data-dir",
-            r,
-        ],
-        renv,
-    );
-    assert!(out.status.success(), "{}", out.stderr);
-    let rec: JobRecord = serde_json::from_str(&out.stdout).expect("record");
+    let rec = submit(&refused, r, renv, Some(120));
     assert_eq!(rec.state, JobState::Failed, "{rec:?}");
     let error = rec.error.clone().unwrap_or_default();
     assert!(
@@ -222,20 +235,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     );
     assert!(text.contains("enroll_secs = 2"), "{text}");
     std::fs::write(&lonely, text).expect("spec");
-    let out = run(
-        &[
-            "job",
-            "submit",
-            &lonely.display().to_string(),
-            "--wait",
-            "60",
-            "--json",
-            "--data-dir",
-            r,
-        ],
-        renv,
-    );
-    let rec: JobRecord = serde_json::from_str(&out.stdout).expect("record");
+    let rec = submit(&lonely, r, renv, Some(60));
     assert_eq!(rec.state, JobState::Failed, "{rec:?}");
     assert!(
         rec.error
@@ -251,18 +251,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     // owner contributed: two clerks remain, the threshold.
     let job = root.path().join("variance.toml");
     std::fs::write(&job, spec("variance", &owner_addrs, 4, 3)).expect("spec");
-    let out = ok(
-        &[
-            "job",
-            "submit",
-            &job.display().to_string(),
-            "--json",
-            "--data-dir",
-            r,
-        ],
-        renv,
-    );
-    let rec: JobRecord = serde_json::from_str(&out).expect("record");
+    let rec = submit(&job, r, renv, None);
     let id = rec.id.to_string();
     let posted = wait_job(&id, r, renv, rnode, Duration::from_secs(120), |rec| {
         rec.state != JobState::Submitted
@@ -378,20 +367,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         r#"columns = ["petal_length"]"#,
     );
     std::fs::write(&histogram, text).expect("spec");
-    let out = ok(
-        &[
-            "job",
-            "submit",
-            &histogram.display().to_string(),
-            "--wait",
-            "240",
-            "--json",
-            "--data-dir",
-            r,
-        ],
-        renv,
-    );
-    let rec: JobRecord = serde_json::from_str(&out).expect("record");
+    let rec = submit(&histogram, r, renv, Some(240));
     assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", rnode.log());
     let run = rec.stats.expect("stats run");
     assert_eq!(run.contributors.len(), 3, "{:?}", run.refused);
@@ -425,24 +401,8 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
 /// decrypt the proven sum. The histogram equals the plaintext one exactly.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_encrypt_under_a_five_member_committee_key_and_the_histogram_decrypts_exactly() {
-    let (net, parties) = net(
-        "stats-he",
-        &[
-            ("worker", 2),
-            ("worker2", 3),
-            ("requester", 1),
-            ("owner0", 4),
-            ("owner1", 5),
-            ("owner2", 6),
-            ("owner3", 7),
-        ],
-    )
-    .await;
-    let mut parties = parties.into_iter();
-    let (wdir, wid): Party = parties.next().expect("worker");
-    let (w2dir, w2id): Party = parties.next().expect("worker2");
-    let (rdir, requester): Party = parties.next().expect("requester");
-    let owners: Vec<Party> = parties.collect();
+    let (net, [(wdir, wid), (w2dir, w2id)], (rdir, requester), owners) =
+        joint_net("stats-he").await;
     let Net { rpc, root, .. } = net;
     let iris = dataset::iris();
     let parts = dataset::partition(&iris.rows, owners.len());
@@ -530,18 +490,7 @@ threshold = 3
     );
     let file = root.path().join("he-histogram.toml");
     std::fs::write(&file, spec).expect("spec");
-    let out = ok(
-        &[
-            "job",
-            "submit",
-            &file.display().to_string(),
-            "--json",
-            "--data-dir",
-            r,
-        ],
-        renv,
-    );
-    let rec: JobRecord = serde_json::from_str(&out).expect("record");
+    let rec = submit(&file, r, renv, None);
     let id = rec.id.to_string();
     let posted = wait_job(&id, r, renv, rnode, Duration::from_secs(180), |rec| {
         rec.state != JobState::Submitted
