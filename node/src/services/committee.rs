@@ -406,7 +406,7 @@ impl Member {
                 }
                 return Ok(complaints);
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
