@@ -134,7 +134,7 @@ pub struct ContributorSection {
 }
 
 /// One dataset a data owner holds: a CSV with a header row.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetConfig {
     /// Name jobs ask for.
@@ -143,6 +143,11 @@ pub struct DatasetConfig {
     pub path: String,
     /// Columns jobs may use.
     pub columns: Vec<String>,
+    /// A privacy budget over every release of this dataset, ever: it then answers only
+    /// differentially private releases, charges each to its ledger in the store (composed
+    /// at this delta) and refuses one that would exceed the budget (`arcanum privacy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<arcanum_protocol::Dp>,
 }
 
 /// `[requester]`.
@@ -271,6 +276,14 @@ impl NodeConfig {
             if d.columns.is_empty() || d.path.is_empty() {
                 return Err(format!(
                     "contributor.datasets {:?}: needs a path and at least one column",
+                    d.name
+                ));
+            }
+            if let Some(b) = d.budget
+                && !(b.epsilon.is_finite() && b.epsilon > 0.0 && b.delta > 0.0 && b.delta < 1.0)
+            {
+                return Err(format!(
+                    "contributor.datasets {:?}: budget needs epsilon > 0 and delta in (0, 1), e.g. {{ epsilon = 3.0, delta = 1e-5 }}",
                     d.name
                 ));
             }
@@ -614,6 +627,7 @@ placement_patience_secs = 600
 # name = "iris"
 # path = "data/iris.csv"              # relative to the data dir; a header row names columns
 # columns = ["sepal_length", "sepal_width"]
+# budget = {{ epsilon = 3.0, delta = 1e-5 }}  # over all releases: only DP ones, charged to a ledger
 
 [api]
 # Local control API (HTTP/JSON, cookie auth: <data-dir>/api.cookie) and Prometheus /metrics.

@@ -247,7 +247,9 @@ pub async fn run(
             clerk_book.clone(),
             metrics.clone(),
         )
-        .with_addr(own_addrs.first().cloned());
+        .with_addr(own_addrs.first().cloned())
+        .with_store(store.clone())
+        .map_err(|e| eyre!("privacy ledgers: {e}"))?;
         services.spawn(async move {
             contributor.run(rx).await;
             "contributor"

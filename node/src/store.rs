@@ -15,6 +15,8 @@ const JOBS: TableDefinition<u64, &[u8]> = TableDefinition::new("requester_jobs")
 const WORKER_JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("worker_jobs");
 /// A key-committee member's key shares by session (hex).
 const COMMITTEE_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("committee_keys");
+/// A data owner's privacy ledgers by dataset name.
+const PRIVACY: TableDefinition<&str, &[u8]> = TableDefinition::new("privacy_ledgers");
 
 /// A key-committee member's outcome of one DKG: its secret share (hex; the data dir is
 /// the node's secret, like its keys), the public group key, and what it decrypted.
@@ -43,6 +45,36 @@ impl std::fmt::Debug for CommitteeKey {
             .field("decrypted", &self.decrypted)
             .finish()
     }
+}
+
+/// One release charged to a dataset's privacy budget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyEntry {
+    /// The collection.
+    pub session: String,
+    /// The requester's peer id.
+    pub requester: String,
+    /// The query.
+    pub query: String,
+    /// The release's own `(epsilon, delta)`.
+    pub epsilon: f64,
+    /// Its delta.
+    pub delta: f64,
+    /// Epsilon spent on the dataset after it, at the budget's delta.
+    pub spent_after: f64,
+    /// Unix seconds.
+    pub at: u64,
+}
+
+/// A data owner's privacy ledger for one dataset: the budget and every release charged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyLedger {
+    /// The dataset's name.
+    pub dataset: String,
+    /// The budget and the charges (composed exactly for Gaussian releases).
+    pub accountant: arcanum_compute::dp::Accountant,
+    /// The releases, in order.
+    pub entries: Vec<PrivacyEntry>,
 }
 
 /// Where a worker's job stands.
@@ -335,6 +367,7 @@ impl Store {
         tx.open_table(JOBS).map_err(|e| store.err(e))?;
         tx.open_table(WORKER_JOBS).map_err(|e| store.err(e))?;
         tx.open_table(COMMITTEE_KEYS).map_err(|e| store.err(e))?;
+        tx.open_table(PRIVACY).map_err(|e| store.err(e))?;
         store.create_ledger_tables(&tx)?;
         tx.commit().map_err(|e| store.err(e))?;
         Ok(store)
@@ -387,6 +420,31 @@ impl Store {
                 .map_err(|e| self.err(e))?;
         }
         tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Keeps a dataset's privacy ledger (durably).
+    pub fn put_privacy_ledger(&self, ledger: &PrivacyLedger) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(PRIVACY).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(ledger).map_err(|e| self.err(e))?;
+            table
+                .insert(ledger.dataset.as_str(), bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Every dataset's privacy ledger, by name.
+    pub fn privacy_ledgers(&self) -> Result<Vec<PrivacyLedger>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(PRIVACY).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.err(e))? {
+            let (_, v) = row.map_err(|e| self.err(e))?;
+            out.push(serde_json::from_slice(v.value()).map_err(|e| self.err(e))?);
+        }
+        Ok(out)
     }
 
     /// Keeps a committee member's key for `session` (durably).

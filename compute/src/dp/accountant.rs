@@ -310,6 +310,13 @@ impl Accountant {
         self.budget
     }
 
+    /// Replaces the budget (an operator changed it), keeping every charge.
+    pub fn set_budget(&mut self, budget: PrivacyBudget) -> Result<(), DpError> {
+        budget.validate()?;
+        self.budget = budget;
+        Ok(())
+    }
+
     /// Releases charged so far.
     pub fn charges(&self) -> &[Charge] {
         &self.charges

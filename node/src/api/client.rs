@@ -104,6 +104,11 @@ impl ApiClient {
         self.get("/v1/rewards").await
     }
 
+    /// `GET /v1/privacy`.
+    pub async fn privacy(&self) -> eyre::Result<Vec<crate::api::types::PrivacyReport>> {
+        self.get("/v1/privacy").await
+    }
+
     /// `POST /v1/rewards/claim`.
     pub async fn claim(&self) -> eyre::Result<Tx> {
         self.post("/v1/rewards/claim", &()).await

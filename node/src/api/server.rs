@@ -2,7 +2,7 @@
 
 use super::{
     COOKIE_FILE,
-    types::{Amount, ApiError, CommitteeReport, Rewards, Status, Tx},
+    types::{Amount, ApiError, CommitteeReport, PrivacyReport, Rewards, Status, Tx},
 };
 use crate::{
     daemon::Role,
@@ -106,6 +106,7 @@ pub fn router(state: Shared, cookie: String) -> Router {
         .route("/v1/jobs/{id}", get(get_job))
         .route("/v1/jobs/{id}/cancel", post(cancel_job))
         .route("/v1/jobs/{id}/committee", get(job_committee))
+        .route("/v1/privacy", get(privacy))
         .route("/metrics", get(metrics))
         // A job of the contract's maximum size is ~10 MB of JSON; anything past this is
         // refused (413) before it is buffered.
@@ -404,6 +405,27 @@ async fn job_committee(
         verified: checked.is_ok(),
         problem: checked.err(),
     }))
+}
+
+async fn privacy(State(s): State<Shared>) -> Result<Json<Vec<PrivacyReport>>, Failure> {
+    let mut out = Vec::new();
+    for l in s.store.privacy_ledgers().map_err(store_err)? {
+        let budget = l.accountant.budget();
+        let spent = l
+            .accountant
+            .spent()
+            .map_err(|e| Failure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .epsilon;
+        out.push(PrivacyReport {
+            dataset: l.dataset,
+            budget_epsilon: budget.epsilon,
+            budget_delta: budget.delta,
+            spent_epsilon: spent,
+            remaining_epsilon: (budget.epsilon - spent).max(0.0),
+            entries: l.entries,
+        });
+    }
+    Ok(Json(out))
 }
 
 async fn list_jobs(State(s): State<Shared>) -> Result<Json<Vec<JobRecord>>, Failure> {

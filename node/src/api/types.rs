@@ -105,3 +105,20 @@ pub struct CommitteeReport {
     /// The first discrepancy, when it does not.
     pub problem: Option<String>,
 }
+
+/// `GET /v1/privacy`: one dataset's privacy budget and ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyReport {
+    /// The dataset.
+    pub dataset: String,
+    /// Its budget's epsilon.
+    pub budget_epsilon: f64,
+    /// Its budget's delta (every charge is composed at it).
+    pub budget_delta: f64,
+    /// Epsilon spent so far.
+    pub spent_epsilon: f64,
+    /// What remains.
+    pub remaining_epsilon: f64,
+    /// The releases charged, in order.
+    pub entries: Vec<crate::store::PrivacyEntry>,
+}

@@ -9,6 +9,7 @@ mod init;
 mod job;
 mod keys;
 mod node;
+mod privacy;
 mod rewards;
 mod stake;
 mod status;
@@ -54,6 +55,8 @@ enum Command {
     Stake(stake::StakeArgs),
     /// Show or claim rewards.
     Rewards(rewards::RewardsArgs),
+    /// A data owner's privacy budgets: spent, remaining, and the ledger of releases.
+    Privacy(privacy::PrivacyArgs),
     /// Submit and follow jobs (requester role).
     Job(job::JobArgs),
     /// Run a whole local system (Anvil, contracts, a requester, workers) and one job.
@@ -118,6 +121,7 @@ impl Cli {
             Command::Status(args) => args.run().await,
             Command::Stake(args) => args.run().await,
             Command::Rewards(args) => args.run().await,
+            Command::Privacy(args) => args.run().await,
             Command::Job(args) => args.run().await,
             Command::Devnet(args) => args.run().await,
         }

@@ -8,6 +8,7 @@
 use super::{clerk::ClerkBook, metrics::Metrics};
 use crate::config::ContributorSection;
 use arcanum_compute::{
+    dp::{Accountant, Charge, DpError, PrivacyBudget, noise_multiplier_for},
     fixed::FixedPoint,
     secagg::{self, Committee},
     stats,
@@ -44,6 +45,10 @@ pub struct Contributor {
     metrics: Arc<Metrics>,
     /// Where requesters reach this owner (enrolments in open calls name it).
     addr: Option<String>,
+    /// The store holding the datasets' privacy ledgers.
+    store: Option<crate::store::Store>,
+    /// One ledger update at a time.
+    ledger: tokio::sync::Mutex<()>,
     /// Calls this owner enrolled in (a call is gossiped again while open).
     enrolled: std::sync::Mutex<std::collections::VecDeque<B256>>,
     /// What this owner sent per session (its requester and masked vector), to check the
@@ -72,9 +77,111 @@ impl Contributor {
             own_clerk,
             metrics,
             addr: None,
+            store: None,
+            ledger: tokio::sync::Mutex::new(()),
             enrolled: Default::default(),
             sent: Default::default(),
         }
+    }
+
+    /// Keeps the datasets' privacy ledgers in `store`, creating (or re-budgeting) one per
+    /// dataset with a budget.
+    pub fn with_store(mut self, store: crate::store::Store) -> Result<Self, String> {
+        let held = store.privacy_ledgers().map_err(|e| e.to_string())?;
+        for d in &self.policy.datasets {
+            let Some(b) = d.budget else { continue };
+            let budget = PrivacyBudget {
+                epsilon: b.epsilon,
+                delta: b.delta,
+            };
+            let ledger = match held.iter().find(|l| l.dataset == d.name).cloned() {
+                Some(mut l) => {
+                    l.accountant.set_budget(budget).map_err(|e| e.to_string())?;
+                    l
+                }
+                None => crate::store::PrivacyLedger {
+                    dataset: d.name.clone(),
+                    accountant: Accountant::new(budget).map_err(|e| e.to_string())?,
+                    entries: vec![],
+                },
+            };
+            store
+                .put_privacy_ledger(&ledger)
+                .map_err(|e| e.to_string())?;
+        }
+        self.store = Some(store);
+        Ok(self)
+    }
+
+    /// Charges a release of `req` to dataset `name`'s budget, or refuses it with what
+    /// remains.
+    async fn charge(
+        &self,
+        from: PeerId,
+        req: &ContributionRequest,
+        name: &str,
+        budget: arcanum_protocol::Dp,
+    ) -> Result<(), RejectReason> {
+        let dp = req.dp.ok_or_else(|| {
+            RejectReason::Policy(format!(
+                "dataset {name:?} has a privacy budget: it answers only differentially private releases (add dp to the spec)"
+            ))
+        })?;
+        let failed = |e: String| RejectReason::Failed(format!("privacy ledger: {e}"));
+        let store = self
+            .store
+            .as_ref()
+            .ok_or_else(|| failed("no store".into()))?;
+        let _one_at_a_time = self.ledger.lock().await;
+        let mut ledger = store
+            .privacy_ledgers()
+            .map_err(|e| failed(e.to_string()))?
+            .into_iter()
+            .find(|l| l.dataset == name)
+            .ok_or_else(|| failed(format!("no ledger for {name:?}")))?;
+        let z = noise_multiplier_for(
+            PrivacyBudget {
+                epsilon: dp.epsilon,
+                delta: dp.delta,
+            },
+            1,
+        )
+        .map_err(|e| RejectReason::Policy(format!("dp: {e}")))?;
+        // The release's noise, calibrated to its (epsilon, delta) for one row: a Gaussian
+        // of ratio 1/z, composed exactly with the dataset's earlier releases.
+        let charge = Charge::Gaussian {
+            sensitivity: 1.0,
+            noise_std: z,
+        };
+        let spent = ledger.accountant.charge(charge).map_err(|e| match e {
+            DpError::BudgetExceeded {
+                would_spend,
+                budget: b,
+                spent,
+                ..
+            } => RejectReason::Policy(format!(
+                "privacy budget of dataset {name:?}: this release (epsilon {} at delta {:e}) would bring it to epsilon {would_spend:.3} of {b} (at delta {:e}); {:.3} remains",
+                dp.epsilon,
+                dp.delta,
+                budget.delta,
+                (b - spent).max(0.0)
+            )),
+            other => failed(other.to_string()),
+        })?;
+        ledger.entries.push(crate::store::PrivacyEntry {
+            session: req.session.to_string(),
+            requester: from.to_base58(),
+            query: req.query.name().to_string(),
+            epsilon: dp.epsilon,
+            delta: dp.delta,
+            spent_after: spent.epsilon,
+            at: arcanum_protocol::unix_now(),
+        });
+        store
+            .put_privacy_ledger(&ledger)
+            .map_err(|e| failed(e.to_string()))?;
+        tracing::info!(target: "contributor", dataset = %name, epsilon = dp.epsilon, spent = spent.epsilon, budget = budget.epsilon, "release charged to the privacy budget");
+        Ok(())
     }
 
     /// Enrols in open calls as reachable at `addr` (a multiaddr ending in this node's
@@ -358,6 +465,11 @@ impl Contributor {
             .find(|d| d.name == req.dataset)
             .cloned()
             .ok_or_else(|| RejectReason::Policy("dataset vanished".into()))?;
+        if let Some(budget) = dataset.budget {
+            // Charged before anything is read: a release that does not happen after all
+            // stays charged (the safe side).
+            self.charge(from, req, &dataset.name, budget).await?;
+        }
         let codec = FixedPoint {
             scale_bits: req.scale_bits,
             bound_bits: 64,

@@ -46,8 +46,9 @@ threshold = 2
 
 /// Starts each owner as its own node with `roles`: its part of Iris (the first three
 /// columns) as a CSV, a policy answering `requester`'s mean, variance and histogram
-/// queries over at least 3 owners, and unequal stakes (100, 200, .. ARC: draws weigh by
-/// them). Returns the processes and their multiaddrs.
+/// queries over at least 3 owners (the same rows again as `iris-dp`, with a privacy
+/// budget of epsilon 1.2 at delta 1e-5), and unequal stakes (100, 200, .. ARC: draws weigh
+/// by them). Returns the processes, their multiaddrs and their environments.
 async fn start_owners(
     rpc: &str,
     root: &std::path::Path,
@@ -56,14 +57,15 @@ async fn start_owners(
     requester: &str,
     roles: &str,
     bootstrap: Option<u16>,
-) -> (Vec<Proc>, Vec<String>) {
+) -> (Vec<Proc>, Vec<String>, Vec<Vec<(&'static str, String)>>) {
     let mut nodes = Vec::new();
     let mut addrs = Vec::new();
+    let mut envs = Vec::new();
     for ((dir, id), rows) in owners.iter().zip(parts) {
         let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
         std::fs::write(dir.join("iris.csv"), dataset::to_csv(&COLUMNS, &rows3)).expect("csv");
         let policy = format!(
-            "\n[contributor]\nrequesters = [{requester:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n",
+            "\n[contributor]\nrequesters = [{requester:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n[[contributor.datasets]]\nname = \"iris-dp\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\nbudget = {{ epsilon = 1.2, delta = 1e-5 }}\n",
         );
         let cfg = dir.join("config.toml");
         let text = std::fs::read_to_string(&cfg).expect("config") + &policy;
@@ -82,8 +84,9 @@ async fn start_owners(
         ok(&["stake", "deposit", &stake, "--data-dir", &d], &env);
         addrs.push(format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", id.peer_id));
         nodes.push(node);
+        envs.push(env);
     }
-    (nodes, addrs)
+    (nodes, addrs, envs)
 }
 
 /// A chain and the identities of a joint-statistics network: two workers, a requester
@@ -169,7 +172,7 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
 
     let iris = dataset::iris();
     let parts = dataset::partition(&iris.rows, owners.len());
-    let (mut owner_nodes, owner_addrs) = start_owners(
+    let (mut owner_nodes, owner_addrs, owner_envs) = start_owners(
         &rpc,
         root.path(),
         &owners,
@@ -362,10 +365,12 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         "threshold = 2",
         "threshold = 2\nedges = [2.5, 5.0]\nfilter = { column = \"sepal_width\", op = \"gt\", value = 3.0 }\ndp = { epsilon = 1.0, delta = 1e-5 }",
     );
-    let text = text.replace(
-        r#"columns = ["sepal_length", "sepal_width", "petal_length"]"#,
-        r#"columns = ["petal_length"]"#,
-    );
+    let text = text
+        .replace(
+            r#"columns = ["sepal_length", "sepal_width", "petal_length"]"#,
+            r#"columns = ["petal_length"]"#,
+        )
+        .replace(r#"dataset = "iris""#, r#"dataset = "iris-dp""#);
     std::fs::write(&histogram, text).expect("spec");
     let rec = submit(&histogram, r, renv, Some(240));
     assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", rnode.log());
@@ -393,6 +398,50 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
         assert_eq!(g.fract(), 0.0, "whole rows: {g}");
         assert!((g - e).abs() < 6.0 * sigma, "{:?} vs {expected:?}", got[0]);
     }
+
+    // Each owner charged the release to iris-dp's budget (1.2): epsilon 1 spent; the same
+    // release again composes (exactly, for Gaussian noise) to about 1.45 and would exceed
+    // it, so every owner refuses it with what remains, and nothing is posted.
+    let live = (0..owner_addrs.len())
+        .find(|i| *i != victim)
+        .expect("a live owner");
+    let ledger = |i: usize| -> Vec<arcanum_node::api::types::PrivacyReport> {
+        let dir = owners[i].0.display().to_string();
+        serde_json::from_str(&ok(
+            &["privacy", "--json", "--data-dir", &dir],
+            &owner_envs[i],
+        ))
+        .expect("privacy json")
+    };
+    let reports = ledger(live);
+    let dp = reports
+        .iter()
+        .find(|r| r.dataset == "iris-dp")
+        .expect("iris-dp ledger");
+    assert_eq!(dp.entries.len(), 1, "{dp:?}");
+    assert!(
+        dp.spent_epsilon > 0.99 && dp.spent_epsilon <= 1.0,
+        "one release of epsilon 1: {dp:?}"
+    );
+    assert!((dp.remaining_epsilon - (1.2 - dp.spent_epsilon)).abs() < 1e-12);
+    let again = submit(&histogram, r, renv, Some(120));
+    assert_eq!(again.state, JobState::Failed, "{again:?}");
+    let error = again.error.clone().unwrap_or_default();
+    assert!(
+        error.contains("privacy budget of dataset") && error.contains("remains"),
+        "{error}"
+    );
+    assert!(again.posted.is_none(), "nothing posted");
+    assert_eq!(
+        ledger(live)[0..]
+            .iter()
+            .find(|r| r.dataset == "iris-dp")
+            .expect("ledger")
+            .entries
+            .len(),
+        1,
+        "a refused release is not charged"
+    );
 }
 
 /// An he-linear histogram: four owners encrypt their counts under a key that a committee
@@ -439,7 +488,7 @@ async fn owners_encrypt_under_a_five_member_committee_key_and_the_histogram_decr
     .await;
     // The owners join the network through a worker: they hear the requester's open call
     // for contributions on gossip and enrol.
-    let (mut owner_nodes, owner_addrs) = start_owners(
+    let (mut owner_nodes, owner_addrs, _) = start_owners(
         &rpc,
         root.path(),
         &owners,
