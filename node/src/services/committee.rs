@@ -295,25 +295,19 @@ impl Member {
                     },
                 );
                 async move {
-                    let (a, peer) = parse_peer_addr(&addr)?;
                     let mut last = String::new();
                     for attempt in 0..SHARE_ATTEMPTS {
                         if attempt > 0 {
                             tokio::time::sleep(Duration::from_millis(150 * u64::from(attempt)))
                                 .await;
                         }
-                        let call = async {
-                            let _ = net.dial(a.clone()).await;
-                            net.request(peer, request.clone()).await
-                        };
-                        match tokio::time::timeout(REQUEST_TIMEOUT, call).await {
-                            Ok(Ok(JobResponse::Ack)) => return Ok(()),
-                            Ok(Ok(other)) => last = format!("{peer} answered {other:?}"),
-                            Ok(Err(e)) => last = format!("{peer}: {e}"),
-                            Err(_) => last = format!("{peer}: no answer in {REQUEST_TIMEOUT:?}"),
+                        match ask(&net, &addr, request.clone()).await {
+                            Ok(JobResponse::Ack) => return Ok(()),
+                            Ok(other) => last = format!("{addr} answered {other:?}"),
+                            Err(e) => last = e,
                         }
                     }
-                    Err(last)
+                    Err::<(), String>(last)
                 }
             });
             for result in futures::future::join_all(sends).await {
@@ -615,17 +609,7 @@ pub fn group_of(t: &KeyTranscript, draw: &CommitteeDraw) -> Result<GroupKey, Str
 }
 
 async fn ask(net: &Client, addr: &str, request: JobRequest) -> Result<JobResponse, String> {
-    let (a, peer) = parse_peer_addr(addr)?;
-    let call = async {
-        let _ = net.dial(a).await;
-        net.request(peer, request).await
-    };
-    match tokio::time::timeout(REQUEST_TIMEOUT, call).await {
-        Ok(Ok(JobResponse::Rejected(why))) => Err(format!("{addr}: refused: {why:?}")),
-        Ok(Ok(answer)) => Ok(answer),
-        Ok(Err(e)) => Err(format!("{addr}: {e}")),
-        Err(_) => Err(format!("{addr}: no answer in {REQUEST_TIMEOUT:?}")),
-    }
+    super::network::request_at(net, addr, request, REQUEST_TIMEOUT).await
 }
 
 /// Runs the DKG among the drawn `members` for `session`: deal, complain, finish. Members

@@ -291,25 +291,23 @@ impl Contributor {
         }
         let mut last = String::from("no address");
         for target in &call.addrs {
-            let Ok((a, peer)) = parse_peer_addr(target) else {
-                continue;
-            };
-            if peer.to_base58() != call.requester {
+            // Only addresses that name the requester's own peer id.
+            if parse_peer_addr(target).map(|(_, p)| p.to_base58()).ok()
+                != Some(call.requester.clone())
+            {
                 continue;
             }
-            let _ = self.net.dial(a).await;
             let request = JobRequest::Enroll {
                 session: call.session,
                 addr: addr.clone(),
             };
-            match tokio::time::timeout(CLERK_TIMEOUT, self.net.request(peer, request)).await {
-                Ok(Ok(JobResponse::Ack)) => {
+            match super::network::request_at(&self.net, target, request, CLERK_TIMEOUT).await {
+                Ok(JobResponse::Ack) => {
                     tracing::info!(target: "contributor", session = %call.session, requester = %call.requester, dataset = %call.dataset, "enrolled in an open call");
                     return;
                 }
-                Ok(Ok(other)) => last = format!("{other:?}"),
-                Ok(Err(e)) => last = e.to_string(),
-                Err(_) => last = format!("no answer in {CLERK_TIMEOUT:?}"),
+                Ok(other) => last = format!("{other:?}"),
+                Err(e) => last = e,
             }
         }
         tracing::warn!(target: "contributor", session = %call.session, "enrolment failed: {last}");

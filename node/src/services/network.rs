@@ -6,7 +6,30 @@
 
 use arcanum_p2p::{Client, Event, Keypair, Multiaddr, NetworkConfig};
 use arcanum_protocol::{JobRequest, JobResponse, RejectReason};
+use std::time::Duration;
 use tokio::{sync::mpsc, task::JoinHandle};
+
+/// Dials `addr` (a multiaddr ending in `/p2p/<peer id>`; a connection already open is
+/// reused) and sends `request`, all within `timeout`. A refusal is an `Err` naming the
+/// peer and its reason.
+pub async fn request_at(
+    net: &Client,
+    addr: &str,
+    request: JobRequest,
+    timeout: Duration,
+) -> Result<JobResponse, String> {
+    let (a, peer) = super::contributor::parse_peer_addr(addr)?;
+    let call = async {
+        let _ = net.dial(a).await;
+        net.request(peer, request).await
+    };
+    match tokio::time::timeout(timeout, call).await {
+        Ok(Ok(JobResponse::Rejected(why))) => Err(format!("{addr}: refused: {why:?}")),
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(e)) => Err(format!("{addr}: {e}")),
+        Err(_) => Err(format!("{addr}: no answer in {timeout:?}")),
+    }
+}
 
 /// A started network.
 pub struct Network {

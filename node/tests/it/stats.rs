@@ -7,7 +7,7 @@
 
 use crate::{
     harness::{Proc, free_port, node_run, ok, ready, run},
-    operator::{Net, Party, net, node_env, start_node, start_node_with},
+    operator::{Net, Node, Party, net, node_env, start_node, start_node_with},
 };
 use arcanum_node::{
     compute::dataset,
@@ -114,6 +114,49 @@ async fn joint_net(name: &str) -> (Net, [Party; 2], Party, Vec<Party>) {
     (net, workers, requester, parties.collect())
 }
 
+/// Starts two workers (`roles`, `settings` on top, 500 ARC staked) and a requester, the
+/// second worker and the requester bootstrapped through the first worker.
+async fn start_market(
+    rpc: &str,
+    root: &std::path::Path,
+    workers: [&std::path::Path; 2],
+    requester: &std::path::Path,
+    roles: &str,
+    settings: &[(&'static str, String)],
+) -> (Node, Node, Node) {
+    let log = |name: &str| root.join(format!("{name}.log"));
+    let w1 = start_node_with(
+        rpc,
+        workers[0],
+        roles,
+        log("worker"),
+        None,
+        Some(500),
+        settings,
+    )
+    .await;
+    let w2 = start_node_with(
+        rpc,
+        workers[1],
+        roles,
+        log("worker2"),
+        Some(w1.p2p),
+        Some(500),
+        settings,
+    )
+    .await;
+    let r = start_node(
+        rpc,
+        requester,
+        "requester",
+        log("requester"),
+        Some(w1.p2p),
+        None,
+    )
+    .await;
+    (w1, w2, r)
+}
+
 /// Submits the spec `file` to the requester at `dir` (waiting up to `wait` seconds for it
 /// to end, if given) and returns the record.
 fn submit(
@@ -183,26 +226,8 @@ async fn owners_contribute_masked_iris_rows_and_the_unmasked_mean_and_variance_m
     )
     .await;
 
-    let log = |name: &str| root.path().join(format!("{name}.log"));
-    let worker = start_node(&rpc, &wdir, "worker", log("worker"), None, Some(500)).await;
-    let worker2 = start_node(
-        &rpc,
-        &w2dir,
-        "worker",
-        log("worker2"),
-        Some(worker.p2p),
-        Some(500),
-    )
-    .await;
-    let requester_node = start_node(
-        &rpc,
-        &rdir,
-        "requester",
-        log("requester"),
-        Some(worker.p2p),
-        None,
-    )
-    .await;
+    let (worker, worker2, requester_node) =
+        start_market(&rpc, root.path(), [&wdir, &w2dir], &rdir, "worker", &[]).await;
     let (r, renv, rnode) = (
         &requester_node.dir,
         &requester_node.env,
@@ -455,35 +480,14 @@ async fn owners_encrypt_under_a_five_member_committee_key_and_the_histogram_decr
     let Net { rpc, root, .. } = net;
     let iris = dataset::iris();
     let parts = dataset::partition(&iris.rows, owners.len());
-    let log = |name: &str| root.path().join(format!("{name}.log"));
     let he = [("ARCANUM_WORKER__SHAPES", "he-linear-4x8".to_string())];
-    let worker = start_node_with(
+    let (worker, worker2, requester_node) = start_market(
         &rpc,
-        &wdir,
-        "worker,committee",
-        log("worker"),
-        None,
-        Some(500),
-        &he,
-    )
-    .await;
-    let worker2 = start_node_with(
-        &rpc,
-        &w2dir,
-        "worker,committee",
-        log("worker2"),
-        Some(worker.p2p),
-        Some(500),
-        &he,
-    )
-    .await;
-    let requester_node = start_node(
-        &rpc,
+        root.path(),
+        [&wdir, &w2dir],
         &rdir,
-        "requester",
-        log("requester"),
-        Some(worker.p2p),
-        None,
+        "worker,committee",
+        &he,
     )
     .await;
     // The owners join the network through a worker: they hear the requester's open call
