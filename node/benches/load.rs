@@ -63,6 +63,7 @@ fn submission(seed: u64) -> JobSubmission {
         min_stake_wei: arc(100).to_string(),
         deadline_secs: 300,
         stats: None,
+        fl: None,
     }
 }
 

@@ -131,6 +131,9 @@ pub struct ContributorSection {
     /// histogram) of at most this epsilon per job.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_epsilon: Option<f64>,
+    /// Whether it joins federated training jobs on its datasets (the label column must be
+    /// offered too).
+    pub training: bool,
 }
 
 /// One dataset a data owner holds: a CSV with a header row.
@@ -623,6 +626,7 @@ placement_patience_secs = 600
 # queries = ["mean", "variance"]      # count, sum, mean, variance, histogram
 # min_contributors = 3                # fewest owners per job (at least 2)
 # max_epsilon = 1.0                   # contribute only to DP releases of at most this epsilon
+# training = true                     # join federated training jobs (features and label offered)
 # [[contributor.datasets]]
 # name = "iris"
 # path = "data/iris.csv"              # relative to the data dir; a header row names columns

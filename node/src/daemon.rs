@@ -15,19 +15,19 @@ use crate::{
     config::NodeConfig,
     identity,
     services::{
-        clerk, committee, contributor, joint,
+        clerk, committee, contributor, fl, jobs, joint,
         metrics::Metrics,
         network::{Inboxes, Network},
-        requester::{self, PostedJob, Requester, RequesterConfig},
+        requester::{self, Requester, RequesterConfig},
         watcher,
         worker::{self, WorkerConfig},
     },
-    store::{JobRecord, JobState, JobSummary, Store},
+    store::{JobRecord, JobState, Store},
 };
 use arcanum_chain::{ChainConfig, Deployment, MarketClient};
 use arcanum_p2p::Multiaddr;
 use arcanum_protocol::U256;
-use arcanum_zk::{Fr, field, keys::KeyStore, shapes};
+use arcanum_zk::{Fr, keys::KeyStore, shapes};
 use eyre::{WrapErr, eyre};
 use std::{collections::HashMap, path::PathBuf, str::FromStr, sync::Arc, time::Duration};
 use tokio::{sync::mpsc, task::JoinSet};
@@ -156,9 +156,13 @@ pub async fn run(
         requester.enrollments().set_addrs(own_addrs.clone());
         let (tx, rx) = mpsc::channel(NET_INBOX);
         inboxes.enrollments = Some(tx);
-        let (net, enrollments) = (network.client.clone(), requester.enrollments().clone());
+        let (net, enrollments, blobs) = (
+            network.client.clone(),
+            requester.enrollments().clone(),
+            requester.blobs().clone(),
+        );
         services.spawn(async move {
-            joint::serve_enrollments(net, enrollments, rx).await;
+            joint::serve_enrollments(net, enrollments, blobs, rx).await;
             "enrollments"
         });
         requester.set_config(RequesterConfig {
@@ -617,49 +621,11 @@ async fn follow_isolated(requester: &Requester, store: &Store, chain: &MarketCli
     }
 }
 
-/// Waits up to `wait` for the ledger to hold `job`'s confirmed completion.
-async fn wait_confirmed(
-    store: &Store,
-    job: arcanum_protocol::JobId,
-    wait: Duration,
-) -> eyre::Result<Option<crate::ledger::LedgerEntry>> {
-    let until = std::time::Instant::now() + wait;
-    loop {
-        if let Some(entry) = store.ledger_completion(job.0)? {
-            return Ok(Some(entry));
-        }
-        if std::time::Instant::now() >= until {
-            return Ok(None);
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-fn shape_of(rec: &JobRecord) -> eyre::Result<arcanum_protocol::Shape> {
-    shapes::ALL
-        .iter()
-        .copied()
-        .find(|s| s.name() == rec.submission.shape)
-        .ok_or_else(|| eyre!("unknown shape {}", rec.submission.shape))
-}
-
 fn parse_inputs(rec: &JobRecord) -> eyre::Result<(arcanum_protocol::Shape, Vec<Vec<Fr>>)> {
-    let shape = shape_of(rec)?;
-    let inputs = rec
-        .submission
-        .inputs
-        .iter()
-        .map(|v| {
-            let words = v
-                .iter()
-                .map(|x| {
-                    U256::from_str(x).map_err(|_| eyre!("input {x:?} is not a decimal number"))
-                })
-                .collect::<eyre::Result<Vec<_>>>()?;
-            Ok(field::vec_from_u256(&words)?)
-        })
-        .collect::<eyre::Result<Vec<_>>>()?;
-    Ok((shape, inputs))
+    Ok((
+        jobs::shape_named(&rec.submission.shape)?,
+        jobs::parse_words(&rec.submission.inputs)?,
+    ))
 }
 
 async fn follow(
@@ -671,12 +637,15 @@ async fn follow(
     let mut rec = store
         .job(id)?
         .ok_or_else(|| eyre!("job {id} is not in the store"))?;
+    if rec.submission.fl.is_some() {
+        return fl::follow(requester, store, chain, rec).await;
+    }
     if rec.state == JobState::Submitted
         && rec.stats.is_none()
         && let Some(spec) = rec.submission.stats.clone()
     {
         // A joint statistic: the data owners' masked vectors become the inputs.
-        let shape = shape_of(&rec)?;
+        let shape = jobs::shape_named(&rec.submission.shape)?;
         let (inputs, run) = joint::collect(
             requester.net(),
             chain,
@@ -695,43 +664,20 @@ async fn follow(
     }
     if rec.state == JobState::Submitted {
         let (shape, inputs) = parse_inputs(&rec)?;
-        let sub = &rec.submission;
-        let reward = U256::from_str(&sub.reward_wei)?;
-        let min_stake = U256::from_str(&sub.min_stake_wei)?;
-        let deadline_in = Duration::from_secs(sub.deadline_secs);
-        // A restart between the post being mined and recorded: adopt that post.
-        let adopted = match rec.posting_from_block {
-            Some(from) => {
-                let ic = requester::input_commitment(shape, &inputs, &sub.weights)?;
-                chain
-                    .find_posted(chain.account(), ic, from)
-                    .await?
-                    .map(|(job_id, posted)| PostedJob {
-                        job_id,
-                        shape,
-                        inputs: inputs.iter().map(|v| field::vec_to_u256(v)).collect(),
-                        weights: sub.weights.clone(),
-                        input_commitment: ic,
-                        reward,
-                        deadline_in_secs: sub.deadline_secs,
-                        posted,
-                    })
-            }
-            None => None,
-        };
-        let posted = match adopted {
-            Some(p) => {
-                tracing::info!(target: "requester", job_id = %p.job_id, "found this job's earlier post on chain; not posting again");
-                p
-            }
-            None => {
-                rec.posting_from_block = Some(chain.block_number().await?);
-                store.put_job(&rec)?;
-                requester
-                    .post(shape, &inputs, &sub.weights, reward, deadline_in, min_stake)
-                    .await?
-            }
-        };
+        let sub = rec.submission.clone();
+        let posted = jobs::post_once(
+            requester,
+            chain,
+            &sub,
+            shape,
+            &inputs,
+            rec.posting_from_block,
+            |block| {
+                rec.posting_from_block = Some(block);
+                Ok(store.put_job(&rec)?)
+            },
+        )
+        .await?;
         let (job_id, inputs) = (posted.job_id, posted.inputs.clone());
         rec.posted = Some(posted);
         rec.state = JobState::Posted;
@@ -746,52 +692,9 @@ async fn follow(
             .posted
             .clone()
             .ok_or_else(|| eyre!("job {id} is posted but has no post record"))?;
-        // Placed and mined is not yet settled: wait for the chain watcher to confirm the
-        // completion (a reorg may drop it; the worker then resubmits, or the job is
-        // placed again).
-        let mut placings = 0;
-        let (outcome, confirmed) = loop {
-            placings += 1;
-            let outcome = requester.place(&posted).await?;
-            let wait = Duration::from_secs(rec.submission.deadline_secs.max(120));
-            match wait_confirmed(store, outcome.job_id, wait).await? {
-                Some(entry) => break (outcome, entry),
-                None if placings < 3 => {
-                    tracing::warn!(target: "requester", job_id = %outcome.job_id, "completion not confirmed within {wait:?} (reorged out?); following the job again");
-                }
-                None => {
-                    return Err(eyre!(
-                        "{}: completion never confirmed by the chain watcher; check chain.confirmations and the RPC",
-                        outcome.job_id
-                    ));
-                }
-            }
-        };
-        rec.outcome = Some(JobSummary {
-            job_id: outcome.job_id.0.to_string(),
-            worker: outcome.worker.to_string(),
-            worker_peer: outcome.worker_peer.clone(),
-            ask_wei: outcome.ask.to_string(),
-            output: field::vec_to_u256(&outcome.output)
-                .iter()
-                .map(U256::to_string)
-                .collect(),
-            output_commitment: outcome.result.output_commitment.to_string(),
-            settle_tx: confirmed.tx.to_string(),
-            failed_attempts: outcome.failed_attempts.clone(),
-            prove_seconds: outcome.result.prove_seconds,
-            proofs: outcome
-                .result
-                .proofs
-                .iter()
-                .map(|p| p.iter().map(U256::to_string).collect())
-                .collect(),
-            assign_gas: outcome.assigned.gas_used,
-            bid_to_assignment_seconds: outcome.bid_to_assignment.as_secs_f64(),
-            offers_seen: outcome.offers_seen,
-            bids_seen: outcome.bids_seen,
-            input_commitment: posted.input_commitment.to_string(),
-        });
+        let (outcome, confirmed) =
+            jobs::settle(requester, store, &posted, rec.submission.deadline_secs).await?;
+        rec.outcome = Some(jobs::summary(&outcome, &confirmed, &posted));
         if let (Some(spec), Some(run)) = (rec.submission.stats.clone(), rec.stats.as_mut()) {
             joint::unmask(
                 requester.net(),

@@ -17,6 +17,20 @@ const WORKER_JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("worker_j
 const COMMITTEE_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("committee_keys");
 /// A data owner's privacy ledgers by dataset name.
 const PRIVACY: TableDefinition<&str, &[u8]> = TableDefinition::new("privacy_ledgers");
+/// A data owner's training jobs joined, by job id (hex).
+const TRAINING: TableDefinition<&str, &[u8]> = TableDefinition::new("training_jobs");
+
+/// A training job a data owner joined: its plan, for whom, and the rounds it answered
+/// (each at most once: a second answer to a round would release a second noisy update).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingJoin {
+    /// The requester's peer id.
+    pub requester: String,
+    /// The plan as joined.
+    pub plan: arcanum_protocol::TrainPlan,
+    /// Rounds answered.
+    pub answered: Vec<u32>,
+}
 
 /// A key-committee member's outcome of one DKG: its secret share (hex; the data dir is
 /// the node's secret, like its keys), the public group key, and what it decrypted.
@@ -60,6 +74,9 @@ pub struct PrivacyEntry {
     pub epsilon: f64,
     /// Its delta.
     pub delta: f64,
+    /// Rounds of a training job (all charged when the owner joined it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<u32>,
     /// Epsilon spent on the dataset after it, at the budget's delta.
     pub spent_after: f64,
     /// Unix seconds.
@@ -154,6 +171,187 @@ pub struct JobSubmission {
     /// A joint statistic over data owners' datasets (`secagg-sum` shapes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<StatsSpec>,
+    /// A federated training job over data owners' datasets (`secagg-sum` shapes; the
+    /// reward is per round).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fl: Option<FlSpec>,
+}
+
+/// A federated training job: the model, the data, the rounds, the privacy, the parties.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlSpec {
+    /// The dataset, by the name in the owners' configs.
+    pub dataset: String,
+    /// Feature columns, in order.
+    pub features: Vec<String>,
+    /// The label column: class indices `0..classes`.
+    pub label: String,
+    /// Layer widths: `[features, classes]` is softmax regression, `[features, hidden..,
+    /// classes]` an MLP with ReLU hidden layers.
+    pub model: Vec<usize>,
+    /// Rounds.
+    pub rounds: u32,
+    /// Local epochs per round (FedAvg and contributor-level DP).
+    #[serde(default = "one")]
+    pub local_epochs: u32,
+    /// Local minibatch size.
+    #[serde(default = "default_batch")]
+    pub batch_size: u32,
+    /// Learning rate.
+    pub lr: f64,
+    /// Probability that an owner takes part in a round (Poisson sampling, seeded by a
+    /// block hash anyone can check); 1 = every owner every round.
+    #[serde(default = "one_f64")]
+    pub sample_fraction: f64,
+    /// Target epsilon over the whole job (at `delta`): the noise multiplier is solved from
+    /// it when `noise_multiplier` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epsilon: Option<f64>,
+    /// Delta.
+    #[serde(default = "default_delta")]
+    pub delta: f64,
+    /// Aggregate noise std over the quantized sensitivity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_multiplier: Option<f64>,
+    /// L2 clipping bound: per example (`unit = "record"`) or per owner update.
+    #[serde(default = "one_f64")]
+    pub max_grad_norm: f64,
+    /// The unit of privacy (`record` or `contributor`); required with `epsilon` or
+    /// `noise_multiplier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<arcanum_protocol::PrivacyUnit>,
+    /// Quantization bits (scale `2^quant_bits`).
+    #[serde(default = "default_quant_bits")]
+    pub quant_bits: u32,
+    /// Momentum of the requester's update across rounds, in `[0, 1)` (post-processing of
+    /// the released aggregates: free in privacy).
+    #[serde(default)]
+    pub server_momentum: f64,
+    /// The requester's held-out split (a CSV with the same columns, read by the node; a
+    /// relative path is resolved against the spec file by `arcanum job submit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_csv: Option<String>,
+    /// Seed of the initial model (random when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    /// The data owners: multiaddrs ending in `/p2p/<peer id>`.
+    pub contributors: Vec<String>,
+    /// Fewest owners in every round (they share the noise; clerks sum no fewer).
+    pub min_contributors: u32,
+    /// The clerks, or the pool they are drawn from.
+    pub clerks: Vec<String>,
+    /// Draw this many clerks from `clerks` by stake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clerks_sampled: Option<u32>,
+    /// Clerk sums needed to unmask a round.
+    pub threshold: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+fn one_f64() -> f64 {
+    1.0
+}
+fn default_batch() -> u32 {
+    16
+}
+fn default_delta() -> f64 {
+    1e-5
+}
+fn default_quant_bits() -> u32 {
+    16
+}
+
+/// A federated training job as it runs: the owners, the clerks, the model, every round.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlRun {
+    /// The job's id at the owners.
+    pub job: arcanum_protocol::B256,
+    /// The plan the owners joined.
+    pub plan: arcanum_protocol::TrainPlan,
+    /// Owners that joined, as multiaddrs.
+    pub joined: Vec<String>,
+    /// Owners that refused to join, with their reasons.
+    pub refused: Vec<String>,
+    /// The clerks, in Shamir index order.
+    pub clerks: Vec<String>,
+    /// Clerk sums needed to unmask a round.
+    pub threshold: u32,
+    /// Their draw, when drawn by stake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draw: Option<arcanum_protocol::CommitteeDraw>,
+    /// The current global model.
+    pub model: arcanum_compute::fl::Model,
+    /// Requester-side momentum state.
+    #[serde(default)]
+    pub velocity: Vec<f64>,
+    /// The privacy charges of the rounds run, with the noise actually present.
+    #[serde(default)]
+    pub charges: Vec<arcanum_compute::dp::Charge>,
+    /// Test accuracy of the initial model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_accuracy: Option<f64>,
+    /// Rounds completed.
+    pub rounds: Vec<RoundRecord>,
+    /// The round in progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<RoundInFlight>,
+}
+
+/// A round being collected, posted or settled (kept so a restart resumes it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundInFlight {
+    /// 1-based.
+    pub round: u32,
+    /// The collection at the clerks.
+    pub session: arcanum_protocol::B256,
+    /// Unix seconds it started.
+    pub started_at: f64,
+    /// Owners asked (sampled), as multiaddrs.
+    pub asked: Vec<String>,
+    /// Peer ids of the owners whose updates are the job's inputs.
+    pub contributors: Vec<String>,
+    /// Owners that did not contribute, with their reasons.
+    pub refused: Vec<String>,
+    /// The job's inputs (decimal field elements), once collected.
+    pub inputs: Vec<Vec<String>>,
+    /// The chain block before posting.
+    pub posting_from_block: Option<u64>,
+    /// The posted job.
+    pub posted: Option<PostedJob>,
+}
+
+/// A round that completed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoundRecord {
+    /// 1-based.
+    pub round: u32,
+    /// The on-chain job that proved its aggregate.
+    pub job_id: String,
+    /// The settlement transaction.
+    pub settle_tx: String,
+    /// Seconds the worker proved.
+    pub prove_seconds: f64,
+    /// Peer ids of the owners whose updates it aggregated.
+    pub contributors: Vec<String>,
+    /// Owners asked that did not contribute.
+    pub refused: Vec<String>,
+    /// Examples behind the aggregate (summed under the masks).
+    pub examples: u64,
+    /// Clerks whose sums unmasked it.
+    pub clerks_answered: Vec<u64>,
+    /// Epsilon spent by the job after this round, at the plan's delta (private jobs).
+    pub epsilon: Option<f64>,
+    /// Standard deviation of the noise in the aggregate, in quantized units.
+    pub noise_std: f64,
+    /// Test accuracy of the model after it, on the requester's held-out split.
+    pub accuracy: Option<f64>,
+    /// The model after it: blake3 of its safetensors file.
+    pub model_id: String,
+    /// Wall seconds from its start to the updated model.
+    pub seconds: f64,
 }
 
 /// A joint statistic: which owners, which of their data, which clerks.
@@ -288,6 +486,9 @@ pub struct JobRecord {
     /// A joint statistic's collection and result.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<StatsRun>,
+    /// A training job's rounds and model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fl: Option<FlRun>,
     /// Why it failed.
     pub error: Option<String>,
 }
@@ -368,6 +569,7 @@ impl Store {
         tx.open_table(WORKER_JOBS).map_err(|e| store.err(e))?;
         tx.open_table(COMMITTEE_KEYS).map_err(|e| store.err(e))?;
         tx.open_table(PRIVACY).map_err(|e| store.err(e))?;
+        tx.open_table(TRAINING).map_err(|e| store.err(e))?;
         store.create_ledger_tables(&tx)?;
         tx.commit().map_err(|e| store.err(e))?;
         Ok(store)
@@ -397,6 +599,7 @@ impl Store {
                 posting_from_block: None,
                 outcome: None,
                 stats: None,
+                fl: None,
                 error: None,
             };
             let bytes = serde_json::to_vec(&record).map_err(|e| self.err(e))?;
@@ -445,6 +648,40 @@ impl Store {
             out.push(serde_json::from_slice(v.value()).map_err(|e| self.err(e))?);
         }
         Ok(out)
+    }
+
+    /// Keeps a training job this owner joined (durably).
+    pub fn put_training(&self, job: &str, join: &TrainingJoin) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(TRAINING).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(join).map_err(|e| self.err(e))?;
+            table
+                .insert(job, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Forgets a training job this owner left.
+    pub fn remove_training(&self, job: &str) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(TRAINING).map_err(|e| self.err(e))?;
+            table.remove(job).map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// A training job this owner joined.
+    pub fn training(&self, job: &str) -> Result<Option<TrainingJoin>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(TRAINING).map_err(|e| self.err(e))?;
+        table
+            .get(job)
+            .map_err(|e| self.err(e))?
+            .map(|v| serde_json::from_slice(v.value()).map_err(|e| self.err(e)))
+            .transpose()
     }
 
     /// Keeps a committee member's key for `session` (durably).
@@ -578,6 +815,7 @@ mod tests {
             min_stake_wei: "1".into(),
             deadline_secs: 60,
             stats: None,
+            fl: None,
         };
         {
             let store = Store::open(&dir).expect("open");

@@ -12,6 +12,7 @@
 
 mod bid;
 mod error;
+mod fl;
 mod ids;
 mod job;
 mod offer;
@@ -22,6 +23,7 @@ mod wire;
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use bid::{Bid, MarketDomain, SignedBid};
 pub use error::{Error, Result};
+pub use fl::{PrivacyUnit, TrainPlan, TrainPrivacy, TrainRound, sample_seed, sampled};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
 pub use offer::{Offer, SignedOffer, unix_now};

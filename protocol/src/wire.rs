@@ -99,6 +99,24 @@ pub enum JobRequest {
         /// The share, as JSON.
         share: String,
     },
+    /// To a data owner, before a training job's first round: join it. The owner checks the
+    /// plan against its policy and charges the whole job to its dataset's privacy budget,
+    /// answering [`JobResponse::Ack`] or [`JobResponse::Rejected`] with what remains.
+    TrainJoin(Box<crate::TrainPlan>),
+    /// To a data owner that joined: train one round from the named global model
+    /// (answered [`JobResponse::Contribution`]: the masked update, its example count last).
+    TrainRound(Box<crate::TrainRound>),
+    /// To a data owner that joined a training job that will not start (too few joined):
+    /// release its charge (honoured only while no round was answered).
+    TrainLeave {
+        /// The job.
+        job: B256,
+    },
+    /// To a requester: the blob (a global model's safetensors file) with this blake3 id.
+    FetchBlob {
+        /// blake3 of the blob.
+        id: B256,
+    },
     /// From the requester to each member: every dealing it received; answered with the
     /// member's complaints (each disqualifies its dealer).
     DkgComplain {
@@ -143,6 +161,24 @@ pub enum RejectReason {
     Policy(String),
     /// This node does not run the role the request is for.
     NoSuchRole(String),
+}
+
+impl std::fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotAssigned => write!(f, "the job is not assigned to this worker"),
+            Self::CommitmentMismatch => {
+                write!(f, "the inputs do not hash to the posted commitment")
+            }
+            Self::BadInputs(why) => write!(f, "bad inputs: {why}"),
+            Self::UnsupportedShape => write!(f, "no proving key for this shape"),
+            Self::Failed(why) => write!(f, "failed: {why}"),
+            Self::Declined(why) => write!(f, "declined: {why}"),
+            Self::RateLimited(secs) => write!(f, "rate limited; retry in {secs} s"),
+            Self::Policy(why) => write!(f, "{why}"),
+            Self::NoSuchRole(role) => write!(f, "this node runs no {role} role"),
+        }
+    }
 }
 
 /// A finished job as the worker reports it: the result is authoritative on chain.
@@ -199,4 +235,6 @@ pub enum JobResponse {
     /// A member's partial decryption with proofs (JSON of
     /// `compute::elgamal::PartialDecryption`).
     Decryption(String),
+    /// A blob's bytes (its blake3 is the id asked for).
+    Blob(Vec<u8>),
 }

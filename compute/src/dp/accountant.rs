@@ -78,6 +78,18 @@ pub enum Charge {
     },
     /// A release already accounted as `rho`-zCDP for one record.
     Rho(f64),
+    /// A Gaussian release over a Poisson sample: each unit of privacy takes part with
+    /// probability `rate` (a federated round sampling its contributors). Accounted in Rényi
+    /// DP with amplification by sampling ([`super::rdp`]); its zCDP `rho` is the
+    /// unsampled Gaussian's (an upper bound: zCDP cannot express the amplification).
+    SampledGaussian {
+        /// L2 sensitivity to one record.
+        sensitivity: f64,
+        /// Standard deviation of the (aggregate) noise.
+        noise_std: f64,
+        /// Probability that a unit of privacy takes part, in `(0, 1]`.
+        rate: f64,
+    },
 }
 
 type Composed = Measurement<
@@ -115,6 +127,18 @@ impl Charge {
                     && noise_std > 0.0
             }
             Charge::Rho(rho) => rho.is_finite() && rho >= 0.0,
+            Charge::SampledGaussian {
+                sensitivity,
+                noise_std,
+                rate,
+            } => {
+                sensitivity.is_finite()
+                    && sensitivity > 0.0
+                    && noise_std.is_finite()
+                    && noise_std > 0.0
+                    && rate > 0.0
+                    && rate <= 1.0
+            }
         };
         if ok {
             Ok(())
@@ -134,6 +158,11 @@ impl Charge {
             Charge::Gaussian {
                 sensitivity,
                 noise_std,
+            }
+            | Charge::SampledGaussian {
+                sensitivity,
+                noise_std,
+                ..
             } => {
                 let sum = Transformation::new(
                     domain.clone(),
@@ -161,6 +190,39 @@ impl Charge {
                 PrivacyMap::new(move |d_in: &u32| rho * f64::from(*d_in).powi(2)),
             )
             .map_err(opendp_err("rho measurement")),
+        }
+    }
+
+    /// A Gaussian release over a Poisson sample of `rate` (a plain Gaussian at rate 1).
+    pub fn sampled(sensitivity: f64, noise_std: f64, rate: f64) -> Self {
+        if rate >= 1.0 {
+            Charge::Gaussian {
+                sensitivity,
+                noise_std,
+            }
+        } else {
+            Charge::SampledGaussian {
+                sensitivity,
+                noise_std,
+                rate,
+            }
+        }
+    }
+
+    /// This charge's Rényi DP at integer order `alpha`.
+    fn rdp(&self, alpha: u32) -> Result<f64, DpError> {
+        self.check()?;
+        match *self {
+            Charge::Gaussian {
+                sensitivity,
+                noise_std,
+            } => super::rdp::sampled_gaussian_rdp(1.0, noise_std / sensitivity.max(1e-300), alpha),
+            Charge::SampledGaussian {
+                sensitivity,
+                noise_std,
+                rate,
+            } => super::rdp::sampled_gaussian_rdp(rate, noise_std / sensitivity, alpha),
+            Charge::Rho(rho) => Ok(f64::from(alpha) * rho),
         }
     }
 
@@ -252,7 +314,8 @@ pub fn gaussian_epsilon(mu: f64, delta: f64) -> Result<f64, DpError> {
 }
 
 /// Smallest epsilon such that `charges` composed are `(epsilon, delta)`-DP: from the exact
-/// Gaussian curve when every charge is Gaussian, otherwise by OpenDP's zCDP conversion.
+/// Gaussian curve when every charge is Gaussian, in Rényi DP when a sampled release is
+/// among them, otherwise by OpenDP's zCDP conversion.
 pub fn composed_epsilon(charges: &[Charge], delta: f64) -> Result<f64, DpError> {
     if charges.is_empty() {
         return Ok(0.0);
@@ -261,6 +324,15 @@ pub fn composed_epsilon(charges: &[Charge], delta: f64) -> Result<f64, DpError> 
         // Gaussian releases compose to one Gaussian mechanism: mu^2 = 2 rho adds up.
         let mu = (2.0 * composed_rho(charges)?).sqrt();
         return gaussian_epsilon(mu, delta);
+    }
+    if charges
+        .iter()
+        .any(|c| matches!(c, Charge::SampledGaussian { .. }))
+    {
+        return super::rdp::rdp_to_epsilon(
+            |alpha| charges.iter().map(|c| c.rdp(alpha)).sum(),
+            delta,
+        );
     }
     zcdp_epsilon(charges, delta)
 }
@@ -363,6 +435,22 @@ impl Accountant {
         Ok(after)
     }
 
+    /// Takes back `charges` recorded earlier (one recorded occurrence each) for releases
+    /// that never happened; `false`, changing nothing, if any is not recorded.
+    pub fn release(&mut self, charges: &[Charge]) -> bool {
+        let mut left = self.charges.clone();
+        for c in charges {
+            match left.iter().rposition(|x| x == c) {
+                Some(i) => {
+                    left.remove(i);
+                }
+                None => return false,
+            }
+        }
+        self.charges = left;
+        true
+    }
+
     /// Charges a release already expressed as `rho`-zCDP.
     pub fn charge_rho(&mut self, rho: f64) -> Result<Spent, DpError> {
         self.charge(Charge::Rho(rho))
@@ -373,7 +461,23 @@ impl Accountant {
 /// Gaussian releases compose to at most `budget` (found by bisection on OpenDP's
 /// accounting, to a relative precision of 1e-4; the result is rounded up).
 pub fn noise_multiplier_for(budget: PrivacyBudget, rounds: usize) -> Result<f64, DpError> {
+    noise_multiplier_sampled(budget, rounds, 1.0)
+}
+
+/// The smallest noise multiplier `z` such that `rounds` Gaussian releases, each over a
+/// Poisson sample of `rate`, compose to at most `budget` (as [`noise_multiplier_for`];
+/// Rényi DP with amplification when `rate < 1`).
+pub fn noise_multiplier_sampled(
+    budget: PrivacyBudget,
+    rounds: usize,
+    rate: f64,
+) -> Result<f64, DpError> {
     budget.validate()?;
+    if !(rate > 0.0 && rate <= 1.0) {
+        return Err(DpError::Parameter(format!(
+            "the sampling rate must be in (0, 1], got {rate}"
+        )));
+    }
     if rounds == 0 {
         return Err(DpError::Parameter(
             "rounds must be at least 1 to calibrate noise".into(),
@@ -381,16 +485,7 @@ pub fn noise_multiplier_for(budget: PrivacyBudget, rounds: usize) -> Result<f64,
     }
     let eps = |z: f64| {
         // All rounds cost the same: compose `rounds` copies.
-        composed_epsilon(
-            &vec![
-                Charge::Gaussian {
-                    sensitivity: 1.0,
-                    noise_std: z,
-                };
-                rounds
-            ],
-            budget.delta,
-        )
+        composed_epsilon(&vec![Charge::sampled(1.0, z, rate); rounds], budget.delta)
     };
     let (mut lo, mut hi) = (1e-3, 1.0);
     while eps(hi)? > budget.epsilon {

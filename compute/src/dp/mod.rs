@@ -10,11 +10,12 @@
 //!   the composed Gaussian mechanism's exact curve (zCDP's conversion reports 4-16% more).
 
 pub mod accountant;
+pub mod rdp;
 pub mod sampler;
 
 pub use accountant::{
     Accountant, Charge, PrivacyBudget, Spent, composed_epsilon, composed_rho, gaussian_delta,
-    gaussian_epsilon, noise_multiplier_for, zcdp_epsilon,
+    gaussian_epsilon, noise_multiplier_for, noise_multiplier_sampled, zcdp_epsilon,
 };
 pub use sampler::DiscreteGaussian;
 

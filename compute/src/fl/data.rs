@@ -57,6 +57,114 @@ pub fn digits_samples() -> (Samples, usize) {
     (Samples { x, y: d.labels }, d.classes)
 }
 
+/// Column names of the digits data as CSV: `p0` .. `p63` (pixels scaled to `[0, 1]`),
+/// then `label`.
+pub fn digits_columns() -> Vec<String> {
+    (0..64).map(|i| format!("p{i}")).collect()
+}
+
+/// Writes `data` as a CSV with a header row: the `features` columns, then `label`.
+pub fn write_csv(
+    data: &Samples,
+    features: &[String],
+    label: &str,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let mut out = features.join(",");
+    out.push(',');
+    out.push_str(label);
+    out.push('\n');
+    for (x, y) in data.x.iter().zip(&data.y) {
+        for v in x {
+            let _ = write!(out, "{v},");
+        }
+        let _ = writeln!(out, "{y}");
+    }
+    std::fs::write(path, out)
+}
+
+/// Reads labelled examples from a CSV with a header row: the `features` columns (in that
+/// order) as numbers, and `label` as a class index in `0..classes`. Errors name the file,
+/// line and column at fault.
+pub fn read_csv(
+    path: &std::path::Path,
+    features: &[String],
+    label: &str,
+    classes: usize,
+) -> Result<Samples, FlError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        FlError::Data(format!(
+            "{shown}: {e}; check contributor.datasets path (relative to the data dir)"
+        ))
+    })?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines
+        .next()
+        .ok_or_else(|| FlError::Data(format!("{shown}: empty file; it needs a header row")))?;
+    let names: Vec<&str> = header.split(',').map(str::trim).collect();
+    let at = |c: &str| {
+        names.iter().position(|n| *n == c).ok_or_else(|| {
+            FlError::Data(format!("{shown}: no column {c:?} in the header {names:?}"))
+        })
+    };
+    let cols = features
+        .iter()
+        .map(|c| at(c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let label_at = at(label)?;
+    let mut out = Samples::default();
+    for (i, line) in lines {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        if cells.len() != names.len() {
+            return Err(FlError::Data(format!(
+                "{shown}:{}: {} cells, the header has {}",
+                i + 1,
+                cells.len(),
+                names.len()
+            )));
+        }
+        let row = cols
+            .iter()
+            .map(|&c| {
+                cells[c]
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        FlError::Data(format!(
+                            "{shown}:{}: column {:?} holds {:?}, not a finite number",
+                            i + 1,
+                            names[c],
+                            cells[c]
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let y = cells[label_at]
+            .parse::<usize>()
+            .ok()
+            .filter(|y| *y < classes)
+            .ok_or_else(|| {
+                FlError::Data(format!(
+                    "{shown}:{}: label {:?} is not a class index in 0..{classes}",
+                    i + 1,
+                    cells[label_at]
+                ))
+            })?;
+        out.x.push(row);
+        out.y.push(y);
+    }
+    if out.is_empty() {
+        return Err(FlError::Data(format!("{shown}: no rows after the header")));
+    }
+    Ok(out)
+}
+
 /// A stratified split: in every class, a `test_fraction` share of the rows (rounded) goes to
 /// the test set, chosen by `rng`.
 pub fn stratified_split(

@@ -58,7 +58,10 @@ pub mod quantize;
 pub mod round;
 pub mod training;
 
-pub use data::{Samples, Split, digits_samples, label_skew, split, stratified_split};
+pub use data::{
+    Samples, Split, digits_columns, digits_samples, label_skew, read_csv, split, stratified_split,
+    write_csv,
+};
 pub use model::Model;
 pub use round::{
     LocalUpdate, RoundReport, TrainReport, apply_aggregate, fl_round, local_integers, run_round,
@@ -74,6 +77,12 @@ pub enum FlError {
     /// The round configuration is invalid.
     #[error("invalid federated-learning config: {0}")]
     Config(String),
+    /// A data file is missing or malformed.
+    #[error("training data: {0}")]
+    Data(String),
+    /// A model file is malformed.
+    #[error("model file: {0}")]
+    ModelFile(String),
     /// Model, data or aggregate shapes disagree.
     #[error("shape mismatch: {0}")]
     Shape(String),

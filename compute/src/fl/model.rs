@@ -218,6 +218,114 @@ impl Model {
     }
 }
 
+/// Metadata key holding the layer widths in a model file.
+const LAYERS_KEY: &str = "arcanum.layers";
+
+impl Model {
+    /// The model as a safetensors file (what Python's `safetensors` loads): per layer `l`,
+    /// `layers.{l}.weight` (`[out, in]`) and `layers.{l}.bias` (`[out]`), in `F64`, with the
+    /// layer widths in the metadata. Its blake3 hash names the model on the network.
+    pub fn to_safetensors(&self) -> Result<Vec<u8>, FlError> {
+        // Written here rather than by the `safetensors` crate, whose header order varies
+        // from call to call: the same model must give the same bytes (its id). Tensors are
+        // laid out in the header's (sorted) key order.
+        let mut tensors = std::collections::BTreeMap::new();
+        let mut off = 0;
+        for (l, w) in self.layers.windows(2).enumerate() {
+            let (fi, fo) = (w[0], w[1]);
+            for (name, shape, n) in [
+                (format!("layers.{l}.weight"), vec![fo, fi], fi * fo),
+                (format!("layers.{l}.bias"), vec![fo], fo),
+            ] {
+                let values = self.params.get(off..off + n).ok_or_else(|| {
+                    FlError::Shape(format!("layers {:?} need more parameters", self.layers))
+                })?;
+                off += n;
+                tensors.insert(name, (shape, values));
+            }
+        }
+        let mut header = serde_json::Map::new();
+        let mut data = Vec::with_capacity(8 * off);
+        for (name, (shape, values)) in &tensors {
+            let start = data.len();
+            data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+            header.insert(
+                name.clone(),
+                serde_json::json!({"dtype": "F64", "shape": shape, "data_offsets": [start, data.len()]}),
+            );
+        }
+        let layers = self
+            .layers
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        header.insert(
+            "__metadata__".into(),
+            serde_json::json!({ LAYERS_KEY: layers }),
+        );
+        let mut head =
+            serde_json::to_vec(&header).map_err(|e| FlError::ModelFile(e.to_string()))?;
+        // The data starts 8-byte aligned (the header is padded with spaces).
+        while head.len() % 8 != 0 {
+            head.push(b' ');
+        }
+        let mut out = Vec::with_capacity(8 + head.len() + data.len());
+        out.extend_from_slice(&(head.len() as u64).to_le_bytes());
+        out.extend_from_slice(&head);
+        out.extend_from_slice(&data);
+        Ok(out)
+    }
+
+    /// Reads a model written by [`Model::to_safetensors`], checking every tensor's type and
+    /// shape against the layer widths in its metadata.
+    pub fn from_safetensors(bytes: &[u8]) -> Result<Self, FlError> {
+        use safetensors::{Dtype, SafeTensors};
+        let bad = |m: String| FlError::ModelFile(m);
+        let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| bad(e.to_string()))?;
+        let layers: Vec<usize> = meta
+            .metadata()
+            .as_ref()
+            .and_then(|m| m.get(LAYERS_KEY))
+            .ok_or_else(|| bad(format!("no {LAYERS_KEY} in its metadata")))?
+            .split(',')
+            .map(|w| w.trim().parse::<usize>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(format!("{LAYERS_KEY}: {e}")))?;
+        if layers.len() < 2 || layers.contains(&0) || layers.iter().any(|w| *w > 1 << 16) {
+            return Err(bad(format!("layers {layers:?} are not a model")));
+        }
+        let file = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
+        let mut params = Vec::with_capacity(Self::param_count(&layers));
+        for (l, w) in layers.windows(2).enumerate() {
+            for (name, shape) in [
+                (format!("layers.{l}.weight"), vec![w[1], w[0]]),
+                (format!("layers.{l}.bias"), vec![w[1]]),
+            ] {
+                let t = file
+                    .tensor(&name)
+                    .map_err(|e| bad(format!("{name}: {e}")))?;
+                if t.dtype() != Dtype::F64 || t.shape() != shape.as_slice() {
+                    return Err(bad(format!(
+                        "{name} is {:?} {:?}, expected F64 {shape:?}",
+                        t.dtype(),
+                        t.shape()
+                    )));
+                }
+                params.extend(t.data().chunks_exact(8).map(|c| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(c);
+                    f64::from_le_bytes(b)
+                }));
+            }
+        }
+        if params.iter().any(|p| !p.is_finite()) {
+            return Err(bad("a parameter is not finite".into()));
+        }
+        Ok(Self { layers, params })
+    }
+}
+
 fn argmax(v: &[f64]) -> usize {
     v.iter()
         .enumerate()
@@ -283,5 +391,27 @@ mod tests {
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(m.check(5).is_err());
         assert!(Model::new(&[4], &mut rng).is_err());
+    }
+
+    #[test]
+    fn safetensors_round_trip_and_bad_files_are_refused() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let m = Model::new(&[5, 4, 3], &mut rng).expect("model");
+        let bytes = m.to_safetensors().expect("write");
+        // Read back by the `safetensors` crate's own parser, and byte-identical every time.
+        assert_eq!(Model::from_safetensors(&bytes).expect("read"), m);
+        assert_eq!(m.to_safetensors().expect("again"), bytes);
+        // The header names each tensor with its shape, as Python's loader expects.
+        let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+        let header: serde_json::Value =
+            serde_json::from_slice(&bytes[8..8 + header_len]).expect("json header");
+        assert_eq!(
+            header["layers.0.weight"]["shape"],
+            serde_json::json!([4, 5])
+        );
+        assert_eq!(header["layers.1.bias"]["dtype"], "F64");
+        assert_eq!(header["__metadata__"]["arcanum.layers"], "5,4,3");
+        assert!(Model::from_safetensors(&bytes[..bytes.len() - 8]).is_err());
+        assert!(Model::from_safetensors(b"not a model").is_err());
     }
 }

@@ -283,6 +283,14 @@ fn validate(sub: &JobSubmission) -> Result<(), Failure> {
     if !(30..=7 * 86_400).contains(&sub.deadline_secs) {
         return Err(bad("deadline_secs must be in 30..=604800"));
     }
+    if let Some(spec) = &sub.fl {
+        if !sub.inputs.is_empty() || sub.stats.is_some() {
+            return Err(bad(
+                "a training job takes no inputs and no [stats]: the data owners' updates are its inputs",
+            ));
+        }
+        return crate::services::fl::check(spec, shape).map_err(|e| bad(format!("fl: {e}")));
+    }
     if let Some(spec) = &sub.stats {
         if !sub.inputs.is_empty() {
             return Err(bad(

@@ -58,10 +58,17 @@ enum JobCommand {
         /// Local job id.
         id: u64,
     },
-    /// A joint statistic's result and its evidence.
+    /// A joint statistic's result and its evidence, or a training job's rounds and model.
     Result {
         /// Local job id.
         id: u64,
+        /// A training job: write the model here (safetensors, loadable from Python's
+        /// `safetensors`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// A training job: draw test accuracy and epsilon per round here (PNG).
+        #[arg(long)]
+        plot: Option<PathBuf>,
     },
 }
 
@@ -77,12 +84,21 @@ impl JobArgs {
                 } else {
                     serde_json::from_str::<JobSubmission>(&text).map_err(|e| e.to_string())
                 };
-                let job = parsed.map_err(|e| {
+                let mut job = parsed.map_err(|e| {
                     eyre::eyre!(
                         "{}: not a job file ({e}); see `arcanum job submit --help`",
                         file.display()
                     )
                 })?;
+                // The node reads a training job's held-out split: make its path absolute.
+                if let Some(test) = job.fl.as_mut().and_then(|f| f.test_csv.as_mut()) {
+                    let base = file.parent().unwrap_or(std::path::Path::new("."));
+                    let path = base.join(&*test);
+                    *test = std::fs::canonicalize(&path)
+                        .map_err(|e| eyre::eyre!("test_csv {}: {e}", path.display()))?
+                        .display()
+                        .to_string();
+                }
                 let record = api.submit(&job).await?;
                 match wait {
                     Some(secs) => wait_while_open(&api, record.id, secs, false).await?,
@@ -136,9 +152,18 @@ impl JobArgs {
                 }
                 return Ok(());
             }
-            JobCommand::Result { id } => {
+            JobCommand::Result { id, out, plot } => {
                 let record = api.job(id).await?;
-                print_result(&record, self.json)?;
+                if record.fl.is_some() {
+                    super::train::print_result(
+                        &record,
+                        self.json,
+                        out.as_deref(),
+                        plot.as_deref(),
+                    )?;
+                } else {
+                    print_result(&record, self.json)?;
+                }
                 return Ok(());
             }
             JobCommand::List => {
@@ -192,8 +217,12 @@ async fn wait_while_open(
 ) -> eyre::Result<crate::store::JobRecord> {
     let until = std::time::Instant::now() + Duration::from_secs(secs);
     let mut last = None;
+    let mut rounds_shown = 0;
     loop {
         let record = api.job(id).await?;
+        if progress && let Some(run) = &record.fl {
+            rounds_shown = super::train::print_progress(run, rounds_shown);
+        }
         if progress && last != Some(record.state) {
             let chain_id = record
                 .posted

@@ -9,10 +9,12 @@ mod init;
 mod job;
 mod keys;
 mod node;
+mod plot;
 mod privacy;
 mod rewards;
 mod stake;
 mod status;
+mod train;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

@@ -5,6 +5,8 @@
 //! only once at least `threshold` clerks hold their share. Rows never leave the node; a bad
 //! CSV is refused with the file, line and column at fault, before anything is sent.
 
+mod training;
+
 use super::{clerk::ClerkBook, metrics::Metrics};
 use crate::config::ContributorSection;
 use arcanum_compute::{
@@ -120,25 +122,12 @@ impl Contributor {
         from: PeerId,
         req: &ContributionRequest,
         name: &str,
-        budget: arcanum_protocol::Dp,
     ) -> Result<(), RejectReason> {
         let dp = req.dp.ok_or_else(|| {
             RejectReason::Policy(format!(
                 "dataset {name:?} has a privacy budget: it answers only differentially private releases (add dp to the spec)"
             ))
         })?;
-        let failed = |e: String| RejectReason::Failed(format!("privacy ledger: {e}"));
-        let store = self
-            .store
-            .as_ref()
-            .ok_or_else(|| failed("no store".into()))?;
-        let _one_at_a_time = self.ledger.lock().await;
-        let mut ledger = store
-            .privacy_ledgers()
-            .map_err(|e| failed(e.to_string()))?
-            .into_iter()
-            .find(|l| l.dataset == name)
-            .ok_or_else(|| failed(format!("no ledger for {name:?}")))?;
         let z = noise_multiplier_for(
             PrivacyBudget {
                 epsilon: dp.epsilon,
@@ -153,34 +142,74 @@ impl Contributor {
             sensitivity: 1.0,
             noise_std: z,
         };
-        let spent = ledger.accountant.charge(charge).map_err(|e| match e {
-            DpError::BudgetExceeded {
-                would_spend,
-                budget: b,
-                spent,
-                ..
-            } => RejectReason::Policy(format!(
-                "privacy budget of dataset {name:?}: this release (epsilon {} at delta {:e}) would bring it to epsilon {would_spend:.3} of {b} (at delta {:e}); {:.3} remains",
-                dp.epsilon,
-                dp.delta,
-                budget.delta,
-                (b - spent).max(0.0)
-            )),
-            other => failed(other.to_string()),
-        })?;
-        ledger.entries.push(crate::store::PrivacyEntry {
+        let entry = crate::store::PrivacyEntry {
             session: req.session.to_string(),
             requester: from.to_base58(),
             query: req.query.name().to_string(),
             epsilon: dp.epsilon,
             delta: dp.delta,
-            spent_after: spent.epsilon,
+            rounds: None,
+            spent_after: 0.0,
             at: arcanum_protocol::unix_now(),
-        });
+        };
+        let what = format!(
+            "this release (epsilon {} at delta {:e})",
+            dp.epsilon, dp.delta
+        );
+        self.charge_ledger(name, &[charge], entry, &what).await
+    }
+
+    /// Records `charges` on dataset `name`'s ledger as `entry` (its `spent_after` filled
+    /// in), all or nothing, or refuses naming `what` and what remains of the budget.
+    async fn charge_ledger(
+        &self,
+        name: &str,
+        charges: &[Charge],
+        mut entry: crate::store::PrivacyEntry,
+        what: &str,
+    ) -> Result<(), RejectReason> {
+        let failed = |e: String| RejectReason::Failed(format!("privacy ledger: {e}"));
+        let store = self
+            .store
+            .as_ref()
+            .ok_or_else(|| failed("no store".into()))?;
+        let _one_at_a_time = self.ledger.lock().await;
+        let mut ledger = store
+            .privacy_ledgers()
+            .map_err(|e| failed(e.to_string()))?
+            .into_iter()
+            .find(|l| l.dataset == name)
+            .ok_or_else(|| failed(format!("no ledger for {name:?}")))?;
+        let budget = ledger.accountant.budget();
+        let mut after = ledger.accountant.clone();
+        let mut spent = after.spent().map_err(|e| failed(e.to_string()))?;
+        for c in charges {
+            spent = after.charge(*c).map_err(|e| match e {
+                DpError::BudgetExceeded {
+                    would_spend,
+                    budget: b,
+                    ..
+                } => {
+                    let before = ledger
+                        .accountant
+                        .spent()
+                        .map_or(0.0, |s| s.epsilon);
+                    RejectReason::Policy(format!(
+                        "privacy budget of dataset {name:?}: {what} would bring it to epsilon {would_spend:.3} or more of {b} (at delta {:e}); {:.3} remains",
+                        budget.delta,
+                        (b - before).max(0.0)
+                    ))
+                }
+                other => failed(other.to_string()),
+            })?;
+        }
+        entry.spent_after = spent.epsilon;
+        ledger.accountant = after;
+        ledger.entries.push(entry);
         store
             .put_privacy_ledger(&ledger)
             .map_err(|e| failed(e.to_string()))?;
-        tracing::info!(target: "contributor", dataset = %name, epsilon = dp.epsilon, spent = spent.epsilon, budget = budget.epsilon, "release charged to the privacy budget");
+        tracing::info!(target: "contributor", dataset = %name, what, spent = spent.epsilon, budget = budget.epsilon, "charged to the privacy budget");
         Ok(())
     }
 
@@ -210,6 +239,49 @@ impl Contributor {
             };
             let req = match request {
                 JobRequest::Contribute(req) => req,
+                JobRequest::TrainJoin(plan) => {
+                    let me = me.clone();
+                    tokio::spawn(async move {
+                        let answer = me.join_training(from, &plan).await.unwrap_or_else(|reason| {
+                            tracing::warn!(target: "contributor", %from, dataset = %plan.dataset, ?reason, "not joining the training job");
+                            JobResponse::Rejected(reason)
+                        });
+                        let _ = me.net.respond(channel, answer).await;
+                    });
+                    continue;
+                }
+                JobRequest::TrainLeave { job } => {
+                    let me = me.clone();
+                    tokio::spawn(async move {
+                        let answer = match me.leave_training(from, job).await {
+                            Ok(()) => JobResponse::Ack,
+                            Err(reason) => JobResponse::Rejected(reason),
+                        };
+                        let _ = me.net.respond(channel, answer).await;
+                    });
+                    continue;
+                }
+                JobRequest::TrainRound(round) => {
+                    let me = me.clone();
+                    tokio::spawn(async move {
+                        let answer = match me.train_round(from, &round).await {
+                            Ok(answer) => {
+                                me.metrics.contributions.fetch_add(1, Relaxed);
+                                me.metrics.contributor_bytes_sent.fetch_add(
+                                    arcanum_p2p::wire_len(None, Some(&answer)) as u64,
+                                    Relaxed,
+                                );
+                                answer
+                            }
+                            Err(reason) => {
+                                tracing::warn!(target: "contributor", %from, round = round.round, ?reason, "no update this round");
+                                JobResponse::Rejected(reason)
+                            }
+                        };
+                        let _ = me.net.respond(channel, answer).await;
+                    });
+                    continue;
+                }
                 JobRequest::Included {
                     session,
                     job_id,
@@ -404,6 +476,38 @@ impl Contributor {
         None
     }
 
+    /// With clerks drawn by stake: checks `clerks` are the draw's choice and recomputes the
+    /// draw from the chain, before anything is shared.
+    async fn check_draw(
+        &self,
+        draw: Option<&arcanum_protocol::CommitteeDraw>,
+        clerks: &[String],
+    ) -> Result<(), RejectReason> {
+        let Some(draw) = draw else { return Ok(()) };
+        let chosen: Vec<&String> = draw
+            .chosen
+            .iter()
+            .filter_map(|&i| draw.candidates.get(i).map(|c| &c.addr))
+            .collect();
+        if chosen.len() != clerks.len() || chosen.iter().zip(clerks).any(|(a, b)| *a != b) {
+            return Err(RejectReason::Policy(
+                "the clerks are not the draw's choice".into(),
+            ));
+        }
+        super::joint::verify_draw(&self.chain, draw)
+            .await
+            .map_err(|e| RejectReason::Policy(format!("the clerks' draw does not verify: {e}")))
+    }
+
+    /// Remembers what was sent in `session` to `requester`, to check the job it went into.
+    fn remember(&self, session: B256, requester: String, masked: Vec<U256>) {
+        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        if sent.len() >= REMEMBERED {
+            sent.pop_front();
+        }
+        sent.push_back((session, requester, masked));
+    }
+
     async fn contribute(
         &self,
         from: PeerId,
@@ -412,26 +516,7 @@ impl Contributor {
         if let Some(why) = self.refusal(from, req) {
             return Err(RejectReason::Policy(why));
         }
-        if let Some(draw) = &req.draw {
-            // Clerks drawn by stake: recompute the draw before sharing anything.
-            let chosen: Vec<&String> = draw
-                .chosen
-                .iter()
-                .filter_map(|&i| draw.candidates.get(i).map(|c| &c.addr))
-                .collect();
-            if chosen.len() != req.clerks.len()
-                || chosen.iter().zip(&req.clerks).any(|(a, b)| *a != b)
-            {
-                return Err(RejectReason::Policy(
-                    "the clerks are not the draw's choice".into(),
-                ));
-            }
-            super::joint::verify_draw(&self.chain, draw)
-                .await
-                .map_err(|e| {
-                    RejectReason::Policy(format!("the clerks' draw does not verify: {e}"))
-                })?;
-        }
+        self.check_draw(req.draw.as_ref(), &req.clerks).await?;
         // An he-linear job: the key committee's transcript must give a valid group key
         // over the drawn members before anything is encrypted.
         let group = match &req.key {
@@ -463,10 +548,10 @@ impl Contributor {
             .find(|d| d.name == req.dataset)
             .cloned()
             .ok_or_else(|| RejectReason::Policy("dataset vanished".into()))?;
-        if let Some(budget) = dataset.budget {
+        if dataset.budget.is_some() {
             // Charged before anything is read: a release that does not happen after all
             // stays charged (the safe side).
-            self.charge(from, req, &dataset.name, budget).await?;
+            self.charge(from, req, &dataset.name).await?;
         }
         let codec = FixedPoint {
             scale_bits: req.scale_bits,
@@ -534,16 +619,20 @@ impl Contributor {
                     vec![],
                 )
             }
-            None => self.mask_and_share(req, &requester, &values).await?,
+            None => {
+                self.mask_and_share(
+                    req.session,
+                    &req.clerks,
+                    req.threshold,
+                    self.policy.min_contributors,
+                    &requester,
+                    &values,
+                )
+                .await?
+            }
         };
         tracing::info!(target: "contributor", session = %req.session, dataset = %req.dataset, query = query.name(), rows, clerks = acked.len(), encrypted = req.key.is_some(), "contributed");
-        {
-            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-            if sent.len() >= REMEMBERED {
-                sent.pop_front();
-            }
-            sent.push_back((req.session, requester, masked.clone()));
-        }
+        self.remember(req.session, requester, masked.clone());
         Ok(JobResponse::Contribution {
             masked,
             clerks: acked,
@@ -554,17 +643,19 @@ impl Contributor {
     /// vector and the clerks that hold their share (at least `threshold`).
     async fn mask_and_share(
         &self,
-        req: &ContributionRequest,
+        session: B256,
+        clerk_addrs: &[String],
+        threshold: u32,
+        min_set: u32,
         requester: &str,
         values: &[arcanum_compute::Fr],
     ) -> Result<(Vec<U256>, Vec<u64>), RejectReason> {
-        let clerks: Vec<(Multiaddr, PeerId)> = req
-            .clerks
+        let clerks: Vec<(Multiaddr, PeerId)> = clerk_addrs
             .iter()
             .map(|a| parse_peer_addr(a))
             .collect::<Result<_, _>>()
             .map_err(RejectReason::BadInputs)?;
-        let committee = Committee::plain(clerks.len(), req.threshold as usize);
+        let committee = Committee::plain(clerks.len(), threshold as usize);
         let contribution = secagg::contribute(values, committee, &mut rand::rngs::OsRng)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
         let me = self.net.peer_id();
@@ -575,7 +666,7 @@ impl Contributor {
                 let (net, addr, peer, requester) =
                     (self.net.clone(), addr.clone(), *peer, requester.to_string());
                 let (own, metrics) = (self.own_clerk.clone(), self.metrics.clone());
-                let (session, min_set) = (req.session, self.policy.min_contributors);
+
                 async move {
                     if peer == me {
                         // This node is also one of the clerks.
@@ -638,15 +729,14 @@ impl Contributor {
         for result in futures::future::join_all(sends).await {
             match result {
                 Ok(index) => acked.push(index),
-                Err(e) => tracing::warn!(target: "contributor", session = %req.session, "{e}"),
+                Err(e) => tracing::warn!(target: "contributor", %session, "{e}"),
             }
         }
-        if acked.len() < req.threshold as usize {
+        if acked.len() < threshold as usize {
             return Err(RejectReason::Failed(format!(
-                "only {} of {} clerks hold a share (threshold {}): nothing sent",
+                "only {} of {} clerks hold a share (threshold {threshold}): nothing sent",
                 acked.len(),
                 clerks.len(),
-                req.threshold
             )));
         }
         Ok((field::vec_to_u256(&contribution.masked), acked))

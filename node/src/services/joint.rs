@@ -123,20 +123,36 @@ impl Enrollments {
     }
 }
 
-/// Answers owners' `Enroll` requests until `events` closes.
+/// Answers owners' `Enroll` requests, and their fetches of `blobs` (global models), until
+/// `events` closes.
 pub async fn serve_enrollments(
     net: Client,
     enrollments: Enrollments,
+    blobs: super::fl::Blobs,
     mut events: tokio::sync::mpsc::Receiver<arcanum_p2p::Event>,
 ) {
     while let Some(event) = events.recv().await {
         let arcanum_p2p::Event::JobRequest {
             from,
-            request: JobRequest::Enroll { session, addr },
+            request,
             channel,
         } = event
         else {
             continue;
+        };
+        let (session, addr) = match request {
+            JobRequest::Enroll { session, addr } => (session, addr),
+            JobRequest::FetchBlob { id } => {
+                let answer = match blobs.get(id) {
+                    Some(bytes) => JobResponse::Blob(bytes.to_vec()),
+                    None => JobResponse::Rejected(arcanum_protocol::RejectReason::Policy(format!(
+                        "no blob {id} here (a model of an earlier round?)"
+                    ))),
+                };
+                let _ = net.respond(channel, answer).await;
+                continue;
+            }
+            _ => continue,
         };
         let answer = match enrollments.enrol(from, session, &addr, arcanum_protocol::unix_now()) {
             Ok(()) => {
@@ -404,31 +420,18 @@ pub async fn collect(
             }
         }
     }
-    // A clerk can sum only if it holds a share of every contribution kept: keep the
-    // contributions that the `threshold` clerks holding the most shares all hold.
-    let t = spec.threshold as usize;
-    let mut holders: Vec<(usize, u64)> = (1..=clerks.len() as u64)
-        .map(|k| {
-            (
-                received.iter().filter(|(_, _, c)| c.contains(&k)).count(),
-                k,
-            )
-        })
-        .collect();
-    holders.sort_unstable_by(|a, b| b.cmp(a));
-    let usable: Vec<u64> = holders.iter().take(t).map(|(_, k)| *k).collect();
-    let (mut inputs, mut contributors) = (Vec::<Vec<U256>>::new(), Vec::new());
-    for (who, masked, acked) in received {
+    let (kept, dropped) = if he {
         // Encrypted contributions need no clerk.
-        if he || usable.iter().all(|k| acked.contains(k)) {
-            tracing::info!(target: "requester", owner = %who, clerks = acked.len(), "contribution received");
-            contributors.push(who);
-            inputs.push(masked);
-        } else {
-            refused.push(format!(
-                "{who}: its shares are not with clerks {usable:?}, which hold the most"
-            ));
-        }
+        (received, vec![])
+    } else {
+        keep_shared(received, clerks.len(), spec.threshold as usize)
+    };
+    refused.extend(dropped);
+    let (mut inputs, mut contributors) = (Vec::<Vec<U256>>::new(), Vec::new());
+    for (who, masked, acked) in kept {
+        tracing::info!(target: "requester", owner = %who, clerks = acked.len(), "contribution received");
+        contributors.push(who);
+        inputs.push(masked);
     }
     if contributors.len() < spec.min_contributors as usize {
         return Err(eyre!(
@@ -439,18 +442,7 @@ pub async fn collect(
             refused.join("; ")
         ));
     }
-    // Fit the shape: each vector padded to its width (a longer one is chunked), and zero
-    // vectors for the owners the shape has room for but that are absent.
-    let width = shape.dims.max(len);
-    let padded = |v: &[U256]| -> Vec<U256> {
-        let mut out = v.to_vec();
-        while out.len() < width * pad.len() {
-            out.extend_from_slice(&pad);
-        }
-        out
-    };
-    let mut inputs: Vec<Vec<U256>> = inputs.iter().map(|v| padded(v)).collect();
-    inputs.resize(shape.contributors, padded(&[]));
+    let inputs = fit(&inputs, shape, len);
     Ok((
         inputs,
         StatsRun {
@@ -471,6 +463,58 @@ pub async fn collect(
     ))
 }
 
+/// A contribution received: the owner (peer id), its masked vector, and the clerks
+/// (Shamir indices) that acknowledged its pad shares.
+pub type Received = (String, Vec<U256>, Vec<u64>);
+
+/// A clerk can sum only if it holds a share of every contribution kept: keeps the
+/// contributions (owner, masked vector, clerks holding a share) that the `threshold`
+/// clerks holding the most shares all hold; the others are returned with the reason.
+pub fn keep_shared(
+    received: Vec<Received>,
+    clerks: usize,
+    threshold: usize,
+) -> (Vec<Received>, Vec<String>) {
+    let mut holders: Vec<(usize, u64)> = (1..=clerks as u64)
+        .map(|k| {
+            (
+                received.iter().filter(|(_, _, c)| c.contains(&k)).count(),
+                k,
+            )
+        })
+        .collect();
+    holders.sort_unstable_by(|a, b| b.cmp(a));
+    let usable: Vec<u64> = holders.iter().take(threshold).map(|(_, k)| *k).collect();
+    let (kept, dropped): (Vec<_>, Vec<_>) = received
+        .into_iter()
+        .partition(|(_, _, acked)| usable.iter().all(|k| acked.contains(k)));
+    let dropped = dropped
+        .into_iter()
+        .map(|(who, _, _)| {
+            format!("{who}: its shares are not with clerks {usable:?}, which hold the most")
+        })
+        .collect();
+    (kept, dropped)
+}
+
+/// Fits contributions of `len` elements to `shape`: each vector padded to the shape's
+/// width (a longer one is chunked), and padding vectors for the owners the shape has room
+/// for but that are absent.
+pub fn fit(inputs: &[Vec<U256>], shape: Shape, len: usize) -> Vec<Vec<U256>> {
+    let pad = padding(shape.kind);
+    let width = shape.dims.max(len);
+    let padded = |v: &[U256]| -> Vec<U256> {
+        let mut out = v.to_vec();
+        while out.len() < width * pad.len() {
+            out.extend_from_slice(&pad);
+        }
+        out
+    };
+    let mut inputs: Vec<Vec<U256>> = inputs.iter().map(|v| padded(v)).collect();
+    inputs.resize(shape.contributors, padded(&[]));
+    inputs
+}
+
 /// Once the job is posted, sends every contributor the job's inputs, so each checks its
 /// vector is among them and that they hash to the posted commitment; records who confirmed.
 pub async fn announce(
@@ -485,13 +529,28 @@ pub async fn announce(
     } else {
         &run.asked
     };
+    let confirmed =
+        confirm_inclusion(net, asked, &run.contributors, run.session, job_id, inputs).await;
+    run.included_confirmed.extend(confirmed);
+}
+
+/// Sends each of `asked` (multiaddrs) that is among `contributors` (peer ids) the posted
+/// job's inputs; returns the owners that confirmed their vector is inside its commitment.
+pub async fn confirm_inclusion(
+    net: &Client,
+    asked: &[String],
+    contributors: &[String],
+    session: B256,
+    job_id: arcanum_protocol::JobId,
+    inputs: &[Vec<U256>],
+) -> Vec<String> {
     let asks = asked.iter().filter_map(|a| {
         let (addr, peer) = parse_peer_addr(a).ok()?;
-        if !run.contributors.contains(&peer.to_base58()) {
+        if !contributors.contains(&peer.to_base58()) {
             return None;
         }
         let request = JobRequest::Included {
-            session: run.session,
+            session,
             job_id,
             inputs: inputs.to_vec(),
         };
@@ -502,9 +561,10 @@ pub async fn announce(
             (peer.to_base58(), answer)
         })
     });
+    let mut confirmed = Vec::new();
     for (owner, answer) in futures::future::join_all(asks).await {
         match answer {
-            Ok(Ok(JobResponse::Ack)) => run.included_confirmed.push(owner),
+            Ok(Ok(JobResponse::Ack)) => confirmed.push(owner),
             Ok(Ok(other)) => {
                 tracing::error!(target: "requester", %owner, %job_id, "owner disputes its inclusion: {other:?}")
             }
@@ -516,6 +576,7 @@ pub async fn announce(
             }
         }
     }
+    confirmed
 }
 
 /// Recovers the plain total from the proven `total` (the output of `job_id` over
@@ -550,7 +611,15 @@ pub async fn unmask(
                 .collect()
         }
         None => {
-            let (plain, answered) = clerk_unmask(net, spec, run, &total[..run.len]).await?;
+            let (plain, answered) = clerk_unmask(
+                net,
+                run.session,
+                &run.clerks,
+                &run.contributors,
+                spec.threshold as usize,
+                &total[..run.len],
+            )
+            .await?;
             run.clerks_answered = answered;
             codec.decode_vec(&plain)
         }
@@ -569,19 +638,24 @@ pub async fn unmask(
     Ok(())
 }
 
-/// Removes the masks from `total` with the clerks' sums; returns the plain total and the
-/// clerks whose sums were used.
-async fn clerk_unmask(
+/// Removes the masks from `total` (the proven sum of `contributors`' masked vectors of
+/// `session`) with the sums of `threshold` of the `clerks`; returns the plain total and
+/// the clerks whose sums were used. With more answers than needed, two subsets must agree
+/// (a clerk's sum is not proven).
+pub async fn clerk_unmask(
     net: &Client,
-    spec: &StatsSpec,
-    run: &StatsRun,
+    session: B256,
+    clerks: &[String],
+    contributors: &[String],
+    threshold: usize,
     total: &[Fr],
 ) -> eyre::Result<(Vec<Fr>, Vec<u64>)> {
-    let asks = run.clerks.iter().enumerate().map(|(k, a)| {
+    let len = total.len();
+    let asks = clerks.iter().enumerate().map(|(k, a)| {
         let net = net.clone();
         let request = JobRequest::ClerkSum {
-            session: run.session,
-            contributors: run.contributors.clone(),
+            session,
+            contributors: contributors.to_vec(),
         };
         async move {
             let index = k as u64 + 1;
@@ -601,22 +675,22 @@ async fn clerk_unmask(
     let mut sums = Vec::new();
     for answer in futures::future::join_all(asks).await {
         match answer {
-            Ok(sum) if sum.sum.len() == run.len => sums.push(sum),
+            Ok(sum) if sum.sum.len() == len => sums.push(sum),
             Ok(sum) => {
                 tracing::warn!(target: "requester", index = sum.index, "clerk sum of the wrong length; ignored")
             }
             Err(e) => tracing::warn!(target: "requester", "{e}"),
         }
     }
-    let t = spec.threshold as usize;
+    let t = threshold;
     if sums.len() < t {
         return Err(eyre!(
-            "only {} of {} clerks answered, {t} needed to unmask: the job is settled and paid, but its statistics cannot be released",
+            "only {} of {} clerks answered, {t} needed to unmask: the job is settled and paid, but its result cannot be released",
             sums.len(),
-            run.clerks.len()
+            clerks.len()
         ));
     }
-    let committee = Committee::plain(run.clerks.len(), t);
+    let committee = Committee::plain(clerks.len(), t);
     let plain = secagg::unmask(total, &sums[..t], committee)?;
     if sums.len() > t {
         let other = secagg::unmask(total, &sums[sums.len() - t..], committee)?;

@@ -5,6 +5,8 @@
 pub mod clerk;
 pub mod committee;
 pub mod contributor;
+pub mod fl;
+pub mod jobs;
 pub mod joint;
 pub mod metrics;
 pub mod network;

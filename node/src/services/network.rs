@@ -24,7 +24,7 @@ pub async fn request_at(
         net.request(peer, request).await
     };
     match tokio::time::timeout(timeout, call).await {
-        Ok(Ok(JobResponse::Rejected(why))) => Err(format!("{addr}: refused: {why:?}")),
+        Ok(Ok(JobResponse::Rejected(why))) => Err(format!("{addr}: refused: {why}")),
         Ok(Ok(answer)) => Ok(answer),
         Ok(Err(e)) => Err(format!("{addr}: {e}")),
         Err(_) => Err(format!("{addr}: no answer in {timeout:?}")),
@@ -60,7 +60,8 @@ pub struct Inboxes {
     pub clerk: Option<mpsc::Sender<Event>>,
     /// DKG rounds and decryption requests, for the key-committee member.
     pub committee: Option<mpsc::Sender<Event>>,
-    /// Data owners' enrolments in open calls, for the requester.
+    /// Data owners' enrolments in open calls and blob fetches (global models), for the
+    /// requester.
     pub enrollments: Option<mpsc::Sender<Event>>,
 }
 
@@ -109,10 +110,14 @@ impl Network {
                     Event::Offer { .. } | Event::Connected { .. } => (&inboxes.offers, "offer"),
                     Event::Call { .. } => (&inboxes.contributions, "contributor"),
                     Event::JobRequest { request, .. } => match request {
-                        JobRequest::Contribute(_) | JobRequest::Included { .. } => {
-                            (&inboxes.contributions, "contributor")
+                        JobRequest::Contribute(_)
+                        | JobRequest::Included { .. }
+                        | JobRequest::TrainJoin(_)
+                        | JobRequest::TrainRound(_)
+                        | JobRequest::TrainLeave { .. } => (&inboxes.contributions, "contributor"),
+                        JobRequest::Enroll { .. } | JobRequest::FetchBlob { .. } => {
+                            (&inboxes.enrollments, "requester")
                         }
-                        JobRequest::Enroll { .. } => (&inboxes.enrollments, "requester"),
                         JobRequest::PadShare { .. } | JobRequest::ClerkSum { .. } => {
                             (&inboxes.clerk, "clerk")
                         }

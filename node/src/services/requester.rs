@@ -143,6 +143,8 @@ pub struct Requester {
     stake_cache: Arc<Mutex<HashMap<Address, (u64, U256)>>>,
     /// Data owners enrolled in this requester's open calls.
     enrollments: super::joint::Enrollments,
+    /// Blobs it serves (training jobs' global models).
+    blobs: super::fl::Blobs,
 }
 
 /// The offers heard, one per worker (the latest wins), bounded at [`MAX_OFFERS`], expired
@@ -222,7 +224,13 @@ impl Requester {
             config: RequesterConfig::default(),
             stake_cache: Arc::default(),
             enrollments: Default::default(),
+            blobs: Default::default(),
         }
+    }
+
+    /// The blobs (global models) this requester serves.
+    pub fn blobs(&self) -> &super::fl::Blobs {
+        &self.blobs
     }
 
     /// The data owners enrolled in this requester's open calls for contributions.

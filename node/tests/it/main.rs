@@ -8,3 +8,4 @@ mod harness;
 mod mutate;
 mod operator;
 mod stats;
+mod training;

@@ -58,40 +58,69 @@ async fn start_owners(
     roles: &str,
     bootstrap: Option<u16>,
 ) -> (Vec<Proc>, Vec<String>, Vec<Vec<(&'static str, String)>>) {
-    let mut nodes = Vec::new();
-    let mut addrs = Vec::new();
-    let mut envs = Vec::new();
-    for ((dir, id), rows) in owners.iter().zip(parts) {
+    let (mut nodes, mut addrs, mut envs) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, ((dir, id), rows)) in owners.iter().zip(parts).enumerate() {
         let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
         std::fs::write(dir.join("iris.csv"), dataset::to_csv(&COLUMNS, &rows3)).expect("csv");
         let policy = format!(
             "\n[contributor]\nrequesters = [{requester:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n[[contributor.datasets]]\nname = \"iris-dp\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\nbudget = {{ epsilon = 1.2, delta = 1e-5 }}\n",
         );
-        let cfg = dir.join("config.toml");
-        let text = std::fs::read_to_string(&cfg).expect("config") + &policy;
-        std::fs::write(&cfg, text).expect("config");
-        let (p2p, api) = (free_port(), free_port());
-        let extra: Vec<(&'static str, String)> = bootstrap
-            .map(|b| ("ARCANUM_P2P__BOOTSTRAP", format!("/ip4/127.0.0.1/tcp/{b}")))
-            .into_iter()
-            .collect();
-        let env = node_env(rpc, p2p, api, &extra);
-        let d = dir.display().to_string();
-        let log = root.join(format!("{}.log", id.peer_id));
-        let mut node = node_run(&d, roles, &env, log);
-        ready(&mut node, dir, api, Duration::from_secs(60)).await;
-        let stake = (100 * (nodes.len() + 1)).to_string();
-        ok(&["stake", "deposit", &stake, "--data-dir", &d], &env);
-        addrs.push(format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", id.peer_id));
+        let (node, addr, env) = start_owner(
+            rpc,
+            root,
+            (dir, id),
+            &policy,
+            roles,
+            bootstrap,
+            100 * (k as u64 + 1),
+        )
+        .await;
         nodes.push(node);
+        addrs.push(addr);
         envs.push(env);
     }
     (nodes, addrs, envs)
 }
 
+/// Starts one data owner's node with `roles`, `policy` appended to its config, dialling
+/// `bootstrap`, with `stake` ARC deposited. Returns the process, its multiaddr and its
+/// environment.
+pub(crate) async fn start_owner(
+    rpc: &str,
+    root: &std::path::Path,
+    (dir, id): (&std::path::Path, &arcanum_node::identity::PublicIdentity),
+    policy: &str,
+    roles: &str,
+    bootstrap: Option<u16>,
+    stake: u64,
+) -> (Proc, String, Vec<(&'static str, String)>) {
+    let cfg = dir.join("config.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config") + policy;
+    std::fs::write(&cfg, text).expect("config");
+    let (p2p, api) = (free_port(), free_port());
+    let extra: Vec<(&'static str, String)> = bootstrap
+        .map(|b| ("ARCANUM_P2P__BOOTSTRAP", format!("/ip4/127.0.0.1/tcp/{b}")))
+        .into_iter()
+        .collect();
+    let env = node_env(rpc, p2p, api, &extra);
+    let d = dir.display().to_string();
+    let log = root.join(format!("{}.log", id.peer_id));
+    let mut node = node_run(&d, roles, &env, log);
+    ready(&mut node, dir, api, Duration::from_secs(60)).await;
+    ok(
+        &["stake", "deposit", &stake.to_string(), "--data-dir", &d],
+        &env,
+    );
+    (
+        node,
+        format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{}", id.peer_id),
+        env,
+    )
+}
+
 /// A chain and the identities of a joint-statistics network: two workers, a requester
 /// and four data owners (distinct Anvil keys, funded).
-async fn joint_net(name: &str) -> (Net, [Party; 2], Party, Vec<Party>) {
+pub(crate) async fn joint_net(name: &str) -> (Net, [Party; 2], Party, Vec<Party>) {
     let (net, parties) = net(
         name,
         &[
@@ -116,7 +145,7 @@ async fn joint_net(name: &str) -> (Net, [Party; 2], Party, Vec<Party>) {
 
 /// Starts two workers (`roles`, `settings` on top, 500 ARC staked) and a requester, the
 /// second worker and the requester bootstrapped through the first worker.
-async fn start_market(
+pub(crate) async fn start_market(
     rpc: &str,
     root: &std::path::Path,
     workers: [&std::path::Path; 2],
@@ -159,7 +188,7 @@ async fn start_market(
 
 /// Submits the spec `file` to the requester at `dir` (waiting up to `wait` seconds for it
 /// to end, if given) and returns the record.
-fn submit(
+pub(crate) fn submit(
     file: &std::path::Path,
     dir: &str,
     env: &[(&'static str, String)],
@@ -177,7 +206,7 @@ fn submit(
 }
 
 /// Polls job `id` until `done` holds for its record (or `timeout`, with the log).
-async fn wait_job(
+pub(crate) async fn wait_job(
     id: &str,
     dir: &str,
     env: &[(&'static str, String)],

@@ -1,0 +1,351 @@
+//! The data owner's side of a federated training job: join (the plan checked against the
+//! policy, the whole job charged to the dataset's privacy budget), then one masked update
+//! per round, each round answered at most once.
+
+use super::{Contributor, parse_peer_addr};
+use crate::{services::fl, store::TrainingJoin};
+use arcanum_compute::fl::{self as train, Model};
+use arcanum_p2p::PeerId;
+use arcanum_protocol::{B256, JobRequest, JobResponse, RejectReason, TrainPlan, TrainRound};
+use std::time::Duration;
+
+/// How long the requester has to send the round's model.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest model file an owner fetches.
+const MAX_MODEL_BYTES: usize = 64 << 20;
+/// Most clerks a round may name.
+const MAX_CLERKS: usize = 64;
+
+impl Contributor {
+    /// Why the policy refuses `plan` from `requester`, if it does.
+    fn training_refusal(&self, requester: &str, plan: &TrainPlan) -> Option<String> {
+        let p = &self.policy;
+        if !p.training {
+            return Some("this owner does not join training jobs (contributor.training)".into());
+        }
+        if !p.requesters.iter().any(|r| r == "*" || r == requester) {
+            return Some(format!(
+                "requester {requester} is not in contributor.requesters"
+            ));
+        }
+        let Some(dataset) = p.datasets.iter().find(|d| d.name == plan.dataset) else {
+            return Some(format!("no dataset {:?} here", plan.dataset));
+        };
+        if let Some(c) = plan
+            .features
+            .iter()
+            .chain(std::iter::once(&plan.label))
+            .find(|c| !dataset.columns.contains(c))
+        {
+            return Some(format!(
+                "column {c:?} of {:?} is not offered (contributor.datasets columns)",
+                plan.dataset
+            ));
+        }
+        if let Err(e) = fl::check_plan(plan) {
+            return Some(e);
+        }
+        if plan.contributors < p.min_contributors
+            || (plan.privacy.is_some() && plan.min_contributors < p.min_contributors)
+        {
+            return Some(format!(
+                "{} owners asked, the noise shared among {}; this owner's contributor.min_contributors is {}",
+                plan.contributors, plan.min_contributors, p.min_contributors
+            ));
+        }
+        if let Some(max) = p.max_epsilon {
+            match fl::job_epsilon(plan) {
+                Ok(Some(eps)) if eps <= max => {}
+                Ok(Some(eps)) => {
+                    return Some(format!(
+                        "the job's epsilon {eps:.3} is above this owner's contributor.max_epsilon {max}"
+                    ));
+                }
+                Ok(None) => {
+                    return Some(format!(
+                        "this owner trains only with differential privacy (epsilon <= {max})"
+                    ));
+                }
+                Err(e) => return Some(e),
+            }
+        }
+        None
+    }
+
+    /// Joins `plan`: checks it, charges the whole job to the dataset's budget (or refuses
+    /// with what remains), and records it. Joining the same job again is answered alike.
+    pub(super) async fn join_training(
+        &self,
+        from: PeerId,
+        plan: &TrainPlan,
+    ) -> Result<JobResponse, RejectReason> {
+        let failed = |e: String| RejectReason::Failed(format!("store: {e}"));
+        let store = self.store.as_ref().ok_or_else(|| failed("none".into()))?;
+        let requester = from.to_base58();
+        let key = plan.job.to_string();
+        if let Some(joined) = store.training(&key).map_err(|e| failed(e.to_string()))? {
+            return if joined.requester == requester && joined.plan == *plan {
+                Ok(JobResponse::Ack)
+            } else {
+                Err(RejectReason::Policy(format!(
+                    "training job {} was joined with another plan",
+                    plan.job
+                )))
+            };
+        }
+        if let Some(why) = self.training_refusal(&requester, plan) {
+            return Err(RejectReason::Policy(why));
+        }
+        let budget = self
+            .policy
+            .datasets
+            .iter()
+            .find(|d| d.name == plan.dataset)
+            .and_then(|d| d.budget);
+        if budget.is_some() {
+            let (Some(charges), Some(privacy)) = (fl::job_charges(plan), plan.privacy) else {
+                return Err(RejectReason::Policy(format!(
+                    "dataset {:?} has a privacy budget: it joins only differentially private training (set epsilon and unit)",
+                    plan.dataset
+                )));
+            };
+            let epsilon = fl::job_epsilon(plan)
+                .map_err(RejectReason::Policy)?
+                .unwrap_or_default();
+            let entry = crate::store::PrivacyEntry {
+                session: plan.job.to_string(),
+                requester: requester.clone(),
+                query: format!("fl/{}", privacy.unit.name()),
+                epsilon,
+                delta: privacy.delta,
+                rounds: Some(plan.rounds),
+                spent_after: 0.0,
+                at: arcanum_protocol::unix_now(),
+            };
+            let what = format!(
+                "this training job ({} rounds, epsilon {epsilon:.3} at delta {:e})",
+                plan.rounds, privacy.delta
+            );
+            self.charge_ledger(&plan.dataset, &charges, entry, &what)
+                .await?;
+        }
+        store
+            .put_training(
+                &key,
+                &TrainingJoin {
+                    requester,
+                    plan: plan.clone(),
+                    answered: vec![],
+                },
+            )
+            .map_err(|e| failed(e.to_string()))?;
+        tracing::info!(target: "contributor", job = %plan.job, dataset = %plan.dataset, rounds = plan.rounds, "joined a training job");
+        Ok(JobResponse::Ack)
+    }
+
+    /// Leaves a joined job that never started: its charge is released from the dataset's
+    /// ledger, if no round was answered (after one, the charge stays).
+    pub(super) async fn leave_training(&self, from: PeerId, job: B256) -> Result<(), RejectReason> {
+        let failed = |e: String| RejectReason::Failed(format!("store: {e}"));
+        let store = self.store.as_ref().ok_or_else(|| failed("none".into()))?;
+        let key = job.to_string();
+        let _one_at_a_time = self.ledger.lock().await;
+        let Some(joined) = store
+            .training(&key)
+            .map_err(|e| failed(e.to_string()))?
+            .filter(|j| j.requester == from.to_base58())
+        else {
+            return Err(RejectReason::Policy(format!(
+                "training job {job} not joined"
+            )));
+        };
+        if !joined.answered.is_empty() {
+            return Err(RejectReason::Policy(format!(
+                "rounds {:?} of {job} were answered: its charge stays",
+                joined.answered
+            )));
+        }
+        let mut ledgers = store.privacy_ledgers().map_err(|e| failed(e.to_string()))?;
+        if let (Some(ledger), Some(charges)) = (
+            ledgers
+                .iter_mut()
+                .find(|l| l.dataset == joined.plan.dataset),
+            fl::job_charges(&joined.plan),
+        ) && let Some(at) = ledger.entries.iter().position(|e| e.session == key)
+        {
+            if !ledger.accountant.release(&charges) {
+                return Err(failed(format!(
+                    "the ledger of {:?} lacks job {job}'s charges",
+                    ledger.dataset
+                )));
+            }
+            ledger.entries.remove(at);
+            store
+                .put_privacy_ledger(ledger)
+                .map_err(|e| failed(e.to_string()))?;
+        }
+        store
+            .remove_training(&key)
+            .map_err(|e| failed(e.to_string()))?;
+        tracing::info!(target: "contributor", %job, "left a training job that did not start; its charge was released");
+        Ok(())
+    }
+
+    /// Trains one round of a joined job and answers with the masked update.
+    pub(super) async fn train_round(
+        &self,
+        from: PeerId,
+        req: &TrainRound,
+    ) -> Result<JobResponse, RejectReason> {
+        let policy = |m: String| RejectReason::Policy(m);
+        let failed = |e: String| RejectReason::Failed(format!("store: {e}"));
+        let store = self.store.as_ref().ok_or_else(|| failed("none".into()))?;
+        let requester = from.to_base58();
+        let key = req.job.to_string();
+        let joined = store
+            .training(&key)
+            .map_err(|e| failed(e.to_string()))?
+            .filter(|j| j.requester == requester)
+            .ok_or_else(|| {
+                policy(format!(
+                    "this owner has not joined training job {} for {requester}",
+                    req.job
+                ))
+            })?;
+        let plan = joined.plan.clone();
+        if !(1..=plan.rounds).contains(&req.round) {
+            return Err(policy(format!(
+                "round {} of a {}-round job",
+                req.round, plan.rounds
+            )));
+        }
+        let (n, t) = (req.clerks.len(), req.threshold as usize);
+        if !(2..=n).contains(&t) || n > MAX_CLERKS {
+            return Err(policy(format!(
+                "threshold {t} of {n} clerks: needs 2 <= threshold <= clerks <= {MAX_CLERKS}"
+            )));
+        }
+        for a in &req.clerks {
+            parse_peer_addr(a).map_err(RejectReason::BadInputs)?;
+        }
+        if plan.sample_rate < 1.0 {
+            let (block, hash) = req
+                .sample_block
+                .ok_or_else(|| policy("a sampled round names its block".into()))?;
+            let on_chain = self
+                .chain
+                .block_hash(block)
+                .await
+                .map_err(|e| RejectReason::Failed(e.to_string()))?;
+            if on_chain != Some(hash) {
+                return Err(policy(format!(
+                    "block {block} has hash {on_chain:?} on this chain, the round says {hash}"
+                )));
+            }
+            let seed = arcanum_protocol::sample_seed(hash, req.job, req.round);
+            if !arcanum_protocol::sampled(seed, &self.net.peer_id().to_base58(), plan.sample_rate) {
+                return Err(policy(format!(
+                    "this owner is not in round {}'s sample: asking it would break the sampling the privacy accounting assumes",
+                    req.round
+                )));
+            }
+        }
+        self.check_draw(req.draw.as_ref(), &req.clerks).await?;
+        let model = self.fetch_model(from, req.model).await?;
+        if model.layers != plan.layers {
+            return Err(policy(format!(
+                "the round's model has layers {:?}, the plan {:?}",
+                model.layers, plan.layers
+            )));
+        }
+        let dataset = self
+            .policy
+            .datasets
+            .iter()
+            .find(|d| d.name == plan.dataset)
+            .cloned()
+            .ok_or_else(|| policy("dataset vanished".into()))?;
+        let path = self.data_dir.join(&dataset.path);
+        let cfg = fl::config(&plan);
+        let classes = plan.layers.last().copied().unwrap_or(0);
+        let (features, label) = (plan.features.clone(), plan.label.clone());
+        let values = tokio::task::spawn_blocking(move || {
+            let data = train::read_csv(&path, &features, &label, classes)?;
+            let mut ints = train::local_integers(&model, &data, &cfg, &mut rand::rngs::OsRng)?;
+            // The example count rides along under the same masks (FedAvg's weights).
+            ints.push(data.len() as i64);
+            Ok::<_, train::FlError>((data.len(), train::quantize::encode(&ints)?))
+        })
+        .await
+        .map_err(|e| RejectReason::Failed(e.to_string()))?
+        .map_err(|e| {
+            tracing::error!(target: "contributor", dataset = %dataset.name, "{e}");
+            RejectReason::Failed(format!("this owner cannot train: {e}"))
+        })?;
+        let (rows, values) = values;
+        // One update per round, ever: recorded before anything leaves the node.
+        {
+            let _one_at_a_time = self.ledger.lock().await;
+            let mut now = store
+                .training(&key)
+                .map_err(|e| failed(e.to_string()))?
+                .ok_or_else(|| failed("training job vanished".into()))?;
+            if now.answered.contains(&req.round) {
+                return Err(policy(format!(
+                    "round {} was already answered: one update per round",
+                    req.round
+                )));
+            }
+            now.answered.push(req.round);
+            store
+                .put_training(&key, &now)
+                .map_err(|e| failed(e.to_string()))?;
+        }
+        let min_set = self.policy.min_contributors.max(plan.min_contributors);
+        let (masked, acked) = self
+            .mask_and_share(
+                req.session,
+                &req.clerks,
+                req.threshold,
+                min_set,
+                &requester,
+                &values,
+            )
+            .await?;
+        tracing::info!(target: "contributor", job = %req.job, round = req.round, rows, clerks = acked.len(), "sent a training update");
+        self.remember(req.session, requester, masked.clone());
+        Ok(JobResponse::Contribution {
+            masked,
+            clerks: acked,
+        })
+    }
+
+    /// Fetches the model `id` from the requester and checks its hash and format.
+    async fn fetch_model(&self, from: PeerId, id: B256) -> Result<Model, RejectReason> {
+        let answer = tokio::time::timeout(
+            FETCH_TIMEOUT,
+            self.net.request(from, JobRequest::FetchBlob { id }),
+        )
+        .await;
+        let bytes = match answer {
+            Ok(Ok(JobResponse::Blob(bytes))) => bytes,
+            Ok(Ok(other)) => {
+                return Err(RejectReason::BadInputs(format!(
+                    "model {id}: the requester answered {other:?}"
+                )));
+            }
+            Ok(Err(e)) => return Err(RejectReason::Failed(format!("model {id}: {e}"))),
+            Err(_) => {
+                return Err(RejectReason::Failed(format!(
+                    "model {id}: not sent in {FETCH_TIMEOUT:?}"
+                )));
+            }
+        };
+        if bytes.len() > MAX_MODEL_BYTES || *blake3::hash(&bytes).as_bytes() != id.0 {
+            return Err(RejectReason::BadInputs(format!(
+                "the model sent is not {id} (blake3 differs)"
+            )));
+        }
+        Model::from_safetensors(&bytes).map_err(|e| RejectReason::BadInputs(e.to_string()))
+    }
+}
