@@ -54,8 +54,9 @@ bench: tools ## Measure (ours and peers in the same run); ends with one `name: v
 	$(CARGO) bench -p arcanum-node --bench node
 	$(CARGO) bench -p arcanum-node --bench load
 	$(CARGO) bench -p arcanum-p2p --bench fuzz
-	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --json > target/devnet-report.json
+	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --fl --json > target/devnet-report.json
 	@node tools/bench/devnet_report.js target/devnet-report.json
+	@tools/bench/.venv/bin/python tools/bench/fl_model_check.py target/devnet-report.json
 
 clean: ## Remove build outputs (keeps tools/)
 	$(CARGO) clean

@@ -110,6 +110,7 @@ async fn one_run(root: PathBuf, exe: PathBuf, jobs: u64, outage: Duration) -> Ru
         exe,
         worker_capacity: 2,
         owners: 0,
+        fl: false,
     })
     .await
     .expect("cluster");

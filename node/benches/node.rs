@@ -61,6 +61,7 @@ fn main() {
                 exe: exe.clone(),
                 worker_capacity: 1,
                 owners: 0,
+                fl: false,
             })
             .await
             .expect("cluster");

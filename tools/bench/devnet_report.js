@@ -21,3 +21,12 @@ if (r.he_linear) {
   const ok = JSON.stringify(r.he_linear.decrypted) === JSON.stringify(r.he_linear.plaintext);
   console.log(`he_linear_threshold_decryption_matches_plaintext: ${ok ? 1 : 0}`);
 }
+if (r.fl) {
+  const f = r.fl;
+  console.log(`fl_job_seconds: ${f.seconds.toFixed(3)}`);
+  console.log(`fl_job_rounds: ${f.rounds}`);
+  console.log(`fl_job_accuracy: ${f.accuracy[f.accuracy.length - 1].toFixed(4)}`);
+  console.log(`fl_job_epsilon: ${f.epsilon[f.epsilon.length - 1].toFixed(4)}`);
+  console.log(`fl_contributor_bytes_per_round: ${f.contributor_bytes_per_round}`);
+  console.log(`fl_round_seconds_median: ${[...f.round_seconds].sort((a, b) => a - b)[Math.floor(f.round_seconds.length / 2)].toFixed(3)}`);
+}

@@ -26,6 +26,10 @@ pub(crate) struct DevnetArgs {
     /// After the demo jobs, keep the devnet up (print where everything is) until Ctrl-C.
     #[arg(long)]
     keep_running: bool,
+    /// Also run the federated training job `deploy/examples/digits-fl.toml` (five proven
+    /// rounds over the owners' digits data; workers also prove `secagg-sum-16x64`).
+    #[arg(long)]
+    fl: bool,
 }
 
 impl DevnetArgs {
@@ -39,10 +43,14 @@ impl DevnetArgs {
             exe: std::env::current_exe()?,
             worker_capacity: 1,
             owners: 4,
+            fl: self.fl,
         };
         let mut cluster = Cluster::start(config).await?;
         let mut report = cluster.run_iris_job().await?;
         report.he_linear = Some(cluster.run_he_job().await?);
+        if self.fl {
+            report.fl = Some(cluster.run_fl_job().await?);
+        }
         if self.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {

@@ -1,12 +1,13 @@
 //! `arcanum devnet`: Anvil, `deploy`, then a requester and N workers, each an
 //! `arcanum node run` child process with its own data dir, on loopback; the demo jobs are
-//! driven through the nodes' APIs. The data owners, clerks and key committee of the demo
-//! jobs still live in this process (they become peers with the joint-statistics work).
-//! Every child is killed by its pid when the cluster is dropped, Ctrl-C included.
+//! driven through the nodes' APIs. The data owners (who are also the clerks and, with the
+//! workers, the key committee) are node processes too; with `--fl` they also hold digits
+//! rows and train. Every child is killed by its pid when the cluster is dropped, Ctrl-C
+//! included.
 
 use super::{
-    DAPP, DevnetReport, FIRST_OWNER, FIRST_WORKER, HeReport, IRIS_FEED, OWNER, PAIRING_FLOOR_GAS,
-    REQUESTER, arc, worker_ask,
+    DAPP, DevnetReport, FIRST_OWNER, FIRST_WORKER, FlReport, HeReport, IRIS_FEED, OWNER,
+    PAIRING_FLOOR_GAS, REQUESTER, arc, worker_ask,
 };
 use crate::{
     api::{COOKIE_FILE, client::ApiClient},
@@ -36,6 +37,10 @@ use std::{
 const IRIS_SPEC: &str = include_str!("../../../deploy/examples/iris-variance.toml");
 /// The he-linear joint statistic the devnet runs (its peers filled in).
 const HE_SPEC: &str = include_str!("../../../deploy/examples/iris-histogram-he.toml");
+/// The training job `arcanum devnet --fl` runs (its peers filled in).
+const FL_SPEC: &str = include_str!("../../../deploy/examples/digits-fl.toml");
+/// The requester's held-out digits split, in the devnet's root.
+const FL_TEST_CSV: &str = "digits-test.csv";
 /// The Iris columns its owners hold (variance over 3 columns fits one 4x8 proof).
 const IRIS_COLUMNS: [&str; 3] = ["sepal_length", "sepal_width", "petal_length"];
 
@@ -58,6 +63,9 @@ pub struct ClusterConfig {
     pub worker_capacity: u32,
     /// Data-owner nodes (`contributor,clerk`), each holding a share of the Iris rows.
     pub owners: usize,
+    /// Also a federated training job: owners hold a non-IID share of the digits data, and
+    /// workers prove `secagg-sum-16x64` too.
+    pub fl: bool,
 }
 
 /// One node process.
@@ -182,6 +190,7 @@ fn prepare_node(
     bootstrap: &[String],
     ask: U256,
     capacity: u32,
+    shapes: &[arcanum_protocol::Shape],
     extra: &str,
 ) -> eyre::Result<()> {
     std::fs::create_dir_all(dir)?;
@@ -215,17 +224,46 @@ mdns = true
 [worker]
 ask_wei = "{ask}"
 capacity = {capacity}
-shapes = ["{}", "{}"]
+shapes = [{}]
 [api]
 listen = "127.0.0.1:{api}"
 {extra}"#,
         password_file.display(),
         bootstrap.join(", "),
-        shapes::SECAGG_SUM_4X8.name(),
-        shapes::HE_LINEAR_4X8.name(),
+        shapes
+            .iter()
+            .map(|s| format!("{:?}", s.name()))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     std::fs::write(dir.join(config::FILE_NAME), text)?;
     Ok(())
+}
+
+/// Deals the digits training rows to `owners` with Dirichlet(1) label skew (fixed seeds)
+/// and writes the held-out 20% to the devnet root for the requester.
+fn digits_parts(root: &Path, owners: usize) -> eyre::Result<Vec<arcanum_compute::fl::Samples>> {
+    use arcanum_compute::fl;
+    use rand::SeedableRng;
+    let (data, classes) = fl::digits_samples();
+    let (train, test) = fl::stratified_split(
+        &data,
+        classes,
+        0.2,
+        &mut rand_chacha::ChaCha20Rng::seed_from_u64(42),
+    )?;
+    fl::write_csv(
+        &test,
+        &fl::digits_columns(),
+        "label",
+        &root.join(FL_TEST_CSV),
+    )?;
+    Ok(fl::split(
+        &train,
+        owners,
+        fl::Split::Dirichlet { alpha: 1.0 },
+        &mut rand_chacha::ChaCha20Rng::seed_from_u64(43),
+    )?)
 }
 
 /// Starts `arcanum node run` for `dir` and waits for its API.
@@ -363,6 +401,7 @@ impl Cluster {
             &[],
             U256::from(1u64),
             1,
+            &[],
             "",
         )?;
         deployment.save(&Deployment::path_for(&rdir, deployment.chain_id))?;
@@ -378,6 +417,11 @@ impl Cluster {
         )
         .await?;
 
+        // The 16x64 shape's prover tables take memory: only when a training job runs.
+        let mut worker_shapes = vec![shapes::SECAGG_SUM_4X8, shapes::HE_LINEAR_4X8];
+        if config.fl {
+            worker_shapes.push(shapes::SECAGG_SUM_16X64);
+        }
         let mut workers = Vec::new();
         for i in 0..config.workers {
             let key = signer(FIRST_WORKER + i);
@@ -394,6 +438,7 @@ impl Cluster {
                 std::slice::from_ref(&requester.p2p_addr),
                 worker_ask(i),
                 config.worker_capacity,
+                &worker_shapes,
                 "",
             )?;
             deployment.save(&Deployment::path_for(&dir, deployment.chain_id))?;
@@ -416,6 +461,11 @@ impl Cluster {
         }
         let iris = dataset::iris();
         let parts = dataset::partition(&iris.rows, config.owners.max(1));
+        let digits = if config.fl {
+            Some(digits_parts(&root, config.owners.max(1))?)
+        } else {
+            None
+        };
         let mut owners = Vec::new();
         for (i, rows) in parts.iter().enumerate().take(config.owners) {
             let (p2p, api) = (free_port()?, free_port()?);
@@ -424,12 +474,27 @@ impl Cluster {
                 .iter()
                 .map(|r| r[..IRIS_COLUMNS.len()].to_vec())
                 .collect();
-            let policy = format!(
-                "[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = {}\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = {:?}\n",
+            let mut policy = format!(
+                "[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = {}\ntraining = {}\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = {:?}\n",
                 requester.peer_id,
                 config.owners.max(2),
+                config.fl,
                 IRIS_COLUMNS,
             );
+            if let Some(parts) = &digits {
+                let mut columns = arcanum_compute::fl::digits_columns();
+                columns.push("label".into());
+                policy += &format!(
+                    "[[contributor.datasets]]\nname = \"digits\"\npath = \"digits.csv\"\ncolumns = {columns:?}\nbudget = {{ epsilon = 10.0, delta = 1e-5 }}\n"
+                );
+                std::fs::create_dir_all(&dir)?;
+                arcanum_compute::fl::write_csv(
+                    &parts[i],
+                    &arcanum_compute::fl::digits_columns(),
+                    "label",
+                    &dir.join("digits.csv"),
+                )?;
+            }
             // Owners stake as clerk candidates: an Anvil key each (it has the gas).
             let key = signer(FIRST_OWNER + i);
             owner.mint(key.address(), config.worker_stake).await?;
@@ -444,6 +509,7 @@ impl Cluster {
                 &[],
                 U256::from(1u64),
                 1,
+                &[],
                 &policy,
             )?;
             std::fs::write(dir.join("iris.csv"), dataset::to_csv(&IRIS_COLUMNS, &rows))?;
@@ -483,12 +549,21 @@ impl Cluster {
 
     /// Submits a job to the requester's API and waits until it settles.
     async fn submit_job(&self, job: &JobSubmission) -> eyre::Result<JobRecord> {
+        self.submit_job_within(job, Duration::from_secs(300)).await
+    }
+
+    /// [`Self::submit_job`], waiting up to `wait`.
+    async fn submit_job_within(
+        &self,
+        job: &JobSubmission,
+        wait: Duration,
+    ) -> eyre::Result<JobRecord> {
         let mut rec: JobRecord = self.requester.api.submit(job).await?;
-        let until = Instant::now() + Duration::from_secs(300);
+        let until = Instant::now() + wait;
         while matches!(rec.state, JobState::Submitted | JobState::Posted) {
             if Instant::now() > until {
                 return Err(eyre!(
-                    "job {} not settled in 300 s; see {}",
+                    "job {} not settled in {wait:?}; see {}",
                     rec.id,
                     self.requester.log_path().display()
                 ));
@@ -566,16 +641,7 @@ impl Cluster {
         let submitted = Instant::now();
         let rec = self.submit_job(&self.iris_spec()?).await?;
         let stats_job_seconds = submitted.elapsed().as_secs_f64();
-        let mut bytes = Vec::new();
-        for owner in &self.owners {
-            let text = owner.api.metrics().await?;
-            let sent = text
-                .lines()
-                .find_map(|l| l.strip_prefix("arcanum_contributor_bytes_sent_total "))
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .ok_or_else(|| eyre!("{} reports no contributor bytes", owner.name))?;
-            bytes.push(sent);
-        }
+        let bytes = self.contributor_bytes().await?;
         let (o, run) = settled_statistic(&rec)?;
         let statistics = run
             .statistics
@@ -680,6 +746,7 @@ impl Cluster {
                 / 1e18,
             oracle_block: feed_value.block,
             he_linear: None,
+            fl: None,
         })
     }
 
@@ -745,6 +812,114 @@ impl Cluster {
             statistics: (0..plaintext.len()).map(bucket).collect(),
             decrypted: histogram.iter().map(|v| v.round() as i64).collect(),
             plaintext,
+        })
+    }
+
+    /// The example spec `deploy/examples/digits-fl.toml` with this devnet's data owners as
+    /// contributors and clerk candidates, and its held-out split.
+    pub fn fl_spec(&self) -> eyre::Result<JobSubmission> {
+        let mut job: JobSubmission = toml::from_str(FL_SPEC)?;
+        let spec = job
+            .fl
+            .as_mut()
+            .ok_or_else(|| eyre!("the example spec has no [fl]"))?;
+        let addrs: Vec<String> = self
+            .owners
+            .iter()
+            .map(|o| format!("{}/p2p/{}", o.p2p_addr, o.peer_id))
+            .collect();
+        spec.contributors = addrs.clone();
+        spec.clerks = addrs;
+        let n = self.owners.len() as u32;
+        // Every owner's policy asks for all of them (min_contributors = owners).
+        spec.min_contributors = n;
+        spec.clerks_sampled = spec.clerks_sampled.map(|k| k.min(n));
+        spec.threshold = spec.threshold.min(spec.clerks_sampled.unwrap_or(n));
+        let root = std::path::absolute(&self.config.root)?;
+        spec.test_csv = Some(root.join(FL_TEST_CSV).display().to_string());
+        job.reward_wei = self.config.reward.to_string();
+        job.min_stake_wei = self.config.job_stake.to_string();
+        Ok(job)
+    }
+
+    /// Bytes each owner has sent as a data owner (its metric), in owner order.
+    async fn contributor_bytes(&self) -> eyre::Result<Vec<u64>> {
+        let mut bytes = Vec::new();
+        for owner in &self.owners {
+            let text = owner.api.metrics().await?;
+            let sent = text
+                .lines()
+                .find_map(|l| l.strip_prefix("arcanum_contributor_bytes_sent_total "))
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| eyre!("{} reports no contributor bytes", owner.name))?;
+            bytes.push(sent);
+        }
+        Ok(bytes)
+    }
+
+    /// The digits training job through the requester's API (`--fl`): every round proven
+    /// and settled, the model's accuracy on the held-out split and the epsilon spent.
+    pub async fn run_fl_job(&self) -> eyre::Result<FlReport> {
+        if !self.config.fl || self.owners.is_empty() {
+            return Err(eyre!("this devnet was started without --fl"));
+        }
+        let job = self.fl_spec()?;
+        let before = self.contributor_bytes().await?;
+        let started = Instant::now();
+        let rec = self
+            .submit_job_within(&job, Duration::from_secs(1_800))
+            .await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let after = self.contributor_bytes().await?;
+        let run = rec
+            .fl
+            .clone()
+            .ok_or_else(|| eyre!("job {} settled without its rounds", rec.id))?;
+        let rounds = run.rounds.len();
+        let per_round = after
+            .iter()
+            .zip(&before)
+            .map(|(a, b)| a.saturating_sub(*b) / rounds.max(1) as u64)
+            .max()
+            .unwrap_or(0);
+        let last = run
+            .rounds
+            .last()
+            .ok_or_else(|| eyre!("job {} ran no round", rec.id))?;
+        let model = std::path::absolute(&self.config.root)?.join("digits-model.safetensors");
+        std::fs::write(&model, run.model.to_safetensors()?)?;
+        Ok(FlReport {
+            local_id: rec.id,
+            shape: job.shape.clone(),
+            layers: run.plan.layers.clone(),
+            owners: run.joined.len(),
+            rounds,
+            job_ids: run.rounds.iter().map(|r| r.job_id.clone()).collect(),
+            seconds,
+            round_seconds: run.rounds.iter().map(|r| r.seconds).collect(),
+            prove_seconds: run.rounds.iter().map(|r| r.prove_seconds).collect(),
+            initial_accuracy: run.initial_accuracy,
+            accuracy: run
+                .rounds
+                .iter()
+                .map(|r| r.accuracy.unwrap_or(0.0))
+                .collect(),
+            epsilon: run
+                .rounds
+                .iter()
+                .map(|r| r.epsilon.unwrap_or(0.0))
+                .collect(),
+            planned_epsilon: crate::services::fl::job_epsilon(&run.plan).map_err(|e| eyre!(e))?,
+            noise_multiplier: run.plan.privacy.map(|p| p.noise_multiplier),
+            delta: run.plan.privacy.map(|p| p.delta),
+            contributor_bytes_per_round: per_round,
+            model_file: model.display().to_string(),
+            test_csv: job
+                .fl
+                .as_ref()
+                .and_then(|f| f.test_csv.clone())
+                .unwrap_or_default(),
+            model_id: last.model_id.clone(),
         })
     }
 

@@ -337,6 +337,7 @@ impl Devnet {
                 / 1e18,
             oracle_block: feed_value.block,
             he_linear: None,
+            fl: None,
         })
     }
 
@@ -539,6 +540,9 @@ pub struct DevnetReport {
     /// The `he-linear` joint-statistics job, when run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub he_linear: Option<HeReport>,
+    /// The training job (`--fl`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fl: Option<FlReport>,
 }
 
 /// The data owners' and key committee's side of the `he-linear` job: a 3-of-5 DKG, each
@@ -660,6 +664,78 @@ pub(crate) fn iris_integer_stats(rows: &[Vec<f64>]) -> Vec<i64> {
         out[bin] += 1;
     }
     out
+}
+
+/// What the training job of `arcanum devnet --fl` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlReport {
+    /// The requester's local job id.
+    pub local_id: u64,
+    /// The shape each round is proven with.
+    pub shape: String,
+    /// The model's layer widths.
+    pub layers: Vec<usize>,
+    /// Owners that joined.
+    pub owners: usize,
+    /// Rounds run.
+    pub rounds: usize,
+    /// The on-chain job of each round.
+    pub job_ids: Vec<String>,
+    /// Wall seconds from submission to the last round's model.
+    pub seconds: f64,
+    /// Wall seconds of each round.
+    pub round_seconds: Vec<f64>,
+    /// Seconds the worker proved each round (all its chunks).
+    pub prove_seconds: Vec<f64>,
+    /// Test accuracy of the initial model.
+    pub initial_accuracy: Option<f64>,
+    /// Test accuracy after each round (the requester's held-out split).
+    pub accuracy: Vec<f64>,
+    /// Epsilon spent after each round, with the noise actually present.
+    pub epsilon: Vec<f64>,
+    /// The epsilon every owner charged when it joined (the fewest owners per round).
+    pub planned_epsilon: Option<f64>,
+    /// The noise multiplier solved from the spec's epsilon.
+    pub noise_multiplier: Option<f64>,
+    /// The delta of every epsilon.
+    pub delta: Option<f64>,
+    /// Most bytes any owner sent per round (updates and pad shares).
+    pub contributor_bytes_per_round: u64,
+    /// Where the final model was written (safetensors).
+    pub model_file: String,
+    /// The requester's held-out split it was scored on.
+    pub test_csv: String,
+    /// Its blake3.
+    pub model_id: String,
+}
+
+impl fmt::Display for FlReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "training job:  {} rounds of {:?} over {} owners ({}), {:.1} s; on-chain jobs #{}",
+            self.rounds,
+            self.layers,
+            self.owners,
+            self.shape,
+            self.seconds,
+            self.job_ids.join(", #")
+        )?;
+        for (i, (a, e)) in self.accuracy.iter().zip(&self.epsilon).enumerate() {
+            writeln!(
+                f,
+                "  round {}: test accuracy {a:.4}, epsilon {e:.3} (delta {:e}), {:.1} s",
+                i + 1,
+                self.delta.unwrap_or(0.0),
+                self.round_seconds.get(i).copied().unwrap_or(0.0)
+            )?;
+        }
+        write!(
+            f,
+            "  model {} (blake3 {}); {} bytes per owner per round",
+            self.model_file, self.model_id, self.contributor_bytes_per_round
+        )
+    }
 }
 
 /// What the `he-linear` part of `arcanum devnet` reports.
@@ -808,6 +884,9 @@ impl fmt::Display for DevnetReport {
         )?;
         if let Some(he) = &self.he_linear {
             write!(f, "\n{he}")?;
+        }
+        if let Some(fl) = &self.fl {
+            write!(f, "\n{fl}")?;
         }
         Ok(())
     }
