@@ -203,6 +203,15 @@ pub fn check_plan(plan: &TrainPlan) -> Result<(), String> {
 /// The plan of `spec`'s job `job`: validated, with the noise multiplier solved from
 /// `epsilon` when it is not given.
 pub fn plan_of(spec: &FlSpec, job: B256) -> Result<TrainPlan, String> {
+    if !(spec.sample_fraction > 0.0 && spec.sample_fraction <= 1.0) {
+        return Err(format!(
+            "sample_fraction must be in (0, 1], got {}",
+            spec.sample_fraction
+        ));
+    }
+    if !(1..=MAX_ROUNDS).contains(&spec.rounds) {
+        return Err(format!("rounds must be in 1..={MAX_ROUNDS}"));
+    }
     let privacy = match (spec.unit, spec.epsilon, spec.noise_multiplier) {
         (None, None, None) => None,
         (None, _, _) => {
@@ -294,6 +303,14 @@ pub fn check(spec: &FlSpec, shape: Shape) -> Result<(), String> {
     if spec.features.is_empty() || spec.features.contains(&spec.label) {
         return Err("features: at least one column, and not the label".into());
     }
+    if spec.contributors.is_empty() || spec.contributors.len() > shape.contributors {
+        return Err(format!(
+            "{} contributors: shape {} takes 1..={}",
+            spec.contributors.len(),
+            shape.name(),
+            shape.contributors
+        ));
+    }
     let plan = plan_of(spec, B256::ZERO)?;
     let len = params(&plan) + 1;
     let chunks = len.div_ceil(shape.dims);
@@ -302,14 +319,6 @@ pub fn check(spec: &FlSpec, shape: Shape) -> Result<(), String> {
             "the model's {} parameters take {chunks} chunks of shape {}, more than {MAX_CHUNKS}: use a smaller model or a wider shape",
             len - 1,
             shape.name()
-        ));
-    }
-    if spec.contributors.is_empty() || spec.contributors.len() > shape.contributors {
-        return Err(format!(
-            "{} contributors: shape {} takes 1..={}",
-            spec.contributors.len(),
-            shape.name(),
-            shape.contributors
         ));
     }
     let n = spec
@@ -744,4 +753,133 @@ async fn collect(
         .collect();
     tracing::info!(target: "requester", round = cur.round, owners = cur.contributors.len(), "round updates collected");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::JobSubmission;
+
+    fn example() -> (FlSpec, Shape) {
+        let job: JobSubmission =
+            toml::from_str(include_str!("../../../deploy/examples/digits-fl.toml"))
+                .expect("parses");
+        let shape = jobs::shape_named(&job.shape).expect("a known shape");
+        let mut spec = job.fl.expect("[fl]");
+        let peers: Vec<String> = (0..4)
+            .map(|i| {
+                format!(
+                    "/ip4/127.0.0.1/tcp/{}/p2p/{}",
+                    4001 + i,
+                    arcanum_p2p::PeerId::random()
+                )
+            })
+            .collect();
+        spec.contributors = peers.clone();
+        spec.clerks = peers;
+        (spec, shape)
+    }
+
+    #[test]
+    fn the_example_checks_and_its_noise_spends_exactly_its_epsilon() {
+        let (spec, shape) = example();
+        check(&spec, shape).expect("valid");
+        let plan = plan_of(&spec, B256::repeat_byte(1)).expect("plan");
+        let eps = job_epsilon(&plan).expect("eps").expect("private");
+        assert!(eps <= 3.0 && eps > 2.999, "{eps}");
+        // More owners than the minimum: more noise, less epsilon per round.
+        let (few, many) = (
+            round_charge(&plan, 3).expect("charge"),
+            round_charge(&plan, 4).expect("charge"),
+        );
+        let e = |c: Charge| dp::composed_epsilon(&[c], 1e-5).expect("eps");
+        assert!(e(many) < e(few));
+        // Owners charge `rounds` rounds at the fewest owners.
+        assert_eq!(job_charges(&plan).expect("charges"), vec![few; 5]);
+        assert_eq!(config(&plan).algorithm, Algorithm::DpFedSgd);
+    }
+
+    #[test]
+    fn sampled_rounds_are_charged_with_amplification() {
+        let (mut spec, _) = example();
+        spec.noise_multiplier = Some(1.0);
+        spec.epsilon = None;
+        let full = plan_of(&spec, B256::ZERO).expect("plan");
+        spec.sample_fraction = 0.25;
+        let sampled = plan_of(&spec, B256::ZERO).expect("plan");
+        assert!(matches!(
+            round_charge(&sampled, 3),
+            Some(Charge::SampledGaussian { rate, .. }) if rate == 0.25
+        ));
+        let (a, b) = (
+            job_epsilon(&full).expect("e").expect("private"),
+            job_epsilon(&sampled).expect("e").expect("private"),
+        );
+        assert!(b < a / 2.0, "sampling at 1/4: {b} vs {a}");
+        // Solving for epsilon 3 with sampling needs less noise.
+        spec.noise_multiplier = None;
+        spec.epsilon = Some(3.0);
+        let z = |s: &FlSpec| {
+            plan_of(s, B256::ZERO)
+                .expect("plan")
+                .privacy
+                .expect("private")
+                .noise_multiplier
+        };
+        let sampled_z = z(&spec);
+        spec.sample_fraction = 1.0;
+        assert!(sampled_z < z(&spec));
+    }
+
+    #[test]
+    fn bad_specs_are_refused_naming_what_to_change() {
+        let (spec, shape) = example();
+        let refused = |edit: &dyn Fn(&mut FlSpec), shape: Shape, want: &str| {
+            let mut s = spec.clone();
+            edit(&mut s);
+            let e = check(&s, shape).expect_err(want);
+            assert!(e.contains(want), "{want:?} not in {e:?}");
+        };
+        refused(&|s| s.unit = None, shape, "unit of privacy");
+        refused(
+            &|s| {
+                s.epsilon = None;
+                s.noise_multiplier = None;
+            },
+            shape,
+            "neither epsilon nor noise_multiplier",
+        );
+        refused(&|s| s.model = vec![63, 10], shape, "not the 64 features");
+        refused(&|s| s.model = vec![64, 1024, 10], shape, "more than 64");
+        refused(&|s| s.sample_fraction = 0.0, shape, "sample_fraction");
+        refused(&|s| s.noise_multiplier = Some(0.5), shape, "above the epsilon 3");
+        refused(
+            &|s| {
+                s.quant_bits = 0;
+                s.epsilon = None;
+                s.noise_multiplier = Some(0.05);
+            },
+            shape,
+            "raise quant_bits",
+        );
+        refused(&|s| s.threshold = 1, shape, "threshold 1");
+        refused(&|s| s.min_contributors = 5, shape, "min_contributors 5");
+        refused(&|s| s.features.push("label".into()), shape, "not the label");
+        refused(&|s| s.server_momentum = 1.0, shape, "server_momentum");
+        refused(&|_| {}, arcanum_zk::shapes::HE_LINEAR_4X8, "secagg-sum shape");
+        refused(&|s| s.contributors.truncate(0), shape, "0 contributors");
+    }
+
+    #[test]
+    fn blobs_are_named_by_their_blake3_and_bounded() {
+        let blobs = Blobs::default();
+        let id = blobs.put(b"model".to_vec());
+        assert_eq!(id.0, *blake3::hash(b"model").as_bytes());
+        assert_eq!(blobs.get(id).expect("kept").as_slice(), b"model");
+        for i in 0..BLOBS_KEPT {
+            blobs.put(i.to_le_bytes().to_vec());
+        }
+        assert!(blobs.get(id).is_none(), "the oldest is dropped");
+        assert!(blobs.get(B256::ZERO).is_none());
+    }
 }
