@@ -30,6 +30,23 @@ pub struct TrainingJoin {
     pub plan: arcanum_protocol::TrainPlan,
     /// Rounds answered.
     pub answered: Vec<u32>,
+    /// The last answer (a requester that restarted mid-round asks the same round and
+    /// session again, and gets the same bytes: nothing new is released).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<TrainingAnswer>,
+}
+
+/// An owner's answer to one round, kept to answer a repeated request identically.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainingAnswer {
+    /// The round.
+    pub round: u32,
+    /// Its session at the clerks.
+    pub session: arcanum_protocol::B256,
+    /// The masked update sent.
+    pub masked: Vec<arcanum_protocol::U256>,
+    /// The clerks that hold its pad shares.
+    pub clerks: Vec<u64>,
 }
 
 /// A key-committee member's outcome of one DKG: its secret share (hex; the data dir is
@@ -309,6 +326,9 @@ pub struct RoundInFlight {
     pub session: arcanum_protocol::B256,
     /// Unix seconds it started.
     pub started_at: f64,
+    /// The block whose hash seeded the sample (with a sample rate below 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_block: Option<(u64, arcanum_protocol::B256)>,
     /// Owners asked (sampled), as multiaddrs.
     pub asked: Vec<String>,
     /// Peer ids of the owners whose updates are the job's inputs.

@@ -329,8 +329,16 @@ pub fn composed_epsilon(charges: &[Charge], delta: f64) -> Result<f64, DpError> 
         .iter()
         .any(|c| matches!(c, Charge::SampledGaussian { .. }))
     {
+        // Equal charges (a job's rounds) are evaluated once, times their count.
+        let mut distinct: Vec<(Charge, f64)> = Vec::new();
+        for c in charges {
+            match distinct.iter_mut().find(|(d, _)| d == c) {
+                Some((_, n)) => *n += 1.0,
+                None => distinct.push((*c, 1.0)),
+            }
+        }
         return super::rdp::rdp_to_epsilon(
-            |alpha| charges.iter().map(|c| c.rdp(alpha)).sum(),
+            |alpha| distinct.iter().map(|(c, n)| Ok(n * c.rdp(alpha)?)).sum(),
             delta,
         );
     }

@@ -511,6 +511,7 @@ async fn round(
             round: r,
             session: B256::from(rand::random::<[u8; 32]>()),
             started_at: now_secs(),
+            sample_block: None,
             asked: vec![],
             contributors: vec![],
             refused: vec![],
@@ -518,7 +519,14 @@ async fn round(
             posting_from_block: None,
             posted: None,
         });
+        // Kept before anyone is asked: a restart asks the same session again, and owners
+        // that answered it send the same bytes.
+        store.put_job(rec)?;
     }
+    let run = rec
+        .fl
+        .as_mut()
+        .ok_or_else(|| eyre!("training job without its run"))?;
     let mut cur = run
         .current
         .clone()
@@ -666,16 +674,16 @@ async fn collect(
 ) -> eyre::Result<()> {
     let plan = &run.plan;
     let net = requester.net();
-    let sample_block = if plan.sample_rate < 1.0 {
+    // The sample's block is chosen once per round (a resumed round keeps it).
+    if plan.sample_rate < 1.0 && cur.sample_block.is_none() {
         let block = chain.block_number().await?;
         let hash = chain
             .block_hash(block)
             .await?
             .ok_or_else(|| eyre!("block {block} has no hash yet"))?;
-        Some((block, hash))
-    } else {
-        None
-    };
+        cur.sample_block = Some((block, hash));
+    }
+    let sample_block = cur.sample_block;
     let seed = sample_block.map(|(_, h)| arcanum_protocol::sample_seed(h, run.job, cur.round));
     cur.asked = run
         .joined
@@ -852,7 +860,11 @@ mod tests {
         refused(&|s| s.model = vec![63, 10], shape, "not the 64 features");
         refused(&|s| s.model = vec![64, 1024, 10], shape, "more than 64");
         refused(&|s| s.sample_fraction = 0.0, shape, "sample_fraction");
-        refused(&|s| s.noise_multiplier = Some(0.5), shape, "above the epsilon 3");
+        refused(
+            &|s| s.noise_multiplier = Some(0.5),
+            shape,
+            "above the epsilon 3",
+        );
         refused(
             &|s| {
                 s.quant_bits = 0;
@@ -866,7 +878,11 @@ mod tests {
         refused(&|s| s.min_contributors = 5, shape, "min_contributors 5");
         refused(&|s| s.features.push("label".into()), shape, "not the label");
         refused(&|s| s.server_momentum = 1.0, shape, "server_momentum");
-        refused(&|_| {}, arcanum_zk::shapes::HE_LINEAR_4X8, "secagg-sum shape");
+        refused(
+            &|_| {},
+            arcanum_zk::shapes::HE_LINEAR_4X8,
+            "secagg-sum shape",
+        );
         refused(&|s| s.contributors.truncate(0), shape, "0 contributors");
     }
 

@@ -136,6 +136,7 @@ impl Contributor {
                     requester,
                     plan: plan.clone(),
                     answered: vec![],
+                    last: None,
                 },
             )
             .map_err(|e| failed(e.to_string()))?;
@@ -212,6 +213,17 @@ impl Contributor {
                     req.job
                 ))
             })?;
+        if let Some(last) = joined
+            .last
+            .as_ref()
+            .filter(|l| l.round == req.round && l.session == req.session)
+        {
+            // The same request again (the requester restarted mid-round): the same bytes.
+            return Ok(JobResponse::Contribution {
+                masked: last.masked.clone(),
+                clerks: last.clerks.clone(),
+            });
+        }
         let plan = joined.plan.clone();
         if !(1..=plan.rounds).contains(&req.round) {
             return Err(policy(format!(
