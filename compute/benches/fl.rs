@@ -2,8 +2,10 @@
 //! non-private and DP accuracy, and the accuracy cost of privacy.
 //!
 //! Prints `name: value` lines. Setup: 8x8 digits (1,797 samples), fixed-seed stratified
-//! 80/20 split, training rows dealt IID to 10 contributors, an MLP 64-32-10, secure
-//! aggregation through `arcanum_compute::secagg` with 3 clerks (threshold 2).
+//! 80/20 split, training rows dealt IID to 10 contributors, secure aggregation through
+//! `arcanum_compute::secagg` with 3 clerks (threshold 2). Two models, each against its own
+//! non-private baseline: softmax regression 64-10 (the example training job's; unsuffixed
+//! lines) and an MLP 64-32-10 (`_mlp` lines).
 //!
 //! - non-private: FedAvg weighted by example counts (2 local epochs, batch 16, lr 0.3, 50 rounds);
 //! - DP: record-level DP-FedSGD (per-example clipping, full local batch, distributed
@@ -11,8 +13,9 @@
 //!   compose to epsilon 3 at delta 1e-5; three runs with different contributor randomness,
 //!   accuracy averaged.
 //!
-//! Environment overrides (for tuning): `FL_DP_ROUNDS`, `FL_DP_LR`, `FL_DP_CLIP`,
-//! `FL_DP_MOMENTUM`, `FL_NP_ROUNDS`, `FL_NP_LR`, `FL_NP_EPOCHS`, `FL_HIDDEN` (0 = softmax regression).
+//! Environment overrides (for tuning, applied to both models): `FL_DP_ROUNDS`, `FL_DP_LR`,
+//! `FL_DP_CLIP`, `FL_DP_MOMENTUM`, `FL_NP_ROUNDS`, `FL_NP_LR`, `FL_NP_EPOCHS`, `FL_HIDDEN`
+//! (the MLP's hidden width).
 #![allow(missing_docs)]
 
 use arcanum_compute::{
@@ -35,33 +38,38 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let contributors = 10;
-    let committee = Committee::plain(3, 2);
-    let budget = PrivacyBudget {
-        epsilon: 3.0,
-        delta: 1e-5,
-    };
-    let hidden: usize = env("FL_HIDDEN", 32);
-    let layers = if hidden == 0 {
-        vec![64, 10]
-    } else {
-        vec![64, hidden, 10]
-    };
-    let np_rounds: usize = env("FL_NP_ROUNDS", 50);
-    let dp_rounds: usize = env("FL_DP_ROUNDS", 60);
+/// One model's measurements.
+struct Measured {
+    np_acc: f64,
+    np_round_seconds: Vec<f64>,
+    dp_accs: Vec<f64>,
+    dp_round_seconds: Vec<f64>,
+    z: f64,
+    spent: arcanum_compute::dp::Spent,
+    dp_cfg: FlConfig,
+    dp_rounds: usize,
+}
 
-    let (data, classes) = fl::digits_samples();
-    let (train, test) =
-        fl::stratified_split(&data, classes, 0.2, &mut ChaCha20Rng::seed_from_u64(42))?;
-    let parties = fl::split(
-        &train,
-        contributors,
-        Split::Iid,
-        &mut ChaCha20Rng::seed_from_u64(43),
-    )?;
-    let init = Model::new(&layers, &mut ChaCha20Rng::seed_from_u64(44))?;
+/// Tuned DP settings of one model: rounds, learning rate, clipping bound, momentum.
+struct DpSettings {
+    rounds: usize,
+    lr: f64,
+    clip: f64,
+    momentum: f64,
+}
 
+#[allow(clippy::too_many_arguments)]
+fn measure(
+    layers: &[usize],
+    dp: DpSettings,
+    parties: &[fl::Samples],
+    test: &fl::Samples,
+    contributors: usize,
+    committee: Committee,
+    budget: PrivacyBudget,
+    np_rounds: usize,
+) -> Result<Measured, Box<dyn std::error::Error>> {
+    let init = Model::new(layers, &mut ChaCha20Rng::seed_from_u64(44))?;
     let np_cfg = FlConfig {
         algorithm: Algorithm::FedAvg,
         lr: env("FL_NP_LR", 0.3),
@@ -73,25 +81,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rng = ChaCha20Rng::seed_from_u64(45);
     let np = fl::train(
         init.clone(),
-        &parties,
-        &test,
+        parties,
+        test,
         &np_cfg,
         np_rounds,
         committee,
         None,
         &mut rng,
     )?;
-    let np_acc = np.accuracy.last().copied().unwrap_or(0.0);
-
-    let z = noise_multiplier_for(budget, dp_rounds)?;
+    let z = noise_multiplier_for(budget, dp.rounds)?;
     let dp_cfg = FlConfig {
         algorithm: Algorithm::DpFedSgd,
-        lr: env("FL_DP_LR", 2.0),
-        max_grad_norm: env("FL_DP_CLIP", 1.0),
+        lr: dp.lr,
+        max_grad_norm: dp.clip,
         noise_multiplier: z,
         contributors,
         quant_bits: 16,
-        server_momentum: env("FL_DP_MOMENTUM", 0.5),
+        server_momentum: dp.momentum,
         ..FlConfig::default()
     };
     // Three DP runs that differ only in the contributors' randomness (noise, rounding,
@@ -102,50 +108,144 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for seed in [46u64, 47, 48] {
         let mut accountant = Accountant::new(budget)?;
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let dp = fl::train(
+        let run = fl::train(
             init.clone(),
-            &parties,
-            &test,
+            parties,
+            test,
             &dp_cfg,
-            dp_rounds,
+            dp.rounds,
             committee,
             Some(&mut accountant),
             &mut rng,
         )?;
-        dp_accs.push(dp.accuracy.last().copied().unwrap_or(0.0));
-        dp_round_seconds.extend(dp.round_seconds);
+        dp_accs.push(run.accuracy.last().copied().unwrap_or(0.0));
+        dp_round_seconds.extend(run.round_seconds);
         spent = Some(accountant.spent()?);
     }
-    let dp_acc = dp_accs.iter().sum::<f64>() / dp_accs.len() as f64;
-    let spent = spent.ok_or("no DP run")?;
+    Ok(Measured {
+        np_acc: np.accuracy.last().copied().unwrap_or(0.0),
+        np_round_seconds: np.round_seconds,
+        dp_accs,
+        dp_round_seconds,
+        z,
+        spent: spent.ok_or("no DP run")?,
+        dp_cfg,
+        dp_rounds: dp.rounds,
+    })
+}
 
-    // Non-IID baseline: Dirichlet(0.5) label skew over the same training rows.
+/// Prints one model's lines, each name with `suffix`.
+fn report(m: &Measured, layers: &[usize], suffix: &str, budget: PrivacyBudget) {
+    let dp_acc = m.dp_accs.iter().sum::<f64>() / m.dp_accs.len() as f64;
+    println!(
+        "fl_model{suffix}: {layers:?} ({} parameters)",
+        Model::param_count(layers)
+    );
+    println!("fl_nonprivate_accuracy{suffix}: {:.4}", m.np_acc);
+    println!("fl_dp_accuracy{suffix}: {dp_acc:.4}");
+    println!(
+        "fl_dp_accuracy_runs{suffix}: {}",
+        m.dp_accs
+            .iter()
+            .map(|a| format!("{a:.4}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "dp_fl_accuracy_gap_points{suffix}: {:.2}",
+        100.0 * (m.np_acc - dp_acc)
+    );
+    println!(
+        "dp_settings{suffix}: {} rounds, lr {}, max_grad_norm {}, server momentum {}, noise multiplier {:.4}",
+        m.dp_rounds, m.dp_cfg.lr, m.dp_cfg.max_grad_norm, m.dp_cfg.server_momentum, m.z
+    );
+    println!(
+        "dp_epsilon_spent{suffix}: {:.6} (budget {} at delta {:e})",
+        m.spent.epsilon, budget.epsilon, budget.delta
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let contributors = 10;
+    let committee = Committee::plain(3, 2);
+    let budget = PrivacyBudget {
+        epsilon: 3.0,
+        delta: 1e-5,
+    };
+    let np_rounds: usize = env("FL_NP_ROUNDS", 50);
+    let (data, classes) = fl::digits_samples();
+    let (train, test) =
+        fl::stratified_split(&data, classes, 0.2, &mut ChaCha20Rng::seed_from_u64(42))?;
+    let parties = fl::split(
+        &train,
+        contributors,
+        Split::Iid,
+        &mut ChaCha20Rng::seed_from_u64(43),
+    )?;
+    // Softmax regression (what `deploy/examples/digits-fl.toml` trains) and an MLP, each
+    // with the DP settings tuned for it (overridable for tuning).
+    let tuned = |rounds, lr, clip, momentum| DpSettings {
+        rounds: env("FL_DP_ROUNDS", rounds),
+        lr: env("FL_DP_LR", lr),
+        clip: env("FL_DP_CLIP", clip),
+        momentum: env("FL_DP_MOMENTUM", momentum),
+    };
+    let softmax = vec![64, 10];
+    let mlp = vec![64, env("FL_HIDDEN", 32), 10];
+    let m = measure(
+        &softmax,
+        tuned(40, 6.0, 1.0, 0.7),
+        &parties,
+        &test,
+        contributors,
+        committee,
+        budget,
+        np_rounds,
+    )?;
+    let mm = measure(
+        &mlp,
+        tuned(40, 3.0, 1.0, 0.7),
+        &parties,
+        &test,
+        contributors,
+        committee,
+        budget,
+        np_rounds,
+    )?;
+
+    // Non-IID baseline: Dirichlet(0.5) label skew over the same training rows (MLP).
     let skewed = fl::split(
         &train,
         contributors,
         Split::Dirichlet { alpha: 0.5 },
         &mut ChaCha20Rng::seed_from_u64(43),
     )?;
-    let mut rng = ChaCha20Rng::seed_from_u64(45);
+    let np_cfg = FlConfig {
+        algorithm: Algorithm::FedAvg,
+        lr: env("FL_NP_LR", 0.3),
+        local_epochs: env("FL_NP_EPOCHS", 2),
+        batch_size: 16,
+        contributors,
+        ..FlConfig::default()
+    };
     let np_skewed = fl::train(
-        init.clone(),
+        Model::new(&mlp, &mut ChaCha20Rng::seed_from_u64(44))?,
         &skewed,
         &test,
         &np_cfg,
         np_rounds,
         committee,
         None,
-        &mut rng,
+        &mut ChaCha20Rng::seed_from_u64(45),
     )?;
 
-    println!("fl_round_seconds: {:.4}", median(dp_round_seconds));
     println!(
-        "fl_fedavg_round_seconds: {:.4}",
-        median(np.round_seconds.clone())
+        "fl_round_seconds: {:.4}",
+        median(mm.dp_round_seconds.clone())
     );
     println!(
-        "fl_model: mlp {layers:?} ({} parameters)",
-        init_params(&layers)
+        "fl_fedavg_round_seconds: {:.4}",
+        median(mm.np_round_seconds.clone())
     );
     println!("fl_contributors: {contributors}");
     println!(
@@ -153,37 +253,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         committee.clerks, committee.threshold
     );
     println!("fl_nonprivate_rounds: {np_rounds}");
-    println!("fl_nonprivate_accuracy: {np_acc:.4}");
     println!(
-        "fl_nonprivate_accuracy_dirichlet_0.5: {:.4} (label skew {:.3})",
+        "dp_algorithm: DP-FedSGD, record level (per-example clipping, full local batch, distributed discrete Gaussian)"
+    );
+    report(&m, &softmax, "", budget);
+    report(&mm, &mlp, "_mlp", budget);
+    println!(
+        "fl_nonprivate_accuracy_mlp_dirichlet_0.5: {:.4} (label skew {:.3})",
         np_skewed.accuracy.last().copied().unwrap_or(0.0),
         fl::label_skew(&skewed, classes)
     );
-    println!("fl_dp_accuracy: {dp_acc:.4}");
-    println!(
-        "fl_dp_accuracy_runs: {}",
-        dp_accs
-            .iter()
-            .map(|a| format!("{a:.4}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    println!(
-        "dp_fl_accuracy_gap_points: {:.2}",
-        100.0 * (np_acc - dp_acc)
-    );
-    println!("dp_unit: record");
-    println!("dp_contributors: {contributors}");
-    println!(
-        "dp_algorithm: DP-FedSGD (per-example clipping, full local batch, distributed discrete Gaussian)"
-    );
-    println!("dp_rounds: {dp_rounds}");
-    println!("dp_noise_multiplier: {z:.4}");
-    println!("dp_max_grad_norm: {}", dp_cfg.max_grad_norm);
-    println!("dp_epsilon_budget: {}", budget.epsilon);
-    println!("dp_delta: {:e}", budget.delta);
-    println!("dp_epsilon_spent: {:.6}", spent.epsilon);
-    println!("dp_rho_spent: {:.6}", spent.rho);
+    let z = m.z;
+    let dp_rounds = m.dp_rounds;
     // The accountant against the exact curve, for several (noise, rounds, delta) sets of
     // full-participation Gaussian rounds (they compose to one Gaussian of ratio
     // mu = sqrt(rounds) / z), the exact epsilon solved here by a plain 200-step bisection
@@ -227,8 +308,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("accountant_epsilon_over_exact_min: {least_over:.6}");
     println!("accountant_zcdp_epsilon_over_exact: {zcdp_over:.4}");
     Ok(())
-}
-
-fn init_params(layers: &[usize]) -> usize {
-    Model::param_count(layers)
 }

@@ -326,9 +326,6 @@ pub struct RoundInFlight {
     pub session: arcanum_protocol::B256,
     /// Unix seconds it started.
     pub started_at: f64,
-    /// The block whose hash seeded the sample (with a sample rate below 1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sample_block: Option<(u64, arcanum_protocol::B256)>,
     /// Owners asked (sampled), as multiaddrs.
     pub asked: Vec<String>,
     /// Peer ids of the owners whose updates are the job's inputs.
@@ -358,8 +355,9 @@ pub struct RoundRecord {
     pub contributors: Vec<String>,
     /// Owners asked that did not contribute.
     pub refused: Vec<String>,
-    /// Examples behind the aggregate (summed under the masks).
-    pub examples: u64,
+    /// Examples behind the aggregate, summed under the masks: exact for FedAvg, noised
+    /// with the update for a private job (contributor-level: the owners that took part).
+    pub examples: f64,
     /// Clerks whose sums unmasked it.
     pub clerks_answered: Vec<u64>,
     /// Epsilon spent by the job after this round, at the plan's delta (private jobs).

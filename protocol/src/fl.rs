@@ -6,7 +6,7 @@
 //! clips, quantizes, adds its share of the noise, masks with pads shared to the round's
 //! clerks, and answers with the masked update, whose last element is its example count.
 
-use crate::{B256, CommitteeDraw, keccak256};
+use crate::{B256, CommitteeDraw};
 use serde::{Deserialize, Serialize};
 
 /// Whose privacy the noise protects.
@@ -57,8 +57,9 @@ pub struct TrainPlan {
     pub layers: Vec<usize>,
     /// Rounds.
     pub rounds: u32,
-    /// Probability that an owner takes part in a round (Poisson sampling, seeded by the
-    /// round's block: see [`sampled`]).
+    /// Probability that an owner takes part in a round, by its own secret coin (Poisson
+    /// sampling; one that sits a round out answers a zero update under its noise share, so
+    /// nobody learns who took part).
     pub sample_rate: f64,
     /// Learning rate (local SGD, or the requester's step for record-level DP).
     pub lr: f64,
@@ -95,57 +96,4 @@ pub struct TrainRound {
     /// The clerks' draw, when drawn by stake (the owner recomputes it).
     #[serde(default)]
     pub draw: Option<CommitteeDraw>,
-    /// The block whose hash seeds this round's sample (with a sample rate below 1).
-    #[serde(default)]
-    pub sample_block: Option<(u64, B256)>,
-}
-
-/// The seed of round `round`'s sample: `keccak256(block_hash || job || round)`.
-pub fn sample_seed(block_hash: B256, job: B256, round: u32) -> [u8; 32] {
-    let mut buf = Vec::with_capacity(68);
-    buf.extend_from_slice(block_hash.as_slice());
-    buf.extend_from_slice(job.as_slice());
-    buf.extend_from_slice(&round.to_be_bytes());
-    keccak256(&buf).0
-}
-
-/// Whether the owner `peer` (base58) takes part in the round seeded by `seed` at `rate`:
-/// the first 8 bytes of `keccak256(seed || peer)` as a fraction of 2^64, below `rate`.
-/// Anyone recomputes it; each owner is in independently (Poisson sampling).
-pub fn sampled(seed: [u8; 32], peer: &str, rate: f64) -> bool {
-    if rate >= 1.0 {
-        return true;
-    }
-    let mut buf = Vec::with_capacity(32 + peer.len());
-    buf.extend_from_slice(&seed);
-    buf.extend_from_slice(peer.as_bytes());
-    let h = keccak256(&buf);
-    let mut top = [0u8; 8];
-    top.copy_from_slice(&h[..8]);
-    (u64::from_be_bytes(top) as f64) < rate * 18_446_744_073_709_551_616.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sampling_is_reproducible_independent_and_at_its_rate() {
-        let seed = sample_seed(B256::repeat_byte(1), B256::repeat_byte(2), 3);
-        assert_ne!(
-            seed,
-            sample_seed(B256::repeat_byte(1), B256::repeat_byte(2), 4)
-        );
-        let peers: Vec<String> = (0..4000).map(|i| format!("peer{i}")).collect();
-        let n = peers.iter().filter(|p| sampled(seed, p, 0.25)).count();
-        // Binomial(4000, 0.25): mean 1000, std 27.
-        assert!((880..1120).contains(&n), "{n}");
-        assert_eq!(
-            peers.iter().filter(|p| sampled(seed, p, 0.25)).count(),
-            n,
-            "reproducible"
-        );
-        assert!(peers.iter().all(|p| sampled(seed, p, 1.0)));
-        assert!(!peers.iter().any(|p| sampled(seed, p, 0.0)));
-    }
 }

@@ -23,7 +23,7 @@ mod wire;
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use bid::{Bid, MarketDomain, SignedBid};
 pub use error::{Error, Result};
-pub use fl::{PrivacyUnit, TrainPlan, TrainPrivacy, TrainRound, sample_seed, sampled};
+pub use fl::{PrivacyUnit, TrainPlan, TrainPrivacy, TrainRound};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
 pub use offer::{Offer, SignedOffer, unix_now};

@@ -443,6 +443,29 @@ impl Accountant {
         Ok(after)
     }
 
+    /// Records every one of `charges` if, composed with what was spent, they stay within
+    /// the budget; otherwise [`DpError::BudgetExceeded`] and nothing is recorded. One
+    /// composition for all of them (a many-round job charged at once).
+    pub fn charge_all(&mut self, charges: &[Charge]) -> Result<Spent, DpError> {
+        let before = composed_epsilon(&self.charges, self.budget.delta)?;
+        let mut all = self.charges.clone();
+        all.extend_from_slice(charges);
+        let after = Spent {
+            rho: composed_rho(&all)?,
+            epsilon: composed_epsilon(&all, self.budget.delta)?,
+        };
+        if after.epsilon > self.budget.epsilon {
+            return Err(DpError::BudgetExceeded {
+                would_spend: after.epsilon,
+                budget: self.budget.epsilon,
+                delta: self.budget.delta,
+                spent: before,
+            });
+        }
+        self.charges = all;
+        Ok(after)
+    }
+
     /// Takes back `charges` recorded earlier (one recorded occurrence each) for releases
     /// that never happened; `false`, changing nothing, if any is not recorded.
     pub fn release(&mut self, charges: &[Charge]) -> bool {
@@ -635,6 +658,46 @@ mod tests {
         assert_eq!(acc.charges().len(), accepted);
         assert_eq!(acc.spent().expect("spent"), spent);
         assert!(acc.preview(round).expect("preview").epsilon > 3.0);
+    }
+
+    #[test]
+    fn released_charges_leave_the_rest_exactly_as_charged() {
+        let budget = PrivacyBudget {
+            epsilon: 10.0,
+            delta: 1e-5,
+        };
+        let (a, b) = (
+            Charge::sampled(1.0, 3.0, 1.0),
+            Charge::sampled(1.0, 5.0, 1.0),
+        );
+        let mut acc = Accountant::new(budget).expect("budget");
+        acc.charge(a).expect("a");
+        let only_a = acc.spent().expect("spent");
+        acc.charge(b).expect("b");
+        acc.charge(b).expect("b");
+        assert!(acc.release(&[b, b]));
+        assert_eq!(acc.spent().expect("spent"), only_a);
+        // Nothing changes when a charge was never recorded.
+        assert!(!acc.release(&[a, b]));
+        assert_eq!(acc.charges(), &[a]);
+    }
+
+    #[test]
+    fn sampled_rounds_compose_in_renyi_dp_below_the_unsampled_curve() {
+        let rounds = |rate| vec![Charge::sampled(1.0, 2.0, rate); 50];
+        let full = composed_epsilon(&rounds(1.0), 1e-5).expect("eps");
+        let sampled = composed_epsilon(&rounds(0.1), 1e-5).expect("eps");
+        assert!(sampled < full / 3.0, "{sampled} vs {full}");
+        // Mixed with a plain Gaussian release, the total stays above each part.
+        let mut mixed = rounds(0.1);
+        mixed.push(Charge::sampled(1.0, 2.0, 1.0));
+        let both = composed_epsilon(&mixed, 1e-5).expect("eps");
+        assert!(both > sampled && both > composed_epsilon(&mixed[50..], 1e-5).expect("eps"));
+        // zCDP cannot express the amplification: rho is the unsampled one.
+        assert_eq!(
+            rounds(0.1)[0].rho().expect("rho"),
+            rounds(1.0)[0].rho().expect("rho")
+        );
     }
 
     #[test]

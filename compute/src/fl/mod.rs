@@ -35,9 +35,14 @@
 //!   average over contributors. Meaningful only with many contributors: with ten, the
 //!   noise needed at epsilon 3 swamps the signal.
 //!
-//! Example counts are sent in the clear (they weight FedAvg and normalise DP-FedSGD's
-//! step): the DP guarantee covers the content of records under add/remove adjacency with
-//! dataset sizes treated as public metadata, as is usual in cross-silo FL.
+//! Each update carries its example count as one more coordinate, summed under the same
+//! masks: exact for FedAvg; for private rounds weighted by [`COUNT_WEIGHT`] `2^quant_bits
+//! C` and noised with the rest (the sensitivity counts it), so the requester learns only
+//! a noisy total, which weights FedAvg and normalises DP-FedSGD's step.
+//!
+//! With `sample_rate < 1` each contributor takes part in a round by its own secret coin
+//! and otherwise answers a zero update with its noise share; the round is accounted as a
+//! Poisson-subsampled Gaussian (Rényi DP with amplification).
 //!
 //! # Distributed noise
 //!
@@ -133,7 +138,23 @@ pub struct FlConfig {
     /// Requester-side momentum on the aggregated step (0 = plain; post-processing, free
     /// in privacy).
     pub server_momentum: f64,
+    /// The probability that a contributor takes part in a round, decided by its own
+    /// secret coin (Poisson sampling). One that sits a round out still answers, with a zero
+    /// update and count under its noise share: under secure aggregation nobody learns who
+    /// took part, which is what amplification by sampling needs.
+    #[serde(default = "every_round")]
+    pub sample_rate: f64,
 }
+
+fn every_round() -> f64 {
+    1.0
+}
+
+/// Weight of the example count in a private update, as a fraction of the clipped
+/// update's scale `2^quant_bits C`: one record moves the count coordinate by this much,
+/// so the count is released under the same noise (std `noise / weight` examples) for a
+/// few percent more sensitivity.
+pub const COUNT_WEIGHT: f64 = 0.25;
 
 impl Default for FlConfig {
     fn default() -> Self {
@@ -147,6 +168,7 @@ impl Default for FlConfig {
             contributors: 10,
             quant_bits: 16,
             server_momentum: 0.0,
+            sample_rate: 1.0,
         }
     }
 }
@@ -174,6 +196,12 @@ impl FlConfig {
             return bad(format!(
                 "quant_bits {} leaves no headroom in 52-bit integers; use at most 40",
                 self.quant_bits
+            ));
+        }
+        if !(self.sample_rate > 0.0 && self.sample_rate <= 1.0) {
+            return bad(format!(
+                "sample_rate must be in (0, 1], got {}",
+                self.sample_rate
             ));
         }
         if !(0.0..1.0).contains(&self.server_momentum) {
@@ -204,11 +232,26 @@ impl FlConfig {
         Ok(())
     }
 
-    /// L2 sensitivity, in quantized units, of the integer aggregate to one unit of privacy
-    /// (a record for DP-FedSGD, a contributor for contributor-level DP): `2^quant_bits C +
-    /// sqrt(dims)`.
+    /// Quantized units per example in the count coordinate: `COUNT_WEIGHT 2^quant_bits C`
+    /// for a private round (per record for DP-FedSGD, per taking part for contributor-level
+    /// DP), 1 (the exact count) for FedAvg.
+    pub fn count_weight(&self) -> f64 {
+        if self.is_private() {
+            COUNT_WEIGHT * f64::from(self.quant_bits).exp2() * self.max_grad_norm
+        } else {
+            1.0
+        }
+    }
+
+    /// L2 sensitivity, in quantized units, of the integer aggregate (`dims` parameters and
+    /// the count) to one unit of privacy (a record for DP-FedSGD, a contributor for
+    /// contributor-level DP): `sqrt((2^quant_bits C + sqrt(dims + 1))^2 + w^2)`, the clipped
+    /// update and every coordinate's rounding, and the count's weight `w`.
     pub fn sensitivity(&self, dims: usize) -> f64 {
-        f64::from(self.quant_bits).exp2() * self.max_grad_norm + (dims as f64).sqrt()
+        let update =
+            f64::from(self.quant_bits).exp2() * self.max_grad_norm + ((dims + 1) as f64).sqrt();
+        let w = self.count_weight();
+        (update * update + w * w).sqrt()
     }
 
     /// Standard deviation of the aggregate noise, in quantized units (0 when not private).
@@ -226,11 +269,14 @@ impl FlConfig {
     }
 
     /// The privacy charge of a round whose aggregate holds `present` noise shares, or `None`
-    /// for a non-private round.
+    /// for a non-private round (a subsampled Gaussian when contributors sample themselves).
     pub fn round_charge(&self, dims: usize, present: usize) -> Option<crate::dp::Charge> {
-        self.is_private().then(|| crate::dp::Charge::Gaussian {
-            sensitivity: self.sensitivity(dims),
-            noise_std: self.noise_share_std(dims) * (present as f64).sqrt(),
+        self.is_private().then(|| {
+            crate::dp::Charge::sampled(
+                self.sensitivity(dims),
+                self.noise_share_std(dims) * (present as f64).sqrt(),
+                self.sample_rate,
+            )
         })
     }
 }

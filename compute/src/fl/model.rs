@@ -295,8 +295,14 @@ impl Model {
         if layers.len() < 2 || layers.contains(&0) || layers.iter().any(|w| *w > 1 << 16) {
             return Err(bad(format!("layers {layers:?} are not a model")));
         }
+        let count = Self::param_count(&layers);
+        if count.saturating_mul(8) > bytes.len() {
+            return Err(bad(format!(
+                "layers {layers:?} need {count} parameters, more than the file holds"
+            )));
+        }
         let file = SafeTensors::deserialize(bytes).map_err(|e| bad(e.to_string()))?;
-        let mut params = Vec::with_capacity(Self::param_count(&layers));
+        let mut params = Vec::with_capacity(count);
         for (l, w) in layers.windows(2).enumerate() {
             for (name, shape) in [
                 (format!("layers.{l}.weight"), vec![w[1], w[0]]),

@@ -14,7 +14,7 @@ use crate::{
     dp::{Accountant, DiscreteGaussian, Spent},
     secagg::{self, Committee},
 };
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use std::time::Instant;
 
 /// A contributor's output for one round: the vector to feed into secure aggregation.
@@ -93,7 +93,9 @@ fn check_inputs(global: &Model, data: &Samples, cfg: &FlConfig) -> Result<(), Fl
 }
 
 /// The contributor's quantized integer update including its noise share (what
-/// [`fl_round`] encodes).
+/// [`fl_round`] encodes): the model's parameters, then the example count (weighted by
+/// [`FlConfig::count_weight`]). A contributor whose secret coin sits the round out
+/// (`sample_rate`) sends zeros under its noise share.
 pub fn local_integers(
     global: &Model,
     data: &Samples,
@@ -101,10 +103,22 @@ pub fn local_integers(
     rng: &mut impl RngCore,
 ) -> Result<Vec<i64>, FlError> {
     check_inputs(global, data, cfg)?;
-    let values = local_values(global, data, cfg, rng);
+    let takes_part = cfg.sample_rate >= 1.0 || rng.r#gen::<f64>() < cfg.sample_rate;
+    let mut values = if takes_part {
+        local_values(global, data, cfg, rng)
+    } else {
+        vec![0.0; global.params.len()]
+    };
+    let count = match (takes_part, cfg.algorithm) {
+        (false, _) => 0.0,
+        (true, Algorithm::ContributorDpFedAvg) => 1.0,
+        (true, _) => data.len() as f64,
+    };
+    // The count at scale 2^quant_bits, so that it decodes with the rest.
+    values.push(count * cfg.count_weight() / f64::from(cfg.quant_bits).exp2());
     let mut ints = quantize::stochastic_round(&values, cfg.quant_bits, rng)?;
     if cfg.is_private() {
-        let noise = DiscreteGaussian::new(cfg.noise_share_std(values.len()))?;
+        let noise = DiscreteGaussian::new(cfg.noise_share_std(global.params.len()))?;
         for v in ints.iter_mut() {
             *v += noise.sample(rng);
         }
@@ -113,8 +127,8 @@ pub fn local_integers(
 }
 
 /// Contributor side of `fl-round`: trains on `data` from the published `global` model and
-/// returns the encoded update (quantized, clipped and noised as `cfg` says) with the local
-/// example count.
+/// returns the encoded update (quantized, clipped and noised as `cfg` says, its count
+/// last) with the local example count.
 pub fn fl_round(
     global: &Model,
     data: &Samples,
@@ -128,40 +142,40 @@ pub fn fl_round(
     })
 }
 
-/// Requester side of `fl-round`: decodes the unmasked `aggregate` (sum over `present`
-/// contributors holding `total_examples` examples) and returns the next model.
+/// Requester side of `fl-round`: decodes the unmasked `aggregate` (the parameters' sum,
+/// then the count's) and returns the next model with the count it used: examples (the
+/// exact total for FedAvg, a noisy one for DP-FedSGD) or, for contributor-level DP, the
+/// (noisy) number of contributors that took part.
 ///
 /// `velocity` carries requester-side momentum between rounds (pass an empty vector at the
 /// start; it is left untouched when `cfg.server_momentum` is 0).
 pub fn apply_aggregate(
     global: &Model,
     aggregate: &[Fr],
-    total_examples: u64,
-    present: usize,
     cfg: &FlConfig,
     velocity: &mut Vec<f64>,
-) -> Result<Model, FlError> {
+) -> Result<(Model, f64), FlError> {
     cfg.validate()?;
-    if aggregate.len() != global.params.len() {
+    let n = global.params.len();
+    if aggregate.len() != n + 1 {
         return Err(FlError::Shape(format!(
-            "aggregate has {} values, the model has {} parameters; the contributors used a \
-             different model",
+            "aggregate has {} values, the model has {n} parameters and a count; the \
+             contributors used a different model",
             aggregate.len(),
-            global.params.len()
         )));
     }
-    if total_examples == 0 || present == 0 {
-        return Err(FlError::Config(
-            "an aggregate over no examples or no contributors cannot update the model; wait \
-             for contributions before unmasking"
-                .into(),
-        ));
+    let mut sum = quantize::decode(aggregate, cfg.quant_bits);
+    let count = sum.pop().unwrap_or(0.0) * f64::from(cfg.quant_bits).exp2() / cfg.count_weight();
+    if !(count.is_finite() && count >= 0.5) {
+        return Err(FlError::Config(format!(
+            "the aggregate counts {count:.1} examples: too few contributions (or too much \
+             noise) to update the model; wait for contributions before unmasking"
+        )));
     }
-    let sum = quantize::decode(aggregate, cfg.quant_bits);
     let factor = match cfg.algorithm {
-        Algorithm::FedAvg => 1.0 / total_examples as f64,
-        Algorithm::DpFedSgd => -cfg.lr / total_examples as f64,
-        Algorithm::ContributorDpFedAvg => 1.0 / present as f64,
+        Algorithm::FedAvg => 1.0 / count,
+        Algorithm::DpFedSgd => -cfg.lr / count,
+        Algorithm::ContributorDpFedAvg => 1.0 / count,
     };
     let mut next = global.clone();
     if cfg.server_momentum > 0.0 {
@@ -175,7 +189,7 @@ pub fn apply_aggregate(
             *p += factor * s;
         }
     }
-    Ok(next)
+    Ok((next, count))
 }
 
 /// The outcome of one in-memory round.
@@ -238,7 +252,7 @@ pub fn run_round(
         _ => None,
     };
     let plain = secagg::unmask(&masked.aggregate, &masked.clerks, committee)?;
-    let model = apply_aggregate(global, &plain, examples, parties.len(), cfg, velocity)?;
+    let (model, _) = apply_aggregate(global, &plain, cfg, velocity)?;
     Ok(RoundReport {
         model,
         examples,

@@ -56,7 +56,8 @@ fn secure_aggregation_gives_exactly_the_plaintext_sum_of_quantized_updates() {
             .expect("local")
         })
         .collect();
-    let plain: Vec<i64> = (0..model.params.len())
+    // The parameters, then the (weighted, noised) example count.
+    let plain: Vec<i64> = (0..=model.params.len())
         .map(|j| ints.iter().map(|v| v[j]).sum())
         .collect();
     // fl_round with the same seeds encodes the same integers.
@@ -123,15 +124,9 @@ fn fedavg_weights_local_models_by_example_counts() {
         &mut ChaCha20Rng::seed_from_u64(9),
     )
     .expect("secagg");
-    let next = apply_aggregate(
-        &global,
-        &agg,
-        us.examples + ub.examples,
-        2,
-        &cfg,
-        &mut Vec::new(),
-    )
-    .expect("apply");
+    let (next, count) = apply_aggregate(&global, &agg, &cfg, &mut Vec::new()).expect("apply");
+    // Non-private: the count rides along exactly.
+    assert_eq!(count, (us.examples + ub.examples) as f64);
     let mut worst_weighted: f64 = 0.0;
     let mut dist_uniform = 0.0;
     for j in 0..global.params.len() {
@@ -162,8 +157,7 @@ fn fedavg_weights_local_models_by_example_counts() {
         &mut ChaCha20Rng::seed_from_u64(9),
     )
     .expect("secagg");
-    let alone =
-        apply_aggregate(&global, &agg2, us.examples, 1, &cfg, &mut Vec::new()).expect("apply");
+    let (alone, _) = apply_aggregate(&global, &agg2, &cfg, &mut Vec::new()).expect("apply");
     assert!(
         alone
             .params
@@ -351,6 +345,7 @@ fn contributor_level_dp_fedavg_runs_through_secure_aggregation_and_is_charged() 
         contributors: 10,
         quant_bits: 16,
         server_momentum: 0.0,
+        sample_rate: 1.0,
     };
     let mut acc = Accountant::new(PrivacyBudget {
         epsilon: 50.0,
@@ -375,4 +370,68 @@ fn contributor_level_dp_fedavg_runs_through_secure_aggregation_and_is_charged() 
     assert!((spent.rho - 10.0).abs() < 1e-6, "{spent:?}");
     let after = r.accuracy.last().copied().unwrap_or(0.0);
     assert!(after > before + 0.3, "{before} -> {after}");
+}
+
+#[test]
+fn private_counts_are_noised_and_contributors_sample_themselves_in_secret() {
+    let (parts, _) = setup(10);
+    let model = Model::new(&[64, 10], &mut ChaCha20Rng::seed_from_u64(1)).expect("model");
+    let n = model.params.len();
+    // Every owner takes part: the count comes back with the noise, within 6 sigma.
+    let cfg = dp_config(1.0);
+    let encoded: Vec<Vec<crate::Fr>> = parts
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            fl_round(&model, p, &cfg, &mut ChaCha20Rng::seed_from_u64(k as u64))
+                .expect("round")
+                .encoded
+        })
+        .collect();
+    let agg = crate::secagg::aggregate_with_dropouts(
+        &encoded,
+        COMMITTEE,
+        &[],
+        &[],
+        &mut ChaCha20Rng::seed_from_u64(3),
+    )
+    .expect("secagg");
+    let (_, count) = apply_aggregate(&model, &agg, &cfg, &mut Vec::new()).expect("apply");
+    let total: usize = parts.iter().map(Samples::len).sum();
+    let sigma = cfg.aggregate_noise_std(n) / cfg.count_weight();
+    assert!(sigma > 1.0, "the count is noised: sigma {sigma}");
+    assert!(
+        (count - total as f64).abs() < 6.0 * sigma && count != total as f64,
+        "{count} vs {total} (sigma {sigma})"
+    );
+    // At rate 1/2 an owner's own coin decides; one that sits out sends its noise share
+    // alone (its count coordinate is noise around 0, not around n w).
+    let sampled = FlConfig {
+        sample_rate: 0.5,
+        ..cfg
+    };
+    let share = sampled.noise_share_std(n);
+    let took_part = (0..40u64)
+        .filter(|s| {
+            let ints = local_integers(
+                &model,
+                &parts[0],
+                &sampled,
+                &mut ChaCha20Rng::seed_from_u64(*s),
+            )
+            .expect("local");
+            let c = ints[n] as f64;
+            assert!(
+                c.abs() < 8.0 * share
+                    || (c - parts[0].len() as f64 * sampled.count_weight()).abs() < 8.0 * share
+            );
+            c.abs() >= 8.0 * share
+        })
+        .count();
+    assert!((10..=30).contains(&took_part), "{took_part} of 40");
+    // Its rounds are charged as subsampled Gaussians.
+    assert!(matches!(
+        sampled.round_charge(n, 10),
+        Some(crate::dp::Charge::SampledGaussian { rate, .. }) if rate == 0.5
+    ));
 }

@@ -32,7 +32,7 @@ const CLERK_TIMEOUT: Duration = Duration::from_secs(15);
 /// Tries per clerk when the connection fails.
 const CLERK_ATTEMPTS: u32 = 3;
 /// Most clerks a job may name.
-const MAX_CLERKS: usize = 64;
+pub(super) const MAX_CLERKS: usize = 64;
 /// Most fractional bits a job may ask for.
 const MAX_SCALE_BITS: u32 = 32;
 
@@ -182,27 +182,19 @@ impl Contributor {
             .ok_or_else(|| failed(format!("no ledger for {name:?}")))?;
         let budget = ledger.accountant.budget();
         let mut after = ledger.accountant.clone();
-        let mut spent = after.spent().map_err(|e| failed(e.to_string()))?;
-        for c in charges {
-            spent = after.charge(*c).map_err(|e| match e {
-                DpError::BudgetExceeded {
-                    would_spend,
-                    budget: b,
-                    ..
-                } => {
-                    let before = ledger
-                        .accountant
-                        .spent()
-                        .map_or(0.0, |s| s.epsilon);
-                    RejectReason::Policy(format!(
-                        "privacy budget of dataset {name:?}: {what} would bring it to epsilon {would_spend:.3} or more of {b} (at delta {:e}); {:.3} remains",
-                        budget.delta,
-                        (b - before).max(0.0)
-                    ))
-                }
-                other => failed(other.to_string()),
-            })?;
-        }
+        let spent = after.charge_all(charges).map_err(|e| match e {
+            DpError::BudgetExceeded {
+                would_spend,
+                budget: b,
+                spent,
+                ..
+            } => RejectReason::Policy(format!(
+                "privacy budget of dataset {name:?}: {what} would bring it to epsilon {would_spend:.3} of {b} (at delta {:e}); {:.3} remains",
+                budget.delta,
+                (b - spent).max(0.0)
+            )),
+            other => failed(other.to_string()),
+        })?;
         entry.spent_after = spent.epsilon;
         ledger.accountant = after;
         ledger.entries.push(entry);

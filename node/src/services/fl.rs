@@ -111,6 +111,7 @@ pub fn config(plan: &TrainPlan) -> FlConfig {
         contributors: plan.min_contributors.max(1) as usize,
         quant_bits: plan.quant_bits,
         server_momentum: 0.0,
+        sample_rate: plan.sample_rate,
     }
 }
 
@@ -119,19 +120,10 @@ pub fn params(plan: &TrainPlan) -> usize {
     Model::param_count(&plan.layers)
 }
 
-/// The privacy charge of one round whose aggregate holds `present` noise shares (at the
-/// plan's sample rate), or `None` for a non-private job.
+/// The privacy charge of one round whose aggregate holds `present` noise shares (a
+/// subsampled Gaussian when owners sample themselves), or `None` for a non-private job.
 pub fn round_charge(plan: &TrainPlan, present: usize) -> Option<Charge> {
-    let rate = plan.sample_rate;
-    config(plan)
-        .round_charge(params(plan), present)
-        .map(|c| match c {
-            Charge::Gaussian {
-                sensitivity,
-                noise_std,
-            } => Charge::sampled(sensitivity, noise_std, rate),
-            other => other,
-        })
+    config(plan).round_charge(params(plan), present)
 }
 
 /// What the whole job costs one unit of privacy if every round runs with the fewest
@@ -143,11 +135,19 @@ pub fn job_charges(plan: &TrainPlan) -> Option<Vec<Charge>> {
 
 /// The job's epsilon at the plan's delta (with the fewest owners), or `None`.
 pub fn job_epsilon(plan: &TrainPlan) -> Result<Option<f64>, String> {
-    match (job_charges(plan), plan.privacy) {
-        (Some(charges), Some(p)) => dp::composed_epsilon(&charges, p.delta)
+    match plan.privacy {
+        Some(p) => job_epsilon_at(plan, p.delta),
+        None => Ok(None),
+    }
+}
+
+/// The job's epsilon at `delta` (with the fewest owners), or `None` for a non-private job.
+pub fn job_epsilon_at(plan: &TrainPlan, delta: f64) -> Result<Option<f64>, String> {
+    match job_charges(plan) {
+        Some(charges) => dp::composed_epsilon(&charges, delta)
             .map(Some)
             .map_err(|e| e.to_string()),
-        _ => Ok(None),
+        None => Ok(None),
     }
 }
 
@@ -511,7 +511,6 @@ async fn round(
             round: r,
             session: B256::from(rand::random::<[u8; 32]>()),
             started_at: now_secs(),
-            sample_block: None,
             asked: vec![],
             contributors: vec![],
             refused: vec![],
@@ -532,7 +531,7 @@ async fn round(
         .clone()
         .ok_or_else(|| eyre!("no round in flight"))?;
     if cur.inputs.is_empty() {
-        collect(requester, chain, run, &mut cur, shape).await?;
+        collect(requester, run, &mut cur, shape).await?;
         run.current = Some(cur.clone());
         store.put_job(rec)?;
     }
@@ -602,12 +601,6 @@ async fn round(
             plain.len()
         ));
     }
-    let examples = fl::quantize::decode(&plain[n..], 0)[0];
-    if !(examples.is_finite() && examples >= 1.0) {
-        return Err(eyre!(
-            "round {r}: the aggregate counts {examples} examples; an owner sent a malformed update"
-        ));
-    }
     let present = cur.contributors.len();
     let cfg = FlConfig {
         server_momentum: rec
@@ -617,14 +610,8 @@ async fn round(
             .map_or(0.0, |s| s.server_momentum),
         ..config(&plan)
     };
-    let next = fl::apply_aggregate(
-        &run.model,
-        &plain[..n],
-        examples as u64,
-        present,
-        &cfg,
-        &mut run.velocity,
-    )?;
+    let (next, examples) = fl::apply_aggregate(&run.model, &plain, &cfg, &mut run.velocity)
+        .map_err(|e| eyre!("round {r}: {e}"))?;
     if let Some(c) = round_charge(&plan, present) {
         run.charges.push(c);
     }
@@ -643,7 +630,7 @@ async fn round(
         prove_seconds: summary.prove_seconds,
         contributors: cur.contributors.clone(),
         refused: cur.refused.clone(),
-        examples: examples as u64,
+        examples,
         clerks_answered: answered,
         epsilon,
         noise_std: if plan.privacy.is_some() {
@@ -663,48 +650,20 @@ async fn round(
     Ok(())
 }
 
-/// Samples the owners, publishes the model and collects the round's masked updates into
-/// `cur` (fails when fewer than `min_contributors` contribute: nothing is posted).
+/// Publishes the model and collects the round's masked updates from every owner that
+/// joined into `cur` (fails when fewer than `min_contributors` answer: nothing is posted).
 async fn collect(
     requester: &Requester,
-    chain: &MarketClient,
     run: &FlRun,
     cur: &mut RoundInFlight,
     shape: Shape,
 ) -> eyre::Result<()> {
     let plan = &run.plan;
     let net = requester.net();
-    // The sample's block is chosen once per round (a resumed round keeps it).
-    if plan.sample_rate < 1.0 && cur.sample_block.is_none() {
-        let block = chain.block_number().await?;
-        let hash = chain
-            .block_hash(block)
-            .await?
-            .ok_or_else(|| eyre!("block {block} has no hash yet"))?;
-        cur.sample_block = Some((block, hash));
-    }
-    let sample_block = cur.sample_block;
-    let seed = sample_block.map(|(_, h)| arcanum_protocol::sample_seed(h, run.job, cur.round));
-    cur.asked = run
-        .joined
-        .iter()
-        .filter(|a| match (seed, peer_of(a)) {
-            (None, _) => true,
-            (Some(seed), Some(p)) => arcanum_protocol::sampled(seed, &p, plan.sample_rate),
-            (Some(_), None) => false,
-        })
-        .cloned()
-        .collect();
+    // Every owner that joined is asked every round: each decides by its own secret coin
+    // whether it takes part, and answers either way.
+    cur.asked = run.joined.clone();
     let min = plan.min_contributors as usize;
-    if cur.asked.len() < min {
-        return Err(eyre!(
-            "round {}: {} of {} owners sampled at rate {}, {min} needed; raise sample_fraction or lower min_contributors",
-            cur.round,
-            cur.asked.len(),
-            run.joined.len(),
-            plan.sample_rate
-        ));
-    }
     let model = requester.blobs().put(run.model.to_safetensors()?);
     let request = TrainRound {
         job: run.job,
@@ -714,7 +673,6 @@ async fn collect(
         clerks: run.clerks.clone(),
         threshold: run.threshold,
         draw: run.draw.clone(),
-        sample_block,
     };
     let len = params(plan) + 1;
     let asks = cur.asked.iter().map(|a| {

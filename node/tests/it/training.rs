@@ -168,11 +168,22 @@ async fn four_owners_train_digits_over_five_proven_rounds_within_their_privacy_b
     }
     // The first rounds had every owner; the last, after the kill, the other three.
     let train_rows: u64 = parts.iter().map(|p| p.len() as u64).sum();
+    // The example counts come back under the same noise as the update (about 15 examples
+    // of standard deviation here).
     assert_eq!(run.rounds[0].contributors.len(), 4);
-    assert_eq!(run.rounds[0].examples, train_rows);
+    assert!(
+        (run.rounds[0].examples - train_rows as f64).abs() < 100.0,
+        "{} vs {train_rows}",
+        run.rounds[0].examples
+    );
     let last = &run.rounds[4];
     assert_eq!(last.contributors.len(), 3, "{last:?}");
-    assert_eq!(last.examples, train_rows - parts[3].len() as u64);
+    let without = (train_rows - parts[3].len() as u64) as f64;
+    assert!(
+        (last.examples - without).abs() < 100.0,
+        "{} vs {without}",
+        last.examples
+    );
     assert!(
         last.refused
             .iter()

@@ -11,10 +11,9 @@ use std::time::Duration;
 
 /// How long the requester has to send the round's model.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
-/// Largest model file an owner fetches.
-const MAX_MODEL_BYTES: usize = 64 << 20;
-/// Most clerks a round may name.
-const MAX_CLERKS: usize = 64;
+/// Largest model file an owner accepts (a plan's model fits at most 64 chunks of a shape:
+/// a few thousand parameters, tens of KB).
+const MAX_MODEL_BYTES: usize = 1 << 20;
 
 impl Contributor {
     /// Why the policy refuses `plan` from `requester`, if it does.
@@ -54,7 +53,10 @@ impl Contributor {
             ));
         }
         if let Some(max) = p.max_epsilon {
-            match fl::job_epsilon(plan) {
+            // At the owner's delta (its budget's, or 1e-5), never a larger one the
+            // requester picked.
+            let delta = dataset.budget.map_or(1e-5, |b| b.delta);
+            match fl::job_epsilon_at(plan, delta.min(plan.privacy.map_or(delta, |q| q.delta))) {
                 Ok(Some(eps)) if eps <= max => {}
                 Ok(Some(eps)) => {
                     return Some(format!(
@@ -166,6 +168,11 @@ impl Contributor {
                 joined.answered
             )));
         }
+        // The join goes first: a crash between the two writes leaves the charge in place
+        // (the safe side), never a join without its charge.
+        store
+            .remove_training(&key)
+            .map_err(|e| failed(e.to_string()))?;
         let mut ledgers = store.privacy_ledgers().map_err(|e| failed(e.to_string()))?;
         if let (Some(ledger), Some(charges)) = (
             ledgers
@@ -185,9 +192,6 @@ impl Contributor {
                 .put_privacy_ledger(ledger)
                 .map_err(|e| failed(e.to_string()))?;
         }
-        store
-            .remove_training(&key)
-            .map_err(|e| failed(e.to_string()))?;
         tracing::info!(target: "contributor", %job, "left a training job that did not start; its charge was released");
         Ok(())
     }
@@ -203,73 +207,69 @@ impl Contributor {
         let store = self.store.as_ref().ok_or_else(|| failed("none".into()))?;
         let requester = from.to_base58();
         let key = req.job.to_string();
-        let joined = store
-            .training(&key)
-            .map_err(|e| failed(e.to_string()))?
-            .filter(|j| j.requester == requester)
-            .ok_or_else(|| {
-                policy(format!(
-                    "this owner has not joined training job {} for {requester}",
-                    req.job
-                ))
-            })?;
-        if let Some(last) = joined
-            .last
-            .as_ref()
-            .filter(|l| l.round == req.round && l.session == req.session)
-        {
-            // The same request again (the requester restarted mid-round): the same bytes.
-            return Ok(JobResponse::Contribution {
-                masked: last.masked.clone(),
-                clerks: last.clerks.clone(),
-            });
-        }
-        let plan = joined.plan.clone();
-        if !(1..=plan.rounds).contains(&req.round) {
+        // The operator may have stopped training, or this requester, since it joined.
+        let p = &self.policy;
+        if !p.training || !p.requesters.iter().any(|r| r == "*" || *r == requester) {
             return Err(policy(format!(
-                "round {} of a {}-round job",
-                req.round, plan.rounds
+                "this owner no longer trains for {requester} (contributor.training, contributor.requesters)"
             )));
         }
+        // The round is reserved before anything is read or fetched: one update per round,
+        // ever (a second would release a second noisy view), and a job with a round
+        // reserved can no longer be left. A repeated request for the same round and
+        // session (the requester restarted mid-round) gets the same bytes.
+        let plan = {
+            let _one_at_a_time = self.ledger.lock().await;
+            let mut joined = store
+                .training(&key)
+                .map_err(|e| failed(e.to_string()))?
+                .filter(|j| j.requester == requester)
+                .ok_or_else(|| {
+                    policy(format!(
+                        "this owner has not joined training job {} for {requester}",
+                        req.job
+                    ))
+                })?;
+            if let Some(last) = joined
+                .last
+                .as_ref()
+                .filter(|l| l.round == req.round && l.session == req.session)
+            {
+                return Ok(JobResponse::Contribution {
+                    masked: last.masked.clone(),
+                    clerks: last.clerks.clone(),
+                });
+            }
+            if !(1..=joined.plan.rounds).contains(&req.round) {
+                return Err(policy(format!(
+                    "round {} of a {}-round job",
+                    req.round, joined.plan.rounds
+                )));
+            }
+            if joined.answered.contains(&req.round) {
+                return Err(policy(format!(
+                    "round {} was already answered: one update per round",
+                    req.round
+                )));
+            }
+            joined.answered.push(req.round);
+            store
+                .put_training(&key, &joined)
+                .map_err(|e| failed(e.to_string()))?;
+            joined.plan
+        };
         let (n, t) = (req.clerks.len(), req.threshold as usize);
-        if !(2..=n).contains(&t) || n > MAX_CLERKS {
+        if !(2..=n).contains(&t) || n > super::MAX_CLERKS {
             return Err(policy(format!(
-                "threshold {t} of {n} clerks: needs 2 <= threshold <= clerks <= {MAX_CLERKS}"
+                "threshold {t} of {n} clerks: needs 2 <= threshold <= clerks <= {}",
+                super::MAX_CLERKS
             )));
         }
         for a in &req.clerks {
             parse_peer_addr(a).map_err(RejectReason::BadInputs)?;
         }
-        if plan.sample_rate < 1.0 {
-            let (block, hash) = req
-                .sample_block
-                .ok_or_else(|| policy("a sampled round names its block".into()))?;
-            let on_chain = self
-                .chain
-                .block_hash(block)
-                .await
-                .map_err(|e| RejectReason::Failed(e.to_string()))?;
-            if on_chain != Some(hash) {
-                return Err(policy(format!(
-                    "block {block} has hash {on_chain:?} on this chain, the round says {hash}"
-                )));
-            }
-            let seed = arcanum_protocol::sample_seed(hash, req.job, req.round);
-            if !arcanum_protocol::sampled(seed, &self.net.peer_id().to_base58(), plan.sample_rate) {
-                return Err(policy(format!(
-                    "this owner is not in round {}'s sample: asking it would break the sampling the privacy accounting assumes",
-                    req.round
-                )));
-            }
-        }
         self.check_draw(req.draw.as_ref(), &req.clerks).await?;
-        let model = self.fetch_model(from, req.model).await?;
-        if model.layers != plan.layers {
-            return Err(policy(format!(
-                "the round's model has layers {:?}, the plan {:?}",
-                model.layers, plan.layers
-            )));
-        }
+        let model = self.fetch_model(from, req.model, &plan.layers).await?;
         let dataset = self
             .policy
             .datasets
@@ -281,38 +281,23 @@ impl Contributor {
         let cfg = fl::config(&plan);
         let classes = plan.layers.last().copied().unwrap_or(0);
         let (features, label) = (plan.features.clone(), plan.label.clone());
-        let values = tokio::task::spawn_blocking(move || {
+        let trained = tokio::task::spawn_blocking(move || {
             let data = train::read_csv(&path, &features, &label, classes)?;
-            let mut ints = train::local_integers(&model, &data, &cfg, &mut rand::rngs::OsRng)?;
-            // The example count rides along under the same masks (FedAvg's weights).
-            ints.push(data.len() as i64);
+            let ints = train::local_integers(&model, &data, &cfg, &mut rand::rngs::OsRng)?;
             Ok::<_, train::FlError>((data.len(), train::quantize::encode(&ints)?))
         })
         .await
-        .map_err(|e| RejectReason::Failed(e.to_string()))?
-        .map_err(|e| {
-            tracing::error!(target: "contributor", dataset = %dataset.name, "{e}");
-            RejectReason::Failed(format!("this owner cannot train: {e}"))
+        .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let (rows, values) = trained.map_err(|e| {
+            // The details (a cell's value, a line) stay in this node's log: a requester
+            // choosing the label column and the classes must not read the data through
+            // error messages.
+            tracing::error!(target: "contributor", dataset = %dataset.name, job = %req.job, "cannot train: {e}");
+            RejectReason::Failed(
+                "this owner's data does not fit the plan (its operator has the details in the node's log)"
+                    .into(),
+            )
         })?;
-        let (rows, values) = values;
-        // One update per round, ever: recorded before anything leaves the node.
-        {
-            let _one_at_a_time = self.ledger.lock().await;
-            let mut now = store
-                .training(&key)
-                .map_err(|e| failed(e.to_string()))?
-                .ok_or_else(|| failed("training job vanished".into()))?;
-            if now.answered.contains(&req.round) {
-                return Err(policy(format!(
-                    "round {} was already answered: one update per round",
-                    req.round
-                )));
-            }
-            now.answered.push(req.round);
-            store
-                .put_training(&key, &now)
-                .map_err(|e| failed(e.to_string()))?;
-        }
         let min_set = self.policy.min_contributors.max(plan.min_contributors);
         let (masked, acked) = self
             .mask_and_share(
@@ -324,6 +309,24 @@ impl Contributor {
                 &values,
             )
             .await?;
+        {
+            let _one_at_a_time = self.ledger.lock().await;
+            if let Some(mut now) = store
+                .training(&key)
+                .map_err(|e| failed(e.to_string()))?
+                .filter(|j| j.plan == plan)
+            {
+                now.last = Some(crate::store::TrainingAnswer {
+                    round: req.round,
+                    session: req.session,
+                    masked: masked.clone(),
+                    clerks: acked.clone(),
+                });
+                store
+                    .put_training(&key, &now)
+                    .map_err(|e| failed(e.to_string()))?;
+            }
+        }
         tracing::info!(target: "contributor", job = %req.job, round = req.round, rows, clerks = acked.len(), "sent a training update");
         self.remember(req.session, requester, masked.clone());
         Ok(JobResponse::Contribution {
@@ -332,8 +335,13 @@ impl Contributor {
         })
     }
 
-    /// Fetches the model `id` from the requester and checks its hash and format.
-    async fn fetch_model(&self, from: PeerId, id: B256) -> Result<Model, RejectReason> {
+    /// Fetches the model `id` from the requester and checks its hash, format and layers.
+    async fn fetch_model(
+        &self,
+        from: PeerId,
+        id: B256,
+        layers: &[usize],
+    ) -> Result<Model, RejectReason> {
         let answer = tokio::time::timeout(
             FETCH_TIMEOUT,
             self.net.request(from, JobRequest::FetchBlob { id }),
@@ -358,6 +366,14 @@ impl Contributor {
                 "the model sent is not {id} (blake3 differs)"
             )));
         }
-        Model::from_safetensors(&bytes).map_err(|e| RejectReason::BadInputs(e.to_string()))
+        let model =
+            Model::from_safetensors(&bytes).map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        if model.layers != layers {
+            return Err(RejectReason::BadInputs(format!(
+                "the round's model has layers {:?}, the plan {layers:?}",
+                model.layers
+            )));
+        }
+        Ok(model)
     }
 }
