@@ -281,4 +281,56 @@ async fn four_owners_train_digits_over_five_proven_rounds_within_their_privacy_b
         assert_eq!(l.entries.len(), 1, "owner {k}: {l:?}");
         assert!((l.spent_epsilon - planned).abs() < 1e-9, "owner {k}: {l:?}");
     }
+
+    // An owner answers each round once, and keeps the charge of a job it answered. The
+    // requester is stopped and its identity used from here, as a requester trying to get
+    // a second noisy view would.
+    let requester_dir = std::path::PathBuf::from(r);
+    drop(requester_node);
+    let addr: arcanum_node::p2p::Multiaddr = addrs[0].parse().expect("multiaddr");
+    let ask = |key: arcanum_node::p2p::Keypair, request: arcanum_node::protocol::JobRequest| {
+        let addr = addr.clone();
+        async move {
+            let (client, _events, event_loop) =
+                arcanum_node::p2p::new(key, arcanum_node::p2p::NetworkConfig::default())
+                    .expect("swarm");
+            let task = tokio::spawn(event_loop.run());
+            let peer = client.dial(addr).await.expect("dial the owner");
+            let answer = client.request(peer, request).await.expect("answered");
+            task.abort();
+            answer
+        }
+    };
+    let round = |n: u32| {
+        arcanum_node::protocol::JobRequest::TrainRound(Box::new(
+            arcanum_node::protocol::TrainRound {
+                job: run.job,
+                round: n,
+                session: arcanum_node::protocol::B256::repeat_byte(n as u8),
+                model: arcanum_node::protocol::B256::ZERO,
+                clerks: run.clerks.clone(),
+                threshold: 2,
+                draw: run.draw.clone(),
+            },
+        ))
+    };
+    let refused = |answer: &arcanum_node::protocol::JobResponse, why: &str| {
+        matches!(answer, arcanum_node::protocol::JobResponse::Rejected(
+            arcanum_node::protocol::RejectReason::Policy(p)) if p.contains(why))
+    };
+    let key = || arcanum_node::identity::load_or_create_p2p(&requester_dir).expect("key");
+    let a = ask(key(), round(1)).await;
+    assert!(refused(&a, "already answered"), "{a:?}");
+    let a = ask(key(), round(6)).await;
+    assert!(refused(&a, "round 6 of a 5-round job"), "{a:?}");
+    let a = ask(
+        key(),
+        arcanum_node::protocol::JobRequest::TrainLeave { job: run.job },
+    )
+    .await;
+    assert!(refused(&a, "its charge stays"), "{a:?}");
+    let a = ask(arcanum_node::p2p::Keypair::generate_ed25519(), round(2)).await;
+    assert!(refused(&a, "does not train for"), "{a:?}");
+    let l = ledger(&owners[0].0, &envs[0]);
+    assert!((l.spent_epsilon - planned).abs() < 1e-9, "{l:?}");
 }

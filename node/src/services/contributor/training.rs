@@ -211,7 +211,7 @@ impl Contributor {
         let p = &self.policy;
         if !p.training || !p.requesters.iter().any(|r| r == "*" || *r == requester) {
             return Err(policy(format!(
-                "this owner no longer trains for {requester} (contributor.training, contributor.requesters)"
+                "this owner does not train for {requester} (contributor.training, contributor.requesters)"
             )));
         }
         // The round is reserved before anything is read or fetched: one update per round,
