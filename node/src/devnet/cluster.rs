@@ -582,6 +582,14 @@ impl Cluster {
         }
     }
 
+    /// The data owners' multiaddrs (ending in `/p2p/<peer id>`).
+    fn owner_addrs(&self) -> Vec<String> {
+        self.owners
+            .iter()
+            .map(|o| format!("{}/p2p/{}", o.p2p_addr, o.peer_id))
+            .collect()
+    }
+
     /// The example spec `deploy/examples/iris-variance.toml` with this devnet's data
     /// owners as contributors and clerks.
     pub fn iris_spec(&self) -> eyre::Result<JobSubmission> {
@@ -590,11 +598,7 @@ impl Cluster {
             .stats
             .as_mut()
             .ok_or_else(|| eyre!("the example spec has no [stats]"))?;
-        let addrs: Vec<String> = self
-            .owners
-            .iter()
-            .map(|o| format!("{}/p2p/{}", o.p2p_addr, o.peer_id))
-            .collect();
+        let addrs = self.owner_addrs();
         spec.contributors = addrs.clone();
         spec.clerks = addrs;
         let n = self.owners.len() as u32;
@@ -823,11 +827,7 @@ impl Cluster {
             .fl
             .as_mut()
             .ok_or_else(|| eyre!("the example spec has no [fl]"))?;
-        let addrs: Vec<String> = self
-            .owners
-            .iter()
-            .map(|o| format!("{}/p2p/{}", o.p2p_addr, o.peer_id))
-            .collect();
+        let addrs = self.owner_addrs();
         spec.contributors = addrs.clone();
         spec.clerks = addrs;
         let n = self.owners.len() as u32;

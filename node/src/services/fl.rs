@@ -421,25 +421,15 @@ async fn start(
         None => rand_chacha::ChaCha20Rng::from_entropy(),
     };
     let model = Model::new(&spec.model, &mut rng)?;
-    let (clerks, draw) = match spec.clerks_sampled {
-        None => (spec.clerks.clone(), None),
-        Some(k) => {
-            let draw = joint::draw(net, chain, &spec.clerks, k as usize, job).await?;
-            let chosen = draw
-                .chosen
-                .iter()
-                .map(|&i| draw.candidates[i].addr.clone())
-                .collect();
-            (chosen, Some(draw))
-        }
-    };
-    if clerks.len() < spec.threshold as usize {
-        return Err(eyre!(
-            "only {} clerks drawn (staked, reachable, validly bound), the threshold is {}; nothing was posted",
-            clerks.len(),
-            spec.threshold
-        ));
-    }
+    let (clerks, draw) = joint::choose_clerks(
+        net,
+        chain,
+        &spec.clerks,
+        spec.clerks_sampled,
+        spec.threshold,
+        job,
+    )
+    .await?;
     let asks = spec.contributors.iter().map(|a| {
         let request = JobRequest::TrainJoin(Box::new(plan.clone()));
         async move { (a.clone(), request_at(net, a, request, JOIN_TIMEOUT).await) }

@@ -333,25 +333,15 @@ pub async fn collect(
         }
     }
     let len = spec.query.len(spec.columns.len(), spec.edges.len());
-    let (clerks, draw) = match spec.clerks_sampled {
-        None => (spec.clerks.clone(), None),
-        Some(k) => {
-            let draw = draw(net, chain, &spec.clerks, k as usize, session).await?;
-            let chosen = draw
-                .chosen
-                .iter()
-                .map(|&i| draw.candidates[i].addr.clone())
-                .collect();
-            (chosen, Some(draw))
-        }
-    };
-    if clerks.len() < spec.threshold as usize {
-        return Err(eyre!(
-            "only {} clerks drawn (staked, reachable, validly bound), the threshold is {}; nothing was posted",
-            clerks.len(),
-            spec.threshold
-        ));
-    }
+    let (clerks, draw) = choose_clerks(
+        net,
+        chain,
+        &spec.clerks,
+        spec.clerks_sampled,
+        spec.threshold,
+        session,
+    )
+    .await?;
     let he = shape.kind == JobKind::HeLinear;
     // An he-linear job: the drawn committee generates the key the owners encrypt under.
     let (key, dkg_seconds) = match (&draw, he) {
@@ -701,6 +691,37 @@ pub async fn clerk_unmask(
         }
     }
     Ok((plain, sums.iter().map(|s| s.index).collect()))
+}
+
+/// The clerks of a collection: `pool` as listed, or `sampled` of them drawn by stake for
+/// `session` (with the draw); fails, nothing posted, with fewer than `threshold`.
+pub async fn choose_clerks(
+    net: &Client,
+    chain: &MarketClient,
+    pool: &[String],
+    sampled: Option<u32>,
+    threshold: u32,
+    session: B256,
+) -> eyre::Result<(Vec<String>, Option<CommitteeDraw>)> {
+    let (clerks, draw) = match sampled {
+        None => (pool.to_vec(), None),
+        Some(k) => {
+            let draw = draw(net, chain, pool, k as usize, session).await?;
+            let chosen = draw
+                .chosen
+                .iter()
+                .map(|&i| draw.candidates[i].addr.clone())
+                .collect();
+            (chosen, Some(draw))
+        }
+    };
+    if clerks.len() < threshold as usize {
+        return Err(eyre!(
+            "only {} clerks drawn (staked, reachable, validly bound), the threshold is {threshold}; nothing was posted",
+            clerks.len(),
+        ));
+    }
+    Ok((clerks, draw))
 }
 
 /// How long a candidate clerk has to send its binding.

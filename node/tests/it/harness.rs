@@ -196,3 +196,21 @@ pub(crate) fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(&p, text).expect("write");
     p.display().to_string()
 }
+
+/// Sends `request` to the node at `addr` (a multiaddr ending in `/p2p/<peer id>`) from a
+/// short-lived libp2p client with identity `key` (a node's own, loaded from its data dir,
+/// or a stranger's), and returns the answer.
+pub(crate) async fn ask_as(
+    key: arcanum_node::p2p::Keypair,
+    addr: &str,
+    request: arcanum_node::protocol::JobRequest,
+) -> arcanum_node::protocol::JobResponse {
+    let addr: arcanum_node::p2p::Multiaddr = addr.parse().expect("multiaddr");
+    let (client, _events, event_loop) =
+        arcanum_node::p2p::new(key, arcanum_node::p2p::NetworkConfig::default()).expect("swarm");
+    let task = tokio::spawn(event_loop.run());
+    let peer = client.dial(addr).await.expect("dial");
+    let answer = client.request(peer, request).await.expect("answered");
+    task.abort();
+    answer
+}

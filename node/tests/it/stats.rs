@@ -6,7 +6,7 @@
 //! clerk is killed after contributing: the job still completes from the other two.
 
 use crate::{
-    harness::{Proc, free_port, node_run, ok, ready, run},
+    harness::{Proc, ask_as, free_port, node_run, ok, ready, run},
     operator::{Net, Node, Party, net, node_env, start_node, start_node_with},
 };
 use arcanum_node::{
@@ -703,20 +703,7 @@ threshold = 3
         .iter()
         .find(|a| **a != owner_addrs[victim])
         .expect("a live member");
-    let addr: arcanum_node::p2p::Multiaddr = member.parse().expect("multiaddr");
-    let ask = |key: arcanum_node::p2p::Keypair, request: arcanum_node::protocol::JobRequest| {
-        let addr = addr.clone();
-        async move {
-            let (client, _events, event_loop) =
-                arcanum_node::p2p::new(key, arcanum_node::p2p::NetworkConfig::default())
-                    .expect("swarm");
-            let task = tokio::spawn(event_loop.run());
-            let peer = client.dial(addr).await.expect("dial the member");
-            let answer = client.request(peer, request).await.expect("answered");
-            task.abort();
-            answer
-        }
-    };
+    let ask = |key, request| ask_as(key, member, request);
     let decrypt = |job_id, inputs: Vec<Vec<_>>| arcanum_node::protocol::JobRequest::Decrypt {
         session: run.session,
         job_id,

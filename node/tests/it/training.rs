@@ -7,7 +7,7 @@
 //! job that one owner's remaining budget cannot pay for never starts.
 
 use crate::{
-    harness::ok,
+    harness::{ask_as, ok},
     operator::Net,
     stats::{joint_net, start_market, start_owner, submit, wait_job},
 };
@@ -287,20 +287,7 @@ async fn four_owners_train_digits_over_five_proven_rounds_within_their_privacy_b
     // a second noisy view would.
     let requester_dir = std::path::PathBuf::from(r);
     drop(requester_node);
-    let addr: arcanum_node::p2p::Multiaddr = addrs[0].parse().expect("multiaddr");
-    let ask = |key: arcanum_node::p2p::Keypair, request: arcanum_node::protocol::JobRequest| {
-        let addr = addr.clone();
-        async move {
-            let (client, _events, event_loop) =
-                arcanum_node::p2p::new(key, arcanum_node::p2p::NetworkConfig::default())
-                    .expect("swarm");
-            let task = tokio::spawn(event_loop.run());
-            let peer = client.dial(addr).await.expect("dial the owner");
-            let answer = client.request(peer, request).await.expect("answered");
-            task.abort();
-            answer
-        }
-    };
+    let ask = |key, request| ask_as(key, &addrs[0], request);
     let round = |n: u32| {
         arcanum_node::protocol::JobRequest::TrainRound(Box::new(
             arcanum_node::protocol::TrainRound {
