@@ -37,8 +37,12 @@ impl PrivacyArgs {
                 r.entries.len()
             );
             for e in &r.entries {
+                let rounds = e
+                    .rounds
+                    .map(|n| format!(" ({n} rounds, job {})", e.session))
+                    .unwrap_or_default();
                 println!(
-                    "  {} {} for {}: epsilon {} at delta {:e}; spent after {:.4}",
+                    "  {} {}{rounds} for {}: epsilon {:.4} at delta {:e}; spent after {:.4}",
                     e.at, e.query, e.requester, e.epsilon, e.delta, e.spent_after
                 );
             }

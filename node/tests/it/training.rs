@@ -191,6 +191,10 @@ async fn four_owners_train_digits_over_five_proven_rounds_within_their_privacy_b
         "{:?}",
         last.refused
     );
+    // When the killed owner was a drawn clerk, the others unmasked without it.
+    if let Some(k) = run.clerks.iter().position(|c| *c == addrs[3]) {
+        assert!(!last.clerks_answered.contains(&(k as u64 + 1)), "{last:?}");
+    }
 
     // Accuracy on the requester's held-out split: six times chance after five private
     // steps, the last three without owner 3's labels (0.70-0.76 over 8 noise seeds
