@@ -6,8 +6,113 @@ use crate::{
     client::MarketClient,
     types::{FeedValue, TxOutcome},
 };
-use alloy::primitives::{Address, B256, I256, U256};
+use alloy::{
+    primitives::{Address, B256, I256, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::SolEventInterface,
+};
 use arcanum_protocol::JobId;
+use serde::{Deserialize, Serialize};
+
+/// A data-oracle event, decoded (what dApps and oracle nodes follow).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum OracleEvent {
+    /// A value was requested.
+    Requested {
+        /// The request.
+        request_id: U256,
+        /// Who asked (and paid).
+        requester: Address,
+        /// `keccak256` of the feed's name.
+        feed: B256,
+        /// Fee for the oracle node, token base units.
+        fee: U256,
+        /// Contract called back, or zero.
+        callback: Address,
+        /// Gas for the callback.
+        callback_gas: u32,
+        /// Unix seconds after which it may be cancelled and refunded.
+        expires_at: u64,
+    },
+    /// A request was fulfilled.
+    Fulfilled {
+        /// The request.
+        request_id: U256,
+        /// Its feed.
+        feed: B256,
+        /// The value.
+        value: I256,
+        /// The completed job backing it.
+        job_id: JobId,
+        /// The worker that proved the job.
+        worker: Address,
+        /// The oracle node that fulfilled.
+        oracle: Address,
+    },
+    /// The callback of a fulfilled request ran, or failed.
+    CallbackResult {
+        /// The request.
+        request_id: U256,
+        /// Whether the callback returned without reverting.
+        success: bool,
+    },
+    /// An expired request was cancelled and its fee credited back.
+    Cancelled {
+        /// The request.
+        request_id: U256,
+    },
+}
+
+impl OracleEvent {
+    /// The request the event is about.
+    pub fn request_id(&self) -> U256 {
+        match self {
+            Self::Requested { request_id, .. }
+            | Self::Fulfilled { request_id, .. }
+            | Self::CallbackResult { request_id, .. }
+            | Self::Cancelled { request_id } => *request_id,
+        }
+    }
+}
+
+/// One decoded data-oracle event and where it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OracleLog {
+    /// Block number.
+    pub block: u64,
+    /// Position of the log in its block.
+    pub log_index: u64,
+    /// The transaction that emitted it.
+    pub tx_hash: B256,
+    /// The event.
+    pub event: OracleEvent,
+}
+
+/// A request as the contract stores it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OracleRequest {
+    /// Who asked.
+    pub requester: Address,
+    /// Its feed.
+    pub feed: B256,
+    /// Its fee.
+    pub fee: U256,
+    /// Unix seconds after which it may be cancelled.
+    pub expires_at: u64,
+    /// Still open (neither fulfilled nor cancelled).
+    pub open: bool,
+}
+
+/// The feed id of a feed name: `keccak256(name)`; a `0x`-prefixed 32-byte hex id is taken
+/// as is.
+pub fn feed_id(name: &str) -> B256 {
+    name.parse::<B256>()
+        .ok()
+        .filter(|_| name.starts_with("0x") && name.len() == 66)
+        .unwrap_or_else(|| alloy::primitives::keccak256(name.as_bytes()))
+}
 
 impl MarketClient {
     /// Requests a data-oracle value (approves and pays `fee`); returns the request id.
@@ -60,6 +165,17 @@ impl MarketClient {
         self.transact("fulfill", sent).await
     }
 
+    /// Authorises or removes an oracle node (the data oracle's owner only).
+    pub async fn oracle_set(&self, node: Address, allowed: bool) -> Result<TxOutcome> {
+        self.transact(
+            "setOracle",
+            self.data_oracle()
+                .setOracle(node, allowed)
+                .into_transaction_request(),
+        )
+        .await
+    }
+
     /// Cancels an expired data-oracle request (requester only).
     pub async fn oracle_cancel(&self, request: U256) -> Result<TxOutcome> {
         self.transact(
@@ -80,6 +196,96 @@ impl MarketClient {
         .await
     }
 
+    /// The data oracle's events in blocks `from..=to` (to the head when `None`), in chain
+    /// order; events other than requests, fulfilments, callbacks and cancellations are
+    /// left out.
+    pub async fn oracle_events(&self, from: u64, to: Option<u64>) -> Result<Vec<OracleLog>> {
+        let to = match to {
+            Some(t) => t,
+            None => self.block_number().await?,
+        };
+        if from > to {
+            return Ok(vec![]);
+        }
+        let filter = Filter::new()
+            .address(self.deployment.data_oracle)
+            .from_block(from)
+            .to_block(to);
+        let logs = self
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "eth_getLogs",
+                detail: e.to_string(),
+            })?;
+        let mut out = Vec::new();
+        for log in logs {
+            let decoded =
+                DataOracle::DataOracleEvents::decode_log(&log.inner).map_err(|e| Error::Rpc {
+                    call: "eth_getLogs",
+                    detail: format!("undecodable data-oracle log: {e}"),
+                })?;
+            let event = match decoded.data {
+                DataOracle::DataOracleEvents::Requested(e) => OracleEvent::Requested {
+                    request_id: e.requestId,
+                    requester: e.requester,
+                    feed: e.feedId,
+                    fee: e.fee,
+                    callback: e.callback,
+                    callback_gas: e.callbackGasLimit,
+                    expires_at: e.expiresAt,
+                },
+                DataOracle::DataOracleEvents::Fulfilled(e) => OracleEvent::Fulfilled {
+                    request_id: e.requestId,
+                    feed: e.feedId,
+                    value: e.value,
+                    job_id: JobId(e.jobId),
+                    worker: e.worker,
+                    oracle: e.oracle,
+                },
+                DataOracle::DataOracleEvents::CallbackResult(e) => OracleEvent::CallbackResult {
+                    request_id: e.requestId,
+                    success: e.success,
+                },
+                DataOracle::DataOracleEvents::RequestCancelled(e) => OracleEvent::Cancelled {
+                    request_id: e.requestId,
+                },
+                _ => continue,
+            };
+            out.push(OracleLog {
+                block: log.block_number.unwrap_or_default(),
+                log_index: log.log_index.unwrap_or_default(),
+                tx_hash: log.transaction_hash.unwrap_or_default(),
+                event,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A data-oracle request as the contract stores it.
+    pub async fn oracle_request_info(&self, request: U256) -> Result<OracleRequest> {
+        let r = self
+            .data_oracle()
+            .requests(request)
+            .call()
+            .await
+            .map_err(Self::read_err("requests"))?;
+        if r.requester == Address::ZERO {
+            return Err(Error::Rpc {
+                call: "requests",
+                detail: format!("no data-oracle request {request}"),
+            });
+        }
+        Ok(OracleRequest {
+            requester: r.requester,
+            feed: r.feedId,
+            fee: U256::from(r.fee),
+            expires_at: r.expiresAt,
+            open: r.open,
+        })
+    }
+
     /// A feed's latest value and provenance.
     pub async fn oracle_latest(&self, feed: B256) -> Result<FeedValue> {
         let v = self
@@ -95,5 +301,19 @@ impl MarketClient {
             block: v.blockNumber,
             request_id: v.requestId,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feed_ids_are_the_hash_of_the_name_or_a_hex_id_as_is() {
+        let id = feed_id("iris/sepal_length/mean");
+        assert_eq!(id, alloy::primitives::keccak256("iris/sepal_length/mean"));
+        assert_eq!(feed_id(&id.to_string()), id);
+        // Not 32 bytes of hex: a name like any other.
+        assert_eq!(feed_id("0x12"), alloy::primitives::keccak256("0x12"));
     }
 }

@@ -22,6 +22,7 @@ mod verifier;
 mod watch;
 
 pub use client::MarketClient;
+pub use data_oracle::{OracleEvent, OracleLog, OracleRequest, feed_id};
 pub use deployment::{DeployedShape, Deployment};
 pub use error::{Error, Result};
 pub use tx::{NonceRecord, NonceStore};

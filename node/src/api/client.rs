@@ -109,6 +109,36 @@ impl ApiClient {
         self.get("/v1/privacy").await
     }
 
+    /// `GET /v1/feeds`.
+    pub async fn feeds(&self) -> eyre::Result<Vec<crate::api::types::FeedReport>> {
+        self.get("/v1/feeds").await
+    }
+
+    /// `POST /v1/feeds/requests`.
+    pub async fn feed_request(
+        &self,
+        body: &crate::api::types::FeedRequestBody,
+    ) -> eyre::Result<crate::api::types::FeedRequestReport> {
+        self.post("/v1/feeds/requests", body).await
+    }
+
+    /// `GET /v1/feeds/requests/{id}`.
+    pub async fn feed_request_report(
+        &self,
+        id: &str,
+    ) -> eyre::Result<crate::api::types::FeedRequestReport> {
+        self.get(&format!("/v1/feeds/requests/{id}")).await
+    }
+
+    /// `POST /v1/feeds/requests/{id}/cancel`.
+    pub async fn feed_request_cancel(
+        &self,
+        id: &str,
+    ) -> eyre::Result<crate::api::types::FeedRequestReport> {
+        self.post(&format!("/v1/feeds/requests/{id}/cancel"), &())
+            .await
+    }
+
     /// `POST /v1/rewards/claim`.
     pub async fn claim(&self) -> eyre::Result<Tx> {
         self.post("/v1/rewards/claim", &()).await

@@ -2,7 +2,10 @@
 
 use super::{
     COOKIE_FILE,
-    types::{Amount, ApiError, CommitteeReport, PrivacyReport, Rewards, Status, Tx},
+    types::{
+        Amount, ApiError, CommitteeReport, FeedReport, FeedRequestBody, FeedRequestReport,
+        FeedRequestState, PrivacyReport, Rewards, Status, Tx,
+    },
 };
 use crate::{
     daemon::Role,
@@ -107,6 +110,10 @@ pub fn router(state: Shared, cookie: String) -> Router {
         .route("/v1/jobs/{id}/cancel", post(cancel_job))
         .route("/v1/jobs/{id}/committee", get(job_committee))
         .route("/v1/privacy", get(privacy))
+        .route("/v1/feeds", get(feeds))
+        .route("/v1/feeds/requests", post(feed_request))
+        .route("/v1/feeds/requests/{id}", get(feed_request_report))
+        .route("/v1/feeds/requests/{id}/cancel", post(feed_request_cancel))
         .route("/metrics", get(metrics))
         // A job of the contract's maximum size is ~10 MB of JSON; anything past this is
         // refused (413) before it is buffered.
@@ -413,6 +420,144 @@ async fn job_committee(
         verified: checked.is_ok(),
         problem: checked.err(),
     }))
+}
+
+/// Every feed fulfilled since the deployment, with its latest value (from the data
+/// oracle's events and `latest`).
+async fn feeds(State(s): State<Shared>) -> Result<Json<Vec<FeedReport>>, Failure> {
+    let from = s.chain.deployment().deploy_block;
+    let events = s
+        .chain
+        .oracle_events(from, None)
+        .await
+        .map_err(chain_err(&s))?;
+    let mut counts: std::collections::BTreeMap<arcanum_protocol::B256, usize> = Default::default();
+    for e in &events {
+        if let arcanum_chain::OracleEvent::Fulfilled { feed, .. } = e.event {
+            *counts.entry(feed).or_default() += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (feed, fulfilments) in counts {
+        let v = s.chain.oracle_latest(feed).await.map_err(chain_err(&s))?;
+        out.push(FeedReport {
+            feed,
+            value: v.value.to_string(),
+            job_id: v.job_id.0.to_string(),
+            worker: v.worker,
+            request_id: v.request_id.to_string(),
+            block: v.block,
+            fulfilments,
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Requests a feed's value from the data oracle, paying the fee from this node's account.
+async fn feed_request(
+    State(s): State<Shared>,
+    Json(body): Json<FeedRequestBody>,
+) -> Result<Json<FeedRequestReport>, Failure> {
+    let fee = U256::from_str(&body.fee_wei).map_err(|_| {
+        bad(format!(
+            "fee_wei {:?} is not a decimal amount",
+            body.fee_wei
+        ))
+    })?;
+    if !(1..=365 * 86_400).contains(&body.ttl_secs) {
+        return Err(bad("ttl_secs must be in 1..=31536000"));
+    }
+    if body.feed.is_empty() {
+        return Err(bad(
+            "feed: a name such as iris/sepal_length/mean, or a 0x id",
+        ));
+    }
+    let (id, _) = s
+        .chain
+        .oracle_request(
+            arcanum_chain::feed_id(&body.feed),
+            fee,
+            body.callback.unwrap_or_default(),
+            body.callback_gas,
+            body.ttl_secs,
+        )
+        .await
+        .map_err(chain_err(&s))?;
+    feed_request_state(&s, id).await.map(Json)
+}
+
+async fn feed_request_report(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<FeedRequestReport>, Failure> {
+    let id = U256::from_str(&id).map_err(|_| bad(format!("request id {id:?} is not a number")))?;
+    feed_request_state(&s, id).await.map(Json)
+}
+
+/// Cancels an expired request this node made; its fee is credited back (`rewards claim`
+/// pays data-oracle credit out through `claim` on the oracle: see the README).
+async fn feed_request_cancel(
+    State(s): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Json<FeedRequestReport>, Failure> {
+    let id = U256::from_str(&id).map_err(|_| bad(format!("request id {id:?} is not a number")))?;
+    let report = feed_request_state(&s, id).await?;
+    match report.state {
+        FeedRequestState::Expired if report.request.requester == s.chain.account() => {}
+        FeedRequestState::Expired => {
+            return Err(bad(format!(
+                "request {id} was made by {}, not this node",
+                report.request.requester
+            )));
+        }
+        other => {
+            return Err(bad(format!(
+                "request {id} is {other:?}: only an expired, unfulfilled request is cancelled"
+            )));
+        }
+    }
+    let tx = s.chain.oracle_cancel(id).await.map_err(chain_err(&s))?;
+    s.metrics.gas(tx.gas_used);
+    feed_request_state(&s, id).await.map(Json)
+}
+
+async fn feed_request_state(s: &NodeState, id: U256) -> Result<FeedRequestReport, Failure> {
+    let request = s.chain.oracle_request_info(id).await.map_err(|e| match e {
+        arcanum_chain::Error::Rpc {
+            call: "requests",
+            detail,
+        } => Failure(StatusCode::NOT_FOUND, detail),
+        other => chain_err(s)(other),
+    })?;
+    let events: Vec<_> = s
+        .chain
+        .oracle_events(s.chain.deployment().deploy_block, None)
+        .await
+        .map_err(chain_err(s))?
+        .into_iter()
+        .filter(|l| l.event.request_id() == id)
+        .collect();
+    let fulfilled = events
+        .iter()
+        .any(|l| matches!(l.event, arcanum_chain::OracleEvent::Fulfilled { .. }));
+    let cancelled = events
+        .iter()
+        .any(|l| matches!(l.event, arcanum_chain::OracleEvent::Cancelled { .. }));
+    let state = if fulfilled {
+        FeedRequestState::Fulfilled
+    } else if cancelled {
+        FeedRequestState::Cancelled
+    } else if arcanum_protocol::unix_now() > request.expires_at {
+        FeedRequestState::Expired
+    } else {
+        FeedRequestState::Open
+    };
+    Ok(FeedRequestReport {
+        request_id: id.to_string(),
+        state,
+        request,
+        events,
+    })
 }
 
 async fn privacy(State(s): State<Shared>) -> Result<Json<Vec<PrivacyReport>>, Failure> {

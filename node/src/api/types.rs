@@ -122,3 +122,66 @@ pub struct PrivacyReport {
     /// The releases charged, in order.
     pub entries: Vec<crate::store::PrivacyEntry>,
 }
+
+/// `POST /v1/feeds/requests`: ask the data oracle for a feed's value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedRequestBody {
+    /// The feed's name (`iris/sepal_length/mean`) or its `0x` id.
+    pub feed: String,
+    /// Fee for the oracle node, token base units (decimal).
+    pub fee_wei: String,
+    /// Seconds until the request may be cancelled and refunded.
+    pub ttl_secs: u64,
+    /// Contract to call back (`IDataOracleConsumer`), if any.
+    #[serde(default)]
+    pub callback: Option<alloy::primitives::Address>,
+    /// Gas for the callback.
+    #[serde(default)]
+    pub callback_gas: u32,
+}
+
+/// Where a data-oracle request stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedRequestState {
+    /// Open, before its expiry: an oracle node may fulfil it.
+    Open,
+    /// Fulfilled with a value.
+    Fulfilled,
+    /// Open past its expiry: its requester may cancel it for a refund.
+    Expired,
+    /// Cancelled and refunded.
+    Cancelled,
+}
+
+/// `GET /v1/feeds/requests/{id}`: a request, its state and its events.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedRequestReport {
+    /// The request.
+    pub request_id: String,
+    /// Its state.
+    pub state: FeedRequestState,
+    /// The stored request.
+    pub request: arcanum_chain::OracleRequest,
+    /// Its events in chain order (requested, fulfilled, callback, cancelled).
+    pub events: Vec<arcanum_chain::OracleLog>,
+}
+
+/// `GET /v1/feeds`: a feed's latest value and provenance.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeedReport {
+    /// The feed id.
+    pub feed: alloy::primitives::B256,
+    /// Its latest value (fixed point at the feed's scale).
+    pub value: String,
+    /// The completed job backing it.
+    pub job_id: String,
+    /// The worker that proved that job.
+    pub worker: alloy::primitives::Address,
+    /// The request it fulfilled.
+    pub request_id: String,
+    /// Block of the fulfilment.
+    pub block: u64,
+    /// Fulfilments of this feed so far.
+    pub fulfilments: usize,
+}

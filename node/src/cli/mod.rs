@@ -5,6 +5,7 @@ mod common;
 mod config;
 mod deploy;
 mod devnet;
+mod feed;
 mod init;
 mod job;
 mod keys;
@@ -61,6 +62,8 @@ enum Command {
     Privacy(privacy::PrivacyArgs),
     /// Submit and follow jobs (requester role).
     Job(job::JobArgs),
+    /// The data oracle for dApps: feeds, requests, following a request to its end.
+    Feed(feed::FeedArgs),
     /// Run a whole local system (Anvil, contracts, a requester, workers) and one job.
     Devnet(devnet::DevnetArgs),
 }
@@ -125,6 +128,7 @@ impl Cli {
             Command::Rewards(args) => args.run().await,
             Command::Privacy(args) => args.run().await,
             Command::Job(args) => args.run().await,
+            Command::Feed(args) => args.run().await,
             Command::Devnet(args) => args.run().await,
         }
     }

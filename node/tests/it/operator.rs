@@ -279,6 +279,8 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         rpc,
         root,
         owner_chain,
+        anvil,
+        deployment,
         ..
     } = net;
 
@@ -438,6 +440,85 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         serde_json::from_str(&ok(&["job", "list", "--json", "--data-dir", &r], &renv))
             .expect("list");
     assert_eq!(jobs.len(), 1, "nothing hostile was stored");
+
+    // The data oracle for a dApp: the requester node asks for a feed; an authorised
+    // oracle node (the worker's key, here) fulfils it with the settled job; the request is
+    // followed to its end and the feed's latest value read back. A second fulfilment of the
+    // same request reverts (a second oracle node loses only gas). A request nobody answers
+    // expires, cannot be fulfilled any more, and is cancelled for its fee.
+    let job_id = arcanum_node::protocol::JobId(outcome.job_id.parse().expect("job id"));
+    owner_chain
+        .oracle_set(worker.address, true)
+        .await
+        .expect("authorise the oracle node");
+    let oracle_node = MarketClient::connect(
+        ChainConfig::new(rpc.clone()),
+        anvil.keys()[2].clone().into(),
+        deployment.clone(),
+    )
+    .await
+    .expect("oracle client");
+    let feed_json = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["feed"];
+        all.extend_from_slice(args);
+        all.extend(["--json", "--data-dir", &r]);
+        serde_json::from_str(&ok(&all, &renv)).expect("feed json")
+    };
+    let asked = feed_json(&["request", "test/sums/total", "--fee", "1", "--ttl", "600"]);
+    assert_eq!(asked["state"], "open", "{asked}");
+    let id: U256 = asked["request_id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("number");
+    let value = alloy::primitives::I256::try_from(42i64).expect("value");
+    oracle_node
+        .oracle_fulfill(id, value, job_id)
+        .await
+        .expect("fulfil");
+    let watched = feed_json(&["watch", &id.to_string(), "--timeout", "30"]);
+    assert_eq!(watched["state"], "fulfilled", "{watched}");
+    let events: Vec<&str> = watched["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["event"]["event"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(events, ["requested", "fulfilled"], "{watched}");
+    let got = feed_json(&["get", "test/sums/total"]);
+    assert_eq!(
+        (got["value"].as_str(), got["job_id"].as_str()),
+        (Some("42"), Some(outcome.job_id.as_str())),
+        "{got}"
+    );
+    assert_eq!(feed_json(&["list"]).as_array().map(Vec::len), Some(1));
+    assert!(
+        oracle_node.oracle_fulfill(id, value, job_id).await.is_err(),
+        "fulfilled once"
+    );
+    let short = feed_json(&["request", "test/sums/total", "--fee", "1", "--ttl", "1"]);
+    let short_id = short["request_id"].as_str().expect("id").to_string();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let expired = feed_json(&["watch", &short_id, "--timeout", "5"]);
+    assert_eq!(expired["state"], "expired", "{expired}");
+    assert!(
+        oracle_node
+            .oracle_fulfill(short_id.parse().expect("id"), value, job_id)
+            .await
+            .is_err(),
+        "an expired request is not fulfilled"
+    );
+    let cancelled = feed_json(&["cancel", &short_id]);
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    let out = run(
+        &["feed", "request", "x", "--ttl", "0", "--data-dir", &r],
+        &renv,
+    );
+    assert!(
+        !out.status.success() && out.stderr.contains("ttl_secs must be in"),
+        "{}",
+        out.stderr
+    );
 
     // Without the cookie the API refuses.
     let anon = arcanum_node::api::client::ApiClient::new(&format!("127.0.0.1:{wapi}"), "wrong");
