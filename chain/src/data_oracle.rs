@@ -165,6 +165,15 @@ impl MarketClient {
         self.transact("fulfill", sent).await
     }
 
+    /// Whether `node` may fulfil data-oracle requests.
+    pub async fn is_oracle(&self, node: Address) -> Result<bool> {
+        self.data_oracle()
+            .isOracle(node)
+            .call()
+            .await
+            .map_err(Self::read_err("isOracle"))
+    }
+
     /// Authorises or removes an oracle node (the data oracle's owner only).
     pub async fn oracle_set(&self, node: Address, allowed: bool) -> Result<TxOutcome> {
         self.transact(

@@ -35,8 +35,61 @@ pub struct NodeConfig {
     pub requester: RequesterSection,
     /// The data owner role: datasets and the policy it contributes under.
     pub contributor: ContributorSection,
+    /// The data-oracle role: the feeds it answers.
+    pub oracle: OracleSection,
     /// The local control API.
     pub api: ApiSection,
+}
+
+/// `[oracle]`: the data-oracle role answers `DataOracle` requests for its feeds by running
+/// each feed's joint statistic through this node's requester and fulfilling with the
+/// settled job.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OracleSection {
+    /// Feeds (`[[oracle.feeds]]`).
+    pub feeds: Vec<FeedConfig>,
+    /// Seconds between scans of the chain for requests.
+    pub poll_secs: u64,
+}
+
+impl Default for OracleSection {
+    fn default() -> Self {
+        Self {
+            feeds: vec![],
+            poll_secs: 2,
+        }
+    }
+}
+
+/// One feed an oracle node answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedConfig {
+    /// The feed's name; its id on chain is `keccak256(name)`.
+    pub name: String,
+    /// The job spec (TOML with a `[stats]` table, as `arcanum job submit` takes), relative
+    /// to the data dir.
+    pub spec: String,
+    /// Which statistic of the result is the value: `count`, `sum`, `mean` or `variance`.
+    pub statistic: arcanum_protocol::Query,
+    /// Its column (not for `count`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// The value is the statistic times `10^decimals`, rounded, as an `int256`.
+    #[serde(default = "default_feed_decimals")]
+    pub decimals: u32,
+    /// The least fee a request must pay, token base units (decimal).
+    #[serde(default = "zero_wei")]
+    pub min_fee_wei: String,
+}
+
+fn default_feed_decimals() -> u32 {
+    18
+}
+
+fn zero_wei() -> String {
+    "0".into()
 }
 
 /// `[api]`.
@@ -302,6 +355,35 @@ impl NodeConfig {
             return Err(format!(
                 "contributor.min_contributors = {}: at least 2, or the requester learns this owner's statistic alone",
                 self.contributor.min_contributors
+            ));
+        }
+        let mut feeds = std::collections::BTreeSet::new();
+        for f in &self.oracle.feeds {
+            if f.name.is_empty() || !feeds.insert(f.name.as_str()) {
+                return Err(format!(
+                    "oracle.feeds: name {:?} is empty or used twice",
+                    f.name
+                ));
+            }
+            if f.decimals > 30 || f.min_fee_wei.parse::<alloy::primitives::U256>().is_err() {
+                return Err(format!(
+                    "oracle.feeds {:?}: decimals must be at most 30 and min_fee_wei a decimal amount",
+                    f.name
+                ));
+            }
+            if f.statistic == arcanum_protocol::Query::Histogram
+                || (f.statistic != arcanum_protocol::Query::Count) == f.column.is_none()
+            {
+                return Err(format!(
+                    "oracle.feeds {:?}: the value is a count (no column) or a column's sum, mean or variance",
+                    f.name
+                ));
+            }
+        }
+        if self.oracle.poll_secs == 0 || self.oracle.poll_secs > 3_600 {
+            return Err(format!(
+                "oracle.poll_secs = {} is out of range 1..=3600",
+                self.oracle.poll_secs
             ));
         }
         if self.requester.max_concurrent_jobs == 0 || self.requester.max_concurrent_jobs > 1024 {

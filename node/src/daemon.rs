@@ -18,6 +18,7 @@ use crate::{
         clerk, committee, contributor, fl, jobs, joint,
         metrics::Metrics,
         network::{Inboxes, Network},
+        oracle,
         requester::{self, Requester, RequesterConfig},
         watcher,
         worker::{self, WorkerConfig},
@@ -46,6 +47,9 @@ pub enum Role {
     Clerk,
     /// A key-committee member: runs DKGs and decrypts proven sums for the job's requester.
     Committee,
+    /// A data-oracle node: answers `DataOracle` requests for its feeds (`[oracle]`) by
+    /// running their jobs through this node's requester (needs the requester role).
+    Oracle,
 }
 
 /// Anvil's and Hardhat's default chain id: a local chain that mines only when a transaction
@@ -265,6 +269,30 @@ pub async fn run(
         watcher::run(watched, ledger, confirmations, watch_metrics).await;
         "chain watcher"
     });
+    if roles.contains(&Role::Oracle) {
+        let submit = submit.clone().ok_or_else(|| {
+            eyre!("the oracle role runs its feeds' jobs through this node's requester: add the requester role (--roles requester,oracle)")
+        })?;
+        if cfg.oracle.feeds.is_empty() {
+            return Err(eyre!(
+                "the oracle role needs feeds: add [[oracle.feeds]] (name, spec, statistic, column) to {}",
+                data_dir.join(crate::config::FILE_NAME).display()
+            ));
+        }
+        let oracle = oracle::Oracle {
+            chain: chain.clone(),
+            store: store.clone(),
+            submit,
+            feeds: oracle::load_feeds(&cfg.oracle.feeds, &data_dir)?,
+            confirmations,
+            poll: Duration::from_secs(cfg.oracle.poll_secs),
+        };
+        services.spawn(async move {
+            oracle.run().await;
+            "oracle"
+        });
+        tracing::info!(target: "node", feeds = cfg.oracle.feeds.len(), "oracle service started");
+    }
     let (watched, watch_metrics) = (chain.clone(), metrics.clone());
     services.spawn(async move {
         watch_rpc(watched, watch_metrics).await;

@@ -17,6 +17,10 @@ const WORKER_JOBS: TableDefinition<&str, &[u8]> = TableDefinition::new("worker_j
 const COMMITTEE_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("committee_keys");
 /// A data owner's privacy ledgers by dataset name.
 const PRIVACY: TableDefinition<&str, &[u8]> = TableDefinition::new("privacy_ledgers");
+/// An oracle node's requests, by request id (decimal), and its scan position.
+const ORACLE: TableDefinition<&str, &[u8]> = TableDefinition::new("oracle_tasks");
+/// Key of the last block the oracle scanned (in [`ORACLE`], beside the requests).
+const ORACLE_SCANNED: &str = "scanned";
 /// A data owner's training jobs joined, by job id (hex).
 const TRAINING: TableDefinition<&str, &[u8]> = TableDefinition::new("training_jobs");
 
@@ -34,6 +38,49 @@ pub struct TrainingJoin {
     /// session again, and gets the same bytes: nothing new is released).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last: Option<TrainingAnswer>,
+}
+
+/// Where an oracle node's work on one data-oracle request stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OracleState {
+    /// Its feed's job runs as this local job.
+    Running,
+    /// Fulfilled by this node.
+    Fulfilled,
+    /// Fulfilled (or cancelled) by someone else first: this node stopped.
+    Lost,
+    /// Expired before it could be fulfilled (its requester may cancel it for a refund).
+    Expired,
+    /// Not for this node (an unknown feed, or a fee below the feed's minimum).
+    Ignored,
+    /// The job failed; the request will expire and be refunded.
+    Failed,
+}
+
+/// An oracle node's work on one data-oracle request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OracleTask {
+    /// The request (decimal).
+    pub request_id: String,
+    /// Its feed id.
+    pub feed: arcanum_protocol::B256,
+    /// The feed's name, when this node serves it.
+    pub name: Option<String>,
+    /// Unix seconds after which it may be cancelled.
+    pub expires_at: u64,
+    /// State.
+    pub state: OracleState,
+    /// The local job computing the value.
+    pub local_job: Option<u64>,
+    /// The value fulfilled (decimal `int256`).
+    pub value: Option<String>,
+    /// The settled on-chain job backing it.
+    pub job_id: Option<String>,
+    /// The fulfilment transaction.
+    pub tx: Option<String>,
+    /// Why it was ignored, lost or failed.
+    pub detail: Option<String>,
 }
 
 /// An owner's answer to one round, kept to answer a repeated request identically.
@@ -588,6 +635,7 @@ impl Store {
         tx.open_table(COMMITTEE_KEYS).map_err(|e| store.err(e))?;
         tx.open_table(PRIVACY).map_err(|e| store.err(e))?;
         tx.open_table(TRAINING).map_err(|e| store.err(e))?;
+        tx.open_table(ORACLE).map_err(|e| store.err(e))?;
         store.create_ledger_tables(&tx)?;
         tx.commit().map_err(|e| store.err(e))?;
         Ok(store)
@@ -676,6 +724,64 @@ impl Store {
             let bytes = serde_json::to_vec(join).map_err(|e| self.err(e))?;
             table
                 .insert(job, bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Keeps an oracle task (durably).
+    pub fn put_oracle_task(&self, task: &OracleTask) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(ORACLE).map_err(|e| self.err(e))?;
+            let bytes = serde_json::to_vec(task).map_err(|e| self.err(e))?;
+            table
+                .insert(task.request_id.as_str(), bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Every oracle task.
+    pub fn oracle_tasks(&self) -> Result<Vec<OracleTask>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(ORACLE).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.err(e))? {
+            let (k, v) = row.map_err(|e| self.err(e))?;
+            if k.value() != ORACLE_SCANNED {
+                out.push(serde_json::from_slice(v.value()).map_err(|e| self.err(e))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The last block the oracle scanned for requests.
+    pub fn oracle_scanned(&self) -> Result<Option<u64>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(ORACLE).map_err(|e| self.err(e))?;
+        table
+            .get(ORACLE_SCANNED)
+            .map_err(|e| self.err(e))?
+            .map(|v| serde_json::from_slice(v.value()).map_err(|e| self.err(e)))
+            .transpose()
+    }
+
+    /// Records the oracle's scan up to `block`, with the tasks it opened there, in one
+    /// transaction (a restart neither misses nor repeats a request).
+    pub fn oracle_scanned_to(&self, block: u64, tasks: &[OracleTask]) -> Result<(), StoreError> {
+        let tx = self.db.begin_write().map_err(|e| self.err(e))?;
+        {
+            let mut table = tx.open_table(ORACLE).map_err(|e| self.err(e))?;
+            for task in tasks {
+                let bytes = serde_json::to_vec(task).map_err(|e| self.err(e))?;
+                table
+                    .insert(task.request_id.as_str(), bytes.as_slice())
+                    .map_err(|e| self.err(e))?;
+            }
+            let bytes = serde_json::to_vec(&block).map_err(|e| self.err(e))?;
+            table
+                .insert(ORACLE_SCANNED, bytes.as_slice())
                 .map_err(|e| self.err(e))?;
         }
         tx.commit().map_err(|e| self.err(e))

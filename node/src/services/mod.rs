@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod joint;
 pub mod metrics;
 pub mod network;
+pub mod oracle;
 pub mod requester;
 pub mod watcher;
 pub mod worker;

@@ -7,5 +7,6 @@ mod harness;
 #[path = "../../../protocol/tests/it/mutate.rs"]
 mod mutate;
 mod operator;
+mod oracle;
 mod stats;
 mod training;

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 const COLUMNS: [&str; 3] = ["sepal_length", "sepal_width", "petal_length"];
 
-fn spec(query: &str, owners: &[String], min: u32, sampled: u32) -> String {
+pub(crate) fn spec(query: &str, owners: &[String], min: u32, sampled: u32) -> String {
     let list = |v: &[String]| {
         v.iter()
             .map(|a| format!("{a:?}"))
@@ -49,7 +49,7 @@ threshold = 2
 /// queries over at least 3 owners (the same rows again as `iris-dp`, with a privacy
 /// budget of epsilon 1.2 at delta 1e-5), and unequal stakes (100, 200, .. ARC: draws weigh
 /// by them). Returns the processes, their multiaddrs and their environments.
-async fn start_owners(
+pub(crate) async fn start_owners(
     rpc: &str,
     root: &std::path::Path,
     owners: &[Party],

@@ -1,0 +1,197 @@
+//! The data oracle as a service: an oracle node (requester and oracle roles) serves the
+//! feed `iris/sepal_length/mean` from a joint statistic over four data-owner processes. A
+//! dApp requests it on chain; the node sees the request, runs the job over the owners, and
+//! fulfils with the settled job; the value is the plaintext mean at 18 decimals. Restarted,
+//! the node does not fulfil again; a request for a feed it does not serve is left to
+//! expire and be refunded.
+
+use crate::{
+    harness::{node_run, ok, ready},
+    operator::{Net, start_node_with},
+    stats::{joint_net, spec, start_owners},
+};
+use arcanum_node::{
+    chain::{OracleEvent, feed_id},
+    compute::dataset,
+    devnet::arc,
+    protocol::U256,
+};
+use std::time::Duration;
+
+const FEED: &str = "iris/sepal_length/mean";
+
+/// The `Fulfilled` events of request `id` so far.
+async fn fulfilments(
+    chain: &arcanum_node::chain::MarketClient,
+    id: U256,
+) -> Vec<(alloy::primitives::I256, arcanum_node::protocol::JobId)> {
+    chain
+        .oracle_events(chain.deployment().deploy_block, None)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter_map(|l| match l.event {
+            OracleEvent::Fulfilled {
+                request_id,
+                value,
+                job_id,
+                ..
+            } if request_id == id => Some((value, job_id)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
+    let (net, [(wdir, _), (w2dir, _)], (rdir, requester), owners) = joint_net("oracle").await;
+    let Net {
+        rpc,
+        root,
+        owner_chain,
+        ..
+    } = net;
+    let iris = dataset::iris();
+    let parts = dataset::partition(&iris.rows, owners.len());
+    let (_owner_nodes, addrs, _) = start_owners(
+        &rpc,
+        root.path(),
+        &owners,
+        &parts,
+        &requester.peer_id,
+        "contributor,clerk",
+        None,
+    )
+    .await;
+    let log = |name: &str| root.path().join(format!("{name}.log"));
+    let w1 = start_node_with(&rpc, &wdir, "worker", log("worker"), None, Some(500), &[]).await;
+    let _w2 = start_node_with(
+        &rpc,
+        &w2dir,
+        "worker",
+        log("worker2"),
+        Some(w1.p2p),
+        Some(500),
+        &[],
+    )
+    .await;
+
+    // The oracle node's catalog: the feed is the mean sepal length of the owners' variance
+    // job, at 18 decimals.
+    std::fs::create_dir_all(rdir.join("feeds")).expect("mkdir");
+    std::fs::write(rdir.join("feeds/iris.toml"), spec("variance", &addrs, 4, 3)).expect("spec");
+    let cfg = rdir.join("config.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config")
+        + &format!(
+            "\n[oracle]\npoll_secs = 1\n[[oracle.feeds]]\nname = {FEED:?}\nspec = \"feeds/iris.toml\"\nstatistic = \"mean\"\ncolumn = \"sepal_length\"\n"
+        );
+    std::fs::write(&cfg, text).expect("config");
+    owner_chain
+        .oracle_set(requester.address, true)
+        .await
+        .expect("authorise the oracle node");
+    let mut node = start_node_with(
+        &rpc,
+        &rdir,
+        "requester,oracle",
+        log("oracle"),
+        Some(w1.p2p),
+        None,
+        &[],
+    )
+    .await;
+
+    // A dApp (here the deployer's account, given 10 ARC) asks for the feed and pays 1 ARC.
+    owner_chain
+        .mint(owner_chain.account(), arc(10))
+        .await
+        .expect("mint");
+    let (id, _) = owner_chain
+        .oracle_request(
+            feed_id(FEED),
+            arc(1),
+            alloy::primitives::Address::ZERO,
+            0,
+            600,
+        )
+        .await
+        .expect("request");
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    let (value, job_id) = loop {
+        if let Some(f) = fulfilments(&owner_chain, id).await.first() {
+            break *f;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "not fulfilled:\n{}",
+            node.proc.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    // The value is the plaintext mean of all 150 flowers at 18 decimals (the owners'
+    // fixed point at 2^-16 per value: well within 1e-6).
+    let mean = iris.rows.iter().map(|r| r[0]).sum::<f64>() / iris.rows.len() as f64;
+    let got = value.to_string().parse::<f64>().expect("number") / 1e18;
+    assert!((got - mean).abs() < 1e-6, "{got} vs {mean}");
+    let info = owner_chain.job(job_id).await.expect("job");
+    assert_eq!(
+        info.status,
+        arcanum_node::chain::JobStatus::Completed,
+        "backed by a completed job"
+    );
+    let watched: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "feed",
+            "watch",
+            &id.to_string(),
+            "--json",
+            "--data-dir",
+            &node.dir,
+        ],
+        &node.env,
+    ))
+    .expect("json");
+    assert_eq!(watched["state"], "fulfilled", "{watched}");
+
+    // A request for a feed nobody serves is left alone.
+    let (lonely, _) = owner_chain
+        .oracle_request(
+            feed_id("nobody/serves/this"),
+            arc(1),
+            alloy::primitives::Address::ZERO,
+            0,
+            600,
+        )
+        .await
+        .expect("request");
+
+    // Restarted, the node resumes from its store and does not fulfil again.
+    node.proc.child.kill().expect("kill");
+    let _ = node.proc.child.wait();
+    let api_port: u16 = node
+        .env
+        .iter()
+        .find(|(k, _)| *k == "ARCANUM_API__LISTEN")
+        .and_then(|(_, v)| v.rsplit(':').next()?.parse().ok())
+        .expect("api port");
+    let mut again = node_run(
+        &node.dir,
+        "requester,oracle",
+        &node.env,
+        log("oracle-again"),
+    );
+    ready(&mut again, &rdir, api_port, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        fulfilments(&owner_chain, id).await.len(),
+        1,
+        "{}",
+        again.log()
+    );
+    assert!(fulfilments(&owner_chain, lonely).await.is_empty());
+    let info = owner_chain
+        .oracle_request_info(lonely)
+        .await
+        .expect("request");
+    assert!(info.open, "nobody fulfilled the unknown feed");
+}
