@@ -6,8 +6,8 @@
 //! included.
 
 use super::{
-    DAPP, DevnetReport, FIRST_OWNER, FIRST_WORKER, FlReport, HeReport, IRIS_FEED, OWNER,
-    PAIRING_FLOOR_GAS, REQUESTER, arc, worker_ask,
+    DAPP, DevnetReport, FIRST_OWNER, FIRST_WORKER, FlReport, HeReport, IRIS_FEED, ORACLE_NODE,
+    OWNER, PAIRING_FLOOR_GAS, REQUESTER, arc, worker_ask,
 };
 use crate::{
     api::{COOKIE_FILE, client::ApiClient},
@@ -159,6 +159,8 @@ pub struct Cluster {
     pub workers: Vec<NodeProcess>,
     /// The data-owner nodes.
     pub owners: Vec<NodeProcess>,
+    /// The oracle node (requester and oracle roles), with data owners.
+    pub oracle: Option<NodeProcess>,
     /// The owner's (deployer's) chain client.
     pub owner: MarketClient,
     /// Its RPC URL.
@@ -238,6 +240,25 @@ listen = "127.0.0.1:{api}"
     );
     std::fs::write(dir.join(config::FILE_NAME), text)?;
     Ok(())
+}
+
+/// The example spec `deploy/examples/iris-variance.toml` over the data owners at `addrs`
+/// (contributors and clerk candidates).
+fn iris_job(addrs: &[String], reward: U256, job_stake: U256) -> eyre::Result<JobSubmission> {
+    let mut job: JobSubmission = toml::from_str(IRIS_SPEC)?;
+    let spec = job
+        .stats
+        .as_mut()
+        .ok_or_else(|| eyre!("the example spec has no [stats]"))?;
+    spec.contributors = addrs.to_vec();
+    spec.clerks = addrs.to_vec();
+    let n = addrs.len() as u32;
+    spec.min_contributors = spec.min_contributors.min(n);
+    spec.clerks_sampled = spec.clerks_sampled.map(|k| k.min(n));
+    spec.threshold = spec.threshold.min(spec.clerks_sampled.unwrap_or(n));
+    job.reward_wei = reward.to_string();
+    job.min_stake_wei = job_stake.to_string();
+    Ok(job)
 }
 
 /// Deals the digits training rows to `owners` with Dirichlet(1) label skew (fixed seeds)
@@ -377,8 +398,8 @@ impl Cluster {
                 unbonding_delay: 3600,
                 min_worker_stake: config.job_stake,
                 treasury: signer(OWNER).address(),
-                // The requester's key also serves the data oracle.
-                oracle_nodes: vec![signer(REQUESTER).address()],
+                // The oracle node's key fulfils data-oracle requests.
+                oracle_nodes: vec![signer(ORACLE_NODE).address()],
             },
         )
         .await
@@ -459,6 +480,31 @@ impl Cluster {
             tracing::info!(target: "devnet", worker = %key.address(), api = %node.api_addr, "worker up and staked");
             workers.push(node);
         }
+        // The oracle node (requester and oracle roles) runs the feed's job over the owners:
+        // prepared now (the owners' policies name its peer id), started after them (its
+        // feed's spec names theirs).
+        let odir = nodes_dir.join("oracle");
+        let (op2p, oapi) = (free_port()?, free_port()?);
+        let oracle_config = format!(
+            "[oracle]\npoll_secs = 1\n[[oracle.feeds]]\nname = {:?}\nspec = \"feeds/iris.toml\"\nstatistic = \"mean\"\ncolumn = \"sepal_length\"\n",
+            String::from_utf8_lossy(IRIS_FEED)
+        );
+        prepare_node(
+            &odir,
+            &keys_cache,
+            &password_file,
+            &signer(ORACLE_NODE),
+            &rpc_url,
+            op2p,
+            oapi,
+            std::slice::from_ref(&requester.p2p_addr),
+            U256::from(1u64),
+            1,
+            &[],
+            &oracle_config,
+        )?;
+        deployment.save(&Deployment::path_for(&odir, deployment.chain_id))?;
+        let oracle_peer = identity::peer_id(&identity::load_or_create_p2p(&odir)?).to_base58();
         let iris = dataset::iris();
         let parts = dataset::partition(&iris.rows, config.owners.max(1));
         let digits = if config.fl {
@@ -475,7 +521,7 @@ impl Cluster {
                 .map(|r| r[..IRIS_COLUMNS.len()].to_vec())
                 .collect();
             let mut policy = format!(
-                "[contributor]\nrequesters = [{:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = {}\ntraining = {}\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = {:?}\n",
+                "[contributor]\nrequesters = [{:?}, {oracle_peer:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = {}\ntraining = {}\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = {:?}\n",
                 requester.peer_id,
                 config.owners.max(2),
                 config.fl,
@@ -531,6 +577,32 @@ impl Cluster {
             tracing::info!(target: "devnet", owner = %node.peer_id, rows = rows.len(), %stake, "data owner up and staked as a clerk candidate");
             owners.push(node);
         }
+        let oracle = if owners.is_empty() {
+            None
+        } else {
+            let addrs: Vec<String> = owners
+                .iter()
+                .map(|o| format!("{}/p2p/{}", o.p2p_addr, o.peer_id))
+                .collect();
+            let job = iris_job(&addrs, config.reward, config.job_stake)?;
+            std::fs::create_dir_all(odir.join("feeds"))?;
+            std::fs::write(odir.join("feeds/iris.toml"), toml::to_string(&job)?)?;
+            owner
+                .mint(signer(ORACLE_NODE).address(), arc(1_000))
+                .await?;
+            let node = start_node(
+                &config.exe,
+                "oracle",
+                &odir,
+                "requester,oracle",
+                signer(ORACLE_NODE).address(),
+                op2p,
+                oapi,
+            )
+            .await?;
+            tracing::info!(target: "devnet", oracle = %node.peer_id, "oracle node up: serves iris/sepal_length/mean");
+            Some(node)
+        };
         Ok(Self {
             anvil,
             rpc_url,
@@ -539,6 +611,7 @@ impl Cluster {
             requester,
             workers,
             owners,
+            oracle,
             config,
         })
     }
@@ -582,6 +655,42 @@ impl Cluster {
         }
     }
 
+    /// Waits (up to 300 s) for the oracle node to fulfil `request`; returns the value, the
+    /// job backing it and the seconds since `since`.
+    async fn wait_fulfilled(
+        &self,
+        chain: &MarketClient,
+        request: U256,
+        since: Instant,
+    ) -> eyre::Result<(I256, arcanum_protocol::JobId, f64)> {
+        let from = chain.deployment().deploy_block;
+        loop {
+            for l in chain.oracle_events(from, None).await? {
+                if let arcanum_chain::OracleEvent::Fulfilled {
+                    request_id,
+                    value,
+                    job_id,
+                    ..
+                } = l.event
+                    && request_id == request
+                {
+                    return Ok((value, job_id, since.elapsed().as_secs_f64()));
+                }
+            }
+            if since.elapsed() > Duration::from_secs(300) {
+                let log = self
+                    .oracle
+                    .as_ref()
+                    .map(|o| o.log_path().display().to_string())
+                    .unwrap_or_default();
+                return Err(eyre!(
+                    "the oracle node did not fulfil request {request} in 300 s; see {log}"
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The data owners' multiaddrs (ending in `/p2p/<peer id>`).
     fn owner_addrs(&self) -> Vec<String> {
         self.owners
@@ -593,21 +702,11 @@ impl Cluster {
     /// The example spec `deploy/examples/iris-variance.toml` with this devnet's data
     /// owners as contributors and clerks.
     pub fn iris_spec(&self) -> eyre::Result<JobSubmission> {
-        let mut job: JobSubmission = toml::from_str(IRIS_SPEC)?;
-        let spec = job
-            .stats
-            .as_mut()
-            .ok_or_else(|| eyre!("the example spec has no [stats]"))?;
-        let addrs = self.owner_addrs();
-        spec.contributors = addrs.clone();
-        spec.clerks = addrs;
-        let n = self.owners.len() as u32;
-        spec.min_contributors = spec.min_contributors.min(n);
-        spec.clerks_sampled = spec.clerks_sampled.map(|k| k.min(n));
-        spec.threshold = spec.threshold.min(spec.clerks_sampled.unwrap_or(n));
-        job.reward_wei = self.config.reward.to_string();
-        job.min_stake_wei = self.config.job_stake.to_string();
-        Ok(job)
+        iris_job(
+            &self.owner_addrs(),
+            self.config.reward,
+            self.config.job_stake,
+        )
     }
 
     fn worker(&self, address: &str) -> eyre::Result<&NodeProcess> {
@@ -638,14 +737,17 @@ impl Cluster {
         let feed = alloy::primitives::keccak256(IRIS_FEED);
         let dapp = self.owner.with_signer(self.signer(DAPP)).await?;
         self.owner.mint(dapp.account(), arc(10)).await?;
-        let (request_id, _) = dapp
-            .oracle_request(feed, arc(1), Address::ZERO, 0, 3600)
-            .await?;
 
         let submitted = Instant::now();
         let rec = self.submit_job(&self.iris_spec()?).await?;
         let stats_job_seconds = submitted.elapsed().as_secs_f64();
         let bytes = self.contributor_bytes().await?;
+        // Then the dApp asks the data oracle (after the statistic, so that the bytes above
+        // are the statistic's alone).
+        let (request_id, _) = dapp
+            .oracle_request(feed, arc(1), Address::ZERO, 0, 3600)
+            .await?;
+        let requested = Instant::now();
         let (o, run) = settled_statistic(&rec)?;
         let statistics = run
             .statistics
@@ -668,15 +770,18 @@ impl Cluster {
         let job_id = arcanum_protocol::JobId(U256::from_str(&o.job_id)?);
         let worker: Address = o.worker.parse()?;
 
-        // The requester's key serves the data oracle (the oracle service comes later).
-        let oracle = self.owner.with_signer(self.signer(REQUESTER)).await?;
-        let mean_wad = I256::try_from((means[0] * 1e18).round() as i128)?;
-        oracle.oracle_fulfill(request_id, mean_wad, job_id).await?;
+        // The oracle node's service answers the dApp's request with its own run of the
+        // feed's job.
+        let (_, oracle_job, waited) = self.wait_fulfilled(&dapp, request_id, requested).await?;
         let feed_value = dapp.oracle_latest(feed).await?;
-        if feed_value.job_id != job_id || feed_value.worker != worker {
+        if feed_value.job_id != oracle_job || feed_value.request_id != request_id {
             return Err(eyre!(
-                "oracle provenance does not name the proven job and worker"
+                "oracle provenance does not name the fulfilling job and request"
             ));
+        }
+        let oracle_info = dapp.job(oracle_job).await?;
+        if oracle_info.status != arcanum_chain::JobStatus::Completed {
+            return Err(eyre!("the oracle's value is not backed by a completed job"));
         }
 
         let node = self.worker(&o.worker)?;
@@ -749,6 +854,8 @@ impl Cluster {
                 .unwrap_or(f64::NAN)
                 / 1e18,
             oracle_block: feed_value.block,
+            oracle_job_id: Some(oracle_job.0.to_string()),
+            oracle_request_to_fulfil_seconds: Some(waited),
             he_linear: None,
             fl: None,
         })
@@ -982,6 +1089,7 @@ impl Cluster {
             .workers
             .iter_mut()
             .chain(self.owners.iter_mut())
+            .chain(self.oracle.iter_mut())
             .chain(std::iter::once(&mut self.requester))
         {
             if !node.stop() {

@@ -119,6 +119,8 @@ pub(crate) const FIRST_WORKER: usize = 2;
 /// `ecMul` and one `ecAdd` per input.
 pub const PAIRING_FLOOR_GAS: u64 = 45_000 + 4 * 34_000 + 4 * (6_000 + 150);
 pub(crate) const DAPP: usize = 7;
+/// The devnet's oracle node (`arcanum devnet`'s cluster of processes).
+pub(crate) const ORACLE_NODE: usize = 8;
 /// First key of the data owners (the devnet's Anvil has 20 accounts).
 pub(crate) const FIRST_OWNER: usize = 10;
 /// The data-oracle feed the devnet's dApp asks for.
@@ -336,6 +338,8 @@ impl Devnet {
                 .unwrap_or(f64::NAN)
                 / 1e18,
             oracle_block: feed_value.block,
+            oracle_job_id: None,
+            oracle_request_to_fulfil_seconds: None,
             he_linear: None,
             fl: None,
         })
@@ -537,6 +541,13 @@ pub struct DevnetReport {
     pub oracle_value: f64,
     /// Block of fulfilment.
     pub oracle_block: u64,
+    /// The on-chain job backing the value (the oracle node's own run of the feed's job,
+    /// in the cluster of processes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_job_id: Option<String>,
+    /// From the dApp's request mined to its fulfilment by the oracle node's service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_request_to_fulfil_seconds: Option<f64>,
     /// The `he-linear` joint-statistics job, when run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub he_linear: Option<HeReport>,
@@ -879,9 +890,16 @@ impl fmt::Display for DevnetReport {
         writeln!(f, "settled in tx  {}", self.outcome_tx)?;
         write!(
             f,
-            "data oracle:   {} = {:.4} (backed by job #{}, block {})",
-            self.oracle_feed, self.oracle_value, self.job_id, self.oracle_block
+            "data oracle:   {} = {:.4} (backed by job #{}, block {}",
+            self.oracle_feed,
+            self.oracle_value,
+            self.oracle_job_id.as_deref().unwrap_or(&self.job_id),
+            self.oracle_block
         )?;
+        match self.oracle_request_to_fulfil_seconds {
+            Some(s) => write!(f, "; answered by the oracle node in {s:.1} s)")?,
+            None => write!(f, ")")?,
+        }
         if let Some(he) = &self.he_linear {
             write!(f, "\n{he}")?;
         }

@@ -890,6 +890,19 @@ fn arcanum_devnet_runs_the_demo_jobs_on_node_processes_and_stops_clean() {
         );
         assert!((a - b).abs() < 1e-4, "mean {a} vs {b}");
     }
+    // The dApp's request was answered by the oracle node's service with its own run of the
+    // feed's job: the mean sepal length, backed by a job other than the requester's.
+    let oracle_value = report["oracle_value"].as_f64().expect("value");
+    assert!(
+        (oracle_value - plain[0].as_f64().expect("f64")).abs() < 1e-4,
+        "{report}"
+    );
+    assert_ne!(report["oracle_job_id"], report["job_id"], "{report}");
+    assert!(
+        report["oracle_request_to_fulfil_seconds"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0)
+    );
     // The he-linear histogram: a committee of five drawn from the owners and workers
     // generated the key over the network; three decrypted the proven sum.
     let he = &report["he_linear"];
