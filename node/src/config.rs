@@ -715,6 +715,19 @@ placement_patience_secs = 600
 # columns = ["sepal_length", "sepal_width"]
 # budget = {{ epsilon = 3.0, delta = 1e-5 }}  # over all releases: only DP ones, charged to a ledger
 
+# [oracle]
+# Data-oracle role (`--roles requester,oracle`; its account must be authorised on the
+# DataOracle by its owner): answers requests for these feeds by running the feed's joint
+# statistic through this node's requester and fulfilling with the settled job.
+# poll_secs = 2
+# [[oracle.feeds]]
+# name = "iris/sepal_length/mean"     # the feed id on chain is keccak256(name)
+# spec = "feeds/iris.toml"            # a job spec with [stats] (deploy/examples), relative to the data dir
+# statistic = "mean"                  # count, sum, mean or variance (of `column`)
+# column = "sepal_length"
+# decimals = 18                       # value = statistic * 10^decimals, an int256
+# min_fee_wei = "0"                   # requests paying less are left alone
+
 [api]
 # Local control API (HTTP/JSON, cookie auth: <data-dir>/api.cookie) and Prometheus /metrics.
 # Loopback only.
