@@ -1,7 +1,8 @@
 //! The data oracle as a service: an oracle node (requester and oracle roles) serves the
 //! feed `iris/sepal_length/mean` from a joint statistic over four data-owner processes. A
 //! dApp requests it on chain; the node sees the request, runs the job over the owners, and
-//! fulfils with the settled job; the value is the plaintext mean at 18 decimals. Restarted,
+//! fulfils with the settled job; the value is the plaintext mean at 18 decimals. A consumer
+//! contract asks by itself and is called back with the value. Restarted,
 //! the node does not fulfil again; a request for a feed it does not serve is left to
 //! expire and be refunded.
 
@@ -152,6 +153,81 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
     ))
     .expect("json");
     assert_eq!(watched["state"], "fulfilled", "{watched}");
+
+    // A consumer contract (contracts/src/examples/IrisStatsConsumer.sol) asks by itself and
+    // is called back with the value of the oracle node's next run of the feed's job.
+    let consumer = arcanum_node::chain::bindings::IrisStatsConsumer::deploy(
+        owner_chain.provider().clone(),
+        owner_chain.deployment().data_oracle,
+    )
+    .await
+    .expect("deploy the consumer");
+    owner_chain
+        .mint(*consumer.address(), arc(1))
+        .await
+        .expect("fund the consumer");
+    let receipt = consumer
+        .ask(
+            feed_id(FEED),
+            alloy::primitives::aliases::U96::from(1_000_000_000_000_000_000u64),
+        )
+        .send()
+        .await
+        .expect("ask")
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(receipt.status(), "the consumer's request");
+    let asked = owner_chain
+        .oracle_events(owner_chain.deployment().deploy_block, None)
+        .await
+        .expect("events")
+        .into_iter()
+        .find_map(|l| match l.event {
+            OracleEvent::Requested {
+                request_id,
+                requester,
+                ..
+            } if requester == *consumer.address() => Some(request_id),
+            _ => None,
+        })
+        .expect("the consumer's request");
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    let (called_back, backing) = loop {
+        if let Some(f) = fulfilments(&owner_chain, asked).await.first() {
+            break *f;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "consumer not answered:\n{}",
+            node.proc.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(
+        consumer
+            .valueOf(feed_id(FEED))
+            .call()
+            .await
+            .expect("valueOf"),
+        called_back,
+        "the callback stored the value"
+    );
+    assert_eq!(
+        consumer.jobOf(feed_id(FEED)).call().await.expect("jobOf"),
+        backing.0
+    );
+    let callback_ok = owner_chain
+        .oracle_events(owner_chain.deployment().deploy_block, None)
+        .await
+        .expect("events")
+        .into_iter()
+        .any(|l| {
+            matches!(l.event, OracleEvent::CallbackResult { request_id, success: true } if request_id == asked)
+        });
+    assert!(callback_ok, "the callback ran");
+    let got = called_back.to_string().parse::<f64>().expect("number") / 1e18;
+    assert!((got - mean).abs() < 1e-6, "{got} vs {mean}");
 
     // A request for a feed nobody serves is left alone.
     let (lonely, _) = owner_chain
