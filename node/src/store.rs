@@ -742,6 +742,18 @@ impl Store {
         tx.commit().map_err(|e| self.err(e))
     }
 
+    /// The oracle task of request `id` (decimal), if any.
+    pub fn oracle_task(&self, id: &str) -> Result<Option<OracleTask>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.err(e))?;
+        let table = tx.open_table(ORACLE).map_err(|e| self.err(e))?;
+        table
+            .get(id)
+            .map_err(|e| self.err(e))?
+            .filter(|_| id != ORACLE_SCANNED)
+            .map(|v| serde_json::from_slice(v.value()).map_err(|e| self.err(e)))
+            .transpose()
+    }
+
     /// Every oracle task.
     pub fn oracle_tasks(&self) -> Result<Vec<OracleTask>, StoreError> {
         let tx = self.db.begin_read().map_err(|e| self.err(e))?;

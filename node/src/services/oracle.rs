@@ -193,12 +193,6 @@ impl Oracle {
             return Ok(());
         }
         let to = to.min(from + SCAN_RANGE - 1);
-        let known: std::collections::BTreeSet<String> = self
-            .store
-            .oracle_tasks()?
-            .into_iter()
-            .map(|t| t.request_id)
-            .collect();
         let mut opened = Vec::new();
         for log in self.chain.oracle_events(from, Some(to)).await? {
             let OracleEvent::Requested {
@@ -211,7 +205,8 @@ impl Oracle {
             else {
                 continue;
             };
-            if known.contains(&request_id.to_string()) {
+            // One lookup per new request, not a read of every task per scan.
+            if self.store.oracle_task(&request_id.to_string())?.is_some() {
                 continue;
             }
             let mut task = OracleTask {

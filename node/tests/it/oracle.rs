@@ -43,6 +43,27 @@ async fn fulfilments(
         .collect()
 }
 
+/// Waits (up to 240 s) for request `id`'s first fulfilment; fails with the oracle node's
+/// log.
+async fn first_fulfilment(
+    chain: &arcanum_node::chain::MarketClient,
+    id: U256,
+    node: &crate::harness::Proc,
+) -> (alloy::primitives::I256, arcanum_node::protocol::JobId) {
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        if let Some(f) = fulfilments(chain, id).await.first() {
+            return *f;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "request {id} not fulfilled:\n{}",
+            node.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
     let (net, [(wdir, _), (w2dir, _)], (rdir, requester), owners) = joint_net("oracle").await;
@@ -117,18 +138,7 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
         )
         .await
         .expect("request");
-    let until = std::time::Instant::now() + Duration::from_secs(240);
-    let (value, job_id) = loop {
-        if let Some(f) = fulfilments(&owner_chain, id).await.first() {
-            break *f;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "not fulfilled:\n{}",
-            node.proc.log()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let (value, job_id) = first_fulfilment(&owner_chain, id, &node.proc).await;
     // The value is the plaintext mean of all 150 flowers at 18 decimals (the owners'
     // fixed point at 2^-16 per value: well within 1e-6).
     let mean = iris.rows.iter().map(|r| r[0]).sum::<f64>() / iris.rows.len() as f64;
@@ -192,18 +202,7 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
             _ => None,
         })
         .expect("the consumer's request");
-    let until = std::time::Instant::now() + Duration::from_secs(240);
-    let (called_back, backing) = loop {
-        if let Some(f) = fulfilments(&owner_chain, asked).await.first() {
-            break *f;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "consumer not answered:\n{}",
-            node.proc.log()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let (called_back, backing) = first_fulfilment(&owner_chain, asked, &node.proc).await;
     assert_eq!(
         consumer
             .valueOf(feed_id(FEED))
