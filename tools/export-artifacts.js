@@ -8,7 +8,7 @@ const path = require('path');
 
 const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'contracts', 'out');
-const dest = path.join(root, 'oracle', 'artifacts');
+const dest = path.join(root, 'chain', 'artifacts');
 const check = process.argv.includes('--check');
 
 const contracts = fs

@@ -44,6 +44,10 @@ pub fn verifier_bytecode(contract: &str) -> Option<Bytes> {
         "SecaggSum4x8Verifier" => include_str!("../artifacts/SecaggSum4x8Verifier.json"),
         "HeLinear4x8Verifier" => include_str!("../artifacts/HeLinear4x8Verifier.json"),
         "SecaggSum16x64Verifier" => include_str!("../artifacts/SecaggSum16x64Verifier.json"),
+        "ClerkSum4x8C5Verifier" => include_str!("../artifacts/ClerkSum4x8C5Verifier.json"),
+        "FinalizeSecaggSum8T2Verifier" => {
+            include_str!("../artifacts/FinalizeSecaggSum8T2Verifier.json")
+        }
         _ => return None,
     };
     let v: serde_json::Value = serde_json::from_str(json).ok()?;

@@ -105,6 +105,61 @@ pub struct OracleRequest {
     pub open: bool,
 }
 
+/// A feed's on-chain definition: what its values are a proven function of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedDefinition {
+    /// `keccak256` of the canonical query, mod r (the contributors' anchors commit to it).
+    pub query_tag: U256,
+    /// The statistic, packed (`num | den << 8 | decimals << 16 | scale << 24`).
+    pub params: u64,
+    /// The job shape.
+    pub shape: u32,
+    /// Clerk sums combined.
+    pub threshold: u8,
+    /// The clerk-sum verifier.
+    pub clerk_verifier: Address,
+    /// The finalize verifier.
+    pub finalize_verifier: Address,
+}
+
+impl FeedDefinition {
+    fn to_abi(&self) -> DataOracle::Feed {
+        DataOracle::Feed {
+            queryTag: self.query_tag,
+            params: self.params,
+            shape: self.shape,
+            threshold: self.threshold,
+            clerkVerifier: self.clerk_verifier,
+            finalizeVerifier: self.finalize_verifier,
+        }
+    }
+}
+
+/// The proofs behind a data-oracle value: `threshold` clerks' proofs of their sums, and
+/// the finalize proof (EVM calldata words).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueProof {
+    /// The clerks' Shamir indices, strictly increasing.
+    pub clerk_indices: Vec<u64>,
+    /// Their commitments to their sums.
+    pub clerk_commitments: Vec<U256>,
+    /// Their proofs.
+    pub clerk_proofs: Vec<[U256; 8]>,
+    /// The finalize proof.
+    pub finalize: [U256; 8],
+}
+
+impl ValueProof {
+    fn to_abi(&self) -> DataOracle::ValueProof {
+        DataOracle::ValueProof {
+            clerkIndices: self.clerk_indices.iter().map(|x| U256::from(*x)).collect(),
+            clerkCommitments: self.clerk_commitments.clone(),
+            clerkProofs: self.clerk_proofs.clone(),
+            finalize: self.finalize,
+        }
+    }
+}
+
 /// The feed id of a feed name: `keccak256(name)`; a `0x`-prefixed 32-byte hex id is taken
 /// as is.
 pub fn feed_id(name: &str) -> B256 {
@@ -150,19 +205,50 @@ impl MarketClient {
         Ok((ev.requestId, TxOutcome::from_receipt(&r)))
     }
 
-    /// Fulfils a data-oracle request with a value backed by completed job `job` (oracle
-    /// node only).
+    /// Fulfils a data-oracle request with a value proven to be the feed's statistic of
+    /// completed job `job` (oracle node only).
     pub async fn oracle_fulfill(
         &self,
         request: U256,
         value: I256,
         job: JobId,
+        proof: &ValueProof,
     ) -> Result<TxOutcome> {
         let sent = self
             .data_oracle()
-            .fulfill(request, value, job.0)
+            .fulfill(request, value, job.0, proof.to_abi())
             .into_transaction_request();
         self.transact("fulfill", sent).await
+    }
+
+    /// Defines (or redefines) a feed (the data oracle's owner only).
+    pub async fn oracle_set_feed(&self, feed: B256, def: &FeedDefinition) -> Result<TxOutcome> {
+        let sent = self
+            .data_oracle()
+            .setFeed(feed, def.to_abi())
+            .into_transaction_request();
+        self.transact("setFeed", sent).await
+    }
+
+    /// A feed's definition, or `None` if the feed is unknown.
+    pub async fn oracle_feed(&self, feed: B256) -> Result<Option<FeedDefinition>> {
+        match self.data_oracle().feeds(feed).call().await {
+            Ok(f) => Ok(Some(FeedDefinition {
+                query_tag: f.queryTag,
+                params: f.params,
+                shape: f.shape,
+                threshold: f.threshold,
+                clerk_verifier: f.clerkVerifier,
+                finalize_verifier: f.finalizeVerifier,
+            })),
+            Err(e) if e.to_string().contains("UnknownFeed") || e.as_revert_data().is_some() => {
+                Ok(None)
+            }
+            Err(e) => Err(Error::Rpc {
+                call: "feeds",
+                detail: e.to_string(),
+            }),
+        }
     }
 
     /// Whether `node` may fulfil data-oracle requests.

@@ -10,7 +10,7 @@ use crate::{
     },
     client::MarketClient,
     deployment::{DeployedShape, Deployment},
-    types::{ChainConfig, MarketParams},
+    types::{ChainConfig, DeployedOracleCircuit, MarketParams},
 };
 use alloy::{
     network::TransactionBuilder, providers::Provider, rpc::types::TransactionRequest,
@@ -57,6 +57,7 @@ impl MarketClient {
             market: *market.address(),
             data_oracle: *oracle.address(),
             shapes: vec![],
+            oracle_circuits: vec![],
             abi: Deployment::default_abi(),
         };
         let signer_for_tx = signer.clone();
@@ -72,17 +73,7 @@ impl MarketClient {
             )),
         };
         for shape in shapes {
-            let contract = shape.verifier_contract();
-            let code = verifier_bytecode(&contract).ok_or_else(|| {
-                Error::Deploy(format!(
-                    "no artifact for verifier {contract}; run `make verifiers bindings`"
-                ))
-            })?;
-            let tx = TransactionRequest::default().with_deploy_code(code);
-            let receipt = client.settle("deploy verifier", tx).await?;
-            let verifier = receipt.contract_address.ok_or_else(|| {
-                Error::Deploy(format!("{contract}: receipt has no contract address"))
-            })?;
+            let verifier = client.deploy_verifier(&shape.verifier_contract()).await?;
             let pending = client
                 .market()
                 .setVerifier(shape.id.0, shape.kind.code(), verifier)
@@ -95,6 +86,18 @@ impl MarketClient {
                 verifier,
             });
         }
+        for circuit in &params.oracle_circuits {
+            let clerk_verifier = client.deploy_verifier(&circuit.clerk_contract).await?;
+            let finalize_verifier = client.deploy_verifier(&circuit.finalize_contract).await?;
+            client
+                .deployment
+                .oracle_circuits
+                .push(DeployedOracleCircuit {
+                    circuit: circuit.clone(),
+                    clerk_verifier,
+                    finalize_verifier,
+                });
+        }
         for node in &params.oracle_nodes {
             let pending = client
                 .data_oracle()
@@ -103,5 +106,19 @@ impl MarketClient {
             client.settle("setOracle", pending).await?;
         }
         Ok(client)
+    }
+
+    /// Deploys a generated verifier contract by name; returns its address.
+    async fn deploy_verifier(&self, contract: &str) -> Result<alloy::primitives::Address> {
+        let code = verifier_bytecode(contract).ok_or_else(|| {
+            Error::Deploy(format!(
+                "no artifact for verifier {contract}; run `make verifiers bindings`"
+            ))
+        })?;
+        let tx = TransactionRequest::default().with_deploy_code(code);
+        let receipt = self.settle("deploy verifier", tx).await?;
+        receipt
+            .contract_address
+            .ok_or_else(|| Error::Deploy(format!("{contract}: receipt has no contract address")))
     }
 }

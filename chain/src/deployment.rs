@@ -39,6 +39,9 @@ pub struct Deployment {
     pub data_oracle: Address,
     /// Verifier per registered shape.
     pub shapes: Vec<DeployedShape>,
+    /// The data oracle's verifiers.
+    #[serde(default)]
+    pub oracle_circuits: Vec<crate::types::DeployedOracleCircuit>,
     /// ABI file per contract, relative to the repository root.
     #[serde(default)]
     pub abi: BTreeMap<String, String>,

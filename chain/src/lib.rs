@@ -22,12 +22,13 @@ mod verifier;
 mod watch;
 
 pub use client::MarketClient;
-pub use data_oracle::{OracleEvent, OracleLog, OracleRequest, feed_id};
+pub use data_oracle::{FeedDefinition, OracleEvent, OracleLog, OracleRequest, ValueProof, feed_id};
 pub use deployment::{DeployedShape, Deployment};
 pub use error::{Error, Result};
 pub use tx::{NonceRecord, NonceStore};
 pub use types::{
-    ChainConfig, Completion, FeedValue, JobInfo, JobStatus, MarketParams, StakeInfo, TxOutcome,
+    ChainConfig, Completion, DeployedOracleCircuit, FeedValue, JobInfo, JobStatus, MarketParams,
+    OracleCircuit, StakeInfo, TxOutcome,
 };
 pub use verifier::{VerifyGas, intrinsic_gas};
 pub use watch::{Checkpoint, MarketLog, WatchStep};

@@ -182,4 +182,37 @@ pub struct MarketParams {
     pub treasury: Address,
     /// Addresses allowed to fulfil data-oracle requests.
     pub oracle_nodes: Vec<Address>,
+    /// The data oracle's circuits whose verifiers to deploy (feeds name them).
+    #[serde(default)]
+    pub oracle_circuits: Vec<OracleCircuit>,
+}
+
+/// A data-oracle circuit pair: the clerk-sum and finalize verifiers of a job shape at a
+/// threshold (`arcanum_zk::oracle::OracleShape`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OracleCircuit {
+    /// Name, e.g. `secagg-sum-4x8-c5-t2`.
+    pub name: String,
+    /// The job shape.
+    pub shape: u32,
+    /// Most clerks a contribution's shares are anchored for.
+    pub clerks: u32,
+    /// Clerk sums the value combines.
+    pub threshold: u32,
+    /// Generated clerk-sum verifier contract, e.g. `ClerkSum4x8C5Verifier`.
+    pub clerk_contract: String,
+    /// Generated finalize verifier contract, e.g. `FinalizeSecaggSum8T2Verifier`.
+    pub finalize_contract: String,
+}
+
+/// A deployed [`OracleCircuit`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeployedOracleCircuit {
+    /// What was deployed.
+    #[serde(flatten)]
+    pub circuit: OracleCircuit,
+    /// The clerk-sum verifier.
+    pub clerk_verifier: Address,
+    /// The finalize verifier.
+    pub finalize_verifier: Address,
 }

@@ -6,20 +6,24 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ComputeMarket} from "./ComputeMarket.sol";
+import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 import {IDataOracleConsumer} from "./interfaces/IDataOracleConsumer.sol";
 
 /// @title Arcanum data oracle
-/// @notice dApps request values (a feed id, a fee, an optional callback). An authorised
-///         oracle node runs the computation as a ComputeMarket job and fulfils the request
-///         with a value backed by that job: the job must be `Completed`, i.e. its Groth16
-///         proof verified on chain. The value is stored with its provenance (job id, worker,
-///         block) and readable by anyone with `latest(feedId)`; the callback runs with a
-///         bounded gas limit and cannot block fulfilment. Unfulfilled requests can be
-///         cancelled after expiry and refunded.
-/// @dev The value is derived off-chain from the job's output, which anyone can check
-///      against the output commitment in the market's `JobCompleted` event; fulfilment
-///      therefore trusts the oracle node only for that derivation, not for the computation.
+/// @notice dApps request values of registered feeds (a feed id, a fee, an optional
+///         callback). An authorised oracle node runs the feed's computation as a
+///         ComputeMarket `secagg-sum` job posted after the request, and fulfils with a value
+///         that is proven to be exactly the feed's statistic of that job's unmasked result:
+///         one Groth16 proof per clerk (its share sum, against the share commitments the
+///         contributors bound into the job's input commitment) and a finalize proof (the
+///         value from the job's masked inputs and the clerks' sums). The value is stored with
+///         its provenance (job id, worker, block) and readable by anyone with
+///         `latest(feedId)`; the callback runs with a bounded gas limit and cannot block
+///         fulfilment. Unfulfilled requests can be cancelled after expiry and refunded.
+/// @dev No oracle node, requester, worker or clerk is trusted for the value; the oracle
+///      set only decides who may earn fees. See `oracle/README.md` for the feed catalog.
 contract DataOracle is Ownable2Step, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -31,7 +35,27 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         bool open;
         address callback;
         uint96 fee;
+        /// @dev The market's next job id at the request: a value must come from a job
+        ///      posted after it (fresh data, not a replayed old result).
+        uint64 minJobId;
         bytes32 feedId;
+    }
+
+    /// @notice A feed's definition: what its value is a proven function of.
+    struct Feed {
+        /// @dev keccak256 of the canonical query (dataset, columns, query, fixed point,
+        ///      clerks, threshold) mod r: the contributors commit to it in their anchors.
+        uint256 queryTag;
+        /// @dev The statistic, packed: `num | den << 8 | decimals << 16 | scale << 24`.
+        uint64 params;
+        /// @dev The job shape the circuits serve; the backing job must have it.
+        uint32 shape;
+        /// @dev Clerk sums the finalize proof combines.
+        uint8 threshold;
+        /// @dev Verifier of each clerk's sum (public `[ic, tag, index, commitment]`).
+        IGroth16Verifier clerkVerifier;
+        /// @dev Verifier of the value (public `[request, ic, params, value, x.., c..]`).
+        address finalizeVerifier;
     }
 
     /// @notice A feed's latest value with its provenance.
@@ -44,6 +68,9 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         uint256 requestId;
     }
 
+    /// @notice BN254 scalar field modulus (values are signed field elements in proofs).
+    uint256 internal constant R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Most gas a callback may be given.
     uint32 public constant MAX_CALLBACK_GAS = 1_000_000;
     /// @dev Gas kept back for the bookkeeping after the callback returns.
@@ -63,9 +90,20 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     /// @notice Withdrawable credit (oracle fees, refunds).
     mapping(address => uint256) public credit;
     mapping(bytes32 => Value) internal _latest;
+    mapping(bytes32 => Feed) internal _feeds;
 
     /// @notice An oracle node was authorised or removed.
     event OracleSet(address indexed oracle, bool allowed);
+    /// @notice A feed was defined (or redefined).
+    event FeedSet(
+        bytes32 indexed feedId,
+        uint256 queryTag,
+        uint64 params,
+        uint32 shape,
+        uint8 threshold,
+        address clerkVerifier,
+        address finalizeVerifier
+    );
     /// @notice A value was requested.
     event Requested(
         uint256 indexed requestId,
@@ -103,6 +141,13 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     error InvalidTtl();
     error ZeroAmount();
     error UnknownFeed(bytes32 feedId);
+    error BadFeed(bytes32 feedId);
+    error JobBeforeRequest(uint256 jobId, uint256 minJobId);
+    error ShapeMismatch(uint256 jobId, uint32 shape, uint32 feedShape);
+    error BadClerks(uint256 count, uint256 threshold);
+    error InvalidClerkProof(uint256 position);
+    error InvalidFinalizeProof();
+    error ValueOutOfRange(int256 value);
 
     /// @param token_ Fee token.
     /// @param market_ Market whose completed jobs back values.
@@ -118,6 +163,35 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     function setOracle(address oracle, bool allowed) external onlyOwner {
         isOracle[oracle] = allowed;
         emit OracleSet(oracle, allowed);
+    }
+
+    /// @notice Defines (or redefines) a feed.
+    /// @param feedId Feed (e.g. `keccak256("iris/sepal_length/mean")`).
+    /// @param feed Its definition.
+    function setFeed(bytes32 feedId, Feed calldata feed) external onlyOwner {
+        if (
+            feed.threshold == 0 || address(feed.clerkVerifier) == address(0)
+                || feed.finalizeVerifier == address(0) || feed.queryTag >= R
+        ) revert BadFeed(feedId);
+        _feeds[feedId] = feed;
+        emit FeedSet(
+            feedId,
+            feed.queryTag,
+            feed.params,
+            feed.shape,
+            feed.threshold,
+            address(feed.clerkVerifier),
+            feed.finalizeVerifier
+        );
+    }
+
+    /// @notice A feed's definition; reverts for an unknown feed.
+    /// @param feedId Feed.
+    /// @return The definition.
+    function feeds(bytes32 feedId) external view returns (Feed memory) {
+        Feed memory f = _feeds[feedId];
+        if (f.threshold == 0) revert UnknownFeed(feedId);
+        return f;
     }
 
     /// @notice Requests a value for `feedId`, paying `fee` (needs an allowance).
@@ -138,6 +212,7 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
             revert CallbackGasTooHigh(callbackGasLimit);
         }
         if (ttl == 0 || ttl > 365 days) revert InvalidTtl();
+        if (_feeds[feedId].threshold == 0) revert UnknownFeed(feedId);
         requestId = nextRequestId++;
         uint64 expiresAt = uint64(block.timestamp) + ttl;
         requests[requestId] = Request({
@@ -147,27 +222,46 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
             open: true,
             callback: callback,
             fee: fee,
+            minJobId: uint64(market.nextJobId()),
             feedId: feedId
         });
         emit Requested(requestId, msg.sender, feedId, fee, callback, callbackGasLimit, expiresAt);
         if (fee != 0) token.safeTransferFrom(msg.sender, address(this), fee);
     }
 
-    /// @notice Fulfils a request with a value backed by a completed market job. Records the
-    ///         value, credits the fee, then calls the callback with its gas limit; a failing
-    ///         callback does not revert the fulfilment.
+    /// @notice The proofs behind a value.
+    struct ValueProof {
+        /// @dev The clerks' Shamir indices, strictly increasing, `threshold` of them.
+        uint256[] clerkIndices;
+        /// @dev Each clerk's commitment to its share sum.
+        uint256[] clerkCommitments;
+        /// @dev Each clerk's proof of its sum.
+        uint256[8][] clerkProofs;
+        /// @dev The finalize proof of the value.
+        uint256[8] finalize;
+    }
+
+    /// @notice Fulfils a request with a value proven to be the feed's statistic of a
+    ///         completed market job posted after the request. Records the value, credits the
+    ///         fee, then calls the callback with its gas limit; a failing callback does not
+    ///         revert the fulfilment.
     /// @param requestId Request.
-    /// @param value The value.
+    /// @param value The value (`|value| < 2^127`).
     /// @param jobId The completed job backing it.
-    function fulfill(uint256 requestId, int256 value, uint256 jobId) external nonReentrant {
+    /// @param proof The clerks' and the finalize proofs.
+    function fulfill(uint256 requestId, int256 value, uint256 jobId, ValueProof calldata proof)
+        external
+        nonReentrant
+    {
         if (!isOracle[msg.sender]) revert NotOracle(msg.sender);
         Request storage r = requests[requestId];
         if (!r.open) revert RequestNotOpen(requestId);
         if (block.timestamp > r.expiresAt) revert RequestExpired(requestId, r.expiresAt);
+        if (jobId < r.minJobId) revert JobBeforeRequest(jobId, r.minJobId);
         ComputeMarket.Job memory job = market.jobs(jobId);
-        ComputeMarket.Status status = job.status;
+        if (job.status != ComputeMarket.Status.Completed) revert JobNotCompleted(jobId);
         address worker = job.worker;
-        if (status != ComputeMarket.Status.Completed) revert JobNotCompleted(jobId);
+        _checkProof(requestId, _feeds[r.feedId], r.feedId, job, jobId, value, proof);
 
         r.open = false;
         bytes32 feedId = r.feedId;
@@ -199,6 +293,71 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
             }
             emit CallbackResult(requestId, success);
         }
+    }
+
+    /// @dev Verifies the clerks' proofs and the finalize proof of `value` for the feed and
+    ///      the job.
+    function _checkProof(
+        uint256 requestId,
+        Feed storage feed,
+        bytes32 feedId,
+        ComputeMarket.Job memory job,
+        uint256 jobId,
+        int256 value,
+        ValueProof calldata proof
+    ) internal view {
+        uint256 t = feed.threshold;
+        if (t == 0) revert UnknownFeed(feedId);
+        if (job.shape != feed.shape) revert ShapeMismatch(jobId, job.shape, feed.shape);
+        if (
+            proof.clerkIndices.length != t || proof.clerkCommitments.length != t
+                || proof.clerkProofs.length != t
+        ) revert BadClerks(proof.clerkIndices.length, t);
+        if (value <= -(int256(1) << 127) || value >= int256(1) << 127) {
+            revert ValueOutOfRange(value);
+        }
+        uint256 ic = job.inputCommitment;
+        uint256 tag = feed.queryTag;
+        IGroth16Verifier clerkVerifier = feed.clerkVerifier;
+        uint256[] memory input = new uint256[](4 + 2 * t);
+        input[0] = requestId;
+        input[1] = ic;
+        input[2] = feed.params;
+        input[3] = value < 0 ? R - uint256(-value) : uint256(value);
+        uint256 previous;
+        for (uint256 k; k < t; ++k) {
+            uint256 x = proof.clerkIndices[k];
+            // Strictly increasing: distinct clerks (and no index 0).
+            if (x <= previous) revert BadClerks(t, t);
+            previous = x;
+            uint256 c = proof.clerkCommitments[k];
+            if (!clerkVerifier.verifyProof(proof.clerkProofs[k], [ic, tag, x, c])) {
+                revert InvalidClerkProof(k);
+            }
+            input[4 + k] = x;
+            input[4 + t + k] = c;
+        }
+        if (!_verify(feed.finalizeVerifier, proof.finalize, input)) revert InvalidFinalizeProof();
+    }
+
+    /// @dev Calls `verifyProof(uint256[8], uint256[n])` of a generated verifier.
+    function _verify(address verifier, uint256[8] calldata proof, uint256[] memory input)
+        internal
+        view
+        returns (bool)
+    {
+        bytes4 selector = bytes4(
+            keccak256(
+                bytes(
+                    string.concat(
+                        "verifyProof(uint256[8],uint256[", Strings.toString(input.length), "])"
+                    )
+                )
+            )
+        );
+        (bool ok, bytes memory ret) =
+            verifier.staticcall(abi.encodePacked(selector, abi.encode(proof), input));
+        return ok && ret.length == 32 && abi.decode(ret, (bool));
     }
 
     /// @notice Cancels an expired, unfulfilled request and credits the fee back.

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.24;
 
-import {ProofFixture} from "./utils/Fixture.sol";
+import {OracleFixture} from "./utils/Fixture.sol";
 import {ArcanumToken} from "../src/ArcanumToken.sol";
 import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {DataOracle} from "../src/DataOracle.sol";
 import {IrisStatsConsumer} from "../src/examples/IrisStatsConsumer.sol";
 import {IDataOracleConsumer} from "../src/interfaces/IDataOracleConsumer.sol";
 import {SecaggSum4x8Verifier} from "../src/generated/SecaggSum4x8Verifier.sol";
+import {ClerkSum4x8C5Verifier} from "../src/generated/ClerkSum4x8C5Verifier.sol";
+import {FinalizeSecaggSum8T2Verifier} from "../src/generated/FinalizeSecaggSum8T2Verifier.sol";
+import {IGroth16Verifier} from "../src/interfaces/IGroth16Verifier.sol";
 
 /// @dev A callback that burns all the gas it gets.
 contract GasBurner is IDataOracleConsumer {
@@ -26,7 +29,8 @@ contract Reentrant is IDataOracleConsumer {
     }
 
     function onOracleValue(uint256 id, bytes32, int256 v, uint256 jobId) external {
-        oracle.fulfill(id + 1, v, jobId); // reverts: nonReentrant
+        DataOracle.ValueProof memory none;
+        oracle.fulfill(id + 1, v, jobId, none); // reverts: nonReentrant
         reentered = true;
     }
 }
@@ -40,7 +44,7 @@ contract ReturnBomb is IDataOracleConsumer {
     }
 }
 
-contract DataOracleTest is ProofFixture {
+contract DataOracleTest is OracleFixture {
     ArcanumToken internal token;
     ComputeMarket internal market;
     DataOracle internal oracle;
@@ -48,18 +52,36 @@ contract DataOracleTest is ProofFixture {
     address internal node = address(0x0AC1E);
     address internal dapp = address(0xDA99);
     bytes32 internal constant FEED = keccak256("iris/sepal_length/mean");
+    /// @dev A completed job without anchors (another job's result).
     uint256 internal completedJob;
+    /// @dev The anchored job the proofs are for, once `_completeOracleJob` ran.
+    uint256 internal oracleJob;
+    uint256 internal constant REQUESTER_KEY = 0xA11CE;
 
     function setUp() public {
         loadFixture();
+        loadOracleFixture();
         token = new ArcanumToken(address(this));
         market = new ComputeMarket(token, 1 days, 1 ether, address(this), address(0x7EA5));
         market.setVerifier(1, 1, new SecaggSum4x8Verifier());
         oracle = new DataOracle(token, market, address(this));
         oracle.setOracle(node, true);
+        oracle.setFeed(
+            FEED,
+            DataOracle.Feed({
+                queryTag: queryTag,
+                params: feedParams,
+                shape: 1,
+                threshold: 2,
+                clerkVerifier: IGroth16Verifier(address(new ClerkSum4x8C5Verifier())),
+                finalizeVerifier: address(new FinalizeSecaggSum8T2Verifier())
+            })
+        );
         consumer = new IrisStatsConsumer(oracle);
 
-        // Job 1 completed with the real proof fixture.
+        // The fixture worker stakes; the requester (whose key is known: the fixture
+        // worker accepts its signed offers) funds itself. Jobs are posted by the tests,
+        // after their requests (`_completeOracleJob`).
         token.mint(address(this), 100 ether);
         token.approve(address(market), type(uint256).max);
         token.mint(fixtureWorker, 10 ether);
@@ -67,24 +89,10 @@ contract DataOracleTest is ProofFixture {
         token.approve(address(market), type(uint256).max);
         market.stake(10 ether);
         vm.stopPrank();
-        // The fixture's key is unknown: the fixture worker accepts an offer signed by a
-        // requester whose key is known.
-        uint256 requesterKey = 0xA11CE;
-        address requester = vm.addr(requesterKey);
+        address requester = vm.addr(REQUESTER_KEY);
         token.mint(requester, 10 ether);
-        vm.startPrank(requester);
+        vm.prank(requester);
         token.approve(address(market), type(uint256).max);
-        completedJob =
-            market.postJob(1, 1, fixtureInput, 5 ether, uint64(block.timestamp + 1 hours), 1 ether);
-        vm.stopPrank();
-        uint64 acceptBy = uint64(block.timestamp + 10 minutes);
-        bytes memory sig = sign(
-            requesterKey, market.assignmentDigest(completedJob, fixtureWorker, 0, 5 ether, acceptBy)
-        );
-        vm.startPrank(fixtureWorker);
-        market.acceptAssignment(completedJob, 5 ether, acceptBy, sig);
-        market.submitResult(completedJob, fixtureOutput, fixtureProof);
-        vm.stopPrank();
 
         token.mint(dapp, 100 ether);
         vm.prank(dapp);
@@ -97,73 +105,215 @@ contract DataOracleTest is ProofFixture {
         id = oracle.request(FEED, 2 ether, callback, gasLimit, 1 hours);
     }
 
+    /// @dev Posts and settles, with the fixture worker's real proofs, job 1 (unanchored:
+    ///      another job's result) and job 2 (the fixture's anchored job), after the
+    ///      requests: a value must come from a fresher job.
+    function _completeOracleJob() internal {
+        completedJob = _settle(fixtureInput, fixtureOutput, fixtureProof);
+        assertEq(completedJob, 1, "the first fixture's proof is for job 1");
+        oracleJob = _settle(oracleInput, oracleOutput, oracleWorkerProof);
+        assertEq(oracleJob, 2, "the oracle fixture's proofs are for job 2");
+    }
+
+    function _settle(uint256 input, uint256 output, uint256[8] memory proof)
+        internal
+        returns (uint256 jobId)
+    {
+        address requester = vm.addr(REQUESTER_KEY);
+        vm.prank(requester);
+        jobId = market.postJob(1, 1, input, 5 ether, uint64(block.timestamp + 1 hours), 1 ether);
+        uint64 acceptBy = uint64(block.timestamp + 10 minutes);
+        bytes memory sig = sign(
+            REQUESTER_KEY, market.assignmentDigest(jobId, fixtureWorker, 0, 5 ether, acceptBy)
+        );
+        vm.startPrank(fixtureWorker);
+        market.acceptAssignment(jobId, 5 ether, acceptBy, sig);
+        market.submitResult(jobId, output, proof);
+        vm.stopPrank();
+    }
+
+    /// @dev The real proofs of the fixture's value for request `id`.
+    function _proof(uint256 id) internal view returns (DataOracle.ValueProof memory p) {
+        p.clerkIndices = clerkIndices;
+        p.clerkCommitments = clerkCommitments;
+        p.clerkProofs = clerkProofs;
+        p.finalize = finalizeProofs[id - 1];
+    }
+
     function test_exampleConsumerGetsAProofBackedValue() public {
         uint256 id = consumer.ask(FEED, 1 ether);
+        _completeOracleJob();
         vm.prank(node);
-        oracle.fulfill(id, 5.843e18, completedJob);
-        assertEq(consumer.valueOf(FEED), int256(5.843e18), "callback value");
-        assertEq(consumer.jobOf(FEED), completedJob, "callback job");
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
+        assertEq(consumer.valueOf(FEED), provenValue, "callback value");
+        assertEq(consumer.jobOf(FEED), oracleJob, "callback job");
         DataOracle.Value memory v = oracle.latest(FEED);
-        assertEq(v.value, int256(5.843e18), "stored value");
-        assertEq(v.jobId, completedJob, "provenance job");
+        assertEq(v.value, provenValue, "stored value");
+        assertEq(v.jobId, oracleJob, "provenance job");
         assertEq(v.worker, fixtureWorker, "provenance worker");
         assertEq(v.blockNumber, block.number, "provenance block");
         assertEq(oracle.credit(node), 1 ether, "fee credited");
         vm.prank(node);
         oracle.claim();
         assertEq(token.balanceOf(node), 1 ether, "fee paid");
+        // (52.5 + 118.25 + 31) / 35 at 18 decimals, half up.
+        assertEq(provenValue, int256(5_764_285_714_285_714_286), "the fixture's mean");
     }
 
-    function test_valueNeedsACompletedJob() public {
+    function test_fulfilGas() public {
+        uint256 id = _request(address(0), 0);
+        _completeOracleJob();
+        DataOracle.ValueProof memory p = _proof(id);
+        vm.prank(node);
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // Three Groth16 checks (two clerks, one finalize) and the bookkeeping.
+        uint256 used = vm.lastCallGas().gasTotalUsed;
+        assertTrue(used > 600_000 && used < 900_000, "three proof checks, under 900k");
+    }
+
+    function test_aWrongValueIsRejectedWithTheRightProofs() public {
+        uint256 id = _request(address(0), 0);
+        _completeOracleJob();
+        int256[3] memory wrong = [provenValue + 1, provenValue - 1, int256(123456789)];
+        vm.startPrank(node);
+        for (uint256 i; i < wrong.length; ++i) {
+            vm.expectRevert(DataOracle.InvalidFinalizeProof.selector);
+            oracle.fulfill(id, wrong[i], oracleJob, _proof(id));
+        }
+        vm.expectRevert(
+            abi.encodeWithSelector(DataOracle.ValueOutOfRange.selector, type(int256).max)
+        );
+        oracle.fulfill(id, type(int256).max, oracleJob, _proof(id));
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
+        vm.stopPrank();
+    }
+
+    function test_proofsOfAnotherRequestOrJobAreRejected() public {
+        uint256 first = _request(address(0), 0);
+        uint256 second = _request(address(0), 0);
+        _completeOracleJob();
+        vm.startPrank(node);
+        // The finalize proof binds its request.
+        vm.expectRevert(DataOracle.InvalidFinalizeProof.selector);
+        oracle.fulfill(second, provenValue, oracleJob, _proof(first));
+        // Another completed job, as fresh (a different input commitment): the clerks'
+        // proofs do not open it.
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.InvalidClerkProof.selector, 0));
+        oracle.fulfill(first, provenValue, completedJob, _proof(first));
+        // Another feed's query: the anchors commit to this one.
+        vm.stopPrank();
+        DataOracle.Feed memory f = oracle.feeds(FEED);
+        f.queryTag = uint256(keccak256("iris/petal_length/mean")) % R;
+        oracle.setFeed(keccak256("other"), f);
+        vm.prank(dapp);
+        uint256 other = oracle.request(keccak256("other"), 0, address(0), 0, 1 hours);
+        vm.expectRevert();
+        oracle.fulfill(other, provenValue, oracleJob, _proof(other));
+        vm.startPrank(node);
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.JobBeforeRequest.selector, oracleJob, 3));
+        oracle.fulfill(other, provenValue, oracleJob, _proof(first));
+        vm.stopPrank();
+    }
+
+    uint256 internal constant R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    function test_clerksOutsideTheAnchoredPositionsAreRejected() public {
+        uint256 id = _request(address(0), 0);
+        _completeOracleJob();
+        DataOracle.ValueProof memory p = _proof(id);
+        vm.startPrank(node);
+        // Clerk 3's proof claimed for position 2.
+        p.clerkIndices[1] = 2;
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.InvalidClerkProof.selector, 1));
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // Another clerk commitment with a real proof.
+        p = _proof(id);
+        p.clerkCommitments[1] = p.clerkCommitments[0];
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.InvalidClerkProof.selector, 1));
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // The same clerk twice, or too few.
+        p = _proof(id);
+        p.clerkIndices[1] = p.clerkIndices[0];
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadClerks.selector, 2, 2));
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        DataOracle.ValueProof memory short;
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadClerks.selector, 0, 2));
+        oracle.fulfill(id, provenValue, oracleJob, short);
+        vm.stopPrank();
+    }
+
+    function test_valueNeedsACompletedFreshJob() public {
         uint256 id = _request(address(0), 0);
         uint256 open =
             market.postJob(1, 1, fixtureInput, 5 ether, uint64(block.timestamp + 1 hours), 1 ether);
         vm.startPrank(node);
         vm.expectRevert(abi.encodeWithSelector(DataOracle.JobNotCompleted.selector, open));
-        oracle.fulfill(id, 1, open);
+        oracle.fulfill(id, 1, open, _proof(id));
         vm.expectRevert(abi.encodeWithSelector(DataOracle.JobNotCompleted.selector, 999));
-        oracle.fulfill(id, 1, 999);
+        oracle.fulfill(id, 1, 999, _proof(id));
         vm.stopPrank();
+        // A request made after the job: its result is stale for it.
+        _completeOracleJobAfter(open);
+        uint256 late = _request(address(0), 0);
+        vm.prank(node);
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.JobBeforeRequest.selector, oracleJob, 3));
+        oracle.fulfill(late, provenValue, oracleJob, _proof(late));
+    }
+
+    /// @dev `_completeOracleJob` when job 1 is already posted (and left open).
+    function _completeOracleJobAfter(uint256 open) internal {
+        assertEq(open, 1, "job 1 is open");
+        oracleJob = _settle(oracleInput, oracleOutput, oracleWorkerProof);
+        assertEq(oracleJob, 2, "the oracle fixture's proofs are for job 2");
     }
 
     function test_onlyOraclesFulfilOnce() public {
         uint256 id = _request(address(0), 0);
+        uint256 id2 = _request(address(0), 0);
+        _completeOracleJob();
         vm.prank(dapp);
         vm.expectRevert(abi.encodeWithSelector(DataOracle.NotOracle.selector, dapp));
-        oracle.fulfill(id, 1, completedJob);
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
         vm.startPrank(node);
-        oracle.fulfill(id, 1, completedJob);
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
         vm.expectRevert(abi.encodeWithSelector(DataOracle.RequestNotOpen.selector, id));
-        oracle.fulfill(id, 2, completedJob);
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
         vm.stopPrank();
         oracle.setOracle(node, false);
-        uint256 id2 = _request(address(0), 0);
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(DataOracle.NotOracle.selector, node));
-        oracle.fulfill(id2, 1, completedJob);
+        oracle.fulfill(id2, provenValue, oracleJob, _proof(id2));
     }
 
     function test_failingCallbacksCannotBlockFulfilment() public {
         address[3] memory bad =
             [address(new GasBurner()), address(new Reentrant(oracle)), address(new ReturnBomb())];
+        uint256[3] memory ids;
         for (uint256 i; i < bad.length; ++i) {
-            uint256 id = _request(bad[i], 200_000);
+            ids[i] = _request(bad[i], 200_000);
             _request(address(0), 0); // the request a re-entrant callback would target
+        }
+        _completeOracleJob();
+        for (uint256 i; i < bad.length; ++i) {
             vm.prank(node);
-            oracle.fulfill{gas: 2_000_000}(id, int256(i), completedJob);
-            assertEq(oracle.latest(FEED).value, int256(i), "recorded despite the callback");
+            oracle.fulfill{gas: 3_000_000}(ids[i], provenValue, oracleJob, _proof(ids[i]));
+            DataOracle.Value memory v = oracle.latest(FEED);
+            assertEq(v.requestId, ids[i], "recorded despite the callback");
         }
         assertTrue(!Reentrant(bad[1]).reentered(), "re-entry blocked");
     }
 
     function test_fulfillerCannotStarveTheCallback() public {
         uint256 id = _request(address(consumer), 100_000);
+        _completeOracleJob();
+        DataOracle.ValueProof memory p = _proof(id);
         vm.prank(node);
         vm.expectRevert(); // InsufficientGasForCallback: its arguments depend on gasleft()
-        oracle.fulfill{gas: 90_000}(id, 1, completedJob);
+        oracle.fulfill{gas: 750_000}(id, provenValue, oracleJob, p);
         vm.prank(node);
-        oracle.fulfill{gas: 400_000}(id, 1, completedJob);
-        assertEq(consumer.valueOf(FEED), int256(1), "delivered with enough gas");
+        oracle.fulfill{gas: 1_500_000}(id, provenValue, oracleJob, p);
+        assertEq(consumer.valueOf(FEED), provenValue, "delivered with enough gas");
     }
 
     function test_expiredRequestsAreRefundedNotFulfilled() public {
@@ -174,10 +324,11 @@ contract DataOracleTest is ProofFixture {
             abi.encodeWithSelector(DataOracle.RequestNotExpired.selector, id, expiresAt)
         );
         oracle.cancel(id);
+        _completeOracleJob();
         vm.warp(block.timestamp + 1 hours + 1);
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(DataOracle.RequestExpired.selector, id, expiresAt));
-        oracle.fulfill(id, 1, completedJob);
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
         vm.prank(node);
         vm.expectRevert(abi.encodeWithSelector(DataOracle.NotRequester.selector, id));
         oracle.cancel(id);
@@ -197,10 +348,24 @@ contract DataOracleTest is ProofFixture {
         oracle.request(FEED, 0, address(1), 1_000_001, 1 hours);
         vm.expectRevert(DataOracle.InvalidTtl.selector);
         oracle.request(FEED, 0, address(0), 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.UnknownFeed.selector, bytes32("nope")));
+        oracle.request(bytes32("nope"), 0, address(0), 0, 1 hours);
         vm.stopPrank();
         vm.expectRevert(abi.encodeWithSelector(DataOracle.UnknownFeed.selector, bytes32("nope")));
         oracle.latest(bytes32("nope"));
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.UnknownFeed.selector, bytes32("nope")));
+        oracle.feeds(bytes32("nope"));
         vm.expectRevert(DataOracle.ZeroAmount.selector);
         oracle.claim();
+    }
+
+    function test_onlyTheOwnerDefinesFeeds() public {
+        DataOracle.Feed memory f = oracle.feeds(FEED);
+        vm.prank(dapp);
+        vm.expectRevert();
+        oracle.setFeed(FEED, f);
+        f.threshold = 0;
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadFeed.selector, FEED));
+        oracle.setFeed(FEED, f);
     }
 }

@@ -59,6 +59,7 @@ fn submission(seed: u64) -> JobSubmission {
             })
             .collect(),
         weights: vec![],
+        anchors: vec![],
         reward_wei: arc(25).to_string(),
         min_stake_wei: arc(100).to_string(),
         deadline_secs: 300,

@@ -61,6 +61,32 @@ const REQUESTER_INBOX: usize = 1024;
 /// Capacity of each role's network inbox.
 const NET_INBOX: usize = 256;
 
+/// The chain client of a data dir: its config's RPC and deployment, with `signer`; and the
+/// chain id.
+pub async fn chain_client(
+    data_dir: &std::path::Path,
+    cfg: &crate::config::NodeConfig,
+    signer: alloy::signers::local::PrivateKeySigner,
+) -> eyre::Result<(MarketClient, u64)> {
+    let chain_config = ChainConfig {
+        rpc_url: cfg.chain.rpc_url.clone(),
+        receipt_timeout: Duration::from_secs(cfg.chain.receipt_timeout_secs),
+        request_timeout: Duration::from_secs(cfg.chain.request_timeout_secs),
+        fee_bump_after: Duration::from_secs(cfg.chain.fee_bump_secs),
+    };
+    let chain_id = chain_id(&cfg.chain.rpc_url, chain_config.request_timeout).await?;
+    let deployment_path = if cfg.chain.deployment.is_empty() {
+        Deployment::path_for(data_dir, chain_id)
+    } else {
+        PathBuf::from(&cfg.chain.deployment)
+    };
+    let deployment = Deployment::load(&deployment_path)?;
+    Ok((
+        MarketClient::connect(chain_config, signer, deployment).await?,
+        chain_id,
+    ))
+}
+
 /// Runs the node until SIGINT or SIGTERM.
 pub async fn run(
     data_dir: PathBuf,
@@ -75,20 +101,7 @@ pub async fn run(
     let p2p_key = identity::load_or_create_p2p(&data_dir)?;
     let peer_id = identity::peer_id(&p2p_key);
 
-    let chain_config = ChainConfig {
-        rpc_url: cfg.chain.rpc_url.clone(),
-        receipt_timeout: Duration::from_secs(cfg.chain.receipt_timeout_secs),
-        request_timeout: Duration::from_secs(cfg.chain.request_timeout_secs),
-        fee_bump_after: Duration::from_secs(cfg.chain.fee_bump_secs),
-    };
-    let chain_id = chain_id(&cfg.chain.rpc_url, chain_config.request_timeout).await?;
-    let deployment_path = if cfg.chain.deployment.is_empty() {
-        Deployment::path_for(&data_dir, chain_id)
-    } else {
-        PathBuf::from(&cfg.chain.deployment)
-    };
-    let deployment = Deployment::load(&deployment_path)?;
-    let chain = MarketClient::connect(chain_config, signer.clone(), deployment).await?;
+    let (chain, chain_id) = chain_client(&data_dir, &cfg, signer.clone()).await?;
     let store = Store::open(&data_dir)?;
     chain.persist_nonces(Arc::new(store.clone()));
     let metrics = Arc::new(Metrics::default());
@@ -211,8 +224,9 @@ pub async fn run(
             clerk: signer.address(),
         }
         .sign(&signer)?;
+        let keys = Arc::new(clerk::ClerkKeys::new(KeyStore::dev(data_dir.join("keys"))));
         services.spawn(async move {
-            clerk::run(net, book, ad, rx).await;
+            clerk::run(net, book, ad, keys, rx).await;
             "clerk"
         });
         tracing::info!(target: "node", "clerk service started");
@@ -286,6 +300,7 @@ pub async fn run(
             feeds: oracle::load_feeds(&cfg.oracle.feeds, &data_dir)?,
             confirmations,
             poll: Duration::from_secs(cfg.oracle.poll_secs),
+            keys: KeyStore::dev(data_dir.join("keys")),
         };
         services.spawn(async move {
             oracle.run().await;
@@ -545,7 +560,12 @@ async fn cancel_followed(chain: &MarketClient, store: &Store, id: u64) {
             && let Some(from) = rec.posting_from_block
         {
             let (shape, inputs) = parse_inputs(&rec)?;
-            let ic = requester::input_commitment(shape, &inputs, &rec.submission.weights)?;
+            let ic = requester::input_commitment(
+                shape,
+                &inputs,
+                &rec.submission.weights,
+                &rec.submission.anchor_fields()?,
+            )?;
             job_id = chain
                 .find_posted(chain.account(), ic, from)
                 .await?
@@ -683,6 +703,7 @@ async fn follow(
         )
         .await?;
         rec.submission.weights = joint::weights(shape);
+        rec.submission.anchors = run.anchors.iter().map(U256::to_string).collect();
         rec.submission.inputs = inputs
             .iter()
             .map(|v| v.iter().map(U256::to_string).collect())
@@ -728,7 +749,7 @@ async fn follow(
                 requester.net(),
                 &spec,
                 run,
-                outcome.job_id,
+                (outcome.job_id, posted.shape, posted.input_commitment),
                 &posted.inputs,
                 &outcome.output,
             )

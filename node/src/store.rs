@@ -226,6 +226,10 @@ pub struct JobSubmission {
     /// Per-contributor weights (`he-linear`).
     #[serde(default)]
     pub weights: Vec<i64>,
+    /// Per-contributor share anchors (a joint statistic over `secagg-sum`), decimal field
+    /// elements; empty: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anchors: Vec<String>,
     /// Reward (the most any worker is paid), token base units, decimal.
     pub reward_wei: String,
     /// Stake the worker locks, token base units, decimal.
@@ -239,6 +243,20 @@ pub struct JobSubmission {
     /// reward is per round).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fl: Option<FlSpec>,
+}
+
+impl JobSubmission {
+    /// The share anchors as field elements.
+    pub fn anchor_fields(&self) -> eyre::Result<Vec<arcanum_zk::Fr>> {
+        self.anchors
+            .iter()
+            .map(|a| {
+                let v = arcanum_protocol::U256::from_str_radix(a, 10)
+                    .map_err(|e| eyre::eyre!("anchor {a:?}: {e}"))?;
+                Ok(arcanum_zk::field::fr_from_u256(v)?)
+            })
+            .collect()
+    }
 }
 
 /// A federated training job: the model, the data, the rounds, the privacy, the parties.
@@ -470,10 +488,25 @@ pub struct StatsSpec {
     pub clerks_sampled: Option<u32>,
     /// Clerk sums needed to remove the pads, or decryption shares needed (2..=clerks).
     pub threshold: u32,
+    /// Ask the clerks to prove their sums against the owners' share anchors, so that the
+    /// result can back a data-oracle value (the oracle role sets it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub prove_clerks: bool,
 }
 
 fn default_scale_bits() -> u32 {
     16
+}
+
+/// A clerk's sum of a collection's shares with its proof (for a data-oracle value).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProvenClerkSum {
+    /// The clerk's Shamir index.
+    pub index: u64,
+    /// Its sum.
+    pub sum: Vec<arcanum_protocol::U256>,
+    /// Its commitment and proof.
+    pub proof: arcanum_protocol::ClerkSumProof,
 }
 
 /// A joint statistic as it ran: the collection and, once unmasked, the result.
@@ -514,6 +547,15 @@ pub struct StatsRun {
     /// Wall time of the DKG over the network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dkg_seconds: Option<f64>,
+    /// The owners' share anchors, in the job's input order (empty: not anchored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anchors: Vec<arcanum_protocol::U256>,
+    /// The query tag the owners anchored (`secagg-sum`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_tag: Option<arcanum_protocol::U256>,
+    /// The clerks' proven sums (with `prove_clerks`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proven_clerks: Vec<ProvenClerkSum>,
 }
 
 /// Where a requester job stands.
@@ -947,6 +989,7 @@ mod tests {
             shape: "secagg-sum-4x8".into(),
             inputs: vec![vec!["1".into()]],
             weights: vec![],
+            anchors: vec![],
             reward_wei: "10".into(),
             min_stake_wei: "1".into(),
             deadline_secs: 60,

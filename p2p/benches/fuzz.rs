@@ -76,6 +76,7 @@ fn main() {
             shape,
             inputs: vec![vec![U256::from(12345u64); 8]; 4],
             weights: vec![1, -1, 2, 3],
+            anchors: vec![U256::from(11u64); 4],
         },
         JobRequest::BidRequest { job_id },
         JobRequest::Contribute(Box::new(samples::contribution_request())),
@@ -85,16 +86,26 @@ fn main() {
             share: vec![U256::from(77u64); 7],
             min_set: 3,
             requester: "12D3KooWexample".into(),
+            anchor: Some(arcanum_protocol::PadAnchor {
+                contribution: U256::from(5u64),
+                commitments: vec![U256::from(6u64); 5],
+            }),
         },
         JobRequest::ClerkSum {
             session: B256::repeat_byte(9),
             contributors: vec!["12D3KooWa".into(), "12D3KooWb".into()],
+            prove: Some(arcanum_protocol::ClerkProofRequest {
+                shape,
+                input_commitment: U256::from(7u64),
+                query_tag: U256::from(8u64),
+            }),
         },
         JobRequest::ClerkAd,
         JobRequest::Included {
             session: B256::repeat_byte(9),
             job_id,
             inputs: vec![vec![U256::from(8u64); 8]; 4],
+            anchors: vec![U256::from(9u64); 4],
         },
         JobRequest::Enroll {
             session: B256::repeat_byte(9),
@@ -130,10 +141,15 @@ fn main() {
         JobResponse::Contribution {
             masked: vec![U256::from(5u64); 7],
             clerks: vec![1, 2, 3],
+            anchor: Some(U256::from(4u64)),
         },
         JobResponse::ClerkSum {
             index: 2,
             sum: vec![U256::from(6u64); 7],
+            proof: Some(Box::new(arcanum_protocol::ClerkSumProof {
+                commitment: U256::from(3u64),
+                proof: [U256::from(2u64); 8],
+            })),
         },
         JobResponse::ClerkAd(Box::new(samples::clerk_ad(&key))),
         JobResponse::Dealt(Box::new(samples::dealing(&key))),

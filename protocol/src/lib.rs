@@ -20,7 +20,7 @@ mod sig;
 mod stats;
 mod wire;
 
-pub use alloy_primitives::{Address, B256, U256, keccak256};
+pub use alloy_primitives::{Address, B256, I256, U256, keccak256};
 pub use bid::{Bid, MarketDomain, SignedBid};
 pub use error::{Error, Result};
 pub use fl::{PrivacyUnit, TrainPlan, TrainPrivacy, TrainRound};
@@ -29,6 +29,9 @@ pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
 pub use offer::{Offer, SignedOffer, unix_now};
 pub use stats::{
     CallForContributions, Candidate, ClerkAd, CommitteeDraw, ContributionRequest, Dp, Filter,
-    KeyTranscript, MAX_CALL_BYTES, Op, Query, SignedClerkAd, SignedDealing, draw_weighted,
+    KeyTranscript, MAX_CALL_BYTES, Op, Query, QueryTerms, SignedClerkAd, SignedDealing,
+    draw_weighted, query_description,
 };
-pub use wire::{JobRequest, JobResponse, JobResult, RejectReason};
+pub use wire::{
+    ClerkProofRequest, ClerkSumProof, JobRequest, JobResponse, JobResult, PadAnchor, RejectReason,
+};

@@ -150,11 +150,67 @@ pub struct ContributionRequest {
     /// recomputes from the chain before it shares anything (`clerks` must be its choice).
     #[serde(default)]
     pub draw: Option<CommitteeDraw>,
+    /// The job shape's vector width when the owner should anchor its pad shares (so the
+    /// clerks can prove their sums for a data-oracle value): its masked vector and shares,
+    /// padded with zeros to it, are committed to. 0: anchor nothing.
+    #[serde(default)]
+    pub anchor_width: u32,
     /// For an `he-linear` job: the key committee's DKG transcript. The owner recomputes
     /// the group key from it (every dealing signed by a drawn member) and encrypts under
     /// that key instead of masking; `clerks` are then the committee's members.
     #[serde(default)]
     pub key: Option<KeyTranscript>,
+}
+
+impl ContributionRequest {
+    /// The canonical description of what the owners are asked, which a data-oracle feed's
+    /// query tag hashes ([`query_description`]).
+    pub fn query_description(&self) -> String {
+        query_description(&QueryTerms {
+            dataset: &self.dataset,
+            columns: &self.columns,
+            query: self.query,
+            edges: &self.edges,
+            filter: self.filter.as_ref(),
+            dp: self.dp,
+            min_contributors: self.min_contributors,
+            scale_bits: self.scale_bits,
+            threshold: self.threshold,
+        })
+    }
+}
+
+/// Everything that fixes what a joint statistic's aggregate means: the dataset, columns,
+/// query (with edges and filter), noise, fixed point and sharing threshold.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct QueryTerms<'a> {
+    /// Dataset name.
+    pub dataset: &'a str,
+    /// Columns, in order.
+    pub columns: &'a [String],
+    /// The statistic.
+    pub query: Query,
+    /// Histogram edges.
+    pub edges: &'a [f64],
+    /// Row filter.
+    pub filter: Option<&'a Filter>,
+    /// Noise.
+    pub dp: Option<Dp>,
+    /// Fewest owners.
+    pub min_contributors: u32,
+    /// Fixed-point fractional bits.
+    pub scale_bits: u32,
+    /// Clerk sums that remove the pads (the sharing's degree plus one).
+    pub threshold: u32,
+}
+
+/// `arcanum-query/v1 ` followed by the terms as JSON (fields in declaration order): what a
+/// data-oracle feed's query tag hashes, and the owners commit to in their anchors.
+pub fn query_description(terms: &QueryTerms<'_>) -> String {
+    format!(
+        "arcanum-query/v1 {}",
+        serde_json::to_string(terms).unwrap_or_default()
+    )
 }
 
 /// Most bytes a call for contributions may take on the wire.

@@ -28,6 +28,10 @@ pub enum JobRequest {
         /// input commitment posted on chain.
         #[serde(default)]
         weights: Vec<i64>,
+        /// Per-contributor share anchors (`secagg-sum`; empty: none), bound by the input
+        /// commitment posted on chain.
+        #[serde(default)]
+        anchors: Vec<U256>,
     },
     /// To a data owner: contribute to a joint statistic (answered
     /// [`JobResponse::Contribution`] once the clerks hold the pad shares).
@@ -45,6 +49,10 @@ pub enum JobRequest {
         /// Peer id of the requester that asked the owner: the only peer the clerk sums
         /// this session for.
         requester: String,
+        /// What the clerk needs to prove its sum against the owner's anchor (absent:
+        /// the owner anchored nothing).
+        #[serde(default)]
+        anchor: Option<PadAnchor>,
     },
     /// To a clerk: its signed binding of peer id to staked address (a committee draw's
     /// candidate).
@@ -59,14 +67,20 @@ pub enum JobRequest {
         job_id: JobId,
         /// The job's inputs.
         inputs: Vec<Vec<U256>>,
+        /// The job's share anchors (empty: none).
+        #[serde(default)]
+        anchors: Vec<U256>,
     },
     /// From the requester to a clerk: the sum of the shares of exactly these owners (peer
     /// ids). A clerk sums one set per session, ever.
     ClerkSum {
         /// The collection.
         session: B256,
-        /// The owners whose contributions the worker summed.
+        /// The owners whose contributions the worker summed, in the job's input order.
         contributors: Vec<String>,
+        /// Also prove the sum (for a data-oracle value), with this.
+        #[serde(default)]
+        prove: Option<ClerkProofRequest>,
     },
     /// From a data owner to a requester that gossiped an open call: count me in.
     Enroll {
@@ -138,6 +152,38 @@ pub enum JobRequest {
         /// Its inputs (checked against its posted input commitment).
         inputs: Vec<Vec<U256>>,
     },
+}
+
+/// What a data owner sends a clerk besides its share, so that the clerk can prove its
+/// sum: the owner's anchor is `commit(ANCHOR, [query_tag, commitments..])`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PadAnchor {
+    /// `commit(CONTRIBUTION, masked)` of the owner's masked vector.
+    pub contribution: U256,
+    /// The owner's commitment to each clerk's share, by clerk position (zeros past its
+    /// clerks).
+    pub commitments: Vec<U256>,
+}
+
+/// What a clerk proves its sum for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkProofRequest {
+    /// The settled job's shape (the clerk circuit follows it).
+    pub shape: Shape,
+    /// The job's input commitment.
+    pub input_commitment: U256,
+    /// The query the owners answered.
+    pub query_tag: U256,
+}
+
+/// A clerk's proof of its sum: `commitment = commit(CLERK_SUM, sum)`, proven against the
+/// owners' anchors in the job's input commitment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClerkSumProof {
+    /// The commitment to the sum.
+    pub commitment: U256,
+    /// The Groth16 proof, EVM calldata order.
+    pub proof: [U256; 8],
 }
 
 /// Why a worker refused a request.
@@ -214,6 +260,9 @@ pub enum JobResponse {
         masked: Vec<U256>,
         /// Shamir indices of the clerks that hold a share.
         clerks: Vec<u64>,
+        /// The owner's share anchor (absent: none).
+        #[serde(default)]
+        anchor: Option<U256>,
     },
     /// Received.
     Ack,
@@ -225,6 +274,9 @@ pub enum JobResponse {
         index: u64,
         /// The sum.
         sum: Vec<U256>,
+        /// Its proof, when asked.
+        #[serde(default)]
+        proof: Option<Box<ClerkSumProof>>,
     },
     /// A member's signed DKG dealing.
     Dealt(Box<SignedDealing>),

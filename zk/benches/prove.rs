@@ -157,6 +157,7 @@ fn main() {
                     input_commitment: stmt.input_commitment,
                     output_commitment: stmt.output_commitment,
                     inputs: inputs.clone(),
+                    anchors: vec![arcanum_zk::Fr::from(0u64); inputs.len()],
                 };
                 let (witness_s, _) = time(7, || witness(&circuit));
                 let _warm = prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove");

@@ -53,6 +53,9 @@ pub struct Chunk {
     pub inputs: Vec<Vec<Fr>>,
     /// The job's weights padded to `shape.contributors` (`he-linear`; empty otherwise).
     pub weights: Vec<i64>,
+    /// The contributors' share anchors padded with zeros to `shape.contributors`
+    /// (anchored kinds; empty otherwise). Every chunk carries the same anchors.
+    pub anchors: Vec<Fr>,
     /// The chunk's input commitment (over `inputs` and `weights`).
     pub input_commitment: Fr,
 }
@@ -73,6 +76,17 @@ impl ChunkedJob {
     /// dimensions; `weights` are the `he-linear` weights, one per input vector (empty for
     /// the other kinds).
     pub fn split(shape: Shape, inputs: &[Vec<Fr>], weights: &[i64]) -> Result<Self> {
+        Self::split_anchored(shape, inputs, weights, &[])
+    }
+
+    /// [`Self::split`] with the contributors' share anchors (anchored kinds: at most one
+    /// per input vector, missing ones zero).
+    pub fn split_anchored(
+        shape: Shape,
+        inputs: &[Vec<Fr>],
+        weights: &[i64],
+        anchors: &[Fr],
+    ) -> Result<Self> {
         let bad = |detail: String| Error::Shape {
             shape: shape.name(),
             detail,
@@ -99,6 +113,18 @@ impl ChunkedJob {
                 weights.len()
             )));
         }
+        if anchors.len() > inputs.len() || (!anchors.is_empty() && !kind.anchored()) {
+            return Err(bad(format!(
+                "{} anchors for {} input vectors of a {} job",
+                anchors.len(),
+                inputs.len(),
+                shape.kind
+            )));
+        }
+        let mut chunk_anchors = anchors.to_vec();
+        if kind.anchored() {
+            chunk_anchors.resize(shape.contributors, Fr::from(0u64));
+        }
         let pad_element = kind.padding();
         let chunk_fields = shape.dims * width;
         let mut chunk_weights = weights.to_vec();
@@ -119,9 +145,14 @@ impl ChunkedJob {
                     .collect();
                 chunk.resize(shape.contributors, pad(&[], &pad_element, chunk_fields));
                 Chunk {
-                    input_commitment: kind.input_commitment(&chunk, &chunk_weights),
+                    input_commitment: kind.input_commitment_anchored(
+                        &chunk,
+                        &chunk_weights,
+                        &chunk_anchors,
+                    ),
                     inputs: chunk,
                     weights: chunk_weights.clone(),
+                    anchors: chunk_anchors.clone(),
                 }
             })
             .collect();

@@ -1,8 +1,9 @@
 //! The `secagg-sum` circuit: `output[j] = sum_i inputs[i][j]` over `Fr`.
 //!
 //! Public inputs, in order: `job_id`, `worker`, `input_commitment`, `output_commitment`.
-//! Witness: the `contributors x dims` input vectors. The output is not a witness: it is the
-//! linear combination of inputs, so only its commitment costs constraints.
+//! Witness: the `contributors x dims` input vectors and one share anchor per contributor
+//! (bound by the input commitment; see [`crate::oracle`]). The output is not a witness: it
+//! is the linear combination of inputs, so only its commitment costs constraints.
 
 use crate::{
     Fr,
@@ -50,12 +51,14 @@ pub struct SecaggSumCircuit {
     pub job_id: Fr,
     /// Public: the worker's address as `uint160`.
     pub worker: Fr,
-    /// Public: `commitment::inputs(inputs)`.
+    /// Public: `commitment::inputs_anchored(inputs, anchors)`.
     pub input_commitment: Fr,
     /// Public: `commitment::output(sum)`.
     pub output_commitment: Fr,
     /// Witness: one vector per contributor.
     pub inputs: Vec<Vec<Fr>>,
+    /// Witness: one share anchor per contributor (zero: none).
+    pub anchors: Vec<Fr>,
 }
 
 impl SecaggSumCircuit {
@@ -68,6 +71,7 @@ impl SecaggSumCircuit {
             input_commitment: Fr::from(0u64),
             output_commitment: Fr::from(0u64),
             inputs: vec![vec![Fr::from(0u64); shape.dims]; shape.contributors],
+            anchors: vec![Fr::from(0u64); shape.contributors],
         }
     }
 }
@@ -75,7 +79,10 @@ impl SecaggSumCircuit {
 impl Circuit for SecaggSumCircuit {
     fn synthesize(&self, b: &mut Builder) -> Result<(), SynthesisError> {
         let (n, d) = (self.shape.contributors, self.shape.dims);
-        if self.inputs.len() != n || self.inputs.iter().any(|x| x.len() != d) {
+        if self.inputs.len() != n
+            || self.inputs.iter().any(|x| x.len() != d)
+            || self.anchors.len() != n
+        {
             return Err(SynthesisError::Unsatisfiable);
         }
         // Public inputs. job_id and worker need no constraint of their own: Groth16 binds
@@ -96,6 +103,9 @@ impl Circuit for SecaggSumCircuit {
                 *acc = acc.add(v);
             }
             contributions.push(commit_sig(b, Domain::Contribution, &vars)?);
+        }
+        for a in &self.anchors {
+            contributions.push(b.witness(*a)?);
         }
         let inputs = commit_sig(b, Domain::Inputs, &contributions)?;
         b.enforce_equal(
@@ -136,13 +146,17 @@ mod tests {
         let sum: Vec<Fr> = (0..shape.dims)
             .map(|j| inputs.iter().map(|x| x[j]).sum())
             .collect();
+        let anchors: Vec<Fr> = (0..shape.contributors as u64)
+            .map(|i| Fr::from(77 + i))
+            .collect();
         SecaggSumCircuit {
             shape,
             job_id: Fr::from(7u64),
             worker: Fr::from(0xabcdu64),
-            input_commitment: commitment::inputs(&inputs),
+            input_commitment: commitment::inputs_anchored(&inputs, &anchors),
             output_commitment: commitment::output(&sum),
             inputs,
+            anchors,
         }
     }
 
@@ -176,6 +190,16 @@ mod tests {
         // Same sum, but the input commitment binds each contributor's position.
         let mut c = honest();
         c.inputs.swap(0, 1);
+        assert!(!satisfied(c));
+    }
+
+    #[test]
+    fn anchors_are_bound_by_the_input_commitment() {
+        let mut c = honest();
+        c.anchors[1] += Fr::from(1u64);
+        assert!(!satisfied(c));
+        let mut c = honest();
+        c.anchors.swap(0, 3);
         assert!(!satisfied(c));
     }
 

@@ -21,8 +21,13 @@
 //! `xs` a rate at a time, squeeze one element.
 //!
 //! - a contributor commits to its (masked) vector: `c_i = commit(CONTRIBUTION, x_i)`;
-//! - a job's input commitment, posted on chain: `commit(INPUTS, [c_1, ..., c_n])`
-//!   (`he-linear` appends the weights: `[c_1, ..., c_n, w_1, ..., w_n]`);
+//! - a job's input commitment, posted on chain: `commit(INPUTS, [c_1, ..., c_n, e_1, ..., e_n])`
+//!   where `e_i` is contributor `i`'s extra element: its weight for `he-linear`, its share
+//!   anchor `a_i` for `secagg-sum` and `fl-round` (zero when it anchors nothing);
+//! - a share anchor (see [`crate::oracle`]): `a_i = commit(ANCHOR, [query_tag, d_1, ..,
+//!   d_M])` over the commitments `d_k = commit(SHARE, s_k)` to the pad shares the
+//!   contributor sent each clerk `k`;
+//! - a clerk's sum of shares: `commit(CLERK_SUM, sigma_k)`;
 //! - the output commitment, submitted with the proof: `commit(OUTPUT, y)`.
 //!
 //! Contributors can thus each check their own `c_i` is part of the posted commitment.
@@ -108,6 +113,12 @@ pub enum Domain {
     Inputs = 2,
     /// A job's output vector.
     Output = 3,
+    /// A contributor's share anchor: the query tag and its share commitments.
+    Anchor = 4,
+    /// One pad share vector sent to one clerk.
+    Share = 5,
+    /// A clerk's sum of the shares it received.
+    ClerkSum = 6,
 }
 
 impl Domain {
@@ -139,9 +150,17 @@ pub fn contribution(x: &[Fr]) -> Fr {
     commit(Domain::Contribution, x)
 }
 
-/// A job's input commitment from its contributors' vectors (default sponge).
+/// A `secagg-sum` job's input commitment from its contributors' vectors, anchoring
+/// nothing (default sponge).
 pub fn inputs(xs: &[Vec<Fr>]) -> Fr {
-    let absorbed: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
+    inputs_anchored(xs, &[])
+}
+
+/// A `secagg-sum` job's input commitment from its contributors' vectors and their share
+/// anchors (missing anchors are zero).
+pub fn inputs_anchored(xs: &[Vec<Fr>], anchors: &[Fr]) -> Fr {
+    let mut absorbed: Vec<Fr> = xs.iter().map(|x| contribution(x)).collect();
+    absorbed.extend((0..xs.len()).map(|i| anchors.get(i).copied().unwrap_or_default()));
     commit(Domain::Inputs, &absorbed)
 }
 

@@ -4,7 +4,7 @@
 
 use crate::{
     Bn254, Error, Fr, Result,
-    circuit::{self, Synthesizer},
+    circuit::{self, Circuit, Synthesizer},
     prover::ProverTables,
 };
 use arcanum_protocol::Shape;
@@ -61,10 +61,15 @@ impl Matrices {
 
     /// Synthesizes `shape`'s blank circuit exactly as the Groth16 setup does.
     pub fn of(shape: &Shape) -> Result<Self> {
+        Self::of_circuit(circuit::blank(*shape)?)
+    }
+
+    /// Synthesizes a blank circuit exactly as the Groth16 setup does.
+    pub fn of_circuit(blank: Box<dyn Circuit + Send + Sync>) -> Result<Self> {
         let cs = ConstraintSystem::<Fr>::new_ref();
         cs.set_optimization_goal(OptimizationGoal::Constraints);
         cs.set_mode(SynthesisMode::Setup);
-        Synthesizer(circuit::blank(*shape)?).generate_constraints(cs.clone())?;
+        Synthesizer(blank).generate_constraints(cs.clone())?;
         cs.finalize();
         let abc = cs
             .to_matrices()?
@@ -79,11 +84,47 @@ impl Matrices {
     }
 }
 
-/// Keys for one shape, ready to prove and verify.
+/// Something with Groth16 keys: a job shape's circuit ([`Shape`]) or an oracle circuit
+/// ([`crate::oracle`]).
+pub trait Keyed {
+    /// Stable name: the cache file's stem and the dev setup's seed.
+    fn key_name(&self) -> String;
+    /// The circuit with a blank witness.
+    fn blank_circuit(&self) -> Result<Box<dyn Circuit + Send + Sync>>;
+}
+
+impl Keyed for Shape {
+    fn key_name(&self) -> String {
+        self.name()
+    }
+
+    fn blank_circuit(&self) -> Result<Box<dyn Circuit + Send + Sync>> {
+        circuit::blank(*self)
+    }
+}
+
+/// Keys for one shape's circuit, ready to prove and verify (everything but the shape is
+/// in [`CircuitKeys`], which it dereferences to).
 #[derive(Clone)]
 pub struct ShapeKeys {
     /// The shape these keys serve.
     pub shape: Shape,
+    keys: CircuitKeys,
+}
+
+impl std::ops::Deref for ShapeKeys {
+    type Target = CircuitKeys;
+
+    fn deref(&self) -> &CircuitKeys {
+        &self.keys
+    }
+}
+
+/// Keys for one circuit, ready to prove and verify.
+#[derive(Clone)]
+pub struct CircuitKeys {
+    /// The circuit's key name ([`Keyed::key_name`]).
+    pub name: String,
     /// Groth16 proving key.
     pub pk: ProvingKey<Bn254>,
     /// Groth16 verifying key.
@@ -98,21 +139,21 @@ pub struct ShapeKeys {
     tables: Arc<OnceLock<ProverTables>>,
 }
 
-impl ShapeKeys {
+impl CircuitKeys {
     /// The fixed-base tables of the proving key's bases, built on first use (about 255
     /// doublings per base, in parallel) and kept for every later proof of the shape.
     pub fn prover_tables(&self) -> &ProverTables {
         self.tables.get_or_init(|| {
             tracing::info!(
                 target: "zk::keys",
-                shape = %self.shape.name(),
+                circuit = %self.name,
                 "building the prover's fixed-base tables (once per shape and process)"
             );
             let started = Instant::now();
             let tables = ProverTables::new(&self.pk);
             tracing::info!(
                 target: "zk::keys",
-                shape = %self.shape.name(),
+                circuit = %self.name,
                 seconds = started.elapsed().as_secs_f64(),
                 bytes = tables.size_bytes(),
                 "built the prover's fixed-base tables"
@@ -124,8 +165,14 @@ impl ShapeKeys {
 
 impl std::fmt::Debug for ShapeKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ShapeKeys")
-            .field("shape", &self.shape.name())
+        self.keys.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for CircuitKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CircuitKeys")
+            .field("circuit", &self.name)
             .field("insecure_dev", &self.insecure_dev)
             .finish_non_exhaustive()
     }
@@ -143,9 +190,10 @@ impl KeyStore {
         Self { dir: dir.into() }
     }
 
-    /// The cache path of a shape's dev proving key.
-    pub fn dev_key_path(&self, shape: &Shape) -> PathBuf {
-        self.dir.join(format!("{}.insecure-dev.pk", shape.name()))
+    /// The cache path of a shape's (or any [`Keyed`] circuit's) dev proving key.
+    pub fn dev_key_path(&self, circuit: &impl Keyed) -> PathBuf {
+        self.dir
+            .join(format!("{}.insecure-dev.pk", circuit.key_name()))
     }
 
     /// Loads the cached dev keys of `shape`, or runs the deterministic dev setup and caches
@@ -153,23 +201,31 @@ impl KeyStore {
     /// checksum does not match, or made for another version of the circuit, is discarded
     /// and regenerated.
     pub fn load_or_setup(&self, shape: &Shape) -> Result<ShapeKeys> {
-        let path = self.dev_key_path(shape);
+        Ok(ShapeKeys {
+            shape: *shape,
+            keys: self.load_or_setup_circuit(shape)?,
+        })
+    }
+
+    /// [`Self::load_or_setup`] for any [`Keyed`] circuit.
+    pub fn load_or_setup_circuit(&self, target: &impl Keyed) -> Result<CircuitKeys> {
+        let path = self.dev_key_path(target);
         let sum_path = path.with_extension("pk.blake3");
-        let matrices = Matrices::of(shape)?;
+        let matrices = Matrices::of_circuit(target.blank_circuit()?)?;
         let circuit = matrices.digest();
         let record = |bytes: &[u8]| format!("{} circuit {circuit}", blake3::hash(bytes).to_hex());
         if let (Ok(bytes), Ok(sum)) = (fs::read(&path), fs::read_to_string(&sum_path)) {
             if record(&bytes) == sum.trim() {
                 let pk = decode_pk(&bytes)?;
-                return keys_for(shape, pk, true, &path, matrices);
+                return keys_for(target, pk, true, &path, matrices);
             }
             tracing::warn!(target: "zk::keys", path = %path.display(), "dev key cache is corrupt or was made for another version of the circuit; regenerating");
         }
         let started = Instant::now();
-        let pk = dev_setup(shape)?;
+        let pk = dev_setup(target)?;
         tracing::warn!(
             target: "zk::keys",
-            shape = %shape.name(),
+            circuit = %target.key_name(),
             seconds = started.elapsed().as_secs_f64(),
             "generated INSECURE deterministic dev keys: anyone can forge proofs for them; never use them on a public chain"
         );
@@ -185,13 +241,21 @@ impl KeyStore {
         })?;
         write_atomic(&path, &bytes)?;
         write_atomic(&sum_path, record(&bytes).as_bytes())?;
-        keys_for(shape, pk, true, &path, matrices)
+        keys_for(target, pk, true, &path, matrices)
     }
 
     /// Loads production keys (a compressed-or-uncompressed arkworks `ProvingKey`) from a
     /// file, checking every point (on the curve, in the subgroup) and that they were made
     /// for `shape`'s circuit.
     pub fn load_production(shape: &Shape, pk_path: &Path) -> Result<ShapeKeys> {
+        Ok(ShapeKeys {
+            shape: *shape,
+            keys: Self::load_production_circuit(shape, pk_path)?,
+        })
+    }
+
+    /// [`Self::load_production`] for any [`Keyed`] circuit.
+    pub fn load_production_circuit(target: &impl Keyed, pk_path: &Path) -> Result<CircuitKeys> {
         let bytes = fs::read(pk_path).map_err(|source| Error::Io {
             path: pk_path.into(),
             source,
@@ -204,7 +268,13 @@ impl KeyStore {
                 what: "proving key",
                 detail: format!("{e}; the file is not a valid arkworks Groth16 proving key"),
             })?;
-        keys_for(shape, pk, false, pk_path, Matrices::of(shape)?)
+        keys_for(
+            target,
+            pk,
+            false,
+            pk_path,
+            Matrices::of_circuit(target.blank_circuit()?)?,
+        )
     }
 }
 
@@ -220,27 +290,28 @@ fn decode_pk(bytes: &[u8]) -> Result<ProvingKey<Bn254>> {
 }
 
 /// The deterministic, insecure dev setup: randomness from a seed derived from the shape.
-fn dev_setup(shape: &Shape) -> Result<ProvingKey<Bn254>> {
-    let seed = blake3::hash(format!("arcanum/insecure-dev-setup/v1/{}", shape.name()).as_bytes());
+fn dev_setup(target: &impl Keyed) -> Result<ProvingKey<Bn254>> {
+    let seed =
+        blake3::hash(format!("arcanum/insecure-dev-setup/v1/{}", target.key_name()).as_bytes());
     let mut rng = ChaCha20Rng::from_seed(*seed.as_bytes());
     let (pk, _vk) =
-        Groth16::<Bn254>::circuit_specific_setup(Synthesizer(circuit::blank(*shape)?), &mut rng)?;
+        Groth16::<Bn254>::circuit_specific_setup(Synthesizer(target.blank_circuit()?), &mut rng)?;
     Ok(pk)
 }
 
-/// Checks `pk` fits `shape`'s circuit (same number of public inputs and variables).
+/// Checks `pk` fits `target`'s circuit (same number of public inputs and variables).
 fn keys_for(
-    shape: &Shape,
+    target: &impl Keyed,
     pk: ProvingKey<Bn254>,
     insecure_dev: bool,
     path: &Path,
     matrices: Matrices,
-) -> Result<ShapeKeys> {
+) -> Result<CircuitKeys> {
     let instances = matrices.num_instance;
     let variables = instances + matrices.num_witness;
     let mismatch = |detail: String| Error::KeyMismatch {
         path: path.into(),
-        shape: shape.name(),
+        shape: target.key_name(),
         detail,
     };
     if pk.vk.gamma_abc_g1.len() != instances {
@@ -258,8 +329,8 @@ fn keys_for(
     }
     let vk = pk.vk.clone();
     let pvk = prepare_verifying_key(&vk);
-    Ok(ShapeKeys {
-        shape: *shape,
+    Ok(CircuitKeys {
+        name: target.key_name(),
         pk,
         vk,
         pvk,
@@ -341,6 +412,7 @@ mod tests {
                             .load_or_setup(&SECAGG_SUM_4X8)
                             .expect("setup")
                             .vk
+                            .clone()
                     })
                 })
                 .collect();

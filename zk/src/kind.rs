@@ -42,19 +42,32 @@ pub trait Kind: Send + Sync {
     /// The circuit of `shape` with a blank witness, for key setup.
     fn blank(&self, shape: Shape) -> Box<dyn Circuit + Send + Sync>;
 
-    /// Proves `statement` from the job's `inputs` and `weights` under `keys`; fails
-    /// rather than return a proof that does not verify.
+    /// Whether a job binds one share anchor per input vector (see [`crate::oracle`]) in
+    /// its input commitment.
+    fn anchored(&self) -> bool {
+        !self.weighted()
+    }
+
+    /// Proves `statement` from the job's `inputs`, `weights` and share `anchors` (empty:
+    /// none) under `keys`; fails rather than return a proof that does not verify.
     fn prove(
         &self,
         keys: &ShapeKeys,
         statement: &Statement,
         inputs: &[Vec<Fr>],
         weights: &[i64],
+        anchors: &[Fr],
     ) -> Result<Proof<Bn254>>;
 
-    /// The input commitment: each vector committed, then the vectors' commitments (and the
-    /// weights, for a weighted kind).
+    /// The input commitment of a job anchoring nothing.
     fn input_commitment(&self, inputs: &[Vec<Fr>], weights: &[i64]) -> Fr {
+        self.input_commitment_anchored(inputs, weights, &[])
+    }
+
+    /// The input commitment: each vector committed, then the vectors' commitments and one
+    /// extra element per vector: its weight for a weighted kind, its share anchor (zero
+    /// when missing) for an anchored one.
+    fn input_commitment_anchored(&self, inputs: &[Vec<Fr>], weights: &[i64], anchors: &[Fr]) -> Fr {
         let sponge = self.sponge();
         let mut absorbed: Vec<Fr> = inputs
             .iter()
@@ -62,6 +75,8 @@ pub trait Kind: Send + Sync {
             .collect();
         if self.weighted() {
             absorbed.extend(weights.iter().map(|w| he_linear::weight_to_fr(*w)));
+        } else if self.anchored() {
+            absorbed.extend((0..inputs.len()).map(|i| anchors.get(i).copied().unwrap_or_default()));
         }
         commit_with(sponge, Domain::Inputs, &absorbed)
     }
@@ -113,8 +128,9 @@ impl Kind for SecaggSum {
         statement: &Statement,
         inputs: &[Vec<Fr>],
         _weights: &[i64],
+        anchors: &[Fr],
     ) -> Result<Proof<Bn254>> {
-        prover::prove_secagg_sum(keys, statement, inputs)
+        prover::prove_secagg_sum_anchored(keys, statement, inputs, anchors, &mut rand::rngs::OsRng)
     }
 }
 
@@ -170,6 +186,7 @@ impl Kind for HeLinear {
         statement: &Statement,
         inputs: &[Vec<Fr>],
         weights: &[i64],
+        _anchors: &[Fr],
     ) -> Result<Proof<Bn254>> {
         let cts = Self::ciphertexts(inputs, keys.shape.dims)?;
         let weights = Self::weights(cts.len(), weights);

@@ -44,6 +44,7 @@ pub mod he_linear;
 pub mod keys;
 pub mod kind;
 pub mod msm;
+pub mod oracle;
 pub mod prover;
 pub mod r1cs;
 pub mod shapes;

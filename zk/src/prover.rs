@@ -5,7 +5,7 @@ use crate::{
     circuit::{Circuit, SecaggSumCircuit},
     commitment, field,
     he_linear::{self, Ciphertext, HeLinearCircuit},
-    keys::ShapeKeys,
+    keys::{CircuitKeys, ShapeKeys},
     msm::FixedBaseTable,
     r1cs::Builder,
 };
@@ -113,7 +113,7 @@ fn check_shape<T>(shape: &Shape, inputs: &[Vec<T>]) -> Result<()> {
 /// that does not satisfy the statement fails here, naming the relation, before any
 /// proving work), then Groth16 proves from the assignment.
 pub fn prove_circuit(
-    keys: &ShapeKeys,
+    keys: &CircuitKeys,
     circuit: &impl Circuit,
     rng: &mut (impl rand::RngCore + rand::CryptoRng),
 ) -> Result<Proof<Bn254>> {
@@ -179,7 +179,7 @@ impl ProverTables {
 /// computes for `r`, `s`), with the quotient from arkworks' libsnark reduction and every
 /// multi-scalar multiplication on the key's fixed-base tables. `assignment` is the full
 /// assignment `[1, inputs.., witnesses..]`.
-pub fn create_proof(keys: &ShapeKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Result<Proof<Bn254>> {
+pub fn create_proof(keys: &CircuitKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Result<Proof<Bn254>> {
     let m = &keys.matrices;
     let pk = &keys.pk;
     let tables = keys.prover_tables();
@@ -238,7 +238,27 @@ pub fn prove_secagg_sum_with_rng(
     inputs: &[Vec<Fr>],
     rng: &mut (impl rand::RngCore + rand::CryptoRng),
 ) -> Result<Proof<Bn254>> {
+    prove_secagg_sum_anchored(keys, statement, inputs, &[], rng)
+}
+
+/// [`prove_secagg_sum_with_rng`] for a job whose contributors anchored their pad shares
+/// (`anchors`, one per input vector; missing ones are zero).
+pub fn prove_secagg_sum_anchored(
+    keys: &ShapeKeys,
+    statement: &SecaggSumStatement,
+    inputs: &[Vec<Fr>],
+    anchors: &[Fr],
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> Result<Proof<Bn254>> {
     check_shape(&keys.shape, inputs)?;
+    if anchors.len() > inputs.len() {
+        return Err(Error::Shape {
+            shape: keys.shape.name(),
+            detail: format!("{} anchors for {} inputs", anchors.len(), inputs.len()),
+        });
+    }
+    let mut anchors = anchors.to_vec();
+    anchors.resize(inputs.len(), Fr::from(0u64));
     let circuit = SecaggSumCircuit {
         shape: keys.shape,
         job_id: statement.job_id,
@@ -246,6 +266,7 @@ pub fn prove_secagg_sum_with_rng(
         input_commitment: statement.input_commitment,
         output_commitment: statement.output_commitment,
         inputs: inputs.to_vec(),
+        anchors,
     };
     let proof = prove_circuit(keys, &circuit, rng)?;
     // A prover never ships a proof that does not verify (e.g. a witness/statement mismatch).
@@ -284,7 +305,11 @@ pub fn prove_he_linear_with_rng(
 }
 
 /// Verifies a proof against the shape's prepared key.
-pub fn verify_prepared(keys: &ShapeKeys, public_inputs: &[Fr], proof: &Proof<Bn254>) -> Result<()> {
+pub fn verify_prepared(
+    keys: &CircuitKeys,
+    public_inputs: &[Fr],
+    proof: &Proof<Bn254>,
+) -> Result<()> {
     match Groth16::<Bn254>::verify_with_processed_vk(&keys.pvk, public_inputs, proof) {
         Ok(true) => Ok(()),
         Ok(false) => Err(Error::InvalidProof),

@@ -225,6 +225,36 @@ impl Builder {
         self.enforce(&a.sub(b), &Sig::constant(Fr::one()), &Sig::zero(), what)
     }
 
+    /// A witness bit: `v` constrained to 0 or 1 (one constraint).
+    pub fn boolean(&mut self, v: bool, what: &'static str) -> Result<Sig, SynthesisError> {
+        let s = self.witness(Fr::from(u64::from(v)))?;
+        self.enforce(&s, &Sig::constant(Fr::one()).sub(&s), &Sig::zero(), what)?;
+        Ok(s)
+    }
+
+    /// The `n` bits of `x`, least significant first, enforcing `x < 2^n` (`n + 1`
+    /// constraints). A value that does not fit fails as `what`.
+    pub fn bits(
+        &mut self,
+        x: &Sig,
+        n: usize,
+        what: &'static str,
+    ) -> Result<Vec<Sig>, SynthesisError> {
+        use ark_ff::{AdditiveGroup, BigInteger, PrimeField};
+        let value = x.value().into_bigint();
+        let bits = (0..n)
+            .map(|i| self.boolean(value.get_bit(i), what))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut pow = Fr::one();
+        let sum = Sig::lincomb(bits.iter().map(|b| {
+            let c = pow;
+            pow.double_in_place();
+            (c, b)
+        }));
+        self.enforce_equal(&sum, x, what)?;
+        Ok(bits)
+    }
+
     /// On the witness-only back end, the first relation the witness violated.
     pub fn unsatisfied(&self) -> Option<&'static str> {
         self.unsatisfied

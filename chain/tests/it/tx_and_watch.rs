@@ -27,6 +27,7 @@ async fn deployed(anvil: &AnvilInstance, bump_after: Duration) -> MarketClient {
         min_worker_stake: U256::from(1u64),
         treasury: Address::repeat_byte(0x77),
         oracle_nodes: vec![],
+        oracle_circuits: vec![],
     };
     MarketClient::deploy(config, owner, &[], &params)
         .await

@@ -33,6 +33,7 @@ interface Vm {
     function label(address, string calldata) external;
     function sign(uint256, bytes32) external pure returns (uint8, bytes32, bytes32);
     function addr(uint256) external pure returns (address);
+    function toString(uint256) external pure returns (string memory);
     function roll(uint256) external;
     function etch(address, bytes calldata) external;
     function lastCallGas() external view returns (Gas memory);

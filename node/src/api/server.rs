@@ -320,7 +320,8 @@ fn validate(sub: &JobSubmission) -> Result<(), Failure> {
             arcanum_zk::field::vec_from_u256(&words).map_err(|e| bad(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    requester::input_commitment(shape, &inputs, &sub.weights).map_err(|e| bad(e.to_string()))?;
+    requester::input_commitment(shape, &inputs, &sub.weights, &[])
+        .map_err(|e| bad(e.to_string()))?;
     Ok(())
 }
 

@@ -49,6 +49,7 @@ impl DeployArgs {
             min_worker_stake,
             treasury: self.treasury.unwrap_or(signer.address()),
             oracle_nodes: self.oracle.clone(),
+            oracle_circuits: crate::services::oracle::oracle_circuits(),
         };
         let client = MarketClient::deploy(chain, signer, arcanum_zk::shapes::ALL, &params).await?;
         let deployment = client.deployment().clone();

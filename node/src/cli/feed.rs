@@ -64,10 +64,47 @@ enum FeedCommand {
         /// The request id.
         id: String,
     },
+    /// Define a feed on chain (the data oracle's owner, with this data dir's key): the
+    /// query its job runs (which data owners anchor), its statistic, and the verifiers of
+    /// its proofs. Oracle nodes serve it with the same spec and statistic.
+    Define {
+        /// The feed's name, e.g. `iris/sepal_length/mean`.
+        name: String,
+        /// The job spec (TOML with a `[stats]` table) oracle nodes run for it.
+        #[arg(long)]
+        spec: std::path::PathBuf,
+        /// `count`, `sum` or `mean`.
+        #[arg(long, value_parser = ["count", "sum", "mean"])]
+        statistic: String,
+        /// Its column (not for `count`).
+        #[arg(long)]
+        column: Option<String>,
+        /// The value is the statistic times `10^decimals`, rounded half up.
+        #[arg(long, default_value_t = 18)]
+        decimals: u32,
+    },
 }
 
 impl FeedArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
+        if let FeedCommand::Define {
+            name,
+            spec,
+            statistic,
+            column,
+            decimals,
+        } = &self.command
+        {
+            let config = crate::config::FeedConfig {
+                name: name.clone(),
+                spec: spec.display().to_string(),
+                statistic: serde_json::from_value(serde_json::Value::String(statistic.clone()))?,
+                column: column.clone(),
+                decimals: *decimals,
+                min_fee_wei: "0".into(),
+            };
+            return define(&self.dir.data_dir, config, self.json).await;
+        }
         let api = ApiClient::for_data_dir(&self.dir.data_dir)?;
         let report = match self.command {
             FeedCommand::List => {
@@ -140,6 +177,7 @@ impl FeedArgs {
             }
             FeedCommand::Watch { id, timeout } => follow(&api, &id, timeout, !self.json).await?,
             FeedCommand::Cancel { id } => api.feed_request_cancel(&id).await?,
+            FeedCommand::Define { .. } => unreachable!("handled above"),
         };
         if self.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -184,4 +222,38 @@ async fn follow(
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+}
+
+/// `feed define`: the feed's on-chain definition from its spec, sent with the data dir's
+/// key (the data oracle's owner).
+async fn define(
+    data_dir: &std::path::Path,
+    feed: crate::config::FeedConfig,
+    json: bool,
+) -> eyre::Result<()> {
+    let cfg = crate::config::NodeConfig::load(data_dir, &[])?.config;
+    let password = crate::identity::read_password(&cfg.keystore.password_file)?;
+    let signer = crate::identity::unlock(&data_dir.join(&cfg.keystore.path), &password)?;
+    let (chain, _) = crate::daemon::chain_client(data_dir, &cfg, signer).await?;
+    let feeds = crate::services::oracle::load_feeds(&[feed], std::path::Path::new("."))?;
+    let feed = &feeds[0];
+    let def = crate::services::oracle::definition(feed, chain.deployment())?;
+    let tx = chain.oracle_set_feed(feed.id, &def).await?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "feed": feed.config.name,
+                "feed_id": feed.id.to_string(),
+                "definition": def,
+                "tx": tx.tx_hash.to_string(),
+            })
+        );
+    } else {
+        println!(
+            "defined {} ({}): query tag {}, statistic params {:#x}, {} clerks' proofs, tx {}",
+            feed.config.name, feed.id, def.query_tag, def.params, def.threshold, tx.tx_hash
+        );
+    }
+    Ok(())
 }

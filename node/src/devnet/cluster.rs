@@ -400,6 +400,7 @@ impl Cluster {
                 treasury: signer(OWNER).address(),
                 // The oracle node's key fulfils data-oracle requests.
                 oracle_nodes: vec![signer(ORACLE_NODE).address()],
+                oracle_circuits: crate::services::oracle::oracle_circuits(),
             },
         )
         .await
@@ -587,6 +588,21 @@ impl Cluster {
             let job = iris_job(&addrs, config.reward, config.job_stake)?;
             std::fs::create_dir_all(odir.join("feeds"))?;
             std::fs::write(odir.join("feeds/iris.toml"), toml::to_string(&job)?)?;
+            // The data oracle's owner defines the feed on chain: its query (which the
+            // owners anchor), its statistic and its verifiers.
+            let feed_config = crate::config::FeedConfig {
+                name: String::from_utf8_lossy(IRIS_FEED).into_owned(),
+                spec: "feeds/iris.toml".into(),
+                statistic: arcanum_protocol::Query::Mean,
+                column: Some("sepal_length".into()),
+                decimals: 18,
+                min_fee_wei: "0".into(),
+            };
+            let feeds = crate::services::oracle::load_feeds(&[feed_config], &odir)?;
+            for feed in &feeds {
+                let def = crate::services::oracle::definition(feed, owner.deployment())?;
+                owner.oracle_set_feed(feed.id, &def).await?;
+            }
             owner
                 .mint(signer(ORACLE_NODE).address(), arc(1_000))
                 .await?;
@@ -662,7 +678,7 @@ impl Cluster {
         chain: &MarketClient,
         request: U256,
         since: Instant,
-    ) -> eyre::Result<(I256, arcanum_protocol::JobId, f64)> {
+    ) -> eyre::Result<(I256, arcanum_protocol::JobId, f64, u64)> {
         let from = chain.deployment().deploy_block;
         loop {
             for l in chain.oracle_events(from, None).await? {
@@ -674,7 +690,9 @@ impl Cluster {
                 } = l.event
                     && request_id == request
                 {
-                    return Ok((value, job_id, since.elapsed().as_secs_f64()));
+                    let waited = since.elapsed().as_secs_f64();
+                    let gas = self.gas_used(&l.tx_hash.to_string()).await;
+                    return Ok((value, job_id, waited, gas));
                 }
             }
             if since.elapsed() > Duration::from_secs(300) {
@@ -772,7 +790,8 @@ impl Cluster {
 
         // The oracle node's service answers the dApp's request with its own run of the
         // feed's job.
-        let (_, oracle_job, waited) = self.wait_fulfilled(&dapp, request_id, requested).await?;
+        let (_, oracle_job, waited, fulfil_gas) =
+            self.wait_fulfilled(&dapp, request_id, requested).await?;
         let feed_value = dapp.oracle_latest(feed).await?;
         if feed_value.job_id != oracle_job || feed_value.request_id != request_id {
             return Err(eyre!(
@@ -847,13 +866,17 @@ impl Cluster {
             committee_choice_verified: Some(committee_choice_verified),
             outcome_tx: o.settle_tx.clone(),
             oracle_feed: String::from_utf8_lossy(IRIS_FEED).into_owned(),
-            oracle_value: feed_value
-                .value
-                .to_string()
-                .parse::<f64>()
-                .unwrap_or(f64::NAN)
-                / 1e18,
-            oracle_block: feed_value.block,
+            oracle_value: Some(
+                feed_value
+                    .value
+                    .to_string()
+                    .parse::<f64>()
+                    .unwrap_or(f64::NAN)
+                    / 1e18,
+            ),
+            oracle_block: Some(feed_value.block),
+            oracle_fulfil_gas: Some(fulfil_gas),
+            finalize_prove_seconds: None,
             oracle_job_id: Some(oracle_job.0.to_string()),
             oracle_request_to_fulfil_seconds: Some(waited),
             he_linear: None,

@@ -21,7 +21,6 @@ use crate::{
     tools,
     worker::{self, WorkerConfig, WorkerHandle},
 };
-use alloy::primitives::I256;
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     providers::Provider,
@@ -146,6 +145,7 @@ impl Devnet {
             treasury: signer(OWNER).address(),
             // The requester's node also serves the data oracle.
             oracle_nodes: vec![signer(REQUESTER).address()],
+            oracle_circuits: vec![],
         };
         let owner = MarketClient::deploy(chain.clone(), signer(OWNER), &shapes_to_deploy, &params)
             .await
@@ -236,15 +236,6 @@ impl Devnet {
                 "no worker advertised within 30s; check the workers' logs"
             ));
         }
-        // A dApp asks the data oracle for the mean sepal length; the requester's node, which
-        // serves the oracle, answers it with the proven job below.
-        let feed = alloy::primitives::keccak256(IRIS_FEED);
-        let dapp = self.owner.with_signer(self.signer(DAPP)).await?;
-        self.owner.mint(dapp.account(), arc(10)).await?;
-        let (request_id, _) = dapp
-            .oracle_request(feed, arc(1), Address::ZERO, 0, 3600)
-            .await?;
-
         let outcome = self
             .requester
             .run_job(
@@ -259,18 +250,6 @@ impl Devnet {
         let input_commitment = job.input_commitment;
         let (plaintext_means, plaintext_stds) = (job.plain_means.clone(), job.plain_stds.clone());
         let (means, stds) = job.finish(&outcome.output)?;
-
-        let mean_wad = I256::try_from((means[0] * 1e18).round() as i128)?;
-        self.requester
-            .chain()
-            .oracle_fulfill(request_id, mean_wad, outcome.job_id)
-            .await?;
-        let feed_value = dapp.oracle_latest(feed).await?;
-        if feed_value.job_id != outcome.job_id || feed_value.worker != outcome.worker {
-            return Err(eyre!(
-                "oracle provenance does not name the proven job and worker"
-            ));
-        }
 
         let worker_chain = self
             .owner
@@ -330,14 +309,13 @@ impl Devnet {
             contributor_bytes_sent: None,
             committee_choice_verified: None,
             outcome_tx: outcome.result.tx_hash.to_string(),
-            oracle_feed: String::from_utf8_lossy(IRIS_FEED).into_owned(),
-            oracle_value: feed_value
-                .value
-                .to_string()
-                .parse::<f64>()
-                .unwrap_or(f64::NAN)
-                / 1e18,
-            oracle_block: feed_value.block,
+            // The in-process fixture runs no data-oracle node (its job anchors no shares):
+            // the oracle is `arcanum devnet`'s, with real node processes.
+            oracle_feed: String::new(),
+            oracle_value: None,
+            oracle_block: None,
+            oracle_fulfil_gas: None,
+            finalize_prove_seconds: None,
             oracle_job_id: None,
             oracle_request_to_fulfil_seconds: None,
             he_linear: None,
@@ -537,10 +515,18 @@ pub struct DevnetReport {
     pub outcome_tx: String,
     /// The data-oracle feed the dApp asked for.
     pub oracle_feed: String,
-    /// The value the oracle stored for it (backed by the job).
-    pub oracle_value: f64,
+    /// The value the oracle stored for it (proven from the job).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oracle_value: Option<f64>,
     /// Block of fulfilment.
-    pub oracle_block: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oracle_block: Option<u64>,
+    /// Gas of the fulfilment (two clerk proofs and the finalize proof checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oracle_fulfil_gas: Option<u64>,
+    /// Seconds the oracle node took to prove the value (finalize proof).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finalize_prove_seconds: Option<f64>,
     /// The on-chain job backing the value (the oracle node's own run of the feed's job,
     /// in the cluster of processes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -888,17 +874,20 @@ impl fmt::Display for DevnetReport {
             )?;
         }
         writeln!(f, "settled in tx  {}", self.outcome_tx)?;
-        write!(
-            f,
-            "data oracle:   {} = {:.4} (backed by job #{}, block {}",
-            self.oracle_feed,
-            self.oracle_value,
-            self.oracle_job_id.as_deref().unwrap_or(&self.job_id),
-            self.oracle_block
-        )?;
-        match self.oracle_request_to_fulfil_seconds {
-            Some(s) => write!(f, "; answered by the oracle node in {s:.1} s)")?,
-            None => write!(f, ")")?,
+        if let (Some(value), Some(block)) = (self.oracle_value, self.oracle_block) {
+            write!(
+                f,
+                "data oracle:   {} = {value:.4} (proven from job #{}, block {block}",
+                self.oracle_feed,
+                self.oracle_job_id.as_deref().unwrap_or(&self.job_id),
+            )?;
+            if let Some(gas) = self.oracle_fulfil_gas {
+                write!(f, "; fulfil {gas} gas")?;
+            }
+            match self.oracle_request_to_fulfil_seconds {
+                Some(s) => write!(f, "; answered by the oracle node in {s:.1} s)")?,
+                None => write!(f, ")")?,
+            }
         }
         if let Some(he) = &self.he_linear {
             write!(f, "\n{he}")?;

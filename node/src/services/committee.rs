@@ -496,8 +496,8 @@ impl Member {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
         let ones = vec![1i64; fields.len()];
-        let commitment =
-            super::requester::input_commitment(shape, &fields, &ones).map_err(|e| e.to_string())?;
+        let commitment = super::requester::input_commitment(shape, &fields, &ones, &[])
+            .map_err(|e| e.to_string())?;
         if commitment != info.input_commitment {
             return Err(format!(
                 "the inputs do not hash to {job_id}'s posted commitment with unit weights"

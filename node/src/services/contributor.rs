@@ -278,10 +278,14 @@ impl Contributor {
                     session,
                     job_id,
                     inputs,
+                    anchors,
                 } => {
                     let me = me.clone();
                     tokio::spawn(async move {
-                        let answer = match me.check_included(from, session, job_id, &inputs).await {
+                        let answer = match me
+                            .check_included(from, session, job_id, &inputs, &anchors)
+                            .await
+                        {
                             Ok(()) => JobResponse::Ack,
                             Err(why) => {
                                 tracing::error!(target: "contributor", %from, %job_id, "{why}");
@@ -587,7 +591,7 @@ impl Contributor {
         })?;
         let (rows, values) = encoded;
         let requester = from.to_base58();
-        let (masked, acked) = match group {
+        let (masked, acked, anchor) = match group {
             Some(group) => {
                 // Encrypted under the committee's key: no pads, no clerks.
                 // Every value, times the owners asked, must stay inside the range the
@@ -609,9 +613,12 @@ impl Contributor {
                 (
                     field::vec_to_u256(&arcanum_compute::executor::encode_ciphertexts(&cts)),
                     vec![],
+                    None,
                 )
             }
             None => {
+                let tag = arcanum_zk::oracle::query_tag(&req.query_description());
+                let width = req.anchor_width as usize;
                 self.mask_and_share(
                     req.session,
                     &req.clerks,
@@ -619,6 +626,7 @@ impl Contributor {
                     self.policy.min_contributors,
                     &requester,
                     &values,
+                    (width >= values.len()).then_some((tag, width)),
                 )
                 .await?
             }
@@ -628,12 +636,16 @@ impl Contributor {
         Ok(JobResponse::Contribution {
             masked,
             clerks: acked,
+            anchor: anchor.map(field::fr_to_u256),
         })
     }
 
     /// Masks `values` (secagg-sum), shares the mask with the clerks, and returns the masked
-    /// vector and the clerks that hold their share (at least `threshold`).
-    async fn mask_and_share(
+    /// vector, the clerks that hold their share (at least `threshold`) and, with a query
+    /// tag (and few enough clerks), the share anchor: a commitment to the query and to each
+    /// clerk's share, so that clerks can prove their sums for a data-oracle value.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn mask_and_share(
         &self,
         session: B256,
         clerk_addrs: &[String],
@@ -641,7 +653,8 @@ impl Contributor {
         min_set: u32,
         requester: &str,
         values: &[arcanum_compute::Fr],
-    ) -> Result<(Vec<U256>, Vec<u64>), RejectReason> {
+        anchor: Option<(arcanum_compute::Fr, usize)>,
+    ) -> Result<(Vec<U256>, Vec<u64>, Option<arcanum_compute::Fr>), RejectReason> {
         let clerks: Vec<(Multiaddr, PeerId)> = clerk_addrs
             .iter()
             .map(|a| parse_peer_addr(a))
@@ -650,6 +663,15 @@ impl Contributor {
         let committee = Committee::plain(clerks.len(), threshold as usize);
         let contribution = secagg::contribute(values, committee, &mut rand::rngs::OsRng)
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        let anchored = anchor
+            .filter(|_| clerks.len() <= arcanum_zk::oracle::MAX_ANCHORED_CLERKS)
+            .map(|(tag, width)| anchor_of(tag, width, &contribution))
+            .transpose()
+            .map_err(|e| RejectReason::Failed(e.to_string()))?;
+        let (anchor, pad_anchor) = match anchored {
+            Some((a, p)) => (Some(a), Some(p)),
+            None => (None, None),
+        };
         let me = self.net.peer_id();
         let sends = clerks.iter().zip(&contribution.pad_shares).enumerate().map(
             |(k, ((addr, peer), share))| {
@@ -658,6 +680,7 @@ impl Contributor {
                 let (net, addr, peer, requester) =
                     (self.net.clone(), addr.clone(), *peer, requester.to_string());
                 let (own, metrics) = (self.own_clerk.clone(), self.metrics.clone());
+                let pad_anchor = pad_anchor.clone();
 
                 async move {
                     if peer == me {
@@ -672,6 +695,7 @@ impl Contributor {
                                     index,
                                     &share,
                                     min_set,
+                                    pad_anchor.as_ref(),
                                 )
                             })
                             .map(|()| index);
@@ -683,6 +707,7 @@ impl Contributor {
                         share,
                         min_set,
                         requester,
+                        anchor: pad_anchor,
                     };
                     // A connection can close under a request (two peers dialling each
                     // other at once keep one of the two connections): try again, the
@@ -731,7 +756,7 @@ impl Contributor {
                 clerks.len(),
             )));
         }
-        Ok((field::vec_to_u256(&contribution.masked), acked))
+        Ok((field::vec_to_u256(&contribution.masked), acked, anchor))
     }
 
     /// Checks, from the chain, that the job `job_id` the requester of `session` says it
@@ -743,6 +768,7 @@ impl Contributor {
         session: B256,
         job_id: arcanum_protocol::JobId,
         inputs: &[Vec<U256>],
+        anchors: &[U256],
     ) -> Result<(), String> {
         let mine = self
             .sent
@@ -764,7 +790,8 @@ impl Contributor {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
         let weights = super::joint::weights(shape);
-        let commitment = super::requester::input_commitment(shape, &fields, &weights)
+        let anchors = field::vec_from_u256(anchors).map_err(|e| e.to_string())?;
+        let commitment = super::requester::input_commitment(shape, &fields, &weights, &anchors)
             .map_err(|e| e.to_string())?;
         if commitment != info.input_commitment {
             return Err(format!(
@@ -800,4 +827,37 @@ pub fn parse_peer_addr(text: &str) -> Result<(Multiaddr, PeerId), String> {
         .and_then(|(_, id)| id.parse::<PeerId>().ok())
         .ok_or_else(|| format!("{text:?} does not end in /p2p/<peer id>"))?;
     Ok((addr, peer))
+}
+
+/// A contribution's share anchor and what each clerk is sent with its share: the
+/// commitment to the masked vector and to every clerk's share, each padded with zeros to
+/// the job's `width` as the job pads them (see `arcanum_zk::oracle`).
+fn anchor_of(
+    tag: arcanum_compute::Fr,
+    width: usize,
+    contribution: &secagg::Contribution,
+) -> arcanum_zk::Result<(arcanum_compute::Fr, arcanum_protocol::PadAnchor)> {
+    use arcanum_zk::oracle;
+    let padded = |v: &[arcanum_compute::Fr]| {
+        let mut v = v.to_vec();
+        v.resize(width, arcanum_compute::Fr::from(0u64));
+        v
+    };
+    let ds: Vec<_> = contribution
+        .pad_shares
+        .iter()
+        .map(|s| oracle::share_commitment(&padded(s)))
+        .collect();
+    let anchor = oracle::anchor(tag, &ds, oracle::MAX_ANCHORED_CLERKS)?;
+    let mut commitments = ds;
+    commitments.resize(oracle::MAX_ANCHORED_CLERKS, arcanum_compute::Fr::from(0u64));
+    Ok((
+        anchor,
+        arcanum_protocol::PadAnchor {
+            contribution: field::fr_to_u256(arcanum_zk::commitment::contribution(&padded(
+                &contribution.masked,
+            ))),
+            commitments: field::vec_to_u256(&commitments),
+        },
+    ))
 }

@@ -557,7 +557,7 @@ async fn round(
             &cur.contributors,
             cur.session,
             posted.job_id,
-            &posted.inputs,
+            (&posted.inputs, &posted.anchors),
         )
         .await;
         tracing::info!(target: "requester", round = r, job_id = %posted.job_id, confirmed = confirmed.len(), "round posted; owners checked their updates are inside its commitment");
@@ -576,13 +576,14 @@ async fn round(
     let plan = run.plan.clone();
     let (n, len) = (params(&plan), params(&plan) + 1);
     let threshold = run.threshold as usize;
-    let (plain, answered) = joint::clerk_unmask(
+    let (plain, answered, _) = joint::clerk_unmask(
         requester.net(),
         cur.session,
         &run.clerks,
         &cur.contributors,
         threshold,
         &outcome.output[..len.min(outcome.output.len())],
+        None,
     )
     .await?;
     if plain.len() != len {
@@ -674,7 +675,7 @@ async fn collect(
     for (addr, answer) in futures::future::join_all(asks).await {
         let who = peer_of(&addr).unwrap_or_else(|| addr.clone());
         match answer {
-            Ok(JobResponse::Contribution { masked, clerks }) if masked.len() == len => {
+            Ok(JobResponse::Contribution { masked, clerks, .. }) if masked.len() == len => {
                 received.push((who, masked, clerks))
             }
             Ok(JobResponse::Contribution { masked, .. }) => cur.refused.push(format!(

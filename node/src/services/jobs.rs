@@ -55,7 +55,8 @@ pub async fn post_once(
     let reward = U256::from_str(&sub.reward_wei)?;
     let min_stake = U256::from_str(&sub.min_stake_wei)?;
     if let Some(from) = from_block {
-        let ic = super::requester::input_commitment(shape, inputs, &sub.weights)?;
+        let anchors = sub.anchor_fields()?;
+        let ic = super::requester::input_commitment(shape, inputs, &sub.weights, &anchors)?;
         if let Some((job_id, posted)) = chain.find_posted(chain.account(), ic, from).await? {
             tracing::info!(target: "requester", %job_id, "found this job's earlier post on chain; not posting again");
             return Ok(PostedJob {
@@ -63,6 +64,7 @@ pub async fn post_once(
                 shape,
                 inputs: inputs.iter().map(|v| field::vec_to_u256(v)).collect(),
                 weights: sub.weights.clone(),
+                anchors: field::vec_to_u256(&anchors),
                 input_commitment: ic,
                 reward,
                 deadline_in_secs: sub.deadline_secs,
@@ -74,8 +76,11 @@ pub async fn post_once(
     Ok(requester
         .post(
             shape,
-            inputs,
-            &sub.weights,
+            super::requester::JobInputs {
+                vectors: inputs,
+                weights: &sub.weights,
+                anchors: &sub.anchor_fields()?,
+            },
             reward,
             Duration::from_secs(sub.deadline_secs),
             min_stake,

@@ -7,7 +7,7 @@
 //! requires the same result (a clerk's sum is not proven).
 
 use super::contributor::parse_peer_addr;
-use crate::store::{StatsRun, StatsSpec};
+use crate::store::{ProvenClerkSum, StatsRun, StatsSpec};
 use arcanum_chain::MarketClient;
 use arcanum_compute::{
     Fr,
@@ -17,8 +17,8 @@ use arcanum_compute::{
 };
 use arcanum_p2p::{Client, PeerId};
 use arcanum_protocol::{
-    B256, Candidate, CommitteeDraw, ContributionRequest, JobKind, JobRequest, JobResponse, Shape,
-    U256, draw_weighted,
+    B256, Candidate, ClerkProofRequest, CommitteeDraw, ContributionRequest, JobKind, JobRequest,
+    JobResponse, Shape, U256, draw_weighted,
 };
 use arcanum_zk::field;
 use eyre::eyre;
@@ -368,8 +368,14 @@ pub async fn collect(
         threshold: spec.threshold,
         contributors: owners.len() as u32,
         draw: draw.clone(),
+        anchor_width: if he || len > shape.dims {
+            0
+        } else {
+            shape.dims as u32
+        },
         key: key.clone(),
     };
+    let query_tag = arcanum_zk::oracle::query_tag(&request.query_description());
     let pad = padding(shape.kind);
     // Words an owner sends: one per value, or a ciphertext's coordinates per value.
     let words = len * pad.len();
@@ -385,9 +391,11 @@ pub async fn collect(
             .await;
             let who = peer.to_base58();
             match answer {
-                Ok(Ok(JobResponse::Contribution { masked, clerks })) if masked.len() == words => {
-                    Ok((who, masked, clerks))
-                }
+                Ok(Ok(JobResponse::Contribution {
+                    masked,
+                    clerks,
+                    anchor,
+                })) if masked.len() == words => Ok(((who, masked, clerks), anchor)),
                 Ok(Ok(JobResponse::Contribution { masked, .. })) => Err((
                     who,
                     format!("sent {} words, the query needs {words}", masked.len()),
@@ -401,9 +409,15 @@ pub async fn collect(
     });
     let mut received = Vec::new();
     let mut refused = Vec::new();
+    let mut anchor_of = std::collections::HashMap::new();
     for answer in futures::future::join_all(asks).await {
         match answer {
-            Ok(contribution) => received.push(contribution),
+            Ok((contribution, anchor)) => {
+                if let Some(a) = anchor {
+                    anchor_of.insert(contribution.0.clone(), a);
+                }
+                received.push(contribution)
+            }
             Err((who, why)) => {
                 tracing::warn!(target: "requester", owner = %who, "no contribution: {why}");
                 refused.push(format!("{who}: {why}"));
@@ -418,10 +432,16 @@ pub async fn collect(
     };
     refused.extend(dropped);
     let (mut inputs, mut contributors) = (Vec::<Vec<U256>>::new(), Vec::new());
+    let mut anchors = Vec::new();
     for (who, masked, acked) in kept {
         tracing::info!(target: "requester", owner = %who, clerks = acked.len(), "contribution received");
+        anchors.push(anchor_of.get(&who).copied().unwrap_or_default());
         contributors.push(who);
         inputs.push(masked);
+    }
+    // Anchors bind the owners' pad shares (a data-oracle value needs every owner's).
+    if he || anchors.iter().all(U256::is_zero) {
+        anchors.clear();
     }
     if contributors.len() < spec.min_contributors as usize {
         return Err(eyre!(
@@ -449,6 +469,9 @@ pub async fn collect(
             clerks_answered: vec![],
             included_confirmed: vec![],
             statistics: None,
+            anchors,
+            query_tag: (!he).then(|| field::fr_to_u256(query_tag)),
+            proven_clerks: vec![],
         },
     ))
 }
@@ -519,8 +542,15 @@ pub async fn announce(
     } else {
         &run.asked
     };
-    let confirmed =
-        confirm_inclusion(net, asked, &run.contributors, run.session, job_id, inputs).await;
+    let confirmed = confirm_inclusion(
+        net,
+        asked,
+        &run.contributors,
+        run.session,
+        job_id,
+        (inputs, &run.anchors),
+    )
+    .await;
     run.included_confirmed.extend(confirmed);
 }
 
@@ -532,7 +562,7 @@ pub async fn confirm_inclusion(
     contributors: &[String],
     session: B256,
     job_id: arcanum_protocol::JobId,
-    inputs: &[Vec<U256>],
+    (inputs, anchors): (&[Vec<U256>], &[U256]),
 ) -> Vec<String> {
     let asks = asked.iter().filter_map(|a| {
         let (addr, peer) = parse_peer_addr(a).ok()?;
@@ -543,6 +573,7 @@ pub async fn confirm_inclusion(
             session,
             job_id,
             inputs: inputs.to_vec(),
+            anchors: anchors.to_vec(),
         };
         let net = net.clone();
         Some(async move {
@@ -572,11 +603,12 @@ pub async fn confirm_inclusion(
 /// Recovers the plain total from the proven `total` (the output of `job_id` over
 /// `inputs`) and decodes the statistics into `run`: with the clerks' sums (secagg-sum) or
 /// the key committee's decryption shares (he-linear).
+#[allow(clippy::too_many_arguments)]
 pub async fn unmask(
     net: &Client,
     spec: &StatsSpec,
     run: &mut StatsRun,
-    job_id: arcanum_protocol::JobId,
+    (job_id, shape, input_commitment): (arcanum_protocol::JobId, Shape, U256),
     inputs: &[Vec<U256>],
     total: &[Fr],
 ) -> eyre::Result<()> {
@@ -601,16 +633,33 @@ pub async fn unmask(
                 .collect()
         }
         None => {
-            let (plain, answered) = clerk_unmask(
+            // For a data-oracle value, the clerks also prove their sums.
+            let prove = match (spec.prove_clerks, run.query_tag, run.anchors.is_empty()) {
+                (true, Some(query_tag), false) => Some(ClerkProofRequest {
+                    shape,
+                    input_commitment,
+                    query_tag,
+                }),
+                (true, _, _) => {
+                    return Err(eyre!(
+                        "the clerks cannot prove their sums: not every owner anchored its shares (an owner running an older node, or more than {} clerks)",
+                        arcanum_zk::oracle::MAX_ANCHORED_CLERKS
+                    ));
+                }
+                _ => None,
+            };
+            let (plain, answered, proven) = clerk_unmask(
                 net,
                 run.session,
                 &run.clerks,
                 &run.contributors,
                 spec.threshold as usize,
                 &total[..run.len],
+                prove,
             )
             .await?;
             run.clerks_answered = answered;
+            run.proven_clerks = proven;
             codec.decode_vec(&plain)
         }
     };
@@ -629,9 +678,10 @@ pub async fn unmask(
 }
 
 /// Removes the masks from `total` (the proven sum of `contributors`' masked vectors of
-/// `session`) with the sums of `threshold` of the `clerks`; returns the plain total and
-/// the clerks whose sums were used. With more answers than needed, two subsets must agree
-/// (a clerk's sum is not proven).
+/// `session`) with the sums of `threshold` of the `clerks`; returns the plain total, the
+/// clerks whose sums were used and, when `prove` asks for them, every proven sum
+/// received (unchecked: the data oracle's verifier checks them). With more answers than
+/// needed, two subsets must agree.
 pub async fn clerk_unmask(
     net: &Client,
     session: B256,
@@ -639,23 +689,36 @@ pub async fn clerk_unmask(
     contributors: &[String],
     threshold: usize,
     total: &[Fr],
-) -> eyre::Result<(Vec<Fr>, Vec<u64>)> {
+    prove: Option<ClerkProofRequest>,
+) -> eyre::Result<(Vec<Fr>, Vec<u64>, Vec<ProvenClerkSum>)> {
     let len = total.len();
     let asks = clerks.iter().enumerate().map(|(k, a)| {
         let net = net.clone();
         let request = JobRequest::ClerkSum {
             session,
             contributors: contributors.to_vec(),
+            prove: prove.clone(),
         };
         async move {
             let index = k as u64 + 1;
             let (addr, peer) = parse_peer_addr(a).map_err(|e| eyre!(e))?;
             let _ = net.dial(addr).await;
             match tokio::time::timeout(CLERK_TIMEOUT, net.request(peer, request)).await {
-                Ok(Ok(JobResponse::ClerkSum { index: i, sum })) if i == index => Ok(ClerkSum {
-                    index,
-                    sum: field::vec_from_u256(&sum)?,
-                }),
+                Ok(Ok(JobResponse::ClerkSum {
+                    index: i,
+                    sum,
+                    proof,
+                })) if i == index => Ok((
+                    ClerkSum {
+                        index,
+                        sum: field::vec_from_u256(&sum)?,
+                    },
+                    proof.map(|proof| ProvenClerkSum {
+                        index,
+                        sum,
+                        proof: *proof,
+                    }),
+                )),
                 Ok(Ok(other)) => Err(eyre!("clerk {index} answered {other:?}")),
                 Ok(Err(e)) => Err(eyre!("clerk {index}: {e}")),
                 Err(_) => Err(eyre!("clerk {index}: no answer in {CLERK_TIMEOUT:?}")),
@@ -663,10 +726,14 @@ pub async fn clerk_unmask(
         }
     });
     let mut sums = Vec::new();
+    let mut proven = Vec::new();
     for answer in futures::future::join_all(asks).await {
         match answer {
-            Ok(sum) if sum.sum.len() == len => sums.push(sum),
-            Ok(sum) => {
+            Ok((sum, p)) if sum.sum.len() == len => {
+                sums.push(sum);
+                proven.extend(p);
+            }
+            Ok((sum, _)) => {
                 tracing::warn!(target: "requester", index = sum.index, "clerk sum of the wrong length; ignored")
             }
             Err(e) => tracing::warn!(target: "requester", "{e}"),
@@ -690,7 +757,7 @@ pub async fn clerk_unmask(
             ));
         }
     }
-    Ok((plain, sums.iter().map(|s| s.index).collect()))
+    Ok((plain, sums.iter().map(|s| s.index).collect(), proven))
 }
 
 /// The clerks of a collection: `pool` as listed, or `sampled` of them drawn by stake for

@@ -9,16 +9,26 @@
 //! first is left (only the gas of a reverted fulfilment can be lost, and the request's
 //! state is read before fulfilling).
 //!
-//! Trust: the value is the node's decoding of a proven, settled job, but the contract does
-//! not yet check that binding (issue "A trustless data oracle").
+//! Trust: none. The feed's job asks its clerks to prove their sums against the owners'
+//! share anchors; the node proves the value (`arcanum_zk::oracle::finalize`) from the
+//! job's masked inputs and those sums, and `DataOracle.fulfill` verifies every proof
+//! against the feed's on-chain definition ([`definition`]) before it stores the value.
 
 use crate::{
     config::FeedConfig,
-    store::{JobRecord, JobState, JobSubmission, OracleState, OracleTask, Store},
+    store::{JobRecord, JobState, JobSubmission, OracleState, OracleTask, StatsSpec, Store},
 };
 use alloy::primitives::I256;
-use arcanum_chain::{MarketClient, OracleEvent};
-use arcanum_protocol::{B256, JobId, Query, U256};
+use arcanum_chain::{Deployment, FeedDefinition, MarketClient, OracleEvent, ValueProof};
+use arcanum_protocol::{B256, JobId, Query, QueryTerms, U256, query_description};
+use arcanum_zk::{
+    Fr, evm, field,
+    keys::{CircuitKeys, KeyStore, Keyed},
+    oracle::{
+        self, OracleShape,
+        finalize::{DEN_SCALE, FinalizeStatement, Statistic},
+    },
+};
 use eyre::eyre;
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 use tokio::sync::mpsc;
@@ -39,6 +49,10 @@ pub struct Feed {
     pub job: JobSubmission,
     /// The least fee.
     pub min_fee: U256,
+    /// The circuits its values are proven with.
+    pub shape: OracleShape,
+    /// Its value as a function of the job's aggregate.
+    pub statistic: Statistic,
 }
 
 /// Loads and checks the feeds of `[oracle]` (specs relative to `data_dir`).
@@ -49,9 +63,12 @@ pub fn load_feeds(feeds: &[FeedConfig], data_dir: &Path) -> eyre::Result<Vec<Fee
             let path = data_dir.join(&f.spec);
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| eyre!("oracle feed {:?}: spec {}: {e}", f.name, path.display()))?;
-            let job: JobSubmission = toml::from_str(&text).map_err(|e| {
+            let mut job: JobSubmission = toml::from_str(&text).map_err(|e| {
                 eyre!("oracle feed {:?}: {} is not a job spec: {e}", f.name, path.display())
             })?;
+            if let Some(spec) = job.stats.as_mut() {
+                spec.prove_clerks = true;
+            }
             let spec = job.stats.as_ref().ok_or_else(|| {
                 eyre!(
                     "oracle feed {:?}: {} has no [stats] table (a feed's value is a joint statistic)",
@@ -84,56 +101,217 @@ pub fn load_feeds(feeds: &[FeedConfig], data_dir: &Path) -> eyre::Result<Vec<Fee
                     f.column
                 ));
             }
+            let clerks = spec
+                .clerks_sampled
+                .map_or(spec.clerks.len(), |k| k as usize);
+            let oracle_shape = OracleShape::find(shape, clerks, spec.threshold as usize)
+                .map_err(|e| eyre!("oracle feed {:?}: {e}", f.name))?;
+            let statistic =
+                statistic(f, spec).map_err(|e| eyre!("oracle feed {:?}: {e}", f.name))?;
             Ok(Feed {
                 id: arcanum_chain::feed_id(&f.name),
                 min_fee: U256::from_str(&f.min_fee_wei)?,
                 job,
                 config: f.clone(),
+                shape: oracle_shape,
+                statistic,
             })
         })
         .collect()
 }
 
-/// The feed's value from a settled joint statistic: the statistic times `10^decimals`,
-/// rounded.
-pub fn value_of(feed: &FeedConfig, rec: &JobRecord) -> eyre::Result<I256> {
-    let stats = rec
+/// A feed's statistic as a function of its job's aggregate (see `stats::contribution` for
+/// the layout: `[n]`, the sums, `[n, sums..]` or `[n, sums.., squares..]`).
+pub fn statistic(feed: &FeedConfig, spec: &StatsSpec) -> eyre::Result<Statistic> {
+    let column = || -> eyre::Result<u8> {
+        let name = feed.column.as_deref().unwrap_or_default();
+        let j =
+            spec.columns.iter().position(|c| c == name).ok_or_else(|| {
+                eyre!("no column {name:?} in the job's columns {:?}", spec.columns)
+            })?;
+        Ok(u8::try_from(j)?)
+    };
+    let count_first = matches!(spec.query, Query::Mean | Query::Variance);
+    let (num, den) = match feed.statistic {
+        Query::Count if count_first || spec.query == Query::Count => (0, DEN_SCALE),
+        Query::Sum if spec.query == Query::Sum => (column()?, DEN_SCALE),
+        Query::Sum if count_first => (1 + column()?, DEN_SCALE),
+        Query::Mean if count_first => (1 + column()?, 0),
+        Query::Variance => {
+            return Err(eyre!(
+                "variance values are not proof-bound yet; serve the mean and the mean of squares instead"
+            ));
+        }
+        other => {
+            return Err(eyre!(
+                "a {} query does not give its {}",
+                spec.query.name(),
+                other.name()
+            ));
+        }
+    };
+    let decimals = u8::try_from(feed.decimals)
+        .ok()
+        .filter(|d| *d <= oracle::finalize::MAX_DECIMALS)
+        .ok_or_else(|| {
+            eyre!(
+                "{} decimals; at most {}",
+                feed.decimals,
+                oracle::finalize::MAX_DECIMALS
+            )
+        })?;
+    Ok(Statistic {
+        num,
+        den,
+        decimals,
+        scale_bits: u8::try_from(spec.scale_bits)?,
+    })
+}
+
+/// The on-chain definition of `feed` under `deployment` (its verifiers): what the data
+/// oracle's owner registers with `setFeed`, and what every value of the feed is checked
+/// against.
+pub fn definition(feed: &Feed, deployment: &Deployment) -> eyre::Result<FeedDefinition> {
+    let spec = feed
+        .job
         .stats
         .as_ref()
-        .and_then(|r| r.statistics.as_ref())
-        .ok_or_else(|| eyre!("job {} released no statistics", rec.id))?;
-    let column = |v: &Vec<f64>| -> eyre::Result<f64> {
-        let name = feed.column.as_deref().unwrap_or_default();
-        stats
-            .columns
-            .iter()
-            .position(|c| c == name)
-            .and_then(|j| v.get(j).copied())
-            .ok_or_else(|| {
-                eyre!(
-                    "job {} has no {} of {name:?}",
-                    rec.id,
-                    feed.statistic.name()
-                )
-            })
-    };
-    let x = match feed.statistic {
-        Query::Count => stats
-            .count
-            .ok_or_else(|| eyre!("job {} released no count", rec.id))?,
-        Query::Sum => column(&stats.sums)?,
-        Query::Mean => column(&stats.means)?,
-        Query::Variance => column(&stats.variances)?,
-        Query::Histogram => return Err(eyre!("a histogram is not one value")),
-    };
-    let scaled = (x * 10f64.powi(feed.decimals as i32)).round();
-    if !scaled.is_finite() || scaled.abs() >= 1.7e38 {
+        .ok_or_else(|| eyre!("feed {:?} has no [stats] table", feed.config.name))?;
+    let name = feed.shape.name();
+    let circuit = deployment
+        .oracle_circuits
+        .iter()
+        .find(|c| c.circuit.name == name)
+        .ok_or_else(|| {
+            eyre!("the deployment has no verifiers for {name}; redeploy with this version")
+        })?;
+    Ok(FeedDefinition {
+        query_tag: field::fr_to_u256(query_tag(spec)),
+        params: feed.statistic.params(),
+        shape: feed.shape.job.id.0,
+        threshold: u8::try_from(feed.shape.threshold)?,
+        clerk_verifier: circuit.clerk_verifier,
+        finalize_verifier: circuit.finalize_verifier,
+    })
+}
+
+/// The query tag of a joint statistic: the owners compute the same from the request they
+/// are sent (`ContributionRequest::query_description`).
+pub fn query_tag(spec: &StatsSpec) -> Fr {
+    oracle::query_tag(&query_description(&QueryTerms {
+        dataset: &spec.dataset,
+        columns: &spec.columns,
+        query: spec.query,
+        edges: &spec.edges,
+        filter: spec.filter.as_ref(),
+        dp: spec.dp,
+        min_contributors: spec.min_contributors,
+        scale_bits: spec.scale_bits,
+        threshold: spec.threshold,
+    }))
+}
+
+/// The deployed circuits of every oracle shape, as deployment parameters.
+pub fn oracle_circuits() -> Vec<arcanum_chain::OracleCircuit> {
+    oracle::ALL
+        .iter()
+        .map(|o| arcanum_chain::OracleCircuit {
+            name: o.name(),
+            shape: o.job.id.0,
+            clerks: o.clerks as u32,
+            threshold: o.threshold as u32,
+            clerk_contract: o.clerk().verifier_contract(),
+            finalize_contract: o.finalize().verifier_contract(),
+        })
+        .collect()
+}
+
+/// A value proven for `request` from the settled feed job `rec`: the value, the job, and
+/// the proofs `fulfill` checks. The clerks' proofs were made when the job was unmasked;
+/// the finalize proof is made here.
+pub fn prove_value(
+    feed: &Feed,
+    rec: &JobRecord,
+    request: U256,
+    keys: &CircuitKeys,
+) -> eyre::Result<(I256, U256, ValueProof)> {
+    let shape = feed.shape;
+    let (run, posted) = rec
+        .stats
+        .as_ref()
+        .zip(rec.posted.as_ref())
+        .ok_or_else(|| eyre!("job {} has no statistics run or post", rec.id))?;
+    if run.anchors.len() != run.contributors.len() || posted.shape != shape.job {
         return Err(eyre!(
-            "{x} at {} decimals does not fit the feed's value",
-            feed.decimals
+            "job {} is not anchored on {}: it cannot back a value",
+            rec.id,
+            shape.job.name()
         ));
     }
-    Ok(I256::try_from(scaled as i128)?)
+    let mut proven = run.proven_clerks.clone();
+    proven.sort_by_key(|p| p.index);
+    proven.dedup_by_key(|p| p.index);
+    if proven.len() < shape.threshold {
+        return Err(eyre!(
+            "{} clerks proved their sums, {} needed",
+            proven.len(),
+            shape.threshold
+        ));
+    }
+    proven.truncate(shape.threshold);
+    // Sums as long as the job's vectors, padded with zeros to its width as the job is.
+    let sums = proven
+        .iter()
+        .map(|p| {
+            let mut s = field::vec_from_u256(&p.sum)?;
+            s.resize(shape.job.dims, Fr::from(0u64));
+            Ok(s)
+        })
+        .collect::<arcanum_zk::Result<Vec<_>>>()?;
+    let mut masked = posted
+        .inputs
+        .iter()
+        .map(|v| field::vec_from_u256(v))
+        .collect::<Result<Vec<_>, _>>()?;
+    masked.resize(shape.job.contributors, vec![Fr::from(0u64); shape.job.dims]);
+    let mut anchors = field::vec_from_u256(&run.anchors)?;
+    anchors.resize(shape.job.contributors, Fr::from(0u64));
+    let indices: Vec<u64> = proven.iter().map(|p| p.index).collect();
+    let total: Vec<Fr> = (0..shape.job.dims)
+        .map(|j| masked.iter().map(|y| y[j]).sum())
+        .collect();
+    let aggregate = oracle::finalize::unmask(&total, &indices, &sums)?;
+    let value = feed.statistic.value(&aggregate)?;
+    let statement = FinalizeStatement {
+        request_id: field::fr_from_u256(request)?,
+        input_commitment: field::fr_from_u256(posted.input_commitment)?,
+        statistic: feed.statistic,
+        value,
+        indices: indices.clone(),
+        clerk_commitments: proven
+            .iter()
+            .map(|p| field::fr_from_u256(p.proof.commitment))
+            .collect::<Result<_, _>>()?,
+    };
+    let proof = oracle::finalize::prove(
+        keys,
+        shape,
+        statement,
+        &masked,
+        &anchors,
+        &sums,
+        &mut rand::rngs::OsRng,
+    )?;
+    Ok((
+        I256::try_from(value)?,
+        posted.job_id.0,
+        ValueProof {
+            clerk_indices: indices,
+            clerk_commitments: proven.iter().map(|p| p.proof.commitment).collect(),
+            clerk_proofs: proven.iter().map(|p| p.proof.proof).collect(),
+            finalize: evm::proof_to_calldata(&proof),
+        },
+    ))
 }
 
 /// The oracle role.
@@ -150,6 +328,8 @@ pub struct Oracle {
     pub confirmations: u64,
     /// Between scans.
     pub poll: Duration,
+    /// Where the finalize circuits' keys are.
+    pub keys: KeyStore,
 }
 
 impl Oracle {
@@ -171,6 +351,24 @@ impl Oracle {
         }
         if let Ok(false) = me.chain.is_oracle(me.chain.account()).await {
             tracing::warn!(target: "oracle", account = %me.chain.account(), "this account is not an authorised oracle node: its fulfilments will revert until the oracle's owner authorises it");
+        }
+        for feed in &me.feeds {
+            let wanted = definition(feed, me.chain.deployment());
+            match (
+                me.chain
+                    .oracle_feed(feed.id)
+                    .await
+                    .map_err(eyre::Report::from),
+                wanted,
+            ) {
+                (Ok(Some(on_chain)), Ok(wanted)) if on_chain == wanted => {}
+                (Ok(on_chain), Ok(_)) => {
+                    tracing::warn!(target: "oracle", feed = %feed.config.name, defined = on_chain.is_some(), "the feed's on-chain definition is not this node's (query, statistic or verifiers): requests for it are refused on chain, or this node's values will not verify; the data oracle's owner runs `arcanum feed define` with this feed's spec");
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(target: "oracle", feed = %feed.config.name, "cannot check the feed's on-chain definition: {e:#}");
+                }
+            }
         }
         loop {
             if let Err(e) = me.scan().await {
@@ -304,12 +502,6 @@ impl Oracle {
                 _ => tokio::time::sleep(Duration::from_millis(500)).await,
             }
         };
-        let value = value_of(&feed.config, &rec).map_err(failed)?;
-        let job_id = rec
-            .outcome
-            .as_ref()
-            .and_then(|o| U256::from_str(&o.job_id).ok())
-            .ok_or_else(|| failed(eyre!("job {local} settled without its on-chain id")))?;
         let request = U256::from_str(&task.request_id).map_err(|e| failed(e.into()))?;
         // Read the request's state first: a request fulfilled by another node, cancelled,
         // or expired is left without spending gas.
@@ -327,9 +519,19 @@ impl Oracle {
             task.state = OracleState::Expired;
             return Ok(());
         }
+        let (store, shape, feed2) = (self.keys.clone(), feed.shape, feed.clone());
+        let started = std::time::Instant::now();
+        let (value, job_id, proof) = tokio::task::spawn_blocking(move || {
+            let keys = store.load_or_setup_circuit(&shape.finalize())?;
+            prove_value(&feed2, &rec, request, &keys)
+        })
+        .await
+        .map_err(|e| failed(eyre!("prover task: {e}")))?
+        .map_err(failed)?;
+        tracing::info!(target: "oracle", %request, %value, circuit = %feed.shape.finalize().key_name(), seconds = started.elapsed().as_secs_f64(), "value proven");
         match self
             .chain
-            .oracle_fulfill(request, value, JobId(job_id))
+            .oracle_fulfill(request, value, JobId(job_id), &proof)
             .await
         {
             Ok(tx) => {

@@ -279,7 +279,17 @@ impl Requester {
         min_stake: U256,
     ) -> Result<JobOutcome, RequesterError> {
         let job = self
-            .post(shape, inputs, weights, reward, deadline_in, min_stake)
+            .post(
+                shape,
+                JobInputs {
+                    vectors: inputs,
+                    weights,
+                    anchors: &[],
+                },
+                reward,
+                deadline_in,
+                min_stake,
+            )
             .await?;
         self.place(&job).await
     }
@@ -290,13 +300,17 @@ impl Requester {
     pub async fn post(
         &self,
         shape: Shape,
-        inputs: &[Vec<Fr>],
-        weights: &[i64],
+        job: JobInputs<'_>,
         reward: U256,
         deadline_in: Duration,
         min_stake: U256,
     ) -> Result<PostedJob, RequesterError> {
-        let input_commitment = input_commitment(shape, inputs, weights)?;
+        let JobInputs {
+            vectors: inputs,
+            weights,
+            anchors,
+        } = job;
+        let input_commitment = input_commitment(shape, inputs, weights, anchors)?;
         let chain_now = self.chain.chain_time().await?;
         let spec = JobSpec {
             shape,
@@ -311,6 +325,7 @@ impl Requester {
             shape,
             inputs: inputs.iter().map(|v| field::vec_to_u256(v)).collect(),
             weights: weights.to_vec(),
+            anchors: field::vec_to_u256(anchors),
             input_commitment,
             reward,
             deadline_in_secs: deadline_in.as_secs(),
@@ -341,6 +356,7 @@ impl Requester {
             shape,
             inputs: job.inputs.clone(),
             weights: job.weights.clone(),
+            anchors: job.anchors.clone(),
         };
         let mut excluded: Vec<Address> = Vec::new();
         let mut failed: Vec<String> = Vec::new();
@@ -769,6 +785,19 @@ impl Placement {
     }
 }
 
+/// What a job is posted over: one vector per contributor (masked values, or ciphertexts as
+/// coordinates), with its weight (`he-linear`) or share anchor (`secagg-sum`; empty:
+/// none), all bound by the input commitment.
+#[derive(Clone, Copy, Debug)]
+pub struct JobInputs<'a> {
+    /// The vectors.
+    pub vectors: &'a [Vec<Fr>],
+    /// Per-vector weights (`he-linear`; empty otherwise).
+    pub weights: &'a [i64],
+    /// Per-vector share anchors (empty: none).
+    pub anchors: &'a [Fr],
+}
+
 /// A job posted on chain, with what placing and checking it needs; serialisable, so a
 /// requester node persists it and resumes after a restart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -781,6 +810,9 @@ pub struct PostedJob {
     pub inputs: Vec<Vec<U256>>,
     /// Per-contributor weights (`he-linear`).
     pub weights: Vec<i64>,
+    /// Per-contributor share anchors (`secagg-sum`; empty: none).
+    #[serde(default)]
+    pub anchors: Vec<U256>,
     /// The posted input commitment.
     pub input_commitment: U256,
     /// The posted reward (the budget).
@@ -791,17 +823,19 @@ pub struct PostedJob {
     pub posted: TxOutcome,
 }
 
-/// The input commitment a job is posted with: Poseidon over the inputs, or for a job larger
-/// than its shape the combination of its chunks' commitments.
+/// The input commitment a job is posted with: Poseidon over the inputs (with their
+/// weights or share anchors), or for a job larger than its shape the combination of its
+/// chunks' commitments.
 pub fn input_commitment(
     shape: Shape,
     inputs: &[Vec<Fr>],
     weights: &[i64],
+    anchors: &[Fr],
 ) -> Result<U256, RequesterError> {
     Ok(field::fr_to_u256(if is_chunked(shape, inputs) {
-        ChunkedJob::split(shape, inputs, weights)?.input_commitment()
+        ChunkedJob::split_anchored(shape, inputs, weights, anchors)?.input_commitment()
     } else {
-        kind::of(shape.kind).input_commitment(inputs, weights)
+        kind::of(shape.kind).input_commitment_anchored(inputs, weights, anchors)
     }))
 }
 

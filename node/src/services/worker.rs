@@ -474,6 +474,7 @@ impl Worker {
             shape,
             inputs,
             weights,
+            anchors,
         } = request
         else {
             return Err(RejectReason::BadInputs("not a run request".into()));
@@ -508,9 +509,25 @@ impl Worker {
             .map(|v| field::vec_from_u256(v))
             .collect::<Result<_, _>>()
             .map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        let anchors =
+            field::vec_from_u256(&anchors).map_err(|e| RejectReason::BadInputs(e.to_string()))?;
+        if anchors.len() > inputs.len() {
+            return Err(RejectReason::BadInputs(format!(
+                "{} anchors for {} inputs",
+                anchors.len(),
+                inputs.len()
+            )));
+        }
         if is_chunked(shape, &inputs) {
             return self
-                .run_chunked(job_id, keys, inputs, &weights, info.input_commitment, kept)
+                .run_chunked(
+                    job_id,
+                    keys,
+                    inputs,
+                    (&weights, &anchors),
+                    info.input_commitment,
+                    kept,
+                )
                 .await;
         }
         let width = shape.dims * shape.kind.fields_per_element();
@@ -521,7 +538,7 @@ impl Worker {
             )));
         }
         let kind = kind::of(shape.kind);
-        let input_commitment = kind.input_commitment(&inputs, &weights);
+        let input_commitment = kind.input_commitment_anchored(&inputs, &weights, &anchors);
         if field::fr_to_u256(input_commitment) != info.input_commitment {
             return Err(RejectReason::CommitmentMismatch);
         }
@@ -541,7 +558,7 @@ impl Worker {
         let keys = Arc::clone(keys);
         let started = Instant::now();
         let words = tokio::task::spawn_blocking(move || {
-            kind.prove(&keys, &statement, &inputs, &weights)
+            kind.prove(&keys, &statement, &inputs, &weights, &anchors)
                 .map(|p| evm::proof_to_calldata(&p))
         })
         .await
@@ -570,13 +587,13 @@ impl Worker {
         job_id: JobId,
         keys: &Arc<ShapeKeys>,
         inputs: Vec<Vec<Fr>>,
-        weights: &[i64],
+        (weights, anchors): (&[i64], &[Fr]),
         posted: U256,
         kept: &JobRequest,
     ) -> Result<JobResult, RejectReason> {
         let bad = |e: arcanum_zk::Error| RejectReason::BadInputs(e.to_string());
         let me = self.chain.account();
-        let job = ChunkedJob::split(keys.shape, &inputs, weights).map_err(bad)?;
+        let job = ChunkedJob::split_anchored(keys.shape, &inputs, weights, anchors).map_err(bad)?;
         if field::fr_to_u256(job.input_commitment()) != posted {
             return Err(RejectReason::CommitmentMismatch);
         }
@@ -602,7 +619,7 @@ impl Worker {
                 )
                 .map_err(|e| RejectReason::Failed(e.to_string()))?;
                 let words = kind
-                    .prove(&keys, &stmt, &chunk.inputs, &chunk.weights)
+                    .prove(&keys, &stmt, &chunk.inputs, &chunk.weights, &chunk.anchors)
                     .map(|p| evm::proof_to_calldata(&p))
                     .map_err(|e| RejectReason::Failed(e.to_string()))?;
                 outputs.push(output);

@@ -441,11 +441,12 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
             .expect("list");
     assert_eq!(jobs.len(), 1, "nothing hostile was stored");
 
-    // The data oracle for a dApp: the requester node asks for a feed; an authorised
-    // oracle node (the worker's key, here) fulfils it with the settled job; the request is
-    // followed to its end and the feed's latest value read back. A second fulfilment of the
-    // same request reverts (a second oracle node loses only gas). A request nobody answers
-    // expires, cannot be fulfilled any more, and is cancelled for its fee.
+    // The data oracle for a dApp: a request for a feed nobody defined is refused; the
+    // oracle's owner defines one (its query, statistic and the deployed verifiers); the
+    // requester node asks for it; an authorised oracle node (the worker's key, here)
+    // cannot fulfil it with a value it cannot prove, even citing a completed job. A request
+    // nobody answers expires, cannot be fulfilled any more, and is cancelled for its fee.
+    // (Proven fulfilment by an oracle node process: the `oracle` tests.)
     let job_id = arcanum_node::protocol::JobId(outcome.job_id.parse().expect("job id"));
     owner_chain
         .oracle_set(worker.address, true)
@@ -464,6 +465,41 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         all.extend(["--json", "--data-dir", &r]);
         serde_json::from_str(&ok(&all, &renv)).expect("feed json")
     };
+    let out = run(
+        &[
+            "feed",
+            "request",
+            "test/sums/total",
+            "--fee",
+            "1",
+            "--data-dir",
+            &r,
+        ],
+        &renv,
+    );
+    assert!(
+        !out.status.success() && out.stderr.contains("UnknownFeed"),
+        "{}",
+        out.stderr
+    );
+    let circuit = deployment
+        .oracle_circuits
+        .first()
+        .expect("the deployment has the oracle's verifiers");
+    owner_chain
+        .oracle_set_feed(
+            arcanum_node::chain::feed_id("test/sums/total"),
+            &arcanum_node::chain::FeedDefinition {
+                query_tag: U256::from(7u64),
+                params: 0x0012_0100,
+                shape: circuit.circuit.shape,
+                threshold: circuit.circuit.threshold as u8,
+                clerk_verifier: circuit.clerk_verifier,
+                finalize_verifier: circuit.finalize_verifier,
+            },
+        )
+        .await
+        .expect("define the feed");
     let asked = feed_json(&["request", "test/sums/total", "--fee", "1", "--ttl", "600"]);
     assert_eq!(asked["state"], "open", "{asked}");
     let id: U256 = asked["request_id"]
@@ -472,30 +508,26 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         .parse()
         .expect("number");
     let value = alloy::primitives::I256::try_from(42i64).expect("value");
-    oracle_node
-        .oracle_fulfill(id, value, job_id)
+    let none = arcanum_node::chain::ValueProof::default();
+    let err = oracle_node
+        .oracle_fulfill(id, value, job_id, &none)
         .await
-        .expect("fulfil");
-    let watched = feed_json(&["watch", &id.to_string(), "--timeout", "30"]);
-    assert_eq!(watched["state"], "fulfilled", "{watched}");
-    let events: Vec<&str> = watched["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .map(|e| e["event"]["event"].as_str().expect("kind"))
-        .collect();
-    assert_eq!(events, ["requested", "fulfilled"], "{watched}");
-    let got = feed_json(&["get", "test/sums/total"]);
-    assert_eq!(
-        (got["value"].as_str(), got["job_id"].as_str()),
-        (Some("42"), Some(outcome.job_id.as_str())),
-        "{got}"
-    );
+        .expect_err("no proof, no value");
+    assert!(err.to_string().contains("BadClerks"), "{err}");
+    let forged = arcanum_node::chain::ValueProof {
+        clerk_indices: vec![1, 2],
+        clerk_commitments: vec![U256::from(1u64); 2],
+        clerk_proofs: vec![[U256::from(1u64); 8]; 2],
+        finalize: [U256::from(1u64); 8],
+    };
+    let err = oracle_node
+        .oracle_fulfill(id, value, job_id, &forged)
+        .await
+        .expect_err("forged proofs");
+    assert!(err.to_string().contains("InvalidClerkProof"), "{err}");
+    let watched = feed_json(&["watch", &id.to_string(), "--timeout", "2"]);
+    assert_eq!(watched["state"], "open", "{watched}");
     assert_eq!(feed_json(&["list"]).as_array().map(Vec::len), Some(1));
-    assert!(
-        oracle_node.oracle_fulfill(id, value, job_id).await.is_err(),
-        "fulfilled once"
-    );
     let short = feed_json(&["request", "test/sums/total", "--fee", "1", "--ttl", "1"]);
     let short_id = short["request_id"].as_str().expect("id").to_string();
     tokio::time::sleep(Duration::from_millis(2_500)).await;
@@ -503,7 +535,7 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
     assert_eq!(expired["state"], "expired", "{expired}");
     assert!(
         oracle_node
-            .oracle_fulfill(short_id.parse().expect("id"), value, job_id)
+            .oracle_fulfill(short_id.parse().expect("id"), value, job_id, &forged)
             .await
             .is_err(),
         "an expired request is not fulfilled"

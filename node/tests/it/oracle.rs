@@ -1,10 +1,11 @@
-//! The data oracle as a service: an oracle node (requester and oracle roles) serves the
-//! feed `iris/sepal_length/mean` from a joint statistic over four data-owner processes. A
-//! dApp requests it on chain; the node sees the request, runs the job over the owners, and
-//! fulfils with the settled job; the value is the plaintext mean at 18 decimals. A consumer
-//! contract asks by itself and is called back with the value. Restarted,
-//! the node does not fulfil again; a request for a feed it does not serve is left to
-//! expire and be refunded.
+//! The data oracle as a service: the oracle's owner defines the feed
+//! `iris/sepal_length/mean` on chain (`arcanum feed define`); an oracle node (requester and
+//! oracle roles) serves it from a joint statistic over four data-owner processes. A dApp
+//! requests it on chain; the node sees the request, runs the job over the owners (whose
+//! clerks prove their sums), proves the value and fulfils; the contract checks every
+//! proof, and the value is the plaintext mean at 18 decimals. A consumer contract asks by
+//! itself and is called back with the value. Restarted, the node does not fulfil again; a
+//! request for a feed nobody defined is refused.
 
 use crate::{
     harness::{node_run, ok, ready},
@@ -112,6 +113,26 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
         .oracle_set(requester.address, true)
         .await
         .expect("authorise the oracle node");
+    // The oracle's owner (the deployer) defines the feed from the same spec.
+    let defined: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "feed",
+            "define",
+            FEED,
+            "--spec",
+            &rdir.join("feeds/iris.toml").display().to_string(),
+            "--statistic",
+            "mean",
+            "--column",
+            "sepal_length",
+            "--json",
+            "--data-dir",
+            &root.path().join("owner").display().to_string(),
+        ],
+        &[("ARCANUM_CHAIN__RPC_URL", rpc.clone())],
+    ))
+    .expect("define --json");
+    assert_eq!(defined["definition"]["threshold"], 2, "{defined}");
     let mut node = start_node_with(
         &rpc,
         &rdir,
@@ -228,17 +249,18 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
     let got = called_back.to_string().parse::<f64>().expect("number") / 1e18;
     assert!((got - mean).abs() < 1e-6, "{got} vs {mean}");
 
-    // A request for a feed nobody serves is left alone.
-    let (lonely, _) = owner_chain
+    // A request for a feed nobody defined is refused, its fee kept.
+    let err = owner_chain
         .oracle_request(
-            feed_id("nobody/serves/this"),
+            feed_id("nobody/defined/this"),
             arc(1),
             alloy::primitives::Address::ZERO,
             0,
             600,
         )
         .await
-        .expect("request");
+        .expect_err("unknown feed");
+    assert!(err.to_string().contains("UnknownFeed"), "{err}");
 
     // Restarted, the node resumes from its store and does not fulfil again.
     node.proc.child.kill().expect("kill");
@@ -263,10 +285,4 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
         "{}",
         again.log()
     );
-    assert!(fulfilments(&owner_chain, lonely).await.is_empty());
-    let info = owner_chain
-        .oracle_request_info(lonely)
-        .await
-        .expect("request");
-    assert!(info.open, "nobody fulfilled the unknown feed");
 }

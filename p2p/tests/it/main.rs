@@ -126,6 +126,7 @@ async fn offers_are_verified_and_jobs_round_trip() {
         },
         inputs: vec![vec![U256::from(7u64); 2]; 3],
         weights: vec![],
+        anchors: vec![],
     };
     let response = requester
         .request(got.offer.peer_id.parse().expect("peer"), request)
@@ -187,6 +188,7 @@ async fn a_job_of_several_mebibytes_travels_and_one_over_the_limit_is_refused() 
         // Large field elements, so each encodes at full width.
         inputs: vec![vec![U256::MAX >> 4; words / 16]; 16],
         weights: vec![],
+        anchors: vec![],
     };
     let worker_peer = worker_keepalive.peer_id();
     // Over the limit (about 40 MiB): refused by the codec, an error, not a hang.

@@ -29,6 +29,7 @@ fn no_decoder_panics_and_tampered_signed_messages_never_verify() {
         },
         inputs: vec![vec![U256::from(1u64); 2]; 2],
         weights: vec![1, -1],
+        anchors: vec![U256::from(5u64); 2],
     };
     let offer_bytes = offer.to_bytes();
     let bid_bytes = serde_json::to_vec(&JobResponse::Bid(Box::new(bid.clone()))).expect("json");

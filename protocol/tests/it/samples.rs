@@ -75,6 +75,7 @@ pub(crate) fn contribution_request() -> ContributionRequest {
         threshold: 2,
         contributors: 3,
         draw: None,
+        anchor_width: 8,
         key: None,
     }
 }

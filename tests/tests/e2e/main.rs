@@ -134,9 +134,9 @@ async fn secagg_job_runs_end_to_end_and_pays_exactly_the_reward() -> eyre::Resul
         U256::ZERO
     );
 
-    // The dApp's feed holds the proven mean, with the job as provenance.
-    assert!((report.oracle_value - report.means[0]).abs() < 1e-9);
-    assert_eq!(report.oracle_feed, "iris/sepal_length/mean");
+    // This in-process fixture serves no data oracle (its owners anchor no shares); the
+    // oracle's proven values are tested with node processes (`arcanum-node`'s `oracle`).
+    assert_eq!(report.oracle_value, None);
 
     // The securely aggregated statistics are the plaintext ones (up to fixed-point rounding).
     for (a, b) in report.means.iter().zip(&report.plaintext_means) {
@@ -255,6 +255,7 @@ async fn a_dead_rpc_is_a_clear_error() {
         chain_id: 1,
         deploy_block: 0,
         shapes: vec![],
+        oracle_circuits: vec![],
         abi: Default::default(),
     };
     let signer = alloy::signers::local::PrivateKeySigner::random();

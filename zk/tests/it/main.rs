@@ -83,6 +83,126 @@ fn committed_verifiers_are_fresh() {
 }
 
 #[test]
+fn committed_oracle_verifiers_are_fresh() {
+    use arcanum_zk::{keys::Keyed, oracle};
+    let store = KeyStore::dev(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys"));
+    for shape in oracle::ALL {
+        let (clerk, finalize) = (shape.clerk(), shape.finalize());
+        for (id, keys, circuit) in [
+            (
+                clerk.key_name(),
+                store.load_or_setup_circuit(&clerk).expect("dev setup"),
+                solidity::Circuit {
+                    contract: clerk.verifier_contract(),
+                    what: format!("the clerk-sum circuit `{}`", clerk.key_name()),
+                    detail: String::new(),
+                    inputs: "[input_commitment, query_tag, clerk_index, clerk_commitment]".into(),
+                },
+            ),
+            (
+                finalize.key_name(),
+                store.load_or_setup_circuit(&finalize).expect("dev setup"),
+                solidity::Circuit {
+                    contract: finalize.verifier_contract(),
+                    what: format!("the finalize circuit `{}`", finalize.key_name()),
+                    detail: String::new(),
+                    inputs: "[request_id, input_commitment, params, value, x_1..x_t, clerk_commitment_1..t]".into(),
+                },
+            ),
+        ] {
+            assert_eq!(keys.name, id);
+            let source = solidity::verifier_source_for(&circuit, &keys.vk, keys.insecure_dev);
+            let path = contracts_dir()
+                .join("src/generated")
+                .join(format!("{}.sol", circuit.contract));
+            check_or_bless(path, &source);
+        }
+    }
+}
+
+/// The oracle fixture: the sample anchored job as job 2 of the contracts' tests, proven by
+/// the fixture worker, its clerks 1 and 3's proofs, and finalize proofs of its mean for
+/// requests 1 to 6.
+#[test]
+fn committed_oracle_fixture_is_fresh() {
+    use arcanum_zk::oracle::{self, clerk, finalize, sample};
+    let store = KeyStore::dev(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys"));
+    let shape = sample::SHAPE;
+    let clerk_keys = store.load_or_setup_circuit(&shape.clerk()).expect("setup");
+    let finalize_keys = store
+        .load_or_setup_circuit(&shape.finalize())
+        .expect("setup");
+    let job = sample::job();
+    let mut rng = ChaCha20Rng::seed_from_u64(2027);
+    let worker: Address = FIXTURE_WORKER.parse().expect("addr");
+    let output = job.masked_sum();
+    let stmt = Statement::from_commitments(
+        JobId::from(2),
+        worker,
+        job.input_commitment(),
+        arcanum_zk::commitment::output(&output),
+    )
+    .expect("statement");
+    let worker_proof =
+        prover::prove_secagg_sum_anchored(keys(), &stmt, &job.masked, &job.anchors, &mut rng)
+            .expect("worker proof");
+    let hex = |u: U256| format!("\"{u:#x}\"");
+    let words = |p: &ark_groth16::Proof<arcanum_zk::Bn254>| {
+        format!(
+            "[{}]",
+            evm::proof_to_calldata(p)
+                .iter()
+                .map(|w| hex(*w))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let clerks = [0usize, 2];
+    let mut clerk_commitments = Vec::new();
+    let mut clerk_proofs = Vec::new();
+    for k in clerks {
+        let c = job.clerk(k);
+        let proof =
+            clerk::prove(&clerk_keys, shape, c.statement, &c.slots, &mut rng).expect("clerk");
+        clerk_commitments.push(hex(field::fr_to_u256(c.statement.clerk_commitment)));
+        clerk_proofs.push(words(&proof));
+    }
+    let mut finals = Vec::new();
+    let mut value = 0;
+    for request in 1..=6u64 {
+        let f = job.finalize(request, clerks, sample::MEAN);
+        value = f.statement.value;
+        let proof = finalize::prove(
+            &finalize_keys,
+            shape,
+            f.statement.clone(),
+            &f.masked,
+            &f.anchors,
+            &f.clerk_sums,
+            &mut rng,
+        )
+        .expect("finalize");
+        finals.push(words(&proof));
+    }
+    let json = format!(
+        "{{\n  \"jobId\": 2,\n  \"worker\": \"{FIXTURE_WORKER}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"workerProof\": {},\n  \"queryTag\": {},\n  \"params\": {},\n  \"value\": \"{value}\",\n  \"clerkIndices\": [1, 3],\n  \"clerkCommitments\": [{}],\n  \"clerkProofs\": [{}],\n  \"finalizeProofs\": [{}]\n}}\n",
+        hex(field::fr_to_u256(stmt.input_commitment)),
+        hex(field::fr_to_u256(stmt.output_commitment)),
+        words(&worker_proof),
+        hex(field::fr_to_u256(job.tag)),
+        sample::MEAN.params(),
+        clerk_commitments.join(", "),
+        clerk_proofs.join(", "),
+        finals.join(", "),
+    );
+    let _ = oracle::ALL;
+    check_or_bless(
+        contracts_dir().join("test/fixtures/oracle_secagg_sum_4x8.json"),
+        &json,
+    );
+}
+
+#[test]
 fn committed_proof_fixture_is_fresh() {
     let inputs = fixture_inputs();
     let worker: Address = FIXTURE_WORKER.parse().expect("addr");
@@ -297,6 +417,7 @@ fn fixed_base_prover_matches_arkworks_bit_for_bit() {
             worker: stmt.worker,
             input_commitment: stmt.input_commitment,
             output_commitment: stmt.output_commitment,
+            anchors: vec![Fr::from(0u64); inputs.len()],
             inputs,
         };
         let mut b = Builder::witness_only();

@@ -236,6 +236,7 @@ impl Contributor {
                 .filter(|l| l.round == req.round && l.session == req.session)
             {
                 return Ok(JobResponse::Contribution {
+                    anchor: None,
                     masked: last.masked.clone(),
                     clerks: last.clerks.clone(),
                 });
@@ -299,7 +300,8 @@ impl Contributor {
             )
         })?;
         let min_set = self.policy.min_contributors.max(plan.min_contributors);
-        let (masked, acked) = self
+        // A training round anchors nothing: its sum backs no data-oracle value.
+        let (masked, acked, _) = self
             .mask_and_share(
                 req.session,
                 &req.clerks,
@@ -307,6 +309,7 @@ impl Contributor {
                 min_set,
                 &requester,
                 &values,
+                None,
             )
             .await?;
         {
@@ -332,6 +335,7 @@ impl Contributor {
         Ok(JobResponse::Contribution {
             masked,
             clerks: acked,
+            anchor: None,
         })
     }
 
