@@ -116,6 +116,10 @@ pub struct FeedDefinition {
     pub shape: u32,
     /// Clerk sums combined.
     pub threshold: u8,
+    /// Contributor positions of the shape.
+    pub slots: u8,
+    /// Fewest of the feed's data owners a value combines.
+    pub min_owners: u8,
     /// The clerk-sum verifier.
     pub clerk_verifier: Address,
     /// The finalize verifier.
@@ -129,6 +133,8 @@ impl FeedDefinition {
             params: self.params,
             shape: self.shape,
             threshold: self.threshold,
+            slots: self.slots,
+            minOwners: self.min_owners,
             clerkVerifier: self.clerk_verifier,
             finalizeVerifier: self.finalize_verifier,
         }
@@ -139,6 +145,10 @@ impl FeedDefinition {
 /// the finalize proof (EVM calldata words).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueProof {
+    /// The owners' anchors by contributor position (zero: absent).
+    pub anchors: Vec<U256>,
+    /// Each present anchor's signature by its owner (empty for absent slots).
+    pub anchor_signatures: Vec<alloy::primitives::Bytes>,
     /// The clerks' Shamir indices, strictly increasing.
     pub clerk_indices: Vec<u64>,
     /// Their commitments to their sums.
@@ -152,12 +162,26 @@ pub struct ValueProof {
 impl ValueProof {
     fn to_abi(&self) -> DataOracle::ValueProof {
         DataOracle::ValueProof {
+            anchors: self.anchors.clone(),
+            anchorSignatures: self.anchor_signatures.clone(),
             clerkIndices: self.clerk_indices.iter().map(|x| U256::from(*x)).collect(),
             clerkCommitments: self.clerk_commitments.clone(),
             clerkProofs: self.clerk_proofs.clone(),
             finalize: self.finalize,
         }
     }
+}
+
+/// `DataOracle.anchorDigest(requestId, anchor)`: `keccak256(abi.encode(ANCHOR_TYPEHASH,
+/// chainId, oracle, requestId, anchor))`.
+pub fn anchor_digest(chain_id: u64, oracle: Address, request: U256, anchor: U256) -> B256 {
+    use alloy::sol_types::SolValue;
+    let typehash = alloy::primitives::keccak256(
+        "ArcanumAnchor(uint256 chainId,address oracle,uint256 requestId,uint256 anchor)",
+    );
+    alloy::primitives::keccak256(
+        (typehash, U256::from(chain_id), oracle, request, anchor).abi_encode(),
+    )
 }
 
 /// The feed id of a feed name: `keccak256(name)`; a `0x`-prefixed 32-byte hex id is taken
@@ -230,6 +254,35 @@ impl MarketClient {
         self.transact("setFeed", sent).await
     }
 
+    /// Adds (or removes) data owners of a feed (the data oracle's owner only).
+    pub async fn oracle_set_feed_owners(
+        &self,
+        feed: B256,
+        owners: &[Address],
+        allowed: bool,
+    ) -> Result<TxOutcome> {
+        let sent = self
+            .data_oracle()
+            .setFeedOwners(feed, owners.to_vec(), allowed)
+            .into_transaction_request();
+        self.transact("setFeedOwners", sent).await
+    }
+
+    /// This account's signature of its `anchor` for data-oracle request `request`
+    /// (`DataOracle.anchorDigest`, signed as is): what a data owner hands the oracle node.
+    pub fn sign_anchor(&self, request: U256, anchor: U256) -> Result<alloy::primitives::Bytes> {
+        use alloy::signers::SignerSync;
+        let digest = anchor_digest(self.chain_id, self.deployment.data_oracle, request, anchor);
+        let sig = self
+            .signer
+            .sign_hash_sync(&digest)
+            .map_err(|e| Error::Rpc {
+                call: "sign anchor",
+                detail: e.to_string(),
+            })?;
+        Ok(sig.as_bytes().to_vec().into())
+    }
+
     /// A feed's definition, or `None` if the feed is unknown.
     pub async fn oracle_feed(&self, feed: B256) -> Result<Option<FeedDefinition>> {
         match self.data_oracle().feeds(feed).call().await {
@@ -238,6 +291,8 @@ impl MarketClient {
                 params: f.params,
                 shape: f.shape,
                 threshold: f.threshold,
+                slots: f.slots,
+                min_owners: f.minOwners,
                 clerk_verifier: f.clerkVerifier,
                 finalize_verifier: f.finalizeVerifier,
             })),

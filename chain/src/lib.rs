@@ -22,7 +22,9 @@ mod verifier;
 mod watch;
 
 pub use client::MarketClient;
-pub use data_oracle::{FeedDefinition, OracleEvent, OracleLog, OracleRequest, ValueProof, feed_id};
+pub use data_oracle::{
+    FeedDefinition, OracleEvent, OracleLog, OracleRequest, ValueProof, anchor_digest, feed_id,
+};
 pub use deployment::{DeployedShape, Deployment};
 pub use error::{Error, Result};
 pub use tx::{NonceRecord, NonceStore};

@@ -8,6 +8,8 @@ import {IGroth16Verifier} from "../src/interfaces/IGroth16Verifier.sol";
 import {SecaggSum4x8Verifier} from "../src/generated/SecaggSum4x8Verifier.sol";
 import {HeLinear4x8Verifier} from "../src/generated/HeLinear4x8Verifier.sol";
 import {SecaggSum16x64Verifier} from "../src/generated/SecaggSum16x64Verifier.sol";
+import {ClerkSum4x8C5Verifier} from "../src/generated/ClerkSum4x8C5Verifier.sol";
+import {FinalizeSecaggSum8T2Verifier} from "../src/generated/FinalizeSecaggSum8T2Verifier.sol";
 
 /// @dev The subset of Foundry's cheatcodes this script uses (no forge-std, as in
 ///      `test/utils/TestBase.sol`).
@@ -31,8 +33,9 @@ interface DeployVm {
 }
 
 /// @title Deploys Arcanum and writes its deployment file
-/// @notice Deploys `ArcanumToken`, `ComputeMarket`, `DataOracle` and one generated verifier
-///         per shape, owned by the broadcaster; registers the shapes and the oracle nodes;
+/// @notice Deploys `ArcanumToken`, `ComputeMarket`, `DataOracle`, one generated verifier
+///         per shape and the data oracle's clerk-sum and finalize verifiers (feeds name
+///         them), owned by the broadcaster; registers the shapes and the oracle nodes;
 ///         writes the same `deployments/<chain-id>.json` that `arcanum deploy` writes (copy
 ///         it to `<data-dir>/deployments/<chain-id>.json`).
 ///
@@ -76,6 +79,18 @@ contract Deploy {
         address verifier;
     }
 
+    /// @notice The data oracle's verifiers for a job shape at a threshold.
+    struct OracleCircuit {
+        string name;
+        uint32 shape;
+        uint32 clerks;
+        uint32 threshold;
+        string clerkContract;
+        string finalizeContract;
+        address clerkVerifier;
+        address finalizeVerifier;
+    }
+
     /// @notice What the deployment file records.
     struct Deployment {
         uint256 chainId;
@@ -84,6 +99,7 @@ contract Deploy {
         address market;
         address dataOracle;
         Shape[] shapes;
+        OracleCircuit[] oracleCircuits;
     }
 
     error BadParameter(string name);
@@ -155,6 +171,17 @@ contract Deploy {
             Shape memory s = d.shapes[i];
             market.setVerifier(s.id, s.kind, IGroth16Verifier(s.verifier));
         }
+        d.oracleCircuits = new OracleCircuit[](1);
+        d.oracleCircuits[0] = OracleCircuit(
+            "secagg-sum-4x8-c5-t2",
+            1,
+            5,
+            2,
+            "ClerkSum4x8C5Verifier",
+            "FinalizeSecaggSum8T2Verifier",
+            address(new ClerkSum4x8C5Verifier()),
+            address(new FinalizeSecaggSum8T2Verifier())
+        );
         for (uint256 i; i < p.oracles.length; ++i) {
             oracle.setOracle(p.oracles[i], true);
         }
@@ -198,10 +225,40 @@ contract Deploy {
             vm.toString(d.dataOracle),
             '",\n'
         );
+        string memory circuits;
+        for (uint256 i; i < d.oracleCircuits.length; ++i) {
+            OracleCircuit memory c = d.oracleCircuits[i];
+            circuits = string.concat(
+                circuits,
+                i == 0 ? "" : ",\n",
+                '    {"name": "',
+                c.name,
+                '", "shape": ',
+                vm.toString(uint256(c.shape)),
+                ', "clerks": ',
+                vm.toString(uint256(c.clerks)),
+                ', "threshold": ',
+                vm.toString(uint256(c.threshold)),
+                string.concat(
+                    ', "clerk_contract": "',
+                    c.clerkContract,
+                    '", "finalize_contract": "',
+                    c.finalizeContract,
+                    '", "clerk_verifier": "',
+                    vm.toString(c.clerkVerifier),
+                    '", "finalize_verifier": "',
+                    vm.toString(c.finalizeVerifier),
+                    '"}'
+                )
+            );
+        }
         return string.concat(
             head,
             '  "shapes": [\n',
             shapes,
+            "\n  ],\n",
+            '  "oracle_circuits": [\n',
+            circuits,
             "\n  ],\n",
             '  "abi": {\n',
             '    "ArcanumToken": "chain/artifacts/ArcanumToken.json",\n',

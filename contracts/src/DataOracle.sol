@@ -7,6 +7,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ComputeMarket} from "./ComputeMarket.sol";
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 import {IDataOracleConsumer} from "./interfaces/IDataOracleConsumer.sol";
@@ -22,8 +23,10 @@ import {IDataOracleConsumer} from "./interfaces/IDataOracleConsumer.sol";
 ///         its provenance (job id, worker, block) and readable by anyone with
 ///         `latest(feedId)`; the callback runs with a bounded gas limit and cannot block
 ///         fulfilment. Unfulfilled requests can be cancelled after expiry and refunded.
-/// @dev No oracle node, requester, worker or clerk is trusted for the value; the oracle
-///      set only decides who may earn fees. See `oracle/README.md` for the feed catalog.
+/// @dev No oracle node, requester, worker or clerk is trusted for the value: the owners
+///      whose data it combines are the feed's (each signs its anchor for the request), the
+///      clerks prove their sums, and the value is proven. The oracle set only decides who
+///      may earn fees. See `oracle/README.md` for the feed catalog.
 contract DataOracle is Ownable2Step, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
@@ -52,6 +55,11 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         uint32 shape;
         /// @dev Clerk sums the finalize proof combines.
         uint8 threshold;
+        /// @dev Contributor positions of the shape (anchors in the finalize proof).
+        uint8 slots;
+        /// @dev Fewest data owners of the feed (`isFeedOwner`) whose signed anchors a value
+        ///      must combine.
+        uint8 minOwners;
         /// @dev Verifier of each clerk's sum (public `[ic, tag, index, commitment]`).
         IGroth16Verifier clerkVerifier;
         /// @dev Verifier of the value (public `[request, ic, params, value, x.., c..]`).
@@ -71,6 +79,10 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     /// @notice BN254 scalar field modulus (values are signed field elements in proofs).
     uint256 internal constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @notice What a data owner signs for each request it contributes to: its anchor (its
+    ///         masked vector's and pad shares' commitments and the query).
+    bytes32 public constant ANCHOR_TYPEHASH =
+        keccak256("ArcanumAnchor(uint256 chainId,address oracle,uint256 requestId,uint256 anchor)");
     /// @notice Most gas a callback may be given.
     uint32 public constant MAX_CALLBACK_GAS = 1_000_000;
     /// @dev Gas kept back for the bookkeeping after the callback returns.
@@ -91,6 +103,8 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     mapping(address => uint256) public credit;
     mapping(bytes32 => Value) internal _latest;
     mapping(bytes32 => Feed) internal _feeds;
+    /// @notice The data owners whose contributions a feed's values may combine.
+    mapping(bytes32 => mapping(address => bool)) public isFeedOwner;
 
     /// @notice An oracle node was authorised or removed.
     event OracleSet(address indexed oracle, bool allowed);
@@ -101,9 +115,13 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         uint64 params,
         uint32 shape,
         uint8 threshold,
+        uint8 slots,
+        uint8 minOwners,
         address clerkVerifier,
         address finalizeVerifier
     );
+    /// @notice A data owner was added to (or removed from) a feed.
+    event FeedOwnerSet(bytes32 indexed feedId, address indexed owner, bool allowed);
     /// @notice A value was requested.
     event Requested(
         uint256 indexed requestId,
@@ -148,6 +166,9 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     error InvalidClerkProof(uint256 position);
     error InvalidFinalizeProof();
     error ValueOutOfRange(int256 value);
+    error BadAnchors(uint256 count, uint256 slots);
+    error NotFeedOwner(uint256 slot, address signer);
+    error TooFewOwners(uint256 owners, uint256 needed);
 
     /// @param token_ Fee token.
     /// @param market_ Market whose completed jobs back values.
@@ -169,9 +190,12 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     /// @param feedId Feed (e.g. `keccak256("iris/sepal_length/mean")`).
     /// @param feed Its definition.
     function setFeed(bytes32 feedId, Feed calldata feed) external onlyOwner {
+        // params: num (8 bits), den (8 bits), decimals (5 bits), 3 zero bits, scale (8 bits).
         if (
-            feed.threshold == 0 || address(feed.clerkVerifier) == address(0)
+            feed.threshold == 0 || feed.slots == 0 || feed.minOwners == 0
+                || feed.minOwners > feed.slots || address(feed.clerkVerifier) == address(0)
                 || feed.finalizeVerifier == address(0) || feed.queryTag >= R
+                || feed.params >> 32 != 0 || (feed.params >> 21) & 7 != 0
         ) revert BadFeed(feedId);
         _feeds[feedId] = feed;
         emit FeedSet(
@@ -180,9 +204,34 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
             feed.params,
             feed.shape,
             feed.threshold,
+            feed.slots,
+            feed.minOwners,
             address(feed.clerkVerifier),
             feed.finalizeVerifier
         );
+    }
+
+    /// @notice Adds (or removes) data owners whose contributions a feed's values may combine.
+    /// @param feedId Feed.
+    /// @param owners Their addresses (the keys their nodes sign anchors with).
+    /// @param allowed Whether they count.
+    function setFeedOwners(bytes32 feedId, address[] calldata owners, bool allowed)
+        external
+        onlyOwner
+    {
+        for (uint256 i; i < owners.length; ++i) {
+            isFeedOwner[feedId][owners[i]] = allowed;
+            emit FeedOwnerSet(feedId, owners[i], allowed);
+        }
+    }
+
+    /// @notice The digest a data owner signs for its `anchor` in request `requestId`.
+    /// @param requestId Request.
+    /// @param anchor The owner's anchor.
+    /// @return The digest (signed as is, no prefix).
+    function anchorDigest(uint256 requestId, uint256 anchor) public view returns (bytes32) {
+        return
+            keccak256(abi.encode(ANCHOR_TYPEHASH, block.chainid, address(this), requestId, anchor));
     }
 
     /// @notice A feed's definition; reverts for an unknown feed.
@@ -231,6 +280,10 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
 
     /// @notice The proofs behind a value.
     struct ValueProof {
+        /// @dev The owners' anchors by contributor position (0: an absent slot).
+        uint256[] anchors;
+        /// @dev Each present anchor's signature by its owner (`anchorDigest`).
+        bytes[] anchorSignatures;
         /// @dev The clerks' Shamir indices, strictly increasing, `threshold` of them.
         uint256[] clerkIndices;
         /// @dev Each clerk's commitment to its share sum.
@@ -261,6 +314,7 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         ComputeMarket.Job memory job = market.jobs(jobId);
         if (job.status != ComputeMarket.Status.Completed) revert JobNotCompleted(jobId);
         address worker = job.worker;
+        _checkOwners(requestId, _feeds[r.feedId], r.feedId, proof);
         _checkProof(requestId, _feeds[r.feedId], r.feedId, job, jobId, value, proof);
 
         r.open = false;
@@ -295,6 +349,36 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         }
     }
 
+    /// @dev Each present anchor is signed for this request by a distinct data owner of the
+    ///      feed, and there are at least the feed's minimum.
+    function _checkOwners(
+        uint256 requestId,
+        Feed storage feed,
+        bytes32 feedId,
+        ValueProof calldata proof
+    ) internal view {
+        uint256 n = feed.slots;
+        if (proof.anchors.length != n || proof.anchorSignatures.length != n) {
+            revert BadAnchors(proof.anchors.length, n);
+        }
+        address[] memory signers = new address[](n);
+        uint256 count;
+        for (uint256 i; i < n; ++i) {
+            uint256 a = proof.anchors[i];
+            if (a == 0) continue;
+            (address signer, ECDSA.RecoverError err,) =
+                ECDSA.tryRecover(anchorDigest(requestId, a), proof.anchorSignatures[i]);
+            if (err != ECDSA.RecoverError.NoError || !isFeedOwner[feedId][signer]) {
+                revert NotFeedOwner(i, signer);
+            }
+            for (uint256 j; j < count; ++j) {
+                if (signers[j] == signer) revert NotFeedOwner(i, signer);
+            }
+            signers[count++] = signer;
+        }
+        if (count < feed.minOwners) revert TooFewOwners(count, feed.minOwners);
+    }
+
     /// @dev Verifies the clerks' proofs and the finalize proof of `value` for the feed and
     ///      the job.
     function _checkProof(
@@ -319,8 +403,10 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         uint256 ic = job.inputCommitment;
         uint256 tag = feed.queryTag;
         IGroth16Verifier clerkVerifier = feed.clerkVerifier;
-        uint256[] memory input = new uint256[](4 + 2 * t);
-        input[0] = requestId;
+        uint256 n = feed.slots;
+        uint256[] memory input = new uint256[](4 + 2 * t + n);
+        // The request and this fulfiller: a proof is not replayed nor copied by another node.
+        input[0] = uint256(keccak256(abi.encode(requestId, msg.sender))) % R;
         input[1] = ic;
         input[2] = feed.params;
         input[3] = value < 0 ? R - uint256(-value) : uint256(value);
@@ -336,6 +422,9 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
             }
             input[4 + k] = x;
             input[4 + t + k] = c;
+        }
+        for (uint256 i; i < n; ++i) {
+            input[4 + 2 * t + i] = proof.anchors[i];
         }
         if (!_verify(feed.finalizeVerifier, proof.finalize, input)) revert InvalidFinalizeProof();
     }

@@ -57,6 +57,8 @@ contract DataOracleTest is OracleFixture {
     /// @dev The anchored job the proofs are for, once `_completeOracleJob` ran.
     uint256 internal oracleJob;
     uint256 internal constant REQUESTER_KEY = 0xA11CE;
+    /// @dev The fixture's three data owners (its fourth slot is empty).
+    uint256[3] internal OWNER_KEYS = [uint256(0xB0B1), 0xB0B2, 0xB0B3];
 
     function setUp() public {
         loadFixture();
@@ -73,10 +75,17 @@ contract DataOracleTest is OracleFixture {
                 params: feedParams,
                 shape: 1,
                 threshold: 2,
+                slots: 4,
+                minOwners: 3,
                 clerkVerifier: IGroth16Verifier(address(new ClerkSum4x8C5Verifier())),
                 finalizeVerifier: address(new FinalizeSecaggSum8T2Verifier())
             })
         );
+        address[] memory owners = new address[](3);
+        for (uint256 i; i < 3; ++i) {
+            owners[i] = vm.addr(OWNER_KEYS[i]);
+        }
+        oracle.setFeedOwners(FEED, owners, true);
         consumer = new IrisStatsConsumer(oracle);
 
         // The fixture worker stakes; the requester (whose key is known: the fixture
@@ -132,8 +141,34 @@ contract DataOracleTest is OracleFixture {
         vm.stopPrank();
     }
 
-    /// @dev The real proofs of the fixture's value for request `id`.
+    /// @dev `DataOracle.anchorDigest`, computed here: a call to the oracle inside a
+    ///      pranked call's arguments would take the prank.
+    function _digest(uint256 id, uint256 anchor) internal view returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                keccak256(
+                    "ArcanumAnchor(uint256 chainId,address oracle,uint256 requestId,uint256 anchor)"
+                ),
+                block.chainid,
+                address(oracle),
+                id,
+                anchor
+            )
+        );
+    }
+
+    function test_anchorDigestIsTheDocumentedOne() public view {
+        assertTrue(oracle.anchorDigest(7, 11) == _digest(7, 11), "anchor digest");
+    }
+
+    /// @dev The real proofs of the fixture's value for request `id`, the owners' anchors
+    ///      signed for it.
     function _proof(uint256 id) internal view returns (DataOracle.ValueProof memory p) {
+        p.anchors = anchors;
+        p.anchorSignatures = new bytes[](anchors.length);
+        for (uint256 i; i < 3; ++i) {
+            p.anchorSignatures[i] = sign(OWNER_KEYS[i], _digest(id, anchors[i]));
+        }
         p.clerkIndices = clerkIndices;
         p.clerkCommitments = clerkCommitments;
         p.clerkProofs = clerkProofs;
@@ -193,8 +228,13 @@ contract DataOracleTest is OracleFixture {
         uint256 second = _request(address(0), 0);
         _completeOracleJob();
         vm.startPrank(node);
-        // The finalize proof binds its request.
+        // The finalize proof binds its request (the owners signed for this one).
+        DataOracle.ValueProof memory p = _proof(second);
+        p.finalize = finalizeProofs[first - 1];
         vm.expectRevert(DataOracle.InvalidFinalizeProof.selector);
+        oracle.fulfill(second, provenValue, oracleJob, p);
+        // The owners' signatures bind it too.
+        vm.expectRevert();
         oracle.fulfill(second, provenValue, oracleJob, _proof(first));
         // Another completed job, as fresh (a different input commitment): the clerks'
         // proofs do not open it.
@@ -237,10 +277,65 @@ contract DataOracleTest is OracleFixture {
         p.clerkIndices[1] = p.clerkIndices[0];
         vm.expectRevert(abi.encodeWithSelector(DataOracle.BadClerks.selector, 2, 2));
         oracle.fulfill(id, provenValue, oracleJob, p);
-        DataOracle.ValueProof memory short;
-        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadClerks.selector, 0, 2));
-        oracle.fulfill(id, provenValue, oracleJob, short);
+        p = _proof(id);
+        p.clerkIndices = new uint256[](1);
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadClerks.selector, 1, 2));
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        DataOracle.ValueProof memory none;
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadAnchors.selector, 0, 4));
+        oracle.fulfill(id, provenValue, oracleJob, none);
         vm.stopPrank();
+    }
+
+    function test_valuesCombineOnlyTheFeedsOwnersSignedForTheRequest() public {
+        uint256 id = _request(address(0), 0);
+        uint256 other = _request(address(0), 0);
+        _completeOracleJob();
+        vm.startPrank(node);
+        // Signed by someone who is not one of the feed's owners.
+        DataOracle.ValueProof memory p = _proof(id);
+        p.anchorSignatures[1] = sign(0xBAD, _digest(id, anchors[1]));
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.NotFeedOwner.selector, 1, vm.addr(0xBAD)));
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // An owner's signature for another request (no replay across requests).
+        p = _proof(id);
+        p.anchorSignatures[0] = sign(OWNER_KEYS[0], _digest(other, anchors[0]));
+        vm.expectRevert();
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // One owner signing two slots.
+        p = _proof(id);
+        p.anchorSignatures[1] = sign(OWNER_KEYS[0], _digest(id, anchors[1]));
+        vm.expectRevert(
+            abi.encodeWithSelector(DataOracle.NotFeedOwner.selector, 1, vm.addr(OWNER_KEYS[0]))
+        );
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // An owner's anchor dropped: too few owners (and the proofs would not open the job).
+        p = _proof(id);
+        p.anchors[2] = 0;
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.TooFewOwners.selector, 2, 3));
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // An anchor swapped for another value, signed by its owner: the finalize proof does
+        // not hold (the job's input commitment binds the real one).
+        p = _proof(id);
+        p.anchors[2] = anchors[2] ^ 1;
+        p.anchorSignatures[2] = sign(OWNER_KEYS[2], _digest(id, p.anchors[2]));
+        vm.expectRevert(DataOracle.InvalidFinalizeProof.selector);
+        oracle.fulfill(id, provenValue, oracleJob, p);
+        // Another authorised node copying this node's proofs.
+        vm.stopPrank();
+        oracle.setOracle(address(0xC0FFEE), true);
+        vm.prank(address(0xC0FFEE));
+        vm.expectRevert(DataOracle.InvalidFinalizeProof.selector);
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
+        // An owner removed from the feed no longer counts.
+        address[] memory gone = new address[](1);
+        gone[0] = vm.addr(OWNER_KEYS[2]);
+        oracle.setFeedOwners(FEED, gone, false);
+        vm.prank(node);
+        vm.expectRevert(
+            abi.encodeWithSelector(DataOracle.NotFeedOwner.selector, 2, vm.addr(OWNER_KEYS[2]))
+        );
+        oracle.fulfill(id, provenValue, oracleJob, _proof(id));
     }
 
     function test_valueNeedsACompletedFreshJob() public {
@@ -367,5 +462,58 @@ contract DataOracleTest is OracleFixture {
         f.threshold = 0;
         vm.expectRevert(abi.encodeWithSelector(DataOracle.BadFeed.selector, FEED));
         oracle.setFeed(FEED, f);
+        f = oracle.feeds(FEED);
+        f.params = f.params | (1 << 21); // decimals past 31
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadFeed.selector, FEED));
+        oracle.setFeed(FEED, f);
+        f = oracle.feeds(FEED);
+        f.minOwners = 5; // more than the shape's slots
+        vm.expectRevert(abi.encodeWithSelector(DataOracle.BadFeed.selector, FEED));
+        oracle.setFeed(FEED, f);
+    }
+}
+
+/// @dev The data oracle's verifiers stay near the EIP-1108 floor: four pairings (181,000
+///      gas) plus one ecMul and one ecAdd per public input (6,150 gas).
+contract OracleVerifierGasTest is OracleFixture {
+    uint256 internal constant R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
+    function setUp() public {
+        loadOracleFixture();
+    }
+
+    function _floor(uint256 inputs) internal pure returns (uint256) {
+        return 181_000 + 6_150 * inputs;
+    }
+
+    function test_oracleVerifiersWithinThreePercentOfTheFloor() public {
+        ClerkSum4x8C5Verifier clerk = new ClerkSum4x8C5Verifier();
+        uint256[4] memory input = [oracleInput, queryTag, clerkIndices[0], clerkCommitments[0]];
+        assertTrue(clerk.verifyProof(clerkProofs[0], input), "clerk proof verifies");
+        uint256 clerkGas = vm.lastCallGas().gasTotalUsed;
+
+        FinalizeSecaggSum8T2Verifier fin = new FinalizeSecaggSum8T2Verifier();
+        uint256[12] memory public_ = [
+            uint256(keccak256(abi.encode(uint256(1), address(0x0AC1E)))) % R,
+            oracleInput,
+            feedParams,
+            uint256(provenValue),
+            clerkIndices[0],
+            clerkIndices[1],
+            clerkCommitments[0],
+            clerkCommitments[1],
+            anchors[0],
+            anchors[1],
+            anchors[2],
+            anchors[3]
+        ];
+        assertTrue(fin.verifyProof(finalizeProofs[0], public_), "finalize proof verifies");
+        uint256 finalizeGas = vm.lastCallGas().gasTotalUsed;
+
+        assertTrue(clerkGas >= _floor(4) && clerkGas * 100 <= _floor(4) * 103, "clerk verifier");
+        assertTrue(
+            finalizeGas >= _floor(12) && finalizeGas * 100 <= _floor(12) * 103, "finalize verifier"
+        );
     }
 }

@@ -174,11 +174,22 @@ contract DeployScriptTest is TestBase {
         // Exactly these keys, at every level.
         _checkKeys(
             vm2.parseJsonKeys(json, "$"),
-            "abi,chain_id,data_oracle,deploy_block,market,shapes,token",
+            "abi,chain_id,data_oracle,deploy_block,market,oracle_circuits,shapes,token",
             "top-level keys"
         );
         _checkKeys(vm2.parseJsonKeys(json, ".abi"), "ArcanumToken,ComputeMarket,DataOracle", "abi");
         assertTrue(!vm2.keyExistsJson(json, ".shapes[3]"), "three shapes in the file");
+        _checkKeys(
+            vm2.parseJsonKeys(json, ".oracle_circuits[0]"),
+            "clerk_contract,clerk_verifier,clerks,finalize_contract,finalize_verifier,name,shape,threshold",
+            "oracle circuit keys"
+        );
+        assertEq(
+            vm.parseJsonAddress(json, ".oracle_circuits[0].finalize_verifier"),
+            d.oracleCircuits[0].finalizeVerifier,
+            "oracle_circuits[].finalize_verifier"
+        );
+        assertTrue(d.oracleCircuits[0].clerkVerifier.code.length > 0, "clerk verifier has code");
 
         assertEq(vm.parseJsonUint(json, ".chain_id"), d.chainId, "chain_id");
         assertEq(vm.parseJsonUint(json, ".deploy_block"), d.deployBlock, "deploy_block");

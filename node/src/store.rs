@@ -492,6 +492,10 @@ pub struct StatsSpec {
     /// result can back a data-oracle value (the oracle role sets it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub prove_clerks: bool,
+    /// The data-oracle request this statistic answers (the oracle role sets it): the
+    /// owners sign their anchors for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_request: Option<arcanum_protocol::U256>,
 }
 
 fn default_scale_bits() -> u32 {
@@ -550,6 +554,10 @@ pub struct StatsRun {
     /// The owners' share anchors, in the job's input order (empty: not anchored).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub anchors: Vec<arcanum_protocol::U256>,
+    /// The owners' signatures of their anchors for the data-oracle request (empty bytes:
+    /// none), in the same order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub anchor_signatures: Vec<alloy::primitives::Bytes>,
     /// The query tag the owners anchored (`secagg-sum`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_tag: Option<arcanum_protocol::U256>,

@@ -142,6 +142,7 @@ fn main() {
             masked: vec![U256::from(5u64); 7],
             clerks: vec![1, 2, 3],
             anchor: Some(U256::from(4u64)),
+            anchor_signature: Some(vec![7u8; 65].into()),
         },
         JobResponse::ClerkSum {
             index: 2,

@@ -155,6 +155,10 @@ pub struct ContributionRequest {
     /// padded with zeros to it, are committed to. 0: anchor nothing.
     #[serde(default)]
     pub anchor_width: u32,
+    /// The data-oracle request the statistic answers: the owner checks on chain that the
+    /// request is open and its feed's query is this one, and signs its anchor for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_request: Option<U256>,
     /// For an `he-linear` job: the key committee's DKG transcript. The owner recomputes
     /// the group key from it (every dealing signed by a drawn member) and encrypts under
     /// that key instead of masking; `clerks` are then the committee's members.

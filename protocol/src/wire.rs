@@ -263,6 +263,10 @@ pub enum JobResponse {
         /// The owner's share anchor (absent: none).
         #[serde(default)]
         anchor: Option<U256>,
+        /// Its signature for the data-oracle request asked about (65 bytes `r, s, v` over
+        /// `DataOracle.anchorDigest`), by the owner's chain key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        anchor_signature: Option<alloy_primitives::Bytes>,
     },
     /// Received.
     Ack,

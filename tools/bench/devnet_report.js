@@ -30,6 +30,9 @@ if (r.fl) {
   console.log(`fl_contributor_bytes_per_round: ${f.contributor_bytes_per_round}`);
   console.log(`fl_round_seconds_median: ${[...f.round_seconds].sort((a, b) => a - b)[Math.floor(f.round_seconds.length / 2)].toFixed(3)}`);
 }
+if (r.oracle_fulfil_gas != null) {
+  console.log(`oracle_fulfil_gas: ${r.oracle_fulfil_gas}`);
+}
 if (r.oracle_request_to_fulfil_seconds != null) {
   console.log(`oracle_request_to_fulfil_seconds: ${r.oracle_request_to_fulfil_seconds.toFixed(3)}`);
 }

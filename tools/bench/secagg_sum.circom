@@ -3,7 +3,8 @@ pragma circom 2.0.0;
 // The circom peer of arcanum-zk's secagg-sum circuit, for `make bench`: the same statement
 // (N contributors x D dims, output = elementwise sum), the same commitment layout (a
 // Poseidon sponge of rate 8 per contributor with a domain tag in the capacity element, one
-// over the contributor commitments, one over the output) and 4 public signals, built from
+// over the contributor commitments and their share anchors, one over the output) and 4
+// public signals, built from
 // circomlib's Poseidon (width 9 permutations, chained). Commitments are public outputs here
 // so the witness generator computes them; the constraint count is the same as checking
 // them. The bench instantiates `component main {public [job_id, worker]} =
@@ -39,6 +40,7 @@ template SecaggSum(N, D) {
     signal input job_id;
     signal input worker;
     signal input x[N][D];
+    signal input anchor[N];
     signal output input_commitment;
     signal output output_commitment;
 
@@ -57,9 +59,12 @@ template SecaggSum(N, D) {
             sum[j] += x[i][j];
         }
     }
-    component inputs = Sponge(N, 8);
-    inputs.tag <== (2 << 64) + N;
-    for (var i = 0; i < N; i++) { inputs.x[i] <== contribution[i].out; }
+    component inputs = Sponge(2 * N, 8);
+    inputs.tag <== (2 << 64) + 2 * N;
+    for (var i = 0; i < N; i++) {
+        inputs.x[i] <== contribution[i].out;
+        inputs.x[N + i] <== anchor[i];
+    }
     input_commitment <== inputs.out;
 
     component out = Sponge(D, 8);

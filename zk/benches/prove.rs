@@ -168,6 +168,7 @@ fn main() {
                     "job_id": dec(stmt.job_id),
                     "worker": dec(stmt.worker),
                     "x": inputs.iter().map(|x| x.iter().map(|v| dec(*v)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "anchor": vec!["0"; inputs.len()],
                 });
                 (prove_s, witness_s, native_s, proof, stmt, peer_input)
             }
@@ -283,6 +284,7 @@ fn main() {
             all_verified = false;
         }
     }
+    oracle_circuits(&target, &mut rng);
     for (kind, (_, per_element, overhead)) in per_kind {
         println!("constraints_per_element_{kind}: {per_element:.1}");
         println!("prove_overhead_ratio_{kind}: {overhead:.0}");
@@ -292,6 +294,51 @@ fn main() {
         println!("prove_speedup_vs_snarkjs_min: {slowest:.2}");
     }
     println!("snarkjs_verifies_arcanum_proof: {}", u8::from(all_verified));
+}
+
+/// The data oracle's circuits on the sample anchored job (`zk::oracle::sample`): a clerk's
+/// proof of its sum and the finalize proof of a mean, each from freshly set-up keys.
+fn oracle_circuits(target: &Path, rng: &mut ChaCha20Rng) {
+    use arcanum_zk::oracle::{clerk, finalize, sample};
+    let shape = sample::SHAPE;
+    let kind = shape.job.kind.name();
+    let dir = tempfile_dir(target, "oracle");
+    let store = KeyStore::dev(&dir);
+    let clerk_keys = store.load_or_setup_circuit(&shape.clerk()).expect("setup");
+    let finalize_keys = store
+        .load_or_setup_circuit(&shape.finalize())
+        .expect("setup");
+    let _ = std::fs::remove_dir_all(&dir);
+    let job = sample::job();
+    let c = job.clerk(0);
+    let _warm = clerk::prove(&clerk_keys, shape, c.statement, &c.slots, rng).expect("clerk");
+    let (clerk_s, _) = time(5, || {
+        clerk::prove(&clerk_keys, shape, c.statement, &c.slots, rng).expect("clerk")
+    });
+    let f = job.finalize(Fr::from(1u64), [0, 2], sample::MEAN);
+    let prove = |rng: &mut ChaCha20Rng| {
+        finalize::prove(
+            &finalize_keys,
+            shape,
+            f.statement.clone(),
+            &f.masked,
+            &f.clerk_sums,
+            rng,
+        )
+        .expect("finalize")
+    };
+    let _warm = prove(rng);
+    let (finalize_s, _) = time(5, || prove(rng));
+    println!(
+        "clerk_constraints_{kind}: {}",
+        clerk_keys.matrices.num_constraints
+    );
+    println!("clerk_prove_seconds_{kind}: {clerk_s:.4}");
+    println!(
+        "finalize_constraints_{kind}: {}",
+        finalize_keys.matrices.num_constraints
+    );
+    println!("finalize_prove_seconds_{kind}: {finalize_s:.4}");
 }
 
 fn witness(circuit: &impl arcanum_zk::circuit::Circuit) -> Vec<Fr> {

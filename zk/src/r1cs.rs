@@ -240,6 +240,8 @@ impl Builder {
         n: usize,
         what: &'static str,
     ) -> Result<Vec<Sig>, SynthesisError> {
+        // Below the field's 254 bits, or the decomposition is not unique.
+        assert!(n < 253, "bits: {n} bits do not range-check in Fr");
         use ark_ff::{AdditiveGroup, BigInteger, PrimeField};
         let value = x.value().into_bigint();
         let bits = (0..n)

@@ -85,10 +85,26 @@ contract FinalizeSecaggSum8T2Verifier {
         2778257952524183846495178726425288874948546064942488785205169049623255604493;
     uint256 internal constant IC8_Y =
         16724335421900691782982266169934123768277879538315608459854824484560737533707;
+    uint256 internal constant IC9_X =
+        13175289091245206620324939753900230918042291413135602600005575114190739480473;
+    uint256 internal constant IC9_Y =
+        16620028032711506433273403033820185055092580834677745240847592253175608544398;
+    uint256 internal constant IC10_X =
+        17806221076596876267606503234752764884571067115881995574762722687800826453503;
+    uint256 internal constant IC10_Y =
+        17540430090847900678793799393162664869883022429742334892779078165138256352308;
+    uint256 internal constant IC11_X =
+        17644862459901013296524612086859186233306112884762789281471194574476112722729;
+    uint256 internal constant IC11_Y =
+        18280807100403597527582737312582983007439658888031744300555767939002496398737;
+    uint256 internal constant IC12_X =
+        16976444816217681465819258769519293854247009019464648738256653569935108788892;
+    uint256 internal constant IC12_Y =
+        17510828161861403296232996423453214700636002742587352551187788532180428405091;
 
     /// @notice Checks a proof (`A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y`) against
     ///         the public inputs; true if and only if it verifies.
-    function verifyProof(uint256[8] calldata proof, uint256[8] calldata input)
+    function verifyProof(uint256[8] calldata proof, uint256[12] calldata input)
         external
         view
         returns (bool)
@@ -134,6 +150,26 @@ contract FinalizeSecaggSum8T2Verifier {
             if iszero(lt(calldataload(add(input, 0xe0)), R)) {
                 mstore(0, shl(224, NOT_IN_FIELD))
                 mstore(4, 7)
+                revert(0, 0x24)
+            }
+            if iszero(lt(calldataload(add(input, 0x100)), R)) {
+                mstore(0, shl(224, NOT_IN_FIELD))
+                mstore(4, 8)
+                revert(0, 0x24)
+            }
+            if iszero(lt(calldataload(add(input, 0x120)), R)) {
+                mstore(0, shl(224, NOT_IN_FIELD))
+                mstore(4, 9)
+                revert(0, 0x24)
+            }
+            if iszero(lt(calldataload(add(input, 0x140)), R)) {
+                mstore(0, shl(224, NOT_IN_FIELD))
+                mstore(4, 10)
+                revert(0, 0x24)
+            }
+            if iszero(lt(calldataload(add(input, 0x160)), R)) {
+                mstore(0, shl(224, NOT_IN_FIELD))
+                mstore(4, 11)
                 revert(0, 0x24)
             }
             // Proof coordinates must be canonical: otherwise the proof is invalid.
@@ -194,6 +230,30 @@ contract FinalizeSecaggSum8T2Verifier {
             mstore(add(f, 0x40), IC8_X)
             mstore(add(f, 0x60), IC8_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0xe0)))
+            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            // vk_x += input[8] * IC9
+            mstore(add(f, 0x40), IC9_X)
+            mstore(add(f, 0x60), IC9_Y)
+            mstore(add(f, 0x80), calldataload(add(input, 0x100)))
+            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            // vk_x += input[9] * IC10
+            mstore(add(f, 0x40), IC10_X)
+            mstore(add(f, 0x60), IC10_Y)
+            mstore(add(f, 0x80), calldataload(add(input, 0x120)))
+            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            // vk_x += input[10] * IC11
+            mstore(add(f, 0x40), IC11_X)
+            mstore(add(f, 0x60), IC11_Y)
+            mstore(add(f, 0x80), calldataload(add(input, 0x140)))
+            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            // vk_x += input[11] * IC12
+            mstore(add(f, 0x40), IC12_X)
+            mstore(add(f, 0x60), IC12_Y)
+            mstore(add(f, 0x80), calldataload(add(input, 0x160)))
             ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
             ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
 

@@ -37,6 +37,7 @@ abstract contract OracleFixture is ProofFixture {
     uint256[] internal clerkCommitments;
     uint256[8][] internal clerkProofs;
     uint256[8][] internal finalizeProofs;
+    uint256[] internal anchors;
 
     function _words(string memory json, string memory key)
         private
@@ -58,6 +59,7 @@ abstract contract OracleFixture is ProofFixture {
         feedParams = uint64(vm.parseJsonUint(json, ".params"));
         provenValue = int256(vm.parseJsonUint(json, ".value"));
         clerkIndices = vm.parseJsonUintArray(json, ".clerkIndices");
+        anchors = vm.parseJsonUintArray(json, ".anchors");
         clerkCommitments = vm.parseJsonUintArray(json, ".clerkCommitments");
         for (uint256 k; k < 2; ++k) {
             clerkProofs.push(_words(json, string.concat(".clerkProofs[", vm.toString(k), "]")));

@@ -114,6 +114,11 @@ impl ApiClient {
         self.get("/v1/feeds").await
     }
 
+    /// `GET /v1/oracle/tasks`.
+    pub async fn oracle_tasks(&self) -> eyre::Result<Vec<crate::store::OracleTask>> {
+        self.get("/v1/oracle/tasks").await
+    }
+
     /// `POST /v1/feeds/requests`.
     pub async fn feed_request(
         &self,

@@ -114,6 +114,7 @@ pub fn router(state: Shared, cookie: String) -> Router {
         .route("/v1/feeds/requests", post(feed_request))
         .route("/v1/feeds/requests/{id}", get(feed_request_report))
         .route("/v1/feeds/requests/{id}/cancel", post(feed_request_cancel))
+        .route("/v1/oracle/tasks", get(oracle_tasks))
         .route("/metrics", get(metrics))
         // A job of the contract's maximum size is ~10 MB of JSON; anything past this is
         // refused (413) before it is buffered.
@@ -425,6 +426,13 @@ async fn job_committee(
 
 /// Every feed fulfilled since the deployment, with its latest value (from the data
 /// oracle's events and `latest`).
+/// The oracle role's requests: taken, fulfilled, lost to another node, expired, failed.
+async fn oracle_tasks(
+    State(s): State<Shared>,
+) -> Result<Json<Vec<crate::store::OracleTask>>, Failure> {
+    Ok(Json(s.store.oracle_tasks().map_err(store_err)?))
+}
+
 async fn feeds(State(s): State<Shared>) -> Result<Json<Vec<FeedReport>>, Failure> {
     let from = s.chain.deployment().deploy_block;
     let events = s

@@ -64,6 +64,8 @@ enum FeedCommand {
         /// The request id.
         id: String,
     },
+    /// The requests this oracle node took and where each ended (oracle role).
+    Served,
     /// Define a feed on chain (the data oracle's owner, with this data dir's key): the
     /// query its job runs (which data owners anchor), its statistic, and the verifiers of
     /// its proofs. Oracle nodes serve it with the same spec and statistic.
@@ -82,6 +84,12 @@ enum FeedCommand {
         /// The value is the statistic times `10^decimals`, rounded half up.
         #[arg(long, default_value_t = 18)]
         decimals: u32,
+        /// The feed's data owners: the addresses their nodes sign with (comma-separated).
+        #[arg(long, value_delimiter = ',', required = true)]
+        owners: Vec<alloy::primitives::Address>,
+        /// Fewest of them a value must combine (default: the spec's `min_contributors`).
+        #[arg(long)]
+        min_owners: Option<u8>,
     },
 }
 
@@ -93,6 +101,8 @@ impl FeedArgs {
             statistic,
             column,
             decimals,
+            owners,
+            min_owners,
         } = &self.command
         {
             let config = crate::config::FeedConfig {
@@ -103,7 +113,7 @@ impl FeedArgs {
                 decimals: *decimals,
                 min_fee_wei: "0".into(),
             };
-            return define(&self.dir.data_dir, config, self.json).await;
+            return define(&self.dir.data_dir, config, (owners, *min_owners), self.json).await;
         }
         let api = ApiClient::for_data_dir(&self.dir.data_dir)?;
         let report = match self.command {
@@ -178,6 +188,25 @@ impl FeedArgs {
             FeedCommand::Watch { id, timeout } => follow(&api, &id, timeout, !self.json).await?,
             FeedCommand::Cancel { id } => api.feed_request_cancel(&id).await?,
             FeedCommand::Define { .. } => unreachable!("handled above"),
+            FeedCommand::Served => {
+                let tasks = api.oracle_tasks().await?;
+                if self.json {
+                    println!("{}", serde_json::to_string_pretty(&tasks)?);
+                } else {
+                    for t in &tasks {
+                        println!(
+                            "request #{}  {}  {:?}  value {}  job #{}  {}",
+                            t.request_id,
+                            t.name.as_deref().unwrap_or("(not served)"),
+                            t.state,
+                            t.value.as_deref().unwrap_or("-"),
+                            t.job_id.as_deref().unwrap_or("-"),
+                            t.detail.as_deref().unwrap_or_default()
+                        );
+                    }
+                }
+                return Ok(());
+            }
         };
         if self.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -229,6 +258,7 @@ async fn follow(
 async fn define(
     data_dir: &std::path::Path,
     feed: crate::config::FeedConfig,
+    (owners, min_owners): (&[alloy::primitives::Address], Option<u8>),
     json: bool,
 ) -> eyre::Result<()> {
     let cfg = crate::config::NodeConfig::load(data_dir, &[])?.config;
@@ -237,8 +267,23 @@ async fn define(
     let (chain, _) = crate::daemon::chain_client(data_dir, &cfg, signer).await?;
     let feeds = crate::services::oracle::load_feeds(&[feed], std::path::Path::new("."))?;
     let feed = &feeds[0];
-    let def = crate::services::oracle::definition(feed, chain.deployment())?;
+    let min = match min_owners {
+        Some(m) => m,
+        None => feed
+            .job
+            .stats
+            .as_ref()
+            .map_or(Ok(1), |s| u8::try_from(s.min_contributors.max(1)))?,
+    };
+    if owners.len() < usize::from(min) {
+        return Err(eyre::eyre!(
+            "{} owners named, but a value combines at least {min}: name more with --owners",
+            owners.len()
+        ));
+    }
+    let def = crate::services::oracle::definition(feed, chain.deployment(), min)?;
     let tx = chain.oracle_set_feed(feed.id, &def).await?;
+    chain.oracle_set_feed_owners(feed.id, owners, true).await?;
     if json {
         println!(
             "{}",
@@ -246,6 +291,7 @@ async fn define(
                 "feed": feed.config.name,
                 "feed_id": feed.id.to_string(),
                 "definition": def,
+                "owners": owners,
                 "tx": tx.tx_hash.to_string(),
             })
         );

@@ -599,9 +599,19 @@ impl Cluster {
                 min_fee_wei: "0".into(),
             };
             let feeds = crate::services::oracle::load_feeds(&[feed_config], &odir)?;
+            let owner_keys: Vec<Address> = (0..config.owners)
+                .map(|i| signer(FIRST_OWNER + i).address())
+                .collect();
             for feed in &feeds {
-                let def = crate::services::oracle::definition(feed, owner.deployment())?;
+                let min = job
+                    .stats
+                    .as_ref()
+                    .map_or(1, |s| s.min_contributors.max(1) as u8);
+                let def = crate::services::oracle::definition(feed, owner.deployment(), min)?;
                 owner.oracle_set_feed(feed.id, &def).await?;
+                owner
+                    .oracle_set_feed_owners(feed.id, &owner_keys, true)
+                    .await?;
             }
             owner
                 .mint(signer(ORACLE_NODE).address(), arc(1_000))

@@ -55,7 +55,8 @@ pub struct Contributor {
     enrolled: std::sync::Mutex<std::collections::VecDeque<B256>>,
     /// What this owner sent per session (its requester and masked vector), to check the
     /// job it went into.
-    sent: std::sync::Mutex<std::collections::VecDeque<(B256, String, Vec<U256>)>>,
+    #[allow(clippy::type_complexity)]
+    sent: std::sync::Mutex<std::collections::VecDeque<(B256, String, Vec<U256>, Option<U256>)>>,
 }
 
 /// Sessions whose contribution an owner remembers, to check its inclusion.
@@ -496,12 +497,12 @@ impl Contributor {
     }
 
     /// Remembers what was sent in `session` to `requester`, to check the job it went into.
-    fn remember(&self, session: B256, requester: String, masked: Vec<U256>) {
+    fn remember(&self, session: B256, requester: String, masked: Vec<U256>, anchor: Option<U256>) {
         let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
         if sent.len() >= REMEMBERED {
             sent.pop_front();
         }
-        sent.push_back((session, requester, masked));
+        sent.push_back((session, requester, masked, anchor));
     }
 
     async fn contribute(
@@ -513,6 +514,9 @@ impl Contributor {
             return Err(RejectReason::Policy(why));
         }
         self.check_draw(req.draw.as_ref(), &req.clerks).await?;
+        if let Some(request) = req.oracle_request {
+            self.check_oracle_request(request, req).await?;
+        }
         // An he-linear job: the key committee's transcript must give a valid group key
         // over the drawn members before anything is encrypted.
         let group = match &req.key {
@@ -631,13 +635,63 @@ impl Contributor {
                 .await?
             }
         };
-        tracing::info!(target: "contributor", session = %req.session, dataset = %req.dataset, query = query.name(), rows, clerks = acked.len(), encrypted = req.key.is_some(), "contributed");
-        self.remember(req.session, requester, masked.clone());
+        // For a data-oracle request (checked above, before anything was shared): the
+        // anchor signed for it, which the contract checks against the feed's owners.
+        let anchor = anchor.map(field::fr_to_u256);
+        let anchor_signature = match (anchor, req.oracle_request) {
+            (Some(a), Some(request)) => Some(
+                self.chain
+                    .sign_anchor(request, a)
+                    .map_err(|e| RejectReason::Failed(e.to_string()))?,
+            ),
+            _ => None,
+        };
+        tracing::info!(target: "contributor", session = %req.session, dataset = %req.dataset, query = query.name(), rows, clerks = acked.len(), encrypted = req.key.is_some(), oracle_request = ?req.oracle_request, "contributed");
+        self.remember(req.session, requester, masked.clone(), anchor);
         Ok(JobResponse::Contribution {
             masked,
             clerks: acked,
-            anchor: anchor.map(field::fr_to_u256),
+            anchor,
+            anchor_signature,
         })
+    }
+
+    /// A contribution for data-oracle request `request` is signed only if the request is
+    /// open and its feed's query is exactly the one asked (so the signature cannot lend
+    /// this owner's name to another statistic).
+    async fn check_oracle_request(
+        &self,
+        request: U256,
+        req: &ContributionRequest,
+    ) -> Result<(), RejectReason> {
+        let failed = |e: arcanum_chain::Error| RejectReason::Failed(e.to_string());
+        let info = self
+            .chain
+            .oracle_request_info(request)
+            .await
+            .map_err(failed)?;
+        if !info.open {
+            return Err(RejectReason::Policy(format!(
+                "data-oracle request {request} is not open"
+            )));
+        }
+        let feed = self
+            .chain
+            .oracle_feed(info.feed)
+            .await
+            .map_err(failed)?
+            .ok_or_else(|| {
+                RejectReason::Policy(format!(
+                    "data-oracle request {request}'s feed is not defined"
+                ))
+            })?;
+        let tag = field::fr_to_u256(arcanum_zk::oracle::query_tag(&req.query_description()));
+        if feed.query_tag != tag {
+            return Err(RejectReason::Policy(format!(
+                "data-oracle request {request}'s feed is another query than the one asked: not contributing"
+            )));
+        }
+        Ok(())
     }
 
     /// Masks `values` (secagg-sum), shares the mask with the clerks, and returns the masked
@@ -770,13 +824,13 @@ impl Contributor {
         inputs: &[Vec<U256>],
         anchors: &[U256],
     ) -> Result<(), String> {
-        let mine = self
+        let (mine, my_anchor) = self
             .sent
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
-            .find(|(s, r, _)| *s == session && *r == from.to_base58())
-            .map(|(_, _, m)| m.clone())
+            .find(|(s, r, _, _)| *s == session && *r == from.to_base58())
+            .map(|(_, _, m, a)| (m.clone(), *a))
             .ok_or_else(|| format!("no contribution of session {session} for {from}"))?;
         let info = self.chain.job(job_id).await.map_err(|e| e.to_string())?;
         let shape = arcanum_zk::shapes::ALL
@@ -790,21 +844,24 @@ impl Contributor {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| e.to_string())?;
         let weights = super::joint::weights(shape);
-        let anchors = field::vec_from_u256(anchors).map_err(|e| e.to_string())?;
-        let commitment = super::requester::input_commitment(shape, &fields, &weights, &anchors)
-            .map_err(|e| e.to_string())?;
+        let anchor_fields = field::vec_from_u256(anchors).map_err(|e| e.to_string())?;
+        let commitment =
+            super::requester::input_commitment(shape, &fields, &weights, &anchor_fields)
+                .map_err(|e| e.to_string())?;
         if commitment != info.input_commitment {
             return Err(format!(
                 "the inputs sent for {job_id} do not hash to its posted input commitment"
             ));
         }
         let pad = super::joint::padding(shape.kind);
-        let included = inputs.iter().any(|v| {
+        // Its vector, and at the same position its anchor (when it made one).
+        let included = inputs.iter().enumerate().any(|(i, v)| {
             v.len() >= mine.len()
                 && v[..mine.len()] == mine[..]
                 && v[mine.len()..]
                     .chunks(pad.len())
                     .all(|c| c == &pad[..c.len()])
+                && my_anchor.is_none_or(|a| anchors.get(i) == Some(&a))
         });
         if !included {
             return Err(format!(
@@ -848,15 +905,14 @@ fn anchor_of(
         .iter()
         .map(|s| oracle::share_commitment(&padded(s)))
         .collect();
-    let anchor = oracle::anchor(tag, &ds, oracle::MAX_ANCHORED_CLERKS)?;
+    let contribution = arcanum_zk::commitment::contribution(&padded(&contribution.masked));
+    let anchor = oracle::anchor(tag, contribution, &ds, oracle::MAX_ANCHORED_CLERKS)?;
     let mut commitments = ds;
     commitments.resize(oracle::MAX_ANCHORED_CLERKS, arcanum_compute::Fr::from(0u64));
     Ok((
         anchor,
         arcanum_protocol::PadAnchor {
-            contribution: field::fr_to_u256(arcanum_zk::commitment::contribution(&padded(
-                &contribution.masked,
-            ))),
+            contribution: field::fr_to_u256(contribution),
             commitments: field::vec_to_u256(&commitments),
         },
     ))

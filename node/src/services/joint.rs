@@ -368,6 +368,7 @@ pub async fn collect(
         threshold: spec.threshold,
         contributors: owners.len() as u32,
         draw: draw.clone(),
+        oracle_request: spec.oracle_request,
         anchor_width: if he || len > shape.dims {
             0
         } else {
@@ -395,7 +396,10 @@ pub async fn collect(
                     masked,
                     clerks,
                     anchor,
-                })) if masked.len() == words => Ok(((who, masked, clerks), anchor)),
+                    anchor_signature,
+                })) if masked.len() == words => {
+                    Ok(((who, masked, clerks), anchor.map(|a| (a, anchor_signature))))
+                }
                 Ok(Ok(JobResponse::Contribution { masked, .. })) => Err((
                     who,
                     format!("sent {} words, the query needs {words}", masked.len()),
@@ -432,16 +436,20 @@ pub async fn collect(
     };
     refused.extend(dropped);
     let (mut inputs, mut contributors) = (Vec::<Vec<U256>>::new(), Vec::new());
-    let mut anchors = Vec::new();
+    let (mut anchors, mut anchor_signatures) = (Vec::new(), Vec::new());
     for (who, masked, acked) in kept {
         tracing::info!(target: "requester", owner = %who, clerks = acked.len(), "contribution received");
-        anchors.push(anchor_of.get(&who).copied().unwrap_or_default());
+        let (anchor, signature) = anchor_of.get(&who).cloned().unwrap_or_default();
+        anchors.push(anchor);
+        anchor_signatures.push(signature.unwrap_or_default());
         contributors.push(who);
         inputs.push(masked);
     }
-    // Anchors bind the owners' pad shares (a data-oracle value needs every owner's).
-    if he || anchors.iter().all(U256::is_zero) {
+    // Anchors bind the owners' pad shares: a data-oracle value needs every owner's, so a
+    // collection with any owner unanchored anchors nothing.
+    if he || anchors.iter().any(U256::is_zero) {
         anchors.clear();
+        anchor_signatures.clear();
     }
     if contributors.len() < spec.min_contributors as usize {
         return Err(eyre!(
@@ -470,6 +478,7 @@ pub async fn collect(
             included_confirmed: vec![],
             statistics: None,
             anchors,
+            anchor_signatures,
             query_tag: (!he).then(|| field::fr_to_u256(query_tag)),
             proven_clerks: vec![],
         },

@@ -28,6 +28,7 @@ use arcanum_zk::{
         self, OracleShape,
         finalize::{DEN_SCALE, FinalizeStatement, Statistic},
     },
+    prover,
 };
 use eyre::eyre;
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
@@ -168,10 +169,14 @@ pub fn statistic(feed: &FeedConfig, spec: &StatsSpec) -> eyre::Result<Statistic>
     })
 }
 
-/// The on-chain definition of `feed` under `deployment` (its verifiers): what the data
-/// oracle's owner registers with `setFeed`, and what every value of the feed is checked
-/// against.
-pub fn definition(feed: &Feed, deployment: &Deployment) -> eyre::Result<FeedDefinition> {
+/// The on-chain definition of `feed` under `deployment` (its verifiers), combining at least
+/// `min_owners` of its data owners: what the data oracle's owner registers with `setFeed`,
+/// and what every value of the feed is checked against.
+pub fn definition(
+    feed: &Feed,
+    deployment: &Deployment,
+    min_owners: u8,
+) -> eyre::Result<FeedDefinition> {
     let spec = feed
         .job
         .stats
@@ -190,6 +195,8 @@ pub fn definition(feed: &Feed, deployment: &Deployment) -> eyre::Result<FeedDefi
         params: feed.statistic.params(),
         shape: feed.shape.job.id.0,
         threshold: u8::try_from(feed.shape.threshold)?,
+        slots: u8::try_from(feed.shape.job.contributors)?,
+        min_owners,
         clerk_verifier: circuit.clerk_verifier,
         finalize_verifier: circuit.finalize_verifier,
     })
@@ -232,8 +239,8 @@ pub fn oracle_circuits() -> Vec<arcanum_chain::OracleCircuit> {
 pub fn prove_value(
     feed: &Feed,
     rec: &JobRecord,
-    request: U256,
-    keys: &CircuitKeys,
+    (request, oracle_node): (U256, alloy::primitives::Address),
+    (clerk_keys, keys): (&CircuitKeys, &CircuitKeys),
 ) -> eyre::Result<(I256, U256, ValueProof)> {
     let shape = feed.shape;
     let (run, posted) = rec
@@ -248,7 +255,34 @@ pub fn prove_value(
             shape.job.name()
         ));
     }
-    let mut proven = run.proven_clerks.clone();
+    // Only clerks whose proofs verify (a faulty clerk does not block the value).
+    let query_tag = run
+        .query_tag
+        .ok_or_else(|| eyre!("job {} has no query tag", rec.id))?;
+    let public = |p: &crate::store::ProvenClerkSum| -> arcanum_zk::Result<Vec<Fr>> {
+        Ok(vec![
+            field::fr_from_u256(posted.input_commitment)?,
+            field::fr_from_u256(query_tag)?,
+            Fr::from(p.index),
+            field::fr_from_u256(p.proof.commitment)?,
+        ])
+    };
+    let mut proven: Vec<_> = run
+        .proven_clerks
+        .iter()
+        .filter(|p| {
+            let ok = public(p).is_ok_and(|inputs| {
+                evm::proof_from_calldata(&p.proof.proof)
+                    .and_then(|proof| prover::verify_prepared(clerk_keys, &inputs, &proof))
+                    .is_ok()
+            });
+            if !ok {
+                tracing::warn!(target: "oracle", job = rec.id, clerk = p.index, "a clerk's proof of its sum does not verify: not used");
+            }
+            ok
+        })
+        .cloned()
+        .collect();
     proven.sort_by_key(|p| p.index);
     proven.dedup_by_key(|p| p.index);
     if proven.len() < shape.threshold {
@@ -276,6 +310,8 @@ pub fn prove_value(
     masked.resize(shape.job.contributors, vec![Fr::from(0u64); shape.job.dims]);
     let mut anchors = field::vec_from_u256(&run.anchors)?;
     anchors.resize(shape.job.contributors, Fr::from(0u64));
+    let mut anchor_signatures = run.anchor_signatures.clone();
+    anchor_signatures.resize(shape.job.contributors, Default::default());
     let indices: Vec<u64> = proven.iter().map(|p| p.index).collect();
     let total: Vec<Fr> = (0..shape.job.dims)
         .map(|j| masked.iter().map(|y| y[j]).sum())
@@ -283,7 +319,7 @@ pub fn prove_value(
     let aggregate = oracle::finalize::unmask(&total, &indices, &sums)?;
     let value = feed.statistic.value(&aggregate)?;
     let statement = FinalizeStatement {
-        request_id: field::fr_from_u256(request)?,
+        request_id: oracle::finalize::binding(request, oracle_node),
         input_commitment: field::fr_from_u256(posted.input_commitment)?,
         statistic: feed.statistic,
         value,
@@ -292,13 +328,13 @@ pub fn prove_value(
             .iter()
             .map(|p| field::fr_from_u256(p.proof.commitment))
             .collect::<Result<_, _>>()?,
+        anchors: anchors.clone(),
     };
     let proof = oracle::finalize::prove(
         keys,
         shape,
         statement,
         &masked,
-        &anchors,
         &sums,
         &mut rand::rngs::OsRng,
     )?;
@@ -306,6 +342,8 @@ pub fn prove_value(
         I256::try_from(value)?,
         posted.job_id.0,
         ValueProof {
+            anchors: field::vec_to_u256(&anchors),
+            anchor_signatures,
             clerk_indices: indices,
             clerk_commitments: proven.iter().map(|p| p.proof.commitment).collect(),
             clerk_proofs: proven.iter().map(|p| p.proof.proof).collect(),
@@ -353,14 +391,19 @@ impl Oracle {
             tracing::warn!(target: "oracle", account = %me.chain.account(), "this account is not an authorised oracle node: its fulfilments will revert until the oracle's owner authorises it");
         }
         for feed in &me.feeds {
-            let wanted = definition(feed, me.chain.deployment());
-            match (
-                me.chain
-                    .oracle_feed(feed.id)
-                    .await
-                    .map_err(eyre::Report::from),
-                wanted,
-            ) {
+            let on_chain = me
+                .chain
+                .oracle_feed(feed.id)
+                .await
+                .map_err(eyre::Report::from);
+            // The owners' minimum is the feed owner's choice: compare everything else.
+            let min = on_chain
+                .as_ref()
+                .ok()
+                .and_then(|d| d.as_ref())
+                .map_or(1, |d| d.min_owners);
+            let wanted = definition(feed, me.chain.deployment(), min);
+            match (on_chain, wanted) {
                 (Ok(Some(on_chain)), Ok(wanted)) if on_chain == wanted => {}
                 (Ok(on_chain), Ok(_)) => {
                     tracing::warn!(target: "oracle", feed = %feed.config.name, defined = on_chain.is_some(), "the feed's on-chain definition is not this node's (query, statistic or verifiers): requests for it are refused on chain, or this node's values will not verify; the data oracle's owner runs `arcanum feed define` with this feed's spec");
@@ -431,7 +474,12 @@ impl Oracle {
                 }
                 Some(f) => {
                     task.name = Some(f.config.name.clone());
-                    let rec = self.store.insert_job(f.job.clone())?;
+                    // The owners sign their anchors for this request.
+                    let mut job = f.job.clone();
+                    if let Some(spec) = job.stats.as_mut() {
+                        spec.oracle_request = Some(request_id);
+                    }
+                    let rec = self.store.insert_job(job)?;
                     task.local_job = Some(rec.id);
                     task.state = OracleState::Running;
                     tracing::info!(target: "oracle", request = %request_id, feed = %f.config.name, local_job = rec.id, "request taken: running the feed's job");
@@ -520,10 +568,12 @@ impl Oracle {
             return Ok(());
         }
         let (store, shape, feed2) = (self.keys.clone(), feed.shape, feed.clone());
+        let me = self.chain.account();
         let started = std::time::Instant::now();
         let (value, job_id, proof) = tokio::task::spawn_blocking(move || {
+            let clerk_keys = store.load_or_setup_circuit(&shape.clerk())?;
             let keys = store.load_or_setup_circuit(&shape.finalize())?;
-            prove_value(&feed2, &rec, request, &keys)
+            prove_value(&feed2, &rec, (request, me), (&clerk_keys, &keys))
         })
         .await
         .map_err(|e| failed(eyre!("prover task: {e}")))?
@@ -542,13 +592,19 @@ impl Oracle {
                 task.tx = Some(tx.tx_hash.to_string());
                 Ok(())
             }
-            Err(e) if e.to_string().contains("RequestNotOpen") => {
-                task.state = OracleState::Lost;
-                task.detail =
-                    Some("another oracle node fulfilled it first (the fulfilment reverted)".into());
-                Ok(())
+            Err(e) => {
+                // Reverted: lost to another node (or cancelled) if the request is closed now.
+                match self.chain.oracle_request_info(request).await {
+                    Ok(info) if !info.open => {
+                        task.state = OracleState::Lost;
+                        task.detail = Some(format!(
+                            "another oracle node fulfilled it first (this fulfilment reverted, its gas lost): {e}"
+                        ));
+                        Ok(())
+                    }
+                    _ => Err(failed(e.into())),
+                }
             }
-            Err(e) => Err(failed(e.into())),
         }
     }
 }

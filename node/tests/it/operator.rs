@@ -426,15 +426,20 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         ),
         (vec![b' '; 70 * 1024 * 1024], "oversized"),
     ] {
-        let resp = http
+        let sent = http
             .post(&url)
             .bearer_auth(cookie.trim())
             .header("content-type", "application/json")
             .body(body)
             .send()
-            .await
-            .expect("the API answers");
-        assert!(resp.status().is_client_error(), "{why}: {}", resp.status());
+            .await;
+        match sent {
+            Ok(resp) => assert!(resp.status().is_client_error(), "{why}: {}", resp.status()),
+            // An oversized body may be cut off before the server's 413 is read (the server
+            // stops reading it): refused either way.
+            Err(e) if why == "oversized" && e.is_request() => {}
+            Err(e) => panic!("{why}: the API does not answer: {e}"),
+        }
     }
     let jobs: Vec<JobRecord> =
         serde_json::from_str(&ok(&["job", "list", "--json", "--data-dir", &r], &renv))
@@ -444,7 +449,8 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
     // The data oracle for a dApp: a request for a feed nobody defined is refused; the
     // oracle's owner defines one (its query, statistic and the deployed verifiers); the
     // requester node asks for it; an authorised oracle node (the worker's key, here)
-    // cannot fulfil it with a value it cannot prove, even citing a completed job. A request
+    // cannot fulfil it with a job settled before the request, nor with a value it cannot
+    // prove (forged proofs: the `oracle` tests and forge's `DataOracle.t.sol`). A request
     // nobody answers expires, cannot be fulfilled any more, and is cancelled for its fee.
     // (Proven fulfilment by an oracle node process: the `oracle` tests.)
     let job_id = arcanum_node::protocol::JobId(outcome.job_id.parse().expect("job id"));
@@ -494,6 +500,8 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
                 params: 0x0012_0100,
                 shape: circuit.circuit.shape,
                 threshold: circuit.circuit.threshold as u8,
+                slots: 4,
+                min_owners: 1,
                 clerk_verifier: circuit.clerk_verifier,
                 finalize_verifier: circuit.finalize_verifier,
             },
@@ -513,8 +521,10 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         .oracle_fulfill(id, value, job_id, &none)
         .await
         .expect_err("no proof, no value");
-    assert!(err.to_string().contains("BadClerks"), "{err}");
+    assert!(err.to_string().contains("JobBeforeRequest"), "{err}");
     let forged = arcanum_node::chain::ValueProof {
+        anchors: vec![U256::from(1u64); 4],
+        anchor_signatures: vec![vec![1u8; 65].into(); 4],
         clerk_indices: vec![1, 2],
         clerk_commitments: vec![U256::from(1u64); 2],
         clerk_proofs: vec![[U256::from(1u64); 8]; 2],
@@ -523,10 +533,25 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
     let err = oracle_node
         .oracle_fulfill(id, value, job_id, &forged)
         .await
-        .expect_err("forged proofs");
-    assert!(err.to_string().contains("InvalidClerkProof"), "{err}");
-    let watched = feed_json(&["watch", &id.to_string(), "--timeout", "2"]);
-    assert_eq!(watched["state"], "open", "{watched}");
+        .expect_err("forged proofs of a stale job");
+    assert!(err.to_string().contains("JobBeforeRequest"), "{err}");
+    let out = run(
+        &[
+            "feed",
+            "watch",
+            &id.to_string(),
+            "--timeout",
+            "2",
+            "--data-dir",
+            &r,
+        ],
+        &renv,
+    );
+    assert!(
+        !out.status.success() && out.stderr.contains("still open"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(feed_json(&["list"]).as_array().map(Vec::len), Some(1));
     let short = feed_json(&["request", "test/sums/total", "--fee", "1", "--ttl", "1"]);
     let short_id = short["request_id"].as_str().expect("id").to_string();

@@ -10,7 +10,7 @@
 use crate::{
     harness::{node_run, ok, ready},
     operator::{Net, start_node_with},
-    stats::{joint_net, spec, start_owners},
+    stats::{joint_net_with, spec, start_owners},
 };
 use arcanum_node::{
     chain::{OracleEvent, feed_id},
@@ -65,9 +65,42 @@ async fn first_fulfilment(
     }
 }
 
+/// Waits (up to 240 s) until `node`'s oracle task for request `id` is in one of the
+/// `|`-separated states; returns it.
+async fn task_state(node: &crate::operator::Node, id: U256, states: &str) -> String {
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let tasks: serde_json::Value = serde_json::from_str(&ok(
+            &["feed", "served", "--json", "--data-dir", &node.dir],
+            &node.env,
+        ))
+        .expect("served --json");
+        let state = tasks
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .find(|t| t["request_id"] == id.to_string())
+            .and_then(|t| t["state"].as_str())
+            .unwrap_or("none")
+            .to_string();
+        if states.split('|').any(|s| s == state) {
+            return state;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "request {id} is {state} at {}:\n{}",
+            node.dir,
+            node.proc.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
-    let (net, [(wdir, _), (w2dir, _)], (rdir, requester), owners) = joint_net("oracle").await;
+    let (net, [(wdir, _), (w2dir, _)], (rdir, requester), owners, rivals) =
+        joint_net_with("oracle", &[("oracle2", 8)]).await;
+    let (o2dir, rival) = rivals.into_iter().next().expect("a second oracle node");
     let Net {
         rpc,
         root,
@@ -81,7 +114,7 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
         root.path(),
         &owners,
         &parts,
-        &requester.peer_id,
+        &format!("{},{}", requester.peer_id, rival.peer_id),
         "contributor,clerk",
         None,
     )
@@ -99,21 +132,31 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
     )
     .await;
 
-    // The oracle node's catalog: the feed is the mean sepal length of the owners' variance
-    // job, at 18 decimals.
-    std::fs::create_dir_all(rdir.join("feeds")).expect("mkdir");
-    std::fs::write(rdir.join("feeds/iris.toml"), spec("variance", &addrs, 4, 3)).expect("spec");
-    let cfg = rdir.join("config.toml");
-    let text = std::fs::read_to_string(&cfg).expect("config")
-        + &format!(
-            "\n[oracle]\npoll_secs = 1\n[[oracle.feeds]]\nname = {FEED:?}\nspec = \"feeds/iris.toml\"\nstatistic = \"mean\"\ncolumn = \"sepal_length\"\n"
-        );
-    std::fs::write(&cfg, text).expect("config");
-    owner_chain
-        .oracle_set(requester.address, true)
-        .await
-        .expect("authorise the oracle node");
-    // The oracle's owner (the deployer) defines the feed from the same spec.
+    // The oracle nodes' catalog (two nodes serve the feed): the mean sepal length of the
+    // owners' variance job, at 18 decimals.
+    for dir in [&rdir, &o2dir] {
+        std::fs::create_dir_all(dir.join("feeds")).expect("mkdir");
+        std::fs::write(dir.join("feeds/iris.toml"), spec("variance", &addrs, 4, 3)).expect("spec");
+        let cfg = dir.join("config.toml");
+        let text = std::fs::read_to_string(&cfg).expect("config")
+            + &format!(
+                "\n[oracle]\npoll_secs = 1\n[[oracle.feeds]]\nname = {FEED:?}\nspec = \"feeds/iris.toml\"\nstatistic = \"mean\"\ncolumn = \"sepal_length\"\n"
+            );
+        std::fs::write(&cfg, text).expect("config");
+    }
+    for node in [requester.address, rival.address] {
+        owner_chain
+            .oracle_set(node, true)
+            .await
+            .expect("authorise the oracle node");
+    }
+    // The oracle's owner (the deployer) defines the feed from the same spec, over the four
+    // data owners (their nodes' addresses), at least three per value.
+    let owner_addrs = owners
+        .iter()
+        .map(|(_, id)| id.address.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let defined: serde_json::Value = serde_json::from_str(&ok(
         &[
             "feed",
@@ -125,6 +168,10 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
             "mean",
             "--column",
             "sepal_length",
+            "--owners",
+            &owner_addrs,
+            "--min-owners",
+            "3",
             "--json",
             "--data-dir",
             &root.path().join("owner").display().to_string(),
@@ -138,6 +185,16 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
         &rdir,
         "requester,oracle",
         log("oracle"),
+        Some(w1.p2p),
+        None,
+        &[],
+    )
+    .await;
+    let second = start_node_with(
+        &rpc,
+        &o2dir,
+        "requester,oracle",
+        log("oracle2"),
         Some(w1.p2p),
         None,
         &[],
@@ -184,6 +241,16 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
     ))
     .expect("json");
     assert_eq!(watched["state"], "fulfilled", "{watched}");
+    // Both nodes answered the request: one fulfilled it, the other stopped (its proof
+    // unused; it lost at most its job and gas), and the request was fulfilled once.
+    let states = [
+        task_state(&node, id, "fulfilled|lost").await,
+        task_state(&second, id, "fulfilled|lost").await,
+    ];
+    let mut sorted = states.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["fulfilled", "lost"], "{states:?}");
+    assert_eq!(fulfilments(&owner_chain, id).await.len(), 1);
 
     // A consumer contract (contracts/src/examples/IrisStatsConsumer.sol) asks by itself and
     // is called back with the value of the oracle node's next run of the feed's job.

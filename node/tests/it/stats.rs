@@ -45,7 +45,7 @@ threshold = 2
 }
 
 /// Starts each owner as its own node with `roles`: its part of Iris (the first three
-/// columns) as a CSV, a policy answering `requester`'s mean, variance and histogram
+/// columns) as a CSV, a policy answering `requester`'s (peer ids, comma-separated) mean, variance and histogram
 /// queries over at least 3 owners (the same rows again as `iris-dp`, with a privacy
 /// budget of epsilon 1.2 at delta 1e-5), and unequal stakes (100, 200, .. ARC: draws weigh
 /// by them). Returns the processes, their multiaddrs and their environments.
@@ -62,8 +62,9 @@ pub(crate) async fn start_owners(
     for (k, ((dir, id), rows)) in owners.iter().zip(parts).enumerate() {
         let rows3: Vec<Vec<f64>> = rows.iter().map(|r| r[..3].to_vec()).collect();
         std::fs::write(dir.join("iris.csv"), dataset::to_csv(&COLUMNS, &rows3)).expect("csv");
+        let requesters: Vec<&str> = requester.split(',').collect();
         let policy = format!(
-            "\n[contributor]\nrequesters = [{requester:?}]\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n[[contributor.datasets]]\nname = \"iris-dp\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\nbudget = {{ epsilon = 1.2, delta = 1e-5 }}\n",
+            "\n[contributor]\nrequesters = {requesters:?}\nqueries = [\"mean\", \"variance\", \"histogram\"]\nmin_contributors = 3\n[[contributor.datasets]]\nname = \"iris\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\n[[contributor.datasets]]\nname = \"iris-dp\"\npath = \"iris.csv\"\ncolumns = [\"sepal_length\", \"sepal_width\", \"petal_length\"]\nbudget = {{ epsilon = 1.2, delta = 1e-5 }}\n",
         );
         let (node, addr, env) = start_owner(
             rpc,
@@ -121,26 +122,34 @@ pub(crate) async fn start_owner(
 /// A chain and the identities of a joint-statistics network: two workers, a requester
 /// and four data owners (distinct Anvil keys, funded).
 pub(crate) async fn joint_net(name: &str) -> (Net, [Party; 2], Party, Vec<Party>) {
-    let (net, parties) = net(
-        name,
-        &[
-            ("worker", 2),
-            ("worker2", 3),
-            ("requester", 1),
-            ("owner0", 4),
-            ("owner1", 5),
-            ("owner2", 6),
-            ("owner3", 7),
-        ],
-    )
-    .await;
+    let (net, workers, requester, owners, _) = joint_net_with(name, &[]).await;
+    (net, workers, requester, owners)
+}
+
+/// [`joint_net`] with `extra` parties (name, Anvil key) after the four owners.
+pub(crate) async fn joint_net_with(
+    name: &str,
+    extra: &[(&str, usize)],
+) -> (Net, [Party; 2], Party, Vec<Party>, Vec<Party>) {
+    let mut all = vec![
+        ("worker", 2),
+        ("worker2", 3),
+        ("requester", 1),
+        ("owner0", 4),
+        ("owner1", 5),
+        ("owner2", 6),
+        ("owner3", 7),
+    ];
+    all.extend_from_slice(extra);
+    let (net, parties) = net(name, &all).await;
     let mut parties = parties.into_iter();
     let workers = [
         parties.next().expect("worker"),
         parties.next().expect("worker2"),
     ];
     let requester = parties.next().expect("requester");
-    (net, workers, requester, parties.collect())
+    let owners = parties.by_ref().take(4).collect();
+    (net, workers, requester, owners, parties.collect())
 }
 
 /// Starts two workers (`roles`, `settings` on top, 500 ARC staked) and a requester, the

@@ -76,6 +76,7 @@ pub(crate) fn contribution_request() -> ContributionRequest {
         contributors: 3,
         draw: None,
         anchor_width: 8,
+        oracle_request: Some(U256::from(3u64)),
         key: None,
     }
 }

@@ -178,8 +178,9 @@ impl Circuit for ClerkSumCircuit {
                 &Sig::zero(),
                 "a share does not open the contributor's commitment at the clerk's position",
             )?;
-            // The anchor over the query tag and every share commitment.
-            let mut preimage = vec![tag.clone()];
+            // The anchor over the query tag, the masked vector's commitment and every share
+            // commitment.
+            let mut preimage = vec![tag.clone(), contribution.clone()];
             preimage.extend(commitments);
             let anchor = commit_sig(b, Domain::Anchor, &preimage)?;
             anchors.push(b.mul(&present, &anchor)?);

@@ -1,9 +1,11 @@
 //! The finalize circuit: a feed's value is exactly its statistic of a `secagg-sum` job's
 //! unmasked aggregate.
 //!
-//! Public inputs, in order: `request_id`, `input_commitment` (the job's, read from the
-//! market), `params` (the feed's [`Statistic`], packed), `value` (signed, as a field
-//! element), the clerks' indices `x_1..x_t`, their commitments `clerk_commitment_1..t`.
+//! Public inputs, in order: `binding` ([`binding`]: the request and the oracle node that
+//! fulfils it), `input_commitment` (the job's, read from the market), `params` (the feed's
+//! [`Statistic`], packed), `value` (signed, as a field element), the clerks' indices
+//! `x_1..x_t`, their commitments `clerk_commitment_1..t`, and the owners' anchors
+//! `a_1..a_n` (zero: an absent slot), whose signatures the contract checks.
 //!
 //! The relation: the masked vectors and anchors open `input_commitment` and `S` is their
 //! sum (so `S` is the job's output, which the worker proved, without the market storing
@@ -164,10 +166,19 @@ pub fn unmask(masked_sum: &[Fr], indices: &[u64], clerk_sums: &[Vec<Fr>]) -> Res
     Ok(out)
 }
 
+/// `uint256(keccak256(abi.encode(requestId, oracle))) mod r`: what a finalize proof is
+/// bound to, so that it answers one request and only for the node that made it.
+pub fn binding(request_id: U256, oracle: arcanum_protocol::Address) -> Fr {
+    let mut bytes = [0u8; 64];
+    bytes[..32].copy_from_slice(&request_id.to_be_bytes::<32>());
+    bytes[44..].copy_from_slice(oracle.as_slice());
+    Fr::from_be_bytes_mod_order(arcanum_protocol::keccak256(bytes).as_slice())
+}
+
 /// The public statement of a finalize proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FinalizeStatement {
-    /// The oracle request answered.
+    /// The request and the fulfilling node ([`binding`]).
     pub request_id: Fr,
     /// The job's input commitment (masked vectors and share anchors).
     pub input_commitment: Fr,
@@ -179,6 +190,8 @@ pub struct FinalizeStatement {
     pub indices: Vec<u64>,
     /// The clerks' commitments, in the same order.
     pub clerk_commitments: Vec<Fr>,
+    /// The owners' anchors, one per contributor position (zero: absent).
+    pub anchors: Vec<Fr>,
 }
 
 impl FinalizeStatement {
@@ -192,6 +205,7 @@ impl FinalizeStatement {
         ];
         v.extend(self.indices.iter().map(|x| Fr::from(*x)));
         v.extend(self.clerk_commitments.iter().copied());
+        v.extend(self.anchors.iter().copied());
         v
     }
 }
@@ -205,8 +219,6 @@ pub struct FinalizeCircuit {
     pub statement: FinalizeStatement,
     /// The job's masked vectors, one per contributor position (padding: zeros).
     pub masked: Vec<Vec<Fr>>,
-    /// The contributors' share anchors (padding: zero).
-    pub anchors: Vec<Fr>,
     /// The clerks' sums, in the statement's order.
     pub clerk_sums: Vec<Vec<Fr>>,
 }
@@ -229,9 +241,9 @@ impl FinalizeCircuit {
                 value: 0,
                 indices: (1..=t as u64).collect(),
                 clerk_commitments: vec![Fr::zero(); t],
+                anchors: vec![Fr::zero(); shape.job.contributors],
             },
             masked: vec![vec![Fr::zero(); shape.job.dims]; shape.job.contributors],
-            anchors: vec![Fr::zero(); shape.job.contributors],
             clerk_sums: vec![vec![Fr::zero(); shape.job.dims]; t],
         }
     }
@@ -285,7 +297,7 @@ impl Circuit for FinalizeCircuit {
         let st = &self.statement;
         if self.masked.len() != n
             || self.masked.iter().any(|y| y.len() != d)
-            || self.anchors.len() != n
+            || st.anchors.len() != n
             || self.clerk_sums.len() != t
             || self.clerk_sums.iter().any(|s| s.len() != d)
             || st.indices.len() != t
@@ -307,6 +319,11 @@ impl Circuit for FinalizeCircuit {
             .iter()
             .map(|c| b.input(*c))
             .collect::<Result<Vec<_>, _>>()?;
+        let anchors = st
+            .anchors
+            .iter()
+            .map(|a| b.input(*a))
+            .collect::<Result<Vec<_>, _>>()?;
 
         // The masked vectors and anchors open the job's input commitment; their sum is the
         // job's output. Each clerk sum opens its commitment.
@@ -322,9 +339,7 @@ impl Circuit for FinalizeCircuit {
             }
             absorbed.push(commit_sig(b, Domain::Contribution, &vars)?);
         }
-        for a in &self.anchors {
-            absorbed.push(b.witness(*a)?);
-        }
+        absorbed.extend(anchors);
         let ic = commit_sig(b, Domain::Inputs, &absorbed)?;
         b.enforce_equal(
             &ic,
@@ -475,13 +490,12 @@ impl Circuit for FinalizeCircuit {
 }
 
 /// Proves the finalize statement under `keys` (the finalize circuit's of `shape`) from
-/// the job's `masked` vectors and `anchors` (padded to the shape) and the clerks' sums.
+/// the job's `masked` vectors (padded to the shape) and the clerks' sums.
 pub fn prove(
     keys: &CircuitKeys,
     shape: OracleShape,
     statement: FinalizeStatement,
     masked: &[Vec<Fr>],
-    anchors: &[Fr],
     clerk_sums: &[Vec<Fr>],
     rng: &mut (impl rand::RngCore + rand::CryptoRng),
 ) -> Result<Proof<Bn254>> {
@@ -490,7 +504,6 @@ pub fn prove(
         shape,
         statement,
         masked: masked.to_vec(),
-        anchors: anchors.to_vec(),
         clerk_sums: clerk_sums.to_vec(),
     };
     let proof = prover::prove_circuit(keys, &circuit, rng)?;

@@ -5,25 +5,33 @@
 //! ## What binds what
 //!
 //! - **Contributors anchor their pad shares.** Contributor `i` commits to the share vector
-//!   it sends clerk `k` (`d_ik = commit(SHARE, s_ik)`) and to the query it answered
-//!   (`query_tag`): its anchor `a_i = commit(ANCHOR, [query_tag, d_i1, .., d_iM])` goes
-//!   into the job's input commitment next to its masked vector's commitment
-//!   (`commitment::inputs_anchored`), which the worker's proof and the market bind.
+//!   it sends clerk `k` (`d_ik = commit(SHARE, s_ik)`), to the query it answered
+//!   (`query_tag`) and to its masked vector (`c_i = commit(CONTRIBUTION, y_i)`): its anchor
+//!   `a_i = commit(ANCHOR, [query_tag, c_i, d_i1, .., d_iM])` goes into the job's input
+//!   commitment next to `c_i` (`commitment::inputs_anchored`), which the worker's proof and
+//!   the market bind. For a data-oracle request the owner also signs `a_i` with the
+//!   request's id, and the contract checks the signer is one of the feed's data owners.
 //! - **Each clerk proves its sum** ([`clerk::ClerkSumCircuit`]): public
 //!   `[input_commitment, query_tag, clerk_index, clerk_commitment]`; the sum
 //!   `sigma_k = sum_i s_ik` over exactly the contributors present in the job, whose shares
 //!   open the anchors of the job's input commitment at the clerk's position, and whose
 //!   absent slots are the shape's padding.
-//! - **The finalize proof** ([`finalize::FinalizeCircuit`]): public `[request_id,
-//!   output_commitment, params, value, x_1..x_t, clerk_commitment_1..t]`; the aggregate
+//! - **The finalize proof** ([`finalize::FinalizeCircuit`]): public `[binding,
+//!   input_commitment, params, value, x_1..x_t, clerk_commitment_1..t, a_1..a_n]`; the
+//!   masked vectors and the anchors open the job's input commitment, `S` is their sum (the
+//!   job's output, which its worker proved), the aggregate is
 //!   `A = S - sum_k lambda_k(x) sigma_k` (Lagrange at the pads' secret point over the
-//!   clerks' indices) of
-//!   the masked sum `S` that opens the job's output commitment, and `value` is exactly
-//!   the feed's statistic of `A` ([`finalize::Statistic`], packed in `params`).
+//!   clerks' indices), and `value` is exactly the feed's statistic of `A`
+//!   ([`finalize::Statistic`], packed in `params`). `binding` is the request and the
+//!   fulfilling node ([`finalize::binding`]): a proof is neither replayed nor copied by
+//!   another node. Binding the input commitment rather than the output's costs the circuit
+//!   one Poseidon per contributor, and spares every settlement a storage write: the market
+//!   stores only the input commitment.
 //!
-//! `DataOracle.fulfill` reads the job's input and output commitments from the market, the
-//! query tag and `params` from the feed's on-chain definition, and verifies the `t` clerk
-//! proofs and the finalize proof.
+//! `DataOracle.fulfill` reads the completed job's input commitment from the market, the
+//! query tag and `params` from the feed's on-chain definition, checks each present
+//! anchor's signature by a distinct data owner of the feed (at least the feed's minimum),
+//! and verifies the `t` clerk proofs and the finalize proof.
 //!
 //! What stays trusted: each contributor, for its own data (as for any aggregate). A
 //! contributor that deals inconsistent shares only moves its own contribution, which it
@@ -170,19 +178,26 @@ pub fn share_commitment(share: &[Fr]) -> Fr {
     commitment::commit(Domain::Share, share)
 }
 
-/// A contributor's anchor over its share commitments (one per clerk, padded with zeros
-/// to `max_clerks`) and the query it answered.
-pub fn anchor(query_tag: Fr, share_commitments: &[Fr], max_clerks: usize) -> Result<Fr> {
+/// A contributor's anchor over the query it answered, its masked vector's commitment
+/// `contribution` and its share commitments (one per clerk, padded with zeros to
+/// `max_clerks`). The owner signs it for the data-oracle request it answers.
+pub fn anchor(
+    query_tag: Fr,
+    contribution: Fr,
+    share_commitments: &[Fr],
+    max_clerks: usize,
+) -> Result<Fr> {
     if share_commitments.len() > max_clerks {
         return Err(crate::Error::Shape {
             shape: format!("anchor of {max_clerks} clerks"),
             detail: format!("{} share commitments", share_commitments.len()),
         });
     }
-    let mut xs = Vec::with_capacity(1 + max_clerks);
+    let mut xs = Vec::with_capacity(2 + max_clerks);
     xs.push(query_tag);
+    xs.push(contribution);
     xs.extend_from_slice(share_commitments);
-    xs.resize(1 + max_clerks, Fr::from(0u64));
+    xs.resize(2 + max_clerks, Fr::from(0u64));
     Ok(commitment::commit(Domain::Anchor, &xs))
 }
 

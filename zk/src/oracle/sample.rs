@@ -63,7 +63,8 @@ pub fn job() -> Job {
         let ds: Vec<Fr> = c.pad_shares.iter().map(|s| share_commitment(s)).collect();
         let mut padded = ds.clone();
         padded.resize(SHAPE.clerks, Fr::from(0u64));
-        anchors.push(anchor(tag, &ds, SHAPE.clerks).expect("anchor"));
+        let contribution = commitment::contribution(&c.masked);
+        anchors.push(anchor(tag, contribution, &ds, SHAPE.clerks).expect("anchor"));
         for (k, share) in c.pad_shares.iter().enumerate() {
             slots[k].push(Slot {
                 present: true,
@@ -116,10 +117,11 @@ impl Job {
         }
     }
 
-    /// The finalize circuit for `request_id` from clerks `clerks` (positions from 0).
+    /// The finalize circuit bound to `binding` ([`super::finalize::binding`]) from clerks
+    /// `clerks` (positions from 0).
     pub fn finalize(
         &self,
-        request_id: u64,
+        binding: Fr,
         clerks: [usize; 2],
         statistic: Statistic,
     ) -> FinalizeCircuit {
@@ -134,15 +136,15 @@ impl Job {
         FinalizeCircuit {
             shape: SHAPE,
             statement: FinalizeStatement {
-                request_id: Fr::from(request_id),
+                request_id: binding,
                 input_commitment: self.input_commitment(),
                 statistic,
                 value,
                 indices,
                 clerk_commitments: sums.iter().map(|x| clerk_commitment(x)).collect(),
+                anchors: self.anchors.clone(),
             },
             masked: self.masked.clone(),
-            anchors: self.anchors.clone(),
             clerk_sums: sums,
         }
     }

@@ -27,7 +27,7 @@ const MEAN: Statistic = super::sample::MEAN;
 fn unmasking_recovers_the_plain_sum_from_any_two_clerks() {
     let j = job();
     for pair in [[0, 1], [0, 2], [2, 1]] {
-        let f = j.finalize(9, pair, MEAN);
+        let f = j.finalize(Fr::from(9u64), pair, MEAN);
         let indices = f.statement.indices.clone();
         assert_eq!(
             unmask(&j.masked_sum(), &indices, &f.clerk_sums).expect("unmask"),
@@ -75,30 +75,30 @@ fn honest_clerks_and_finalize_satisfy() {
     for k in 0..3 {
         assert!(satisfied(j.clerk(k)), "clerk {k}");
     }
-    assert!(satisfied(j.finalize(9, [0, 2], MEAN)));
+    assert!(satisfied(j.finalize(Fr::from(9u64), [0, 2], MEAN)));
     let sum = Statistic {
         num: 1,
         den: DEN_SCALE,
         decimals: 2,
         scale_bits: 16,
     };
-    assert!(satisfied(j.finalize(9, [1, 0], sum)));
+    assert!(satisfied(j.finalize(Fr::from(9u64), [1, 0], sum)));
 }
 
 #[test]
 fn a_wrong_value_or_statistic_is_unsatisfied() {
     let j = job();
     for delta in [1i128, -1, 1_000_000] {
-        let mut f = j.finalize(9, [0, 1], MEAN);
+        let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
         f.statement.value += delta;
         assert!(!satisfied(f), "value off by {delta}");
     }
     // The value of another column (or another statistic) under this feed's parameters.
-    let mut f = j.finalize(9, [0, 1], MEAN);
+    let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
     f.statement.statistic = Statistic { num: 2, ..MEAN };
     assert!(!satisfied(f));
     // Malformed parameters: decimals past 31 (bit 21).
-    let mut f = j.finalize(9, [0, 1], MEAN);
+    let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
     f.statement.statistic.decimals = 40;
     assert!(!satisfied(f));
 }
@@ -123,21 +123,25 @@ fn lying_or_misplaced_clerks_are_unsatisfied() {
     c.statement.query_tag = query_tag("iris/mean/petal_length");
     assert!(!satisfied(c));
     // The finalize with a clerk sum that is not the committed one.
-    let mut f = j.finalize(9, [0, 1], MEAN);
+    let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
     f.clerk_sums[1][0] += Fr::from(1u64);
     assert!(!satisfied(f));
     // The same clerk twice.
-    let mut f = j.finalize(9, [0, 1], MEAN);
+    let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
     f.statement.indices = vec![1, 1];
     f.statement.clerk_commitments[1] = f.statement.clerk_commitments[0];
     f.clerk_sums[1] = f.clerk_sums[0].clone();
     assert!(!satisfied(f));
     // Masked vectors or anchors that do not open the input commitment.
-    let mut f = j.finalize(9, [0, 1], MEAN);
+    let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
     f.masked[2][3] += Fr::from(1u64);
     assert!(!satisfied(f));
-    let mut f = j.finalize(9, [0, 1], MEAN);
-    f.anchors.swap(0, 1);
+    let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
+    f.statement.anchors.swap(0, 1);
+    assert!(!satisfied(f));
+    // An anchor that is not the owner's (another owner's signature would not match it).
+    let mut f = j.finalize(Fr::from(9u64), [0, 1], MEAN);
+    f.statement.anchors[2] += Fr::from(1u64);
     assert!(!satisfied(f));
 }
 

@@ -125,7 +125,7 @@ fn committed_oracle_verifiers_are_fresh() {
 /// requests 1 to 6.
 #[test]
 fn committed_oracle_fixture_is_fresh() {
-    use arcanum_zk::oracle::{self, clerk, finalize, sample};
+    use arcanum_zk::oracle::{clerk, finalize, sample};
     let store = KeyStore::dev(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys"));
     let shape = sample::SHAPE;
     let clerk_keys = store.load_or_setup_circuit(&shape.clerk()).expect("setup");
@@ -169,15 +169,22 @@ fn committed_oracle_fixture_is_fresh() {
     }
     let mut finals = Vec::new();
     let mut value = 0;
+    // The forge tests' oracle node.
+    let node: Address = "0x000000000000000000000000000000000000AC1E"
+        .parse()
+        .expect("addr");
     for request in 1..=6u64 {
-        let f = job.finalize(request, clerks, sample::MEAN);
+        let f = job.finalize(
+            finalize::binding(U256::from(request), node),
+            clerks,
+            sample::MEAN,
+        );
         value = f.statement.value;
         let proof = finalize::prove(
             &finalize_keys,
             shape,
             f.statement.clone(),
             &f.masked,
-            &f.anchors,
             &f.clerk_sums,
             &mut rng,
         )
@@ -185,7 +192,12 @@ fn committed_oracle_fixture_is_fresh() {
         finals.push(words(&proof));
     }
     let json = format!(
-        "{{\n  \"jobId\": 2,\n  \"worker\": \"{FIXTURE_WORKER}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"workerProof\": {},\n  \"queryTag\": {},\n  \"params\": {},\n  \"value\": \"{value}\",\n  \"clerkIndices\": [1, 3],\n  \"clerkCommitments\": [{}],\n  \"clerkProofs\": [{}],\n  \"finalizeProofs\": [{}]\n}}\n",
+        "{{\n  \"anchors\": [{}],\n  \"jobId\": 2,\n  \"worker\": \"{FIXTURE_WORKER}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"workerProof\": {},\n  \"queryTag\": {},\n  \"params\": {},\n  \"value\": \"{value}\",\n  \"clerkIndices\": [1, 3],\n  \"clerkCommitments\": [{}],\n  \"clerkProofs\": [{}],\n  \"finalizeProofs\": [{}]\n}}\n",
+        job.anchors
+            .iter()
+            .map(|a| hex(field::fr_to_u256(*a)))
+            .collect::<Vec<_>>()
+            .join(", "),
         hex(field::fr_to_u256(stmt.input_commitment)),
         hex(field::fr_to_u256(stmt.output_commitment)),
         words(&worker_proof),
@@ -195,7 +207,6 @@ fn committed_oracle_fixture_is_fresh() {
         clerk_proofs.join(", "),
         finals.join(", "),
     );
-    let _ = oracle::ALL;
     check_or_bless(
         contracts_dir().join("test/fixtures/oracle_secagg_sum_4x8.json"),
         &json,

@@ -237,6 +237,7 @@ impl Contributor {
             {
                 return Ok(JobResponse::Contribution {
                     anchor: None,
+                    anchor_signature: None,
                     masked: last.masked.clone(),
                     clerks: last.clerks.clone(),
                 });
@@ -331,11 +332,12 @@ impl Contributor {
             }
         }
         tracing::info!(target: "contributor", job = %req.job, round = req.round, rows, clerks = acked.len(), "sent a training update");
-        self.remember(req.session, requester, masked.clone());
+        self.remember(req.session, requester, masked.clone(), None);
         Ok(JobResponse::Contribution {
             masked,
             clerks: acked,
             anchor: None,
+            anchor_signature: None,
         })
     }
 
