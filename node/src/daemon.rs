@@ -224,7 +224,9 @@ pub async fn run(
             clerk: signer.address(),
         }
         .sign(&signer)?;
-        let keys = Arc::new(clerk::ClerkKeys::new(KeyStore::dev(data_dir.join("keys"))));
+        let keys = Arc::new(crate::services::keys::KeyCache::new(KeyStore::dev(
+            data_dir.join("keys"),
+        )));
         services.spawn(async move {
             clerk::run(net, book, ad, keys, rx).await;
             "clerk"
@@ -300,7 +302,9 @@ pub async fn run(
             feeds: oracle::load_feeds(&cfg.oracle.feeds, &data_dir)?,
             confirmations,
             poll: Duration::from_secs(cfg.oracle.poll_secs),
-            keys: KeyStore::dev(data_dir.join("keys")),
+            keys: Arc::new(crate::services::keys::KeyCache::new(KeyStore::dev(
+                data_dir.join("keys"),
+            ))),
         };
         services.spawn(async move {
             oracle.run().await;

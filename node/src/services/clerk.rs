@@ -13,6 +13,7 @@
 //! proves (`arcanum_zk::oracle::clerk`) that it is the sum of the shares that open the
 //! owners' anchors in the settled job's input commitment, at its own position.
 
+use super::keys::KeyCache;
 use arcanum_compute::{
     Fr,
     secagg::{Clerk, ClerkSum},
@@ -24,7 +25,6 @@ use arcanum_protocol::{
 };
 use arcanum_zk::{
     evm, field,
-    keys::{CircuitKeys, KeyStore},
     oracle::{self, OracleShape, clerk::Slot},
 };
 use std::{
@@ -224,50 +224,23 @@ impl ClerkBook {
     }
 }
 
-/// The clerk circuits' keys, set up on first use (per process).
-pub struct ClerkKeys {
-    store: KeyStore,
-    loaded: Mutex<HashMap<String, Arc<CircuitKeys>>>,
-}
-
-impl ClerkKeys {
-    /// Keys under `store`.
-    pub fn new(store: KeyStore) -> Self {
-        Self {
-            store,
-            loaded: Mutex::default(),
-        }
-    }
-
-    fn of(&self, shape: OracleShape) -> arcanum_zk::Result<Arc<CircuitKeys>> {
-        use arcanum_zk::keys::Keyed;
-        let id = shape.clerk();
-        let name = id.key_name();
-        if let Some(k) = self
-            .loaded
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&name)
-        {
-            return Ok(k.clone());
-        }
-        let keys = Arc::new(self.store.load_or_setup_circuit(&id)?);
-        self.loaded
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(name, keys.clone());
-        Ok(keys)
-    }
-}
-
 /// Runs the clerk role until `events` closes.
 pub async fn run(
     net: Client,
     book: Arc<ClerkBook>,
     ad: SignedClerkAd,
-    keys: Arc<ClerkKeys>,
+    keys: Arc<KeyCache>,
     mut events: mpsc::Receiver<Event>,
 ) {
+    // The clerk circuits' keys and prover tables, ready before the first proof.
+    let warm = keys.clone();
+    tokio::task::spawn_blocking(move || {
+        for shape in oracle::ALL {
+            if let Err(e) = warm.get(&shape.clerk()) {
+                tracing::warn!(target: "clerk", "cannot set up the clerk circuit's keys: {e}");
+            }
+        }
+    });
     while let Some(event) = events.recv().await {
         let Event::JobRequest {
             from,
@@ -315,7 +288,7 @@ fn refused(from: &PeerId, why: String) -> JobResponse {
 /// commitment.
 fn proven_sum(
     book: &ClerkBook,
-    keys: &ClerkKeys,
+    keys: &KeyCache,
     from: PeerId,
     session: B256,
     owners: &[String],
@@ -338,7 +311,7 @@ fn proven_sum(
             index,
             clerk_commitment: oracle::clerk_commitment(&padded),
         };
-        let keys = keys.of(shape).map_err(|e| e.to_string())?;
+        let keys = keys.get(&shape.clerk()).map_err(|e| e.to_string())?;
         let started = Instant::now();
         let proof = oracle::clerk::prove(&keys, shape, statement, &slots, &mut rand::rngs::OsRng)
             .map_err(|e| format!("cannot prove this sum: {e}"))?;

@@ -8,6 +8,7 @@ pub mod contributor;
 pub mod fl;
 pub mod jobs;
 pub mod joint;
+pub mod keys;
 pub mod metrics;
 pub mod network;
 pub mod oracle;

@@ -23,7 +23,7 @@ use arcanum_chain::{Deployment, FeedDefinition, MarketClient, OracleEvent, Value
 use arcanum_protocol::{B256, JobId, Query, QueryTerms, U256, query_description};
 use arcanum_zk::{
     Fr, evm, field,
-    keys::{CircuitKeys, KeyStore, Keyed},
+    keys::{CircuitKeys, Keyed},
     oracle::{
         self, OracleShape,
         finalize::{DEN_SCALE, FinalizeStatement, Statistic},
@@ -366,14 +366,24 @@ pub struct Oracle {
     pub confirmations: u64,
     /// Between scans.
     pub poll: Duration,
-    /// Where the finalize circuits' keys are.
-    pub keys: KeyStore,
+    /// The clerk-sum and finalize circuits' keys.
+    pub keys: Arc<super::keys::KeyCache>,
 }
 
 impl Oracle {
     /// Runs until the process stops: resumes running tasks, then scans and answers.
     pub async fn run(self) {
         let me = Arc::new(self);
+        // The feeds' circuits' keys and prover tables, ready before the first request.
+        let (keys, shapes): (_, Vec<OracleShape>) =
+            (me.keys.clone(), me.feeds.iter().map(|f| f.shape).collect());
+        tokio::task::spawn_blocking(move || {
+            for shape in shapes {
+                if let Err(e) = keys.get(&shape.clerk()).and(keys.get(&shape.finalize())) {
+                    tracing::warn!(target: "oracle", "cannot set up the oracle circuits' keys: {e}");
+                }
+            }
+        });
         match me.store.oracle_tasks() {
             Ok(tasks) => {
                 for t in tasks
@@ -571,8 +581,8 @@ impl Oracle {
         let me = self.chain.account();
         let started = std::time::Instant::now();
         let (value, job_id, proof) = tokio::task::spawn_blocking(move || {
-            let clerk_keys = store.load_or_setup_circuit(&shape.clerk())?;
-            let keys = store.load_or_setup_circuit(&shape.finalize())?;
+            let clerk_keys = store.get(&shape.clerk())?;
+            let keys = store.get(&shape.finalize())?;
             prove_value(&feed2, &rec, (request, me), (&clerk_keys, &keys))
         })
         .await
