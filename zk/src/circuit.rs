@@ -95,10 +95,7 @@ impl Circuit for SecaggSumCircuit {
         let mut contributions = Vec::with_capacity(n);
         let mut sum = vec![Sig::zero(); d];
         for x in &self.inputs {
-            let vars = x
-                .iter()
-                .map(|v| b.witness(*v))
-                .collect::<Result<Vec<_>, _>>()?;
+            let vars = b.witnesses(x)?;
             for (acc, v) in sum.iter_mut().zip(&vars) {
                 *acc = acc.add(v);
             }

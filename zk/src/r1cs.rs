@@ -225,6 +225,16 @@ impl Builder {
         self.enforce(&a.sub(b), &Sig::constant(Fr::one()), &Sig::zero(), what)
     }
 
+    /// One witness variable per value (no constraint).
+    pub fn witnesses(&mut self, values: &[Fr]) -> Result<Vec<Sig>, SynthesisError> {
+        values.iter().map(|v| self.witness(*v)).collect()
+    }
+
+    /// One public input per value, in order (no constraint).
+    pub fn inputs(&mut self, values: &[Fr]) -> Result<Vec<Sig>, SynthesisError> {
+        values.iter().map(|v| self.input(*v)).collect()
+    }
+
     /// A witness bit: `v` constrained to 0 or 1 (one constraint).
     pub fn boolean(&mut self, v: bool, what: &'static str) -> Result<Sig, SynthesisError> {
         let s = self.witness(Fr::from(u64::from(v)))?;

@@ -156,16 +156,8 @@ impl Circuit for ClerkSumCircuit {
         for slot in &self.slots {
             let present = b.boolean(slot.present, "a presence flag is not boolean")?;
             let contribution = b.witness(slot.contribution)?;
-            let commitments = slot
-                .share_commitments
-                .iter()
-                .map(|c| b.witness(*c))
-                .collect::<Result<Vec<_>, _>>()?;
-            let share = slot
-                .share
-                .iter()
-                .map(|x| b.witness(*x))
-                .collect::<Result<Vec<_>, _>>()?;
+            let commitments = b.witnesses(&slot.share_commitments)?;
+            let share = b.witnesses(&slot.share)?;
             // The share opens the commitment at this clerk's position.
             let opened = commit_sig(b, Domain::Share, &share)?;
             let mut at_position = Sig::zero();

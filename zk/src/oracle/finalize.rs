@@ -314,26 +314,15 @@ impl Circuit for FinalizeCircuit {
             .iter()
             .map(|x| b.input(Fr::from(*x)))
             .collect::<Result<Vec<_>, _>>()?;
-        let ccs = st
-            .clerk_commitments
-            .iter()
-            .map(|c| b.input(*c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let anchors = st
-            .anchors
-            .iter()
-            .map(|a| b.input(*a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ccs = b.inputs(&st.clerk_commitments)?;
+        let anchors = b.inputs(&st.anchors)?;
 
         // The masked vectors and anchors open the job's input commitment; their sum is the
         // job's output. Each clerk sum opens its commitment.
         let mut s = vec![Sig::zero(); d];
         let mut absorbed = Vec::with_capacity(2 * n);
         for y in &self.masked {
-            let vars = y
-                .iter()
-                .map(|x| b.witness(*x))
-                .collect::<Result<Vec<_>, _>>()?;
+            let vars = b.witnesses(y)?;
             for (acc, v) in s.iter_mut().zip(&vars) {
                 *acc = acc.add(v);
             }
@@ -348,10 +337,7 @@ impl Circuit for FinalizeCircuit {
         )?;
         let mut sigmas = Vec::with_capacity(t);
         for (sum, cc) in self.clerk_sums.iter().zip(&ccs) {
-            let sig = sum
-                .iter()
-                .map(|x| b.witness(*x))
-                .collect::<Result<Vec<_>, _>>()?;
+            let sig = b.witnesses(sum)?;
             let c = commit_sig(b, Domain::ClerkSum, &sig)?;
             b.enforce_equal(&c, cc, "a clerk sum does not open its clerk commitment")?;
             sigmas.push(sig);
