@@ -268,6 +268,25 @@ impl MarketClient {
         self.transact("setFeedOwners", sent).await
     }
 
+    /// Whether `owner` is one of `feed`'s data owners.
+    pub async fn is_feed_owner(&self, feed: B256, owner: Address) -> Result<bool> {
+        self.data_oracle()
+            .isFeedOwner(feed, owner)
+            .call()
+            .await
+            .map_err(|e| Error::Rpc {
+                call: "isFeedOwner",
+                detail: e.to_string(),
+            })
+    }
+
+    /// The signer of `signature` over `anchor` for request `request`, if it is one.
+    pub fn anchor_signer(&self, request: U256, anchor: U256, signature: &[u8]) -> Option<Address> {
+        let sig = alloy::primitives::Signature::from_raw(signature).ok()?;
+        let digest = anchor_digest(self.chain_id, self.deployment.data_oracle, request, anchor);
+        sig.recover_address_from_prehash(&digest).ok()
+    }
+
     /// This account's signature of its `anchor` for data-oracle request `request`
     /// (`DataOracle.anchorDigest`, signed as is): what a data owner hands the oracle node.
     pub fn sign_anchor(&self, request: U256, anchor: U256) -> Result<alloy::primitives::Bytes> {

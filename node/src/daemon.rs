@@ -212,6 +212,10 @@ pub async fn run(
         submit = Some(jobs_tx);
         tracing::info!(target: "node", "requester service started");
     }
+    // The oracle circuits' keys, one cache for the clerk and oracle roles.
+    let key_cache = Arc::new(crate::services::keys::KeyCache::new(KeyStore::dev(
+        data_dir.join("keys"),
+    )));
     let clerk_book = roles
         .contains(&Role::Clerk)
         .then(|| Arc::new(clerk::ClerkBook::default()));
@@ -224,9 +228,7 @@ pub async fn run(
             clerk: signer.address(),
         }
         .sign(&signer)?;
-        let keys = Arc::new(crate::services::keys::KeyCache::new(KeyStore::dev(
-            data_dir.join("keys"),
-        )));
+        let keys = key_cache.clone();
         services.spawn(async move {
             clerk::run(net, book, ad, keys, rx).await;
             "clerk"
@@ -302,9 +304,7 @@ pub async fn run(
             feeds: oracle::load_feeds(&cfg.oracle.feeds, &data_dir)?,
             confirmations,
             poll: Duration::from_secs(cfg.oracle.poll_secs),
-            keys: Arc::new(crate::services::keys::KeyCache::new(KeyStore::dev(
-                data_dir.join("keys"),
-            ))),
+            keys: key_cache.clone(),
         };
         services.spawn(async move {
             oracle.run().await;

@@ -236,7 +236,7 @@ pub async fn run(
     let warm = keys.clone();
     tokio::task::spawn_blocking(move || {
         for shape in oracle::ALL {
-            if let Err(e) = warm.get(&shape.clerk()) {
+            if let Err(e) = warm.prover(&shape.clerk()) {
                 tracing::warn!(target: "clerk", "cannot set up the clerk circuit's keys: {e}");
             }
         }
@@ -311,7 +311,7 @@ fn proven_sum(
             index,
             clerk_commitment: oracle::clerk_commitment(&padded),
         };
-        let keys = keys.get(&shape.clerk()).map_err(|e| e.to_string())?;
+        let keys = keys.prover(&shape.clerk()).map_err(|e| e.to_string())?;
         let started = Instant::now();
         let proof = oracle::clerk::prove(&keys, shape, statement, &slots, &mut rand::rngs::OsRng)
             .map_err(|e| format!("cannot prove this sum: {e}"))?;

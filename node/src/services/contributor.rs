@@ -670,9 +670,9 @@ impl Contributor {
             .oracle_request_info(request)
             .await
             .map_err(failed)?;
-        if !info.open {
+        if !info.open || arcanum_protocol::unix_now() > info.expires_at {
             return Err(RejectReason::Policy(format!(
-                "data-oracle request {request} is not open"
+                "data-oracle request {request} is not open (fulfilled, cancelled or expired)"
             )));
         }
         let feed = self
@@ -861,7 +861,7 @@ impl Contributor {
                 && v[mine.len()..]
                     .chunks(pad.len())
                     .all(|c| c == &pad[..c.len()])
-                && my_anchor.is_none_or(|a| anchors.get(i) == Some(&a))
+                && (anchors.is_empty() || my_anchor.is_none_or(|a| anchors.get(i) == Some(&a)))
         });
         if !included {
             return Err(format!(

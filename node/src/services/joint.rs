@@ -428,6 +428,40 @@ pub async fn collect(
             }
         }
     }
+    // For a data-oracle request, an owner counts only if its anchor is signed by a distinct
+    // data owner of the feed: otherwise the contract would refuse the value after the job
+    // was paid for.
+    if let Some(request) = spec.oracle_request {
+        let feed = chain.oracle_request_info(request).await?.feed;
+        let mut signers = Vec::new();
+        let mut valid = Vec::new();
+        for c in received {
+            let signer = anchor_of
+                .get(&c.0)
+                .and_then(|(a, s)| chain.anchor_signer(request, *a, s.as_deref()?));
+            let why = match signer {
+                None => Some("its anchor is not signed for the request".to_string()),
+                Some(s) if signers.contains(&s) => {
+                    Some(format!("{s} already signed another contribution"))
+                }
+                Some(s) if !chain.is_feed_owner(feed, s).await? => {
+                    Some(format!("{s} is not one of the feed's data owners"))
+                }
+                Some(s) => {
+                    signers.push(s);
+                    None
+                }
+            };
+            match why {
+                Some(why) => {
+                    tracing::warn!(target: "requester", owner = %c.0, "contribution left out: {why}");
+                    refused.push(format!("{}: {why}", c.0));
+                }
+                None => valid.push(c),
+            }
+        }
+        received = valid;
+    }
     let (kept, dropped) = if he {
         // Encrypted contributions need no clerk.
         (received, vec![])

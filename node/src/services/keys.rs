@@ -22,16 +22,21 @@ impl KeyCache {
         }
     }
 
-    /// `circuit`'s keys with their prover tables built (blocking: call off the async
-    /// runtime).
-    pub fn get(&self, circuit: &impl Keyed) -> arcanum_zk::Result<Arc<CircuitKeys>> {
+    /// `circuit`'s keys, to verify with (blocking: call off the async runtime).
+    pub fn keys(&self, circuit: &impl Keyed) -> arcanum_zk::Result<Arc<CircuitKeys>> {
         let name = circuit.key_name();
         if let Some(k) = self.lock().get(&name) {
             return Ok(k.clone());
         }
         let keys = Arc::new(self.store.load_or_setup_circuit(circuit)?);
-        keys.prover_tables();
         Ok(self.lock().entry(name).or_insert(keys).clone())
+    }
+
+    /// `circuit`'s keys with their prover tables built, to prove with (blocking).
+    pub fn prover(&self, circuit: &impl Keyed) -> arcanum_zk::Result<Arc<CircuitKeys>> {
+        let keys = self.keys(circuit)?;
+        keys.prover_tables();
+        Ok(keys)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<CircuitKeys>>> {

@@ -379,7 +379,10 @@ impl Oracle {
             (me.keys.clone(), me.feeds.iter().map(|f| f.shape).collect());
         tokio::task::spawn_blocking(move || {
             for shape in shapes {
-                if let Err(e) = keys.get(&shape.clerk()).and(keys.get(&shape.finalize())) {
+                if let Err(e) = keys
+                    .keys(&shape.clerk())
+                    .and(keys.prover(&shape.finalize()))
+                {
                     tracing::warn!(target: "oracle", "cannot set up the oracle circuits' keys: {e}");
                 }
             }
@@ -525,6 +528,22 @@ impl Oracle {
         }
     }
 
+    /// The oracle node whose fulfilment of `request` is on chain, if any.
+    async fn fulfilled_by(&self, request: U256) -> Option<alloy::primitives::Address> {
+        let from = self.chain.deployment().deploy_block;
+        self.chain
+            .oracle_events(from, None)
+            .await
+            .ok()?
+            .into_iter()
+            .find_map(|l| match l.event {
+                OracleEvent::Fulfilled {
+                    request_id, oracle, ..
+                } if request_id == request => Some(oracle),
+                _ => None,
+            })
+    }
+
     /// Runs `task` to its end, recording it in `task` (the caller keeps it).
     async fn settle(&self, task: &mut OracleTask) -> Result<(), (OracleState, eyre::Report)> {
         let failed = |e: eyre::Report| (OracleState::Failed, e);
@@ -581,8 +600,8 @@ impl Oracle {
         let me = self.chain.account();
         let started = std::time::Instant::now();
         let (value, job_id, proof) = tokio::task::spawn_blocking(move || {
-            let clerk_keys = store.get(&shape.clerk())?;
-            let keys = store.get(&shape.finalize())?;
+            let clerk_keys = store.keys(&shape.clerk())?;
+            let keys = store.prover(&shape.finalize())?;
             prove_value(&feed2, &rec, (request, me), (&clerk_keys, &keys))
         })
         .await
@@ -603,13 +622,25 @@ impl Oracle {
                 Ok(())
             }
             Err(e) => {
-                // Reverted: lost to another node (or cancelled) if the request is closed now.
+                // Reverted, or its receipt was lost: who closed the request?
                 match self.chain.oracle_request_info(request).await {
                     Ok(info) if !info.open => {
-                        task.state = OracleState::Lost;
-                        task.detail = Some(format!(
-                            "another oracle node fulfilled it first (this fulfilment reverted, its gas lost): {e}"
-                        ));
+                        let by = self.fulfilled_by(request).await;
+                        if by == Some(self.chain.account()) {
+                            task.state = OracleState::Fulfilled;
+                            task.value = Some(value.to_string());
+                            task.job_id = Some(job_id.to_string());
+                            task.detail =
+                                Some(format!("fulfilled (its receipt was not read: {e})"));
+                        } else {
+                            task.state = OracleState::Lost;
+                            task.detail = Some(match by {
+                                Some(node) => format!(
+                                    "oracle node {node} fulfilled it first (this fulfilment reverted, its gas lost)"
+                                ),
+                                None => format!("cancelled by its requester first: {e}"),
+                            });
+                        }
                         Ok(())
                     }
                     _ => Err(failed(e.into())),
