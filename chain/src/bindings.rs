@@ -45,6 +45,10 @@ pub fn verifier_bytecode(contract: &str) -> Option<Bytes> {
         "HeLinear4x8Verifier" => include_str!("../artifacts/HeLinear4x8Verifier.json"),
         "SecaggSum16x64Verifier" => include_str!("../artifacts/SecaggSum16x64Verifier.json"),
         "ClerkSum4x8C5Verifier" => include_str!("../artifacts/ClerkSum4x8C5Verifier.json"),
+        "DecryptShareC5Verifier" => include_str!("../artifacts/DecryptShareC5Verifier.json"),
+        "FinalizeHeLinear4x8T3Verifier" => {
+            include_str!("../artifacts/FinalizeHeLinear4x8T3Verifier.json")
+        }
         "FinalizeSecaggSum8T2Verifier" => {
             include_str!("../artifacts/FinalizeSecaggSum8T2Verifier.json")
         }

@@ -108,19 +108,22 @@ pub struct OracleRequest {
 /// A feed's on-chain definition: what its values are a proven function of.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedDefinition {
+    /// [`FEED_SECAGG_SUM`] (clerks prove their sums) or [`FEED_HE_LINEAR`] (key-committee
+    /// members prove their decryption shares).
+    pub kind: u8,
     /// `keccak256` of the canonical query, mod r (the contributors' anchors commit to it).
     pub query_tag: U256,
     /// The statistic, packed (`num | den << 8 | decimals << 16 | scale << 24`).
     pub params: u64,
     /// The job shape.
     pub shape: u32,
-    /// Clerk sums combined.
+    /// Clerk sums (or members' decryption shares) combined.
     pub threshold: u8,
     /// Contributor positions of the shape.
     pub slots: u8,
     /// Fewest of the feed's data owners a value combines.
     pub min_owners: u8,
-    /// The clerk-sum verifier.
+    /// The clerk-sum (or member decryption-share) verifier.
     pub clerk_verifier: Address,
     /// The finalize verifier.
     pub finalize_verifier: Address,
@@ -129,6 +132,7 @@ pub struct FeedDefinition {
 impl FeedDefinition {
     fn to_abi(&self) -> DataOracle::Feed {
         DataOracle::Feed {
+            kind: self.kind,
             queryTag: self.query_tag,
             params: self.params,
             shape: self.shape,
@@ -141,20 +145,30 @@ impl FeedDefinition {
     }
 }
 
-/// The proofs behind a data-oracle value: `threshold` clerks' proofs of their sums, and
-/// the finalize proof (EVM calldata words).
+/// `DataOracle.KIND_SECAGG_SUM`.
+pub const FEED_SECAGG_SUM: u8 = 0;
+/// `DataOracle.KIND_HE_LINEAR`.
+pub const FEED_HE_LINEAR: u8 = 1;
+
+/// The proofs behind a data-oracle value: `threshold` clerks' proofs of their sums (or
+/// key-committee members' of their decryption shares), and the finalize proof (EVM
+/// calldata words).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValueProof {
     /// The owners' anchors by contributor position (zero: absent).
     pub anchors: Vec<U256>,
     /// Each present anchor's signature by its owner (empty for absent slots).
     pub anchor_signatures: Vec<alloy::primitives::Bytes>,
-    /// The clerks' Shamir indices, strictly increasing.
+    /// The clerks' (or members') indices, strictly increasing.
     pub clerk_indices: Vec<u64>,
-    /// Their commitments to their sums.
+    /// Their commitments to their sums (or shares).
     pub clerk_commitments: Vec<U256>,
     /// Their proofs.
     pub clerk_proofs: Vec<[U256; 8]>,
+    /// he-linear feeds: the key committee's digest (zero otherwise).
+    pub key_digest: U256,
+    /// he-linear feeds: the decrypted sums' digest (zero otherwise).
+    pub sum_digest: U256,
     /// The finalize proof.
     pub finalize: [U256; 8],
 }
@@ -167,6 +181,8 @@ impl ValueProof {
             clerkIndices: self.clerk_indices.iter().map(|x| U256::from(*x)).collect(),
             clerkCommitments: self.clerk_commitments.clone(),
             clerkProofs: self.clerk_proofs.clone(),
+            keyDigest: self.key_digest,
+            sumDigest: self.sum_digest,
             finalize: self.finalize,
         }
     }
@@ -306,6 +322,7 @@ impl MarketClient {
     pub async fn oracle_feed(&self, feed: B256) -> Result<Option<FeedDefinition>> {
         match self.data_oracle().feeds(feed).call().await {
             Ok(f) => Ok(Some(FeedDefinition {
+                kind: f.kind,
                 query_tag: f.queryTag,
                 params: f.params,
                 shape: f.shape,

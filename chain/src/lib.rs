@@ -23,7 +23,8 @@ mod watch;
 
 pub use client::MarketClient;
 pub use data_oracle::{
-    FeedDefinition, OracleEvent, OracleLog, OracleRequest, ValueProof, anchor_digest, feed_id,
+    FEED_HE_LINEAR, FEED_SECAGG_SUM, FeedDefinition, OracleEvent, OracleLog, OracleRequest,
+    ValueProof, anchor_digest, feed_id,
 };
 pub use deployment::{DeployedShape, Deployment};
 pub use error::{Error, Result};

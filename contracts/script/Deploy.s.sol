@@ -10,6 +10,8 @@ import {HeLinear4x8Verifier} from "../src/generated/HeLinear4x8Verifier.sol";
 import {SecaggSum16x64Verifier} from "../src/generated/SecaggSum16x64Verifier.sol";
 import {ClerkSum4x8C5Verifier} from "../src/generated/ClerkSum4x8C5Verifier.sol";
 import {FinalizeSecaggSum8T2Verifier} from "../src/generated/FinalizeSecaggSum8T2Verifier.sol";
+import {DecryptShareC5Verifier} from "../src/generated/DecryptShareC5Verifier.sol";
+import {FinalizeHeLinear4x8T3Verifier} from "../src/generated/FinalizeHeLinear4x8T3Verifier.sol";
 
 /// @dev The subset of Foundry's cheatcodes this script uses (no forge-std, as in
 ///      `test/utils/TestBase.sol`).
@@ -171,7 +173,7 @@ contract Deploy {
             Shape memory s = d.shapes[i];
             market.setVerifier(s.id, s.kind, IGroth16Verifier(s.verifier));
         }
-        d.oracleCircuits = new OracleCircuit[](1);
+        d.oracleCircuits = new OracleCircuit[](2);
         d.oracleCircuits[0] = OracleCircuit(
             "secagg-sum-4x8-c5-t2",
             1,
@@ -181,6 +183,16 @@ contract Deploy {
             "FinalizeSecaggSum8T2Verifier",
             address(new ClerkSum4x8C5Verifier()),
             address(new FinalizeSecaggSum8T2Verifier())
+        );
+        d.oracleCircuits[1] = OracleCircuit(
+            "he-linear-4x8-c5-t3",
+            2,
+            5,
+            3,
+            "DecryptShareC5Verifier",
+            "FinalizeHeLinear4x8T3Verifier",
+            address(new DecryptShareC5Verifier()),
+            address(new FinalizeHeLinear4x8T3Verifier())
         );
         for (uint256 i; i < p.oracles.length; ++i) {
             oracle.setOracle(p.oracles[i], true);

@@ -15,17 +15,22 @@ import {IDataOracleConsumer} from "./interfaces/IDataOracleConsumer.sol";
 /// @title Arcanum data oracle
 /// @notice dApps request values of registered feeds (a feed id, a fee, an optional
 ///         callback). An authorised oracle node runs the feed's computation as a
-///         ComputeMarket `secagg-sum` job posted after the request, and fulfils with a value
-///         that is proven to be exactly the feed's statistic of that job's unmasked result:
-///         one Groth16 proof per clerk (its share sum, against the share commitments the
-///         contributors bound into the job's input commitment) and a finalize proof (the
-///         value from the job's masked inputs and the clerks' sums). The value is stored with
+///         ComputeMarket job posted after the request, and fulfils with a value that is
+///         proven to be exactly the feed's statistic of that job's result. For a
+///         `secagg-sum` feed: one Groth16 proof per clerk (its share sum, against the share
+///         commitments the contributors bound into the job's input commitment) and a
+///         finalize proof (the value from the job's masked inputs and the clerks' sums). For
+///         an `he-linear` feed: one proof per key-committee member (its decryption shares of
+///         the ciphertext sums, under its key in the committee the owners encrypted to) and
+///         a finalize proof (the value is the threshold decryption of the job's ciphertext
+///         sum with those shares). The value is stored with
 ///         its provenance (job id, worker, block) and readable by anyone with
 ///         `latest(feedId)`; the callback runs with a bounded gas limit and cannot block
 ///         fulfilment. Unfulfilled requests can be cancelled after expiry and refunded.
-/// @dev No oracle node, requester, worker or clerk is trusted for the value: the owners
-///      whose data it combines are the feed's (each signs its anchor for the request), the
-///      clerks prove their sums, and the value is proven. The oracle set only decides who
+/// @dev No oracle node, requester, worker, clerk or committee member is trusted for the
+///      value: the owners whose data it combines are the feed's (each signs its anchor for
+///      the request), the clerks prove their sums (members their shares), and the value is
+///      proven. The oracle set only decides who
 ///      may earn fees. See `oracle/README.md` for the feed catalog.
 contract DataOracle is Ownable2Step, ReentrancyGuard {
     using SafeERC20 for IERC20;
@@ -44,8 +49,15 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         bytes32 feedId;
     }
 
+    /// @notice A `secagg-sum` feed: clerks prove their sums of pad shares.
+    uint8 public constant KIND_SECAGG_SUM = 0;
+    /// @notice An `he-linear` feed: key-committee members prove their decryption shares.
+    uint8 public constant KIND_HE_LINEAR = 1;
+
     /// @notice A feed's definition: what its value is a proven function of.
     struct Feed {
+        /// @dev `KIND_SECAGG_SUM` or `KIND_HE_LINEAR`.
+        uint8 kind;
         /// @dev keccak256 of the canonical query (dataset, columns, query, fixed point,
         ///      clerks, threshold) mod r: the contributors commit to it in their anchors.
         uint256 queryTag;
@@ -53,16 +65,18 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         uint64 params;
         /// @dev The job shape the circuits serve; the backing job must have it.
         uint32 shape;
-        /// @dev Clerk sums the finalize proof combines.
+        /// @dev Clerk sums (or members' decryption shares) the finalize proof combines.
         uint8 threshold;
         /// @dev Contributor positions of the shape (anchors in the finalize proof).
         uint8 slots;
         /// @dev Fewest data owners of the feed (`isFeedOwner`) whose signed anchors a value
         ///      must combine.
         uint8 minOwners;
-        /// @dev Verifier of each clerk's sum (public `[ic, tag, index, commitment]`).
+        /// @dev Verifier of each clerk's sum (public `[ic, tag, index, commitment]`) or
+        ///      member's shares (public `[sumDigest, keyDigest, index, commitment]`).
         IGroth16Verifier clerkVerifier;
-        /// @dev Verifier of the value (public `[request, ic, params, value, x.., c..]`).
+        /// @dev Verifier of the value (public `[request, ic, params, value, x.., c.., a..]`,
+        ///      then `[tag, keyDigest, sumDigest]` for an he-linear feed).
         address finalizeVerifier;
     }
 
@@ -111,6 +125,7 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     /// @notice A feed was defined (or redefined).
     event FeedSet(
         bytes32 indexed feedId,
+        uint8 kind,
         uint256 queryTag,
         uint64 params,
         uint32 shape,
@@ -192,14 +207,15 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
     function setFeed(bytes32 feedId, Feed calldata feed) external onlyOwner {
         // params: num (8 bits), den (8 bits), decimals (5 bits), 3 zero bits, scale (8 bits).
         if (
-            feed.threshold == 0 || feed.slots == 0 || feed.minOwners == 0
-                || feed.minOwners > feed.slots || address(feed.clerkVerifier) == address(0)
-                || feed.finalizeVerifier == address(0) || feed.queryTag >= R
-                || feed.params >> 32 != 0 || (feed.params >> 21) & 7 != 0
+            feed.kind > KIND_HE_LINEAR || feed.threshold == 0 || feed.slots == 0
+                || feed.minOwners == 0 || feed.minOwners > feed.slots
+                || address(feed.clerkVerifier) == address(0) || feed.finalizeVerifier == address(0)
+                || feed.queryTag >= R || feed.params >> 32 != 0 || (feed.params >> 21) & 7 != 0
         ) revert BadFeed(feedId);
         _feeds[feedId] = feed;
         emit FeedSet(
             feedId,
+            feed.kind,
             feed.queryTag,
             feed.params,
             feed.shape,
@@ -284,12 +300,18 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         uint256[] anchors;
         /// @dev Each present anchor's signature by its owner (`anchorDigest`).
         bytes[] anchorSignatures;
-        /// @dev The clerks' Shamir indices, strictly increasing, `threshold` of them.
+        /// @dev The clerks' (or members') indices, strictly increasing, `threshold` of them.
         uint256[] clerkIndices;
-        /// @dev Each clerk's commitment to its share sum.
+        /// @dev Each clerk's commitment to its share sum (member's: to its shares).
         uint256[] clerkCommitments;
-        /// @dev Each clerk's proof of its sum.
+        /// @dev Each clerk's proof of its sum (member's: of its shares).
         uint256[8][] clerkProofs;
+        /// @dev he-linear feeds: the key committee's digest (its threshold and keys),
+        ///      which the owners' anchors bind. Ignored for secagg-sum feeds.
+        uint256 keyDigest;
+        /// @dev he-linear feeds: the digest of the ciphertext sums the members decrypt,
+        ///      which the finalize proof opens from the job's inputs. Ignored otherwise.
+        uint256 sumDigest;
         /// @dev The finalize proof of the value.
         uint256[8] finalize;
     }
@@ -379,8 +401,8 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         if (count < feed.minOwners) revert TooFewOwners(count, feed.minOwners);
     }
 
-    /// @dev Verifies the clerks' proofs and the finalize proof of `value` for the feed and
-    ///      the job.
+    /// @dev Verifies the clerks' (or members') proofs and the finalize proof of `value` for
+    ///      the feed and the job.
     function _checkProof(
         uint256 requestId,
         Feed storage feed,
@@ -400,16 +422,32 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         if (value <= -(int256(1) << 127) || value >= int256(1) << 127) {
             revert ValueOutOfRange(value);
         }
-        uint256 ic = job.inputCommitment;
-        uint256 tag = feed.queryTag;
-        IGroth16Verifier clerkVerifier = feed.clerkVerifier;
-        uint256 n = feed.slots;
-        uint256[] memory input = new uint256[](4 + 2 * t + n);
+        uint256[] memory input = _checkParts(feed, job.inputCommitment, proof);
         // The request and this fulfiller: a proof is not replayed nor copied by another node.
         input[0] = uint256(keccak256(abi.encode(requestId, msg.sender))) % R;
-        input[1] = ic;
+        input[1] = job.inputCommitment;
         input[2] = feed.params;
         input[3] = value < 0 ? R - uint256(-value) : uint256(value);
+        if (!_verify(feed.finalizeVerifier, proof.finalize, input)) revert InvalidFinalizeProof();
+    }
+
+    /// @dev Verifies the `threshold` clerks' (or members') proofs and returns the finalize
+    ///      proof's public inputs, all but the first four filled: their indices and
+    ///      commitments, the anchors, and for an he-linear feed the query tag and both
+    ///      digests.
+    function _checkParts(Feed storage feed, uint256 ic, ValueProof calldata proof)
+        internal
+        view
+        returns (uint256[] memory input)
+    {
+        uint256 t = feed.threshold;
+        uint256 n = feed.slots;
+        bool he = feed.kind == KIND_HE_LINEAR;
+        // A clerk proves against the job and the query; a member against the sums and the
+        // committee, which the finalize proof ties to the job and the owners' anchors.
+        (uint256 p0, uint256 p1) = he ? (proof.sumDigest, proof.keyDigest) : (ic, feed.queryTag);
+        input = new uint256[](4 + 2 * t + n + (he ? 3 : 0));
+        IGroth16Verifier verifier = feed.clerkVerifier;
         uint256 previous;
         for (uint256 k; k < t; ++k) {
             uint256 x = proof.clerkIndices[k];
@@ -417,7 +455,7 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
             if (x <= previous) revert BadClerks(t, t);
             previous = x;
             uint256 c = proof.clerkCommitments[k];
-            if (!clerkVerifier.verifyProof(proof.clerkProofs[k], [ic, tag, x, c])) {
+            if (!verifier.verifyProof(proof.clerkProofs[k], [p0, p1, x, c])) {
                 revert InvalidClerkProof(k);
             }
             input[4 + k] = x;
@@ -426,7 +464,11 @@ contract DataOracle is Ownable2Step, ReentrancyGuard {
         for (uint256 i; i < n; ++i) {
             input[4 + 2 * t + i] = proof.anchors[i];
         }
-        if (!_verify(feed.finalizeVerifier, proof.finalize, input)) revert InvalidFinalizeProof();
+        if (he) {
+            input[4 + 2 * t + n] = feed.queryTag;
+            input[5 + 2 * t + n] = p1;
+            input[6 + 2 * t + n] = p0;
+        }
     }
 
     /// @dev Calls `verifyProof(uint256[8], uint256[n])` of a generated verifier.

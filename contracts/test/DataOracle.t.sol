@@ -71,6 +71,7 @@ contract DataOracleTest is OracleFixture {
         oracle.setFeed(
             FEED,
             DataOracle.Feed({
+                kind: 0,
                 queryTag: queryTag,
                 params: feedParams,
                 shape: 1,

@@ -119,6 +119,12 @@ pub enum Domain {
     Share = 5,
     /// A clerk's sum of the shares it received.
     ClerkSum = 6,
+    /// A key committee's threshold and verification keys.
+    Keys = 7,
+    /// The first components of the ciphertext sums a feed's statistic reads.
+    DecryptSum = 8,
+    /// A committee member's decryption shares of those sums.
+    Decryption = 9,
 }
 
 impl Domain {

@@ -36,13 +36,13 @@ use crate::{
     Fr,
     circuit::Circuit,
     commitment::{Domain, Sponge, commit_sig_with},
+    jubjub::{PointSig, SignedBits, weighted_sum},
     kind::Kind,
     r1cs::{Builder, Sig},
 };
 use arcanum_protocol::Shape;
-use ark_ec::twisted_edwards::TECurveConfig;
-use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig};
-use ark_ff::{Field, One, Zero};
+use ark_ed_on_bn254::EdwardsAffine;
+use ark_ff::Zero;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
 /// Magnitude bits of a weight: weights lie in `[-(2^8 - 1), 2^8 - 1]`.
@@ -113,174 +113,6 @@ impl HeLinearCircuit {
     }
 }
 
-/// A point in the circuit.
-#[derive(Clone, Debug)]
-struct PointSig {
-    x: Sig,
-    y: Sig,
-}
-
-impl PointSig {
-    fn identity() -> Self {
-        Self {
-            x: Sig::zero(),
-            y: Sig::constant(Fr::one()),
-        }
-    }
-
-    fn witness(b: &mut Builder, p: &EdwardsAffine) -> Result<Self, SynthesisError> {
-        Ok(Self {
-            x: b.witness(p.x)?,
-            y: b.witness(p.y)?,
-        })
-    }
-
-    /// `x^2 + y^2 = 1 + d x^2 y^2` (a = 1): 3 constraints.
-    fn enforce_on_curve(&self, b: &mut Builder) -> Result<(), SynthesisError> {
-        let x2 = b.mul(&self.x, &self.x)?;
-        let y2 = b.mul(&self.y, &self.y)?;
-        let lhs = x2
-            .scale(EdwardsConfig::COEFF_A)
-            .add(&y2)
-            .add_constant(-Fr::one());
-        b.enforce(
-            &x2.scale(EdwardsConfig::COEFF_D),
-            &y2,
-            &lhs,
-            "an input ciphertext point is not on BabyJubJub",
-        )
-    }
-
-    /// Complete twisted-Edwards addition: 6 constraints (4 if an operand is constant).
-    fn add(&self, other: &Self, b: &mut Builder) -> Result<Self, SynthesisError> {
-        let (a, d) = (EdwardsConfig::COEFF_A, EdwardsConfig::COEFF_D);
-        let beta = b.mul(&self.x, &other.y)?;
-        let gamma = b.mul(&self.y, &other.x)?;
-        let delta = b.mul(&self.y.sub(&self.x.scale(a)), &other.x.add(&other.y))?;
-        let tau = b.mul(&beta.scale(d), &gamma)?;
-        let x_num = beta.add(&gamma);
-        let y_num = delta.add(&beta.scale(a)).sub(&gamma);
-        let x_den = tau.add_constant(Fr::one());
-        let y_den = tau.scale(-Fr::one()).add_constant(Fr::one());
-        let x = quotient(b, &x_num, &x_den)?;
-        let y = quotient(b, &y_num, &y_den)?;
-        Ok(Self { x, y })
-    }
-
-    /// `2 * self` by the dedicated twisted-Edwards doubling, whose denominators
-    /// `a x^2 + y^2 = 1 + d x^2 y^2` and `2 - a x^2 - y^2 = 1 - d x^2 y^2` never vanish on
-    /// the curve (`d` is not a square): 5 constraints.
-    fn double(&self, b: &mut Builder) -> Result<Self, SynthesisError> {
-        let a = EdwardsConfig::COEFF_A;
-        let xy = b.mul(&self.x, &self.y)?;
-        let xx = b.mul(&self.x, &self.x)?;
-        let yy = b.mul(&self.y, &self.y)?;
-        let x_den = xx.scale(a).add(&yy);
-        let x = quotient(b, &xy.scale(Fr::from(2u64)), &x_den)?;
-        let y_den = x_den.scale(-Fr::one()).add_constant(Fr::from(2u64));
-        let y = quotient(b, &yy.sub(&xx.scale(a)), &y_den)?;
-        Ok(Self { x, y })
-    }
-
-    /// `bit ? ±self : identity` given `bit` and `signed_bit = ±bit` (the negation of a
-    /// twisted-Edwards point is `(-x, y)`): 2 constraints.
-    fn select(&self, bit: &Sig, signed_bit: &Sig, b: &mut Builder) -> Result<Self, SynthesisError> {
-        let x = b.mul(signed_bit, &self.x)?;
-        let y = b
-            .mul(bit, &self.y.add_constant(-Fr::one()))?
-            .add_constant(Fr::one());
-        Ok(Self { x, y })
-    }
-}
-
-/// A witness `q` with `q * den = num` (1 constraint).
-fn quotient(b: &mut Builder, num: &Sig, den: &Sig) -> Result<Sig, SynthesisError> {
-    let q = match den.value().inverse() {
-        Some(inv) => num.value() * inv,
-        // Only reachable with points off the curve (the formulas are complete on it); the
-        // constraint below then fails.
-        None => Fr::zero(),
-    };
-    let q = b.witness(q)?;
-    b.enforce(&q, den, num, "point addition")?;
-    Ok(q)
-}
-
-/// A weight's magnitude bits (MSB first), constrained, each with its signed copy
-/// `(1 - 2 sign) * bit`.
-struct WeightSig {
-    bits_msb_first: Vec<Sig>,
-    signed_bits_msb_first: Vec<Sig>,
-}
-
-fn boolean(b: &mut Builder, v: bool) -> Result<Sig, SynthesisError> {
-    let s = b.witness(Fr::from(u64::from(v)))?;
-    b.enforce(
-        &s,
-        &Sig::constant(Fr::one()).sub(&s),
-        &Sig::zero(),
-        "a weight bit is not boolean",
-    )?;
-    Ok(s)
-}
-
-impl WeightSig {
-    /// `2 * WEIGHT_BITS + 2` constraints.
-    fn new(b: &mut Builder, w: i64, committed: &Sig) -> Result<Self, SynthesisError> {
-        let magnitude = w.unsigned_abs().min(MAX_WEIGHT as u64);
-        let negative = boolean(b, w < 0)?;
-        let mut bits_msb_first = Vec::with_capacity(WEIGHT_BITS);
-        for k in (0..WEIGHT_BITS).rev() {
-            bits_msb_first.push(boolean(b, (magnitude >> k) & 1 == 1)?);
-        }
-        let m = Sig::lincomb(
-            bits_msb_first
-                .iter()
-                .enumerate()
-                .map(|(i, bit)| (Fr::from(1u64 << (WEIGHT_BITS - 1 - i)), bit)),
-        );
-        let sign = Sig::constant(Fr::one()).sub(&negative.scale(Fr::from(2u64)));
-        b.enforce(
-            &sign,
-            &m,
-            committed,
-            "a weight is outside [-255, 255] or differs from the committed weight",
-        )?;
-        let signed_bits_msb_first = bits_msb_first
-            .iter()
-            .map(|bit| b.mul(&sign, bit))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            bits_msb_first,
-            signed_bits_msb_first,
-        })
-    }
-}
-
-/// `sum_i w_i * points[i]` by Horner's rule over the weights' bits, shared by all
-/// contributors: one doubling per bit and one selected addition per bit and contributor
-/// (`8 * (2 + 6) * n + 7 * 5 - 6` constraints for `n` points).
-fn weighted_sum(
-    weights: &[WeightSig],
-    points: &[&PointSig],
-    b: &mut Builder,
-) -> Result<PointSig, SynthesisError> {
-    let mut acc: Option<PointSig> = None;
-    for k in 0..WEIGHT_BITS {
-        if let Some(a) = acc.as_mut() {
-            *a = a.double(b)?;
-        }
-        for (w, p) in weights.iter().zip(points) {
-            let t = p.select(&w.bits_msb_first[k], &w.signed_bits_msb_first[k], b)?;
-            acc = Some(match acc {
-                Some(a) => a.add(&t, b)?,
-                None => t,
-            });
-        }
-    }
-    Ok(acc.unwrap_or_else(PointSig::identity))
-}
-
 impl Circuit for HeLinearCircuit {
     fn synthesize(&self, b: &mut Builder) -> Result<(), SynthesisError> {
         let (n, d) = (self.shape.contributors, self.shape.dims);
@@ -301,7 +133,13 @@ impl Circuit for HeLinearCircuit {
         let mut points = Vec::with_capacity(n);
         for (x, w) in self.inputs.iter().zip(&self.weights) {
             let committed = b.witness(weight_to_fr(*w))?;
-            weights.push(WeightSig::new(b, *w, &committed)?);
+            weights.push(SignedBits::new(
+                b,
+                *w,
+                &committed,
+                WEIGHT_BITS,
+                "a weight is outside [-255, 255] or differs from the committed weight",
+            )?);
             committed_weights.push(committed);
             let mut flat = Vec::with_capacity(4 * d);
             let mut row = Vec::with_capacity(d);
@@ -362,6 +200,7 @@ mod tests {
     use arcanum_protocol::{JobKind, ShapeId};
     use ark_ec::{AffineRepr, CurveGroup, PrimeGroup};
     use ark_ed_on_bn254::EdwardsProjective;
+    use ark_ff::One;
     use ark_ff::UniformRand;
     use ark_relations::gr1cs::ConstraintSystem;
     use rand::SeedableRng;
@@ -489,7 +328,7 @@ mod tests {
         assert!(c.synthesize(&mut w).is_err());
         assert_eq!(
             w.unsatisfied(),
-            Some("an input ciphertext point is not on BabyJubJub")
+            Some("a ciphertext point is not on BabyJubJub")
         );
     }
 

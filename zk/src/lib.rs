@@ -41,6 +41,7 @@ mod error;
 pub mod evm;
 pub mod field;
 pub mod he_linear;
+mod jubjub;
 pub mod keys;
 pub mod kind;
 pub mod msm;

@@ -7,7 +7,7 @@ pragma solidity ^0.8.24;
 
 /// @title Groth16 verifier for the finalize circuit `finalize-secagg-sum-8-t2`
 /// @notice Verifies a BN254 Groth16 proof over public inputs
-///         `[request_id, input_commitment, params, value, x_1..x_t, clerk_commitment_1..t]`.
+///         `[request_id, input_commitment, params, value, x_1..x_t, clerk_commitment_1..t, anchor_1..n]`.
 contract FinalizeSecaggSum8T2Verifier {
     /// @notice A public input is not below the BN254 scalar field modulus.
     error PublicInputNotInField(uint256 index);
@@ -50,9 +50,9 @@ contract FinalizeSecaggSum8T2Verifier {
     uint256 internal constant DELTA_Y0 =
         9808654852097905505451077510258932878063478094689736320230149796633623604438;
     uint256 internal constant IC0_X =
-        5466815705309270921810715794368806720334025270953883122215477124230857012550;
+        2901015656302284811246637711822926823253450243430381847302662782617120023998;
     uint256 internal constant IC0_Y =
-        16912978110327078650249907385459281740381859368265330193541124419964659345041;
+        3566981263803405420682993362774518359032486653944158578058311666182657550563;
     uint256 internal constant IC1_X =
         2368623028763890338120366761004081006728956907030842533174325980852601357763;
     uint256 internal constant IC1_Y =

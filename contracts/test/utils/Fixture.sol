@@ -40,7 +40,7 @@ abstract contract OracleFixture is ProofFixture {
     uint256[] internal anchors;
 
     function _words(string memory json, string memory key)
-        private
+        internal
         pure
         returns (uint256[8] memory out)
     {
@@ -51,7 +51,16 @@ abstract contract OracleFixture is ProofFixture {
     }
 
     function loadOracleFixture() internal {
-        string memory json = vm.readFile("test/fixtures/oracle_secagg_sum_4x8.json");
+        loadOracleFixtureFrom("test/fixtures/oracle_secagg_sum_4x8.json", 2);
+    }
+
+    /// @dev Loads an oracle fixture whose finalize proofs combine `parts` clerk (or
+    ///      committee member) proofs; returns its JSON for the caller's extra fields.
+    function loadOracleFixtureFrom(string memory path, uint256 parts)
+        internal
+        returns (string memory json)
+    {
+        json = vm.readFile(path);
         oracleInput = vm.parseJsonUint(json, ".inputCommitment");
         oracleOutput = vm.parseJsonUint(json, ".outputCommitment");
         oracleWorkerProof = _words(json, ".workerProof");
@@ -61,7 +70,7 @@ abstract contract OracleFixture is ProofFixture {
         clerkIndices = vm.parseJsonUintArray(json, ".clerkIndices");
         anchors = vm.parseJsonUintArray(json, ".anchors");
         clerkCommitments = vm.parseJsonUintArray(json, ".clerkCommitments");
-        for (uint256 k; k < 2; ++k) {
+        for (uint256 k; k < parts; ++k) {
             clerkProofs.push(_words(json, string.concat(".clerkProofs[", vm.toString(k), "]")));
         }
         for (uint256 r; r < 6; ++r) {

@@ -191,6 +191,11 @@ pub fn definition(
             eyre!("the deployment has no verifiers for {name}; redeploy with this version")
         })?;
     Ok(FeedDefinition {
+        kind: if feed.shape.is_he() {
+            arcanum_chain::FEED_HE_LINEAR
+        } else {
+            arcanum_chain::FEED_SECAGG_SUM
+        },
         query_tag: field::fr_to_u256(query_tag(spec)),
         params: feed.statistic.params(),
         shape: feed.shape.job.id.0,
@@ -347,6 +352,8 @@ pub fn prove_value(
             clerk_indices: indices,
             clerk_commitments: proven.iter().map(|p| p.proof.commitment).collect(),
             clerk_proofs: proven.iter().map(|p| p.proof.proof).collect(),
+            key_digest: U256::ZERO,
+            sum_digest: U256::ZERO,
             finalize: evm::proof_to_calldata(&proof),
         },
     ))

@@ -496,6 +496,7 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         .oracle_set_feed(
             arcanum_node::chain::feed_id("test/sums/total"),
             &arcanum_node::chain::FeedDefinition {
+                kind: arcanum_node::chain::FEED_SECAGG_SUM,
                 query_tag: U256::from(7u64),
                 params: 0x0012_0100,
                 shape: circuit.circuit.shape,
@@ -529,6 +530,7 @@ async fn operator_inits_deploys_stakes_runs_a_job_from_the_api_and_claims_exactl
         clerk_commitments: vec![U256::from(1u64); 2],
         clerk_proofs: vec![[U256::from(1u64); 8]; 2],
         finalize: [U256::from(1u64); 8],
+        ..Default::default()
     };
     let err = oracle_node
         .oracle_fulfill(id, value, job_id, &forged)

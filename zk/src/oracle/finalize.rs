@@ -263,7 +263,7 @@ fn power(b: &mut Builder, base: u64, bits: &[Sig]) -> Result<Sig, SynthesisError
 
 /// One-hot selection: booleans `e_j` (one per option value) summing to one whose
 /// weighted sum is `index`.
-fn one_hot(
+pub(crate) fn one_hot(
     b: &mut Builder,
     options: &[u64],
     index: &Sig,
@@ -366,9 +366,42 @@ impl Circuit for FinalizeCircuit {
             }
         }
 
-        // The feed's statistic, unpacked: num 8 bits, den 8 bits, decimals 5 bits (bits 21
-        // to 23 must be zero), scale 8 bits.
-        let stat = st.statistic;
+        let stat = StatisticSig::new(b, st.statistic, &params, d)?;
+        let mut num = Sig::zero();
+        for (ej, a) in stat.num.iter().zip(&aggregate) {
+            num = num.add(&b.mul(ej, a)?);
+        }
+        let mut chosen = Sig::zero();
+        for (fj, a) in stat.den.iter().zip(&aggregate) {
+            chosen = chosen.add(&b.mul(fj, a)?);
+        }
+        let den = stat.denominator(b, &chosen)?;
+        stat.enforce_value(b, &num, &den, &value)
+    }
+}
+
+/// A feed's [`Statistic`] inside a circuit: its packed parameters opened from `params`
+/// (num 8 bits, den 8 bits, decimals 5 bits, bits 21 to 23 zero, scale 8 bits), one-hot
+/// selectors of the numerator's element (one per aggregate element) and of the
+/// denominator's (one per element, then one for the constant `2^scale`), `2^scale` and
+/// `10^decimals`.
+pub(crate) struct StatisticSig {
+    /// One-hot over the aggregate's elements: the numerator's.
+    pub(crate) num: Vec<Sig>,
+    /// One-hot over the elements and [`DEN_SCALE`] (last): the denominator's.
+    pub(crate) den: Vec<Sig>,
+    scale: Sig,
+    ten_pow: Sig,
+}
+
+impl StatisticSig {
+    /// Opens `params` for an aggregate of `d` elements.
+    pub(crate) fn new(
+        b: &mut Builder,
+        stat: Statistic,
+        params: &Sig,
+        d: usize,
+    ) -> Result<Self, SynthesisError> {
         let bit = |v: u64, i: usize| (v >> i) & 1 == 1;
         let p = stat.params();
         let mut field_bits = |range: std::ops::Range<usize>| -> Result<Vec<Sig>, SynthesisError> {
@@ -392,7 +425,7 @@ impl Circuit for FinalizeCircuit {
         parts.extend(weigh(&scale_bits, 24));
         b.enforce_equal(
             &Sig::lincomb(parts.iter().map(|(c, x)| (*c, x))),
-            &params,
+            params,
             "the feed's parameters are malformed",
         )?;
         let lin = |bits: &[Sig]| {
@@ -403,38 +436,50 @@ impl Circuit for FinalizeCircuit {
                     .collect::<Vec<_>>(),
             )
         };
-        let num_index = lin(&num_bits);
-        let den_index = lin(&den_bits);
-
         let positions: Vec<u64> = (0..d as u64).collect();
-        let e = one_hot(
+        let num = one_hot(
             b,
             &positions,
-            &num_index,
+            &lin(&num_bits),
             u64::from(stat.num),
             "the statistic's numerator is not an element of the aggregate",
         )?;
-        let mut num = Sig::zero();
-        for (ej, a) in e.iter().zip(&aggregate) {
-            num = num.add(&b.mul(ej, a)?);
-        }
-        let mut den_options = positions.clone();
+        let mut den_options = positions;
         den_options.push(u64::from(DEN_SCALE));
-        let f = one_hot(
+        let den = one_hot(
             b,
             &den_options,
-            &den_index,
+            &lin(&den_bits),
             u64::from(stat.den),
             "the statistic's denominator is not an element of the aggregate",
         )?;
         let scale = power(b, 2, &scale_bits)?;
-        let mut den = b.mul(&f[d], &scale)?;
-        for (fj, a) in f.iter().zip(&aggregate) {
-            den = den.add(&b.mul(fj, a)?);
-        }
         let ten_pow = power(b, 10, &dec_bits)?;
+        Ok(Self {
+            num,
+            den,
+            scale,
+            ten_pow,
+        })
+    }
 
-        // 2 num 10^dec + den = 2 den value + rem, 0 <= rem < 2 den, all in range.
+    /// The denominator given the element its selector `den` chose (zero when it chose
+    /// [`DEN_SCALE`]): `chosen + [DEN_SCALE] 2^scale`.
+    pub(crate) fn denominator(&self, b: &mut Builder, chosen: &Sig) -> Result<Sig, SynthesisError> {
+        let last = self.den.last().expect("the scale option");
+        Ok(b.mul(last, &self.scale)?.add(chosen))
+    }
+
+    /// `value = round(num 10^decimals / den)`, half up: `2 num 10^dec + den = 2 den value +
+    /// rem` with `0 <= rem < 2 den`, every quantity in range so that the field equation is
+    /// the integer one.
+    pub(crate) fn enforce_value(
+        &self,
+        b: &mut Builder,
+        num: &Sig,
+        den: &Sig,
+        value: &Sig,
+    ) -> Result<(), SynthesisError> {
         let two = Fr::from(2u64);
         let pow2 = |n: usize| Fr::from(2u64).pow([n as u64]);
         b.bits(
@@ -452,9 +497,9 @@ impl Circuit for FinalizeCircuit {
             VALUE_BITS + 1,
             "the value is out of range",
         )?;
-        let num_scaled = b.mul(&num, &ten_pow)?;
-        let den_value = b.mul(&den, &value)?;
-        let lhs = num_scaled.scale(two).add(&den);
+        let num_scaled = b.mul(num, &self.ten_pow)?;
+        let den_value = b.mul(den, value)?;
+        let lhs = num_scaled.scale(two).add(den);
         let rem_native = lhs.value() - den_value.value() * two;
         let rem = b.witness(rem_native)?;
         b.bits(

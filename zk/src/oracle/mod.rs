@@ -38,8 +38,11 @@
 //! could do by lying about its data.
 
 pub mod clerk;
+pub mod decrypt;
 pub mod finalize;
+pub mod finalize_he;
 pub mod sample;
+pub mod sample_he;
 
 use crate::{
     Fr, Result,
@@ -50,15 +53,18 @@ use crate::{
 };
 use arcanum_protocol::Shape;
 
-/// The oracle circuits of a `secagg-sum` job shape, for up to `clerks` clerks and
-/// reconstruction from exactly `threshold` of them.
+/// The oracle circuits of a job shape: for `secagg-sum`, up to `clerks` clerks and
+/// reconstruction from exactly `threshold` of them; for `he-linear`, a key committee of up
+/// to `clerks` members decrypting with exactly `threshold` of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OracleShape {
     /// The job's shape.
     pub job: Shape,
-    /// Most clerks a contribution's shares go to (anchors hold this many commitments).
+    /// Most clerks a contribution's shares go to (anchors hold this many commitments), or
+    /// most key-committee members (a key digest holds this many keys).
     pub clerks: usize,
-    /// Clerk sums combined by the finalize proof (the sharing's threshold).
+    /// Clerk sums (or members' decryption shares) combined by the finalize proof (the
+    /// sharing's threshold).
     pub threshold: usize,
 }
 
@@ -73,8 +79,15 @@ pub const SECAGG_SUM_4X8_C5_T2: OracleShape = OracleShape {
     threshold: 2,
 };
 
+/// `he-linear-4x8` jobs under a key committee of up to 5 members, threshold 3.
+pub const HE_LINEAR_4X8_C5_T3: OracleShape = OracleShape {
+    job: shapes::HE_LINEAR_4X8,
+    clerks: decrypt::MAX_MEMBERS,
+    threshold: 3,
+};
+
 /// Every registered oracle shape.
-pub const ALL: &[OracleShape] = &[SECAGG_SUM_4X8_C5_T2];
+pub const ALL: &[OracleShape] = &[SECAGG_SUM_4X8_C5_T2, HE_LINEAR_4X8_C5_T3];
 
 impl OracleShape {
     /// The registered oracle shape for a job of `job` shared to `clerks` clerks with
@@ -100,7 +113,12 @@ impl OracleShape {
             })
     }
 
-    /// The clerk-sum circuit's identity (keys, verifier).
+    /// Whether its job is `he-linear` (the "clerks" are the key committee's members).
+    pub fn is_he(self) -> bool {
+        self.job.kind == arcanum_protocol::JobKind::HeLinear
+    }
+
+    /// The clerk-sum (or member decryption-share) circuit's identity (keys, verifier).
     pub fn clerk(self) -> ClerkCircuitId {
         ClerkCircuitId(self)
     }
@@ -128,19 +146,59 @@ impl ClerkCircuitId {
     /// Solidity contract name of its verifier, e.g. `ClerkSum4x8C5Verifier`.
     pub fn verifier_contract(&self) -> String {
         let s = self.0;
+        if s.is_he() {
+            return format!("DecryptShareC{}Verifier", s.clerks);
+        }
         format!(
             "ClerkSum{}x{}C{}Verifier",
             s.job.contributors, s.job.dims, s.clerks
         )
+    }
+
+    /// What the generated verifier's comment says it verifies, and its public inputs.
+    pub fn describe(&self) -> (String, &'static str) {
+        use crate::keys::Keyed;
+        if self.0.is_he() {
+            (
+                format!(
+                    "a key-committee member's decryption shares `{}`",
+                    self.key_name()
+                ),
+                "[sum_digest, key_digest, member_index, share_commitment]",
+            )
+        } else {
+            (
+                format!("the clerk-sum circuit `{}`", self.key_name()),
+                "[input_commitment, query_tag, clerk_index, clerk_commitment]",
+            )
+        }
     }
 }
 
 impl FinalizeCircuitId {
     /// Solidity contract name of its verifier, e.g. `FinalizeSecaggSum8T2Verifier`.
     pub fn verifier_contract(&self) -> String {
-        format!(
-            "FinalizeSecaggSum{}T{}Verifier",
-            self.0.job.dims, self.0.threshold
+        let s = self.0;
+        if s.is_he() {
+            return format!(
+                "FinalizeHeLinear{}x{}T{}Verifier",
+                s.job.contributors, s.job.dims, s.threshold
+            );
+        }
+        format!("FinalizeSecaggSum{}T{}Verifier", s.job.dims, s.threshold)
+    }
+
+    /// What the generated verifier's comment says it verifies, and its public inputs.
+    pub fn describe(&self) -> (String, &'static str) {
+        use crate::keys::Keyed;
+        let inputs = if self.0.is_he() {
+            "[request_id, input_commitment, params, value, x_1..x_t, share_commitment_1..t, anchor_1..n, query_tag, key_digest, sum_digest]"
+        } else {
+            "[request_id, input_commitment, params, value, x_1..x_t, clerk_commitment_1..t, anchor_1..n]"
+        };
+        (
+            format!("the finalize circuit `{}`", self.key_name()),
+            inputs,
         )
     }
 }
@@ -148,6 +206,9 @@ impl FinalizeCircuitId {
 impl Keyed for ClerkCircuitId {
     fn key_name(&self) -> String {
         let s = self.0;
+        if s.is_he() {
+            return format!("decrypt-share-c{}", s.clerks);
+        }
         format!(
             "clerk-sum-{}x{}-c{}",
             s.job.contributors, s.job.dims, s.clerks
@@ -155,19 +216,29 @@ impl Keyed for ClerkCircuitId {
     }
 
     fn blank_circuit(&self) -> Result<Box<dyn Circuit + Send + Sync>> {
+        if self.0.is_he() {
+            return Ok(Box::new(decrypt::DecryptShareCircuit::blank(self.0)));
+        }
         Ok(Box::new(clerk::ClerkSumCircuit::blank(self.0)))
     }
 }
 
 impl Keyed for FinalizeCircuitId {
     fn key_name(&self) -> String {
-        format!(
-            "finalize-secagg-sum-{}-t{}",
-            self.0.job.dims, self.0.threshold
-        )
+        let s = self.0;
+        if s.is_he() {
+            return format!(
+                "finalize-he-linear-{}x{}-t{}",
+                s.job.contributors, s.job.dims, s.threshold
+            );
+        }
+        format!("finalize-secagg-sum-{}-t{}", s.job.dims, s.threshold)
     }
 
     fn blank_circuit(&self) -> Result<Box<dyn Circuit + Send + Sync>> {
+        if self.0.is_he() {
+            return Ok(Box::new(finalize_he::FinalizeHeCircuit::blank(self.0)));
+        }
         Ok(Box::new(finalize::FinalizeCircuit::blank(self.0)))
     }
 }
@@ -220,3 +291,5 @@ pub fn query_tag(description: &str) -> Fr {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_he;

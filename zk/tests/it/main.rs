@@ -88,15 +88,17 @@ fn committed_oracle_verifiers_are_fresh() {
     let store = KeyStore::dev(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys"));
     for shape in oracle::ALL {
         let (clerk, finalize) = (shape.clerk(), shape.finalize());
+        let (clerk_what, clerk_inputs) = clerk.describe();
+        let (finalize_what, finalize_inputs) = finalize.describe();
         for (id, keys, circuit) in [
             (
                 clerk.key_name(),
                 store.load_or_setup_circuit(&clerk).expect("dev setup"),
                 solidity::Circuit {
                     contract: clerk.verifier_contract(),
-                    what: format!("the clerk-sum circuit `{}`", clerk.key_name()),
+                    what: clerk_what,
                     detail: String::new(),
-                    inputs: "[input_commitment, query_tag, clerk_index, clerk_commitment]".into(),
+                    inputs: clerk_inputs.into(),
                 },
             ),
             (
@@ -104,9 +106,9 @@ fn committed_oracle_verifiers_are_fresh() {
                 store.load_or_setup_circuit(&finalize).expect("dev setup"),
                 solidity::Circuit {
                     contract: finalize.verifier_contract(),
-                    what: format!("the finalize circuit `{}`", finalize.key_name()),
+                    what: finalize_what,
                     detail: String::new(),
-                    inputs: "[request_id, input_commitment, params, value, x_1..x_t, clerk_commitment_1..t]".into(),
+                    inputs: finalize_inputs.into(),
                 },
             ),
         ] {
@@ -209,6 +211,108 @@ fn committed_oracle_fixture_is_fresh() {
     );
     check_or_bless(
         contracts_dir().join("test/fixtures/oracle_secagg_sum_4x8.json"),
+        &json,
+    );
+}
+
+/// The he-linear oracle fixture: the sample job (`oracle::sample_he`) as job 2 of the
+/// contracts' tests, proven by the fixture worker, members 1, 3 and 5's share proofs, an
+/// outsider's share proof in member 3's place (under the owners' key digest, and under a
+/// digest naming its own key), and finalize proofs of its mean for requests 1 to 6.
+#[test]
+fn committed_oracle_he_fixture_is_fresh() {
+    use arcanum_zk::oracle::{decrypt, finalize, finalize_he, sample_he};
+    use ark_ec::AffineRepr;
+    let store = KeyStore::dev(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys"));
+    let shape = sample_he::SHAPE;
+    let member_keys = store.load_or_setup_circuit(&shape.clerk()).expect("setup");
+    let finalize_keys = store
+        .load_or_setup_circuit(&shape.finalize())
+        .expect("setup");
+    let job = sample_he::job();
+    let mut rng = ChaCha20Rng::seed_from_u64(2028);
+    let worker: Address = FIXTURE_WORKER.parse().expect("addr");
+    let ones = vec![1i64; job.inputs.len()];
+    let output = arcanum_compute::elgamal::he_linear(&job.inputs, &ones).expect("sum");
+    let stmt = Statement::he_linear(JobId::from(2), worker, &job.inputs, &ones, &output)
+        .expect("statement");
+    let worker_proof = prover::prove_he_linear_with_rng(
+        keys_of(&HE_LINEAR_4X8),
+        &stmt,
+        &job.inputs,
+        &ones,
+        &mut rng,
+    )
+    .expect("worker proof");
+    let hex = |u: U256| format!("\"{u:#x}\"");
+    let fr = |f: Fr| hex(field::fr_to_u256(f));
+    let words = |p: &ark_groth16::Proof<arcanum_zk::Bn254>| {
+        format!(
+            "[{}]",
+            evm::proof_to_calldata(p)
+                .iter()
+                .map(|w| hex(*w))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let members = [1u64, 3, 5];
+    let stat = sample_he::MEAN;
+    let (mut commitments, mut proofs) = (Vec::new(), Vec::new());
+    for i in members {
+        let m = job.member(i, job.secrets[i as usize - 1], stat);
+        commitments.push(fr(m.statement.commitment));
+        proofs.push(words(
+            &decrypt::prove(&member_keys, &m, &mut rng).expect("member"),
+        ));
+    }
+    // An outsider (not a member) proving a share for position 3 under a digest naming its
+    // own key there: a valid proof, of another committee than the owners anchored.
+    let outsider = ark_ed_on_bn254::Fr::from(123_456_789u64);
+    let mut keys = job.keys.clone();
+    keys[2] = (ark_ed_on_bn254::EdwardsAffine::generator() * outsider).into_affine();
+    let o = decrypt::DecryptShareCircuit::honest(3, &keys, 3, outsider, job.c1(stat))
+        .expect("outsider");
+    let outsider_proof = decrypt::prove(&member_keys, &o, &mut rng).expect("outsider proof");
+    let node: Address = "0x000000000000000000000000000000000000AC1E"
+        .parse()
+        .expect("addr");
+    let mut finals = Vec::new();
+    let mut last = None;
+    for request in 1..=6u64 {
+        let f = job
+            .finalize(finalize::binding(U256::from(request), node), members, stat)
+            .expect("finalize");
+        finals.push(words(
+            &finalize_he::prove(&finalize_keys, &f, &mut rng).expect("finalize proof"),
+        ));
+        last = Some(f.statement);
+    }
+    let st = last.expect("statement");
+    let json = format!(
+        "{{\n  \"anchors\": [{}],\n  \"jobId\": 2,\n  \"worker\": \"{FIXTURE_WORKER}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"workerProof\": {},\n  \"queryTag\": {},\n  \"params\": {},\n  \"value\": \"{}\",\n  \"keyDigest\": {},\n  \"sumDigest\": {},\n  \"clerkIndices\": [1, 3, 5],\n  \"clerkCommitments\": [{}],\n  \"clerkProofs\": [{}],\n  \"outsiderKeyDigest\": {},\n  \"outsiderCommitment\": {},\n  \"outsiderProof\": {},\n  \"finalizeProofs\": [{}]\n}}\n",
+        job.anchors
+            .iter()
+            .map(|a| fr(*a))
+            .collect::<Vec<_>>()
+            .join(", "),
+        fr(stmt.input_commitment),
+        fr(stmt.output_commitment),
+        words(&worker_proof),
+        fr(job.tag),
+        stat.params(),
+        st.value,
+        fr(st.key_digest),
+        fr(st.sum_digest),
+        commitments.join(", "),
+        proofs.join(", "),
+        fr(o.statement.key_digest),
+        fr(o.statement.commitment),
+        words(&outsider_proof),
+        finals.join(", "),
+    );
+    check_or_bless(
+        contracts_dir().join("test/fixtures/oracle_he_linear_4x8.json"),
         &json,
     );
 }
