@@ -249,6 +249,7 @@ pub async fn run(
             signer.clone(),
             store.clone(),
             ad,
+            key_cache.clone(),
         );
         services.spawn(async move {
             member.run(rx).await;

@@ -496,18 +496,23 @@ pub struct StatsSpec {
     /// owners sign their anchors for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oracle_request: Option<arcanum_protocol::U256>,
+    /// The data-oracle feed's statistic, packed (the oracle role sets it): an he-linear
+    /// key committee proves its shares of the two sums it reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_statistic: Option<u64>,
 }
 
 fn default_scale_bits() -> u32 {
     16
 }
 
-/// A clerk's sum of a collection's shares with its proof (for a data-oracle value).
+/// A clerk's sum of a collection's shares with its proof (for a data-oracle value), or a
+/// key-committee member's decryption shares of the two sums a feed's statistic reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProvenClerkSum {
-    /// The clerk's Shamir index.
+    /// The clerk's Shamir index (the member's index).
     pub index: u64,
-    /// Its sum.
+    /// Its sum (the member's shares `[D_num.x, D_num.y, D_den.x, D_den.y]`).
     pub sum: Vec<arcanum_protocol::U256>,
     /// Its commitment and proof.
     pub proof: arcanum_protocol::ClerkSumProof,
@@ -558,12 +563,16 @@ pub struct StatsRun {
     /// none), in the same order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub anchor_signatures: Vec<alloy::primitives::Bytes>,
-    /// The query tag the owners anchored (`secagg-sum`).
+    /// The query tag the owners anchored.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_tag: Option<arcanum_protocol::U256>,
-    /// The clerks' proven sums (with `prove_clerks`).
+    /// The clerks' proven sums (with `prove_clerks`), or the key committee's proven
+    /// decryption shares (he-linear, with `oracle_statistic`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proven_clerks: Vec<ProvenClerkSum>,
+    /// The threshold decryption of the proven total (he-linear), before decoding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decrypted: Vec<i64>,
 }
 
 /// Where a requester job stands.

@@ -131,6 +131,7 @@ fn main() {
             session: B256::repeat_byte(9),
             job_id,
             inputs: vec![vec![U256::from(8u64); 32]; 4],
+            prove: Some(0x0012_0001),
         },
     ];
     let domain = samples::domain();
@@ -156,7 +157,10 @@ fn main() {
         JobResponse::Dealt(Box::new(samples::dealing(&key))),
         JobResponse::Complaints("[]".into()),
         JobResponse::GroupKey("\"00\"".into()),
-        JobResponse::Decryption(r#"{"party":1,"shares":[]}"#.into()),
+        JobResponse::Decryption {
+            partial: r#"{"party":1,"shares":[]}"#.into(),
+            proof: None,
+        },
     ];
     let protocol = arcanum_p2p::job_protocol();
     let cbor = |v: &dyn Fn(&mut Cursor<Vec<u8>>)| {

@@ -151,6 +151,10 @@ pub enum JobRequest {
         job_id: JobId,
         /// Its inputs (checked against its posted input commitment).
         inputs: Vec<Vec<U256>>,
+        /// For a data-oracle value: the feed's statistic (packed, as its on-chain `params`);
+        /// the member also proves its shares of the two sums it reads.
+        #[serde(default)]
+        prove: Option<u64>,
     },
 }
 
@@ -288,9 +292,16 @@ pub enum JobResponse {
     Complaints(String),
     /// The group public key a member computed (JSON of `compute::elgamal::PublicKey`).
     GroupKey(String),
-    /// A member's partial decryption with proofs (JSON of
-    /// `compute::elgamal::PartialDecryption`).
-    Decryption(String),
+    /// A member's partial decryption with proofs, and its proof of the shares a
+    /// data-oracle value reads when asked (`commitment = commit(DECRYPTION, [D_num,
+    /// D_den])`, `arcanum_zk::oracle::decrypt`).
+    Decryption {
+        /// JSON of `compute::elgamal::PartialDecryption`.
+        partial: String,
+        /// The share proof, when asked.
+        #[serde(default)]
+        proof: Option<Box<ClerkSumProof>>,
+    },
     /// A blob's bytes (its blake3 is the id asked for).
     Blob(Vec<u8>),
 }

@@ -155,6 +155,12 @@ impl KeyShare {
         })
     }
 
+    /// The secret `x_j`, for proving statements about it (a data-oracle member proves its
+    /// decryption shares in a circuit). Never log it.
+    pub fn secret_scalar(&self) -> Scalar {
+        self.secret
+    }
+
     /// `X_j = x_j·G`.
     pub fn verification_key(&self) -> EdwardsAffine {
         (EdwardsProjective::generator() * self.secret).into_affine()

@@ -235,7 +235,7 @@ pub async fn run(
     // The clerk circuits' keys and prover tables, ready before the first proof.
     let warm = keys.clone();
     tokio::task::spawn_blocking(move || {
-        for shape in oracle::ALL {
+        for shape in oracle::ALL.iter().filter(|s| !s.is_he()) {
             if let Err(e) = warm.prover(&shape.clerk()) {
                 tracing::warn!(target: "clerk", "cannot set up the clerk circuit's keys: {e}");
             }
@@ -299,8 +299,8 @@ fn proven_sum(
         let shape = oracle::ALL
             .iter()
             .copied()
-            .find(|o| o.job == prove.shape)
-            .ok_or_else(|| format!("no oracle circuit for {}", prove.shape.name()))?;
+            .find(|o| o.job == prove.shape && !o.is_he())
+            .ok_or_else(|| format!("no clerk-sum circuit for {}", prove.shape.name()))?;
         let (index, slots) = book.slots(session, owners, shape)?;
         let mut padded = sum.sum.clone();
         padded.resize(shape.job.dims, Fr::from(0u64));

@@ -19,7 +19,7 @@
 //! decryptions and combines `threshold` valid ones.
 
 use super::contributor::parse_peer_addr;
-use crate::store::{CommitteeKey, Store};
+use crate::store::{CommitteeKey, ProvenClerkSum, Store};
 use alloy::{hex, signers::local::PrivateKeySigner};
 use arcanum_compute::{
     Fr,
@@ -31,8 +31,8 @@ use arcanum_compute::{
 };
 use arcanum_p2p::{Client, Event, PeerId};
 use arcanum_protocol::{
-    B256, CommitteeDraw, JobId, JobKind, JobRequest, JobResponse, KeyTranscript, RejectReason,
-    SignedClerkAd, SignedDealing, U256,
+    B256, ClerkSumProof, CommitteeDraw, JobId, JobKind, JobRequest, JobResponse, KeyTranscript,
+    RejectReason, SignedClerkAd, SignedDealing, U256,
 };
 use arcanum_zk::field;
 use eyre::eyre;
@@ -95,6 +95,8 @@ pub struct Member {
     /// Decryptions one at a time: the one-job-per-key rule is checked and recorded
     /// atomically.
     decrypting: tokio::sync::Mutex<()>,
+    /// The data oracle's share circuits' keys (proving shares for a feed's value).
+    keys: Arc<super::keys::KeyCache>,
 }
 
 fn policy(why: impl Into<String>) -> JobResponse {
@@ -120,6 +122,7 @@ impl Member {
         signer: PrivateKeySigner,
         store: Store,
         ad: SignedClerkAd,
+        keys: Arc<super::keys::KeyCache>,
     ) -> Self {
         Self {
             net,
@@ -129,11 +132,21 @@ impl Member {
             ad,
             sessions: Mutex::default(),
             decrypting: tokio::sync::Mutex::new(()),
+            keys,
         }
     }
 
     /// Runs until `events` closes; each request is answered on a task of its own.
     pub async fn run(self, mut events: mpsc::Receiver<Event>) {
+        // The share circuits' keys and prover tables, ready before the first proof.
+        let warm = self.keys.clone();
+        tokio::task::spawn_blocking(move || {
+            for shape in arcanum_zk::oracle::ALL.iter().filter(|s| s.is_he()) {
+                if let Err(e) = warm.prover(&shape.clerk()) {
+                    tracing::warn!(target: "committee", "cannot set up the share circuit's keys: {e}");
+                }
+            }
+        });
         let me = Arc::new(self);
         while let Some(event) = events.recv().await {
             let Event::JobRequest {
@@ -187,10 +200,14 @@ impl Member {
                 session,
                 job_id,
                 inputs,
+                prove,
             } => self
-                .decrypt(from, session, job_id, &inputs)
+                .decrypt(from, session, job_id, &inputs, prove)
                 .await
-                .map(|p| JobResponse::Decryption(json(&p)))
+                .map(|(p, proof)| JobResponse::Decryption {
+                    partial: json(&p),
+                    proof: proof.map(Box::new),
+                })
                 .unwrap_or_else(policy),
             other => JobResponse::Rejected(RejectReason::NoSuchRole(format!(
                 "the committee role does not answer {other:?}"
@@ -453,14 +470,17 @@ impl Member {
 
     /// A partial decryption of the sum of `job_id`'s inputs, once they are checked against
     /// the chain (completed, he-linear, posted input commitment with unit weights, at
-    /// least `min_set` contributions); one job per key, ever.
+    /// least `min_set` contributions); one job per key, ever. With `prove` (a data-oracle
+    /// feed's packed statistic), also the proof of this member's shares of the two sums
+    /// the statistic reads.
     async fn decrypt(
         &self,
         from: PeerId,
         session: B256,
         job_id: JobId,
         inputs: &[Vec<U256>],
-    ) -> Result<PartialDecryption, String> {
+        prove: Option<u64>,
+    ) -> Result<(PartialDecryption, Option<ClerkSumProof>), String> {
         let _one_at_a_time = self.decrypting.lock().await;
         let name = session.to_string();
         let mut held = self
@@ -525,7 +545,57 @@ impl Member {
             .put_committee_key(&name, &held)
             .map_err(|e| e.to_string())?;
         tracing::info!(target: "committee", %session, %job_id, contributions = real, "partial decryption of the proven sum");
-        Ok(key.partial_decrypt(&group, &sum, &mut rand::rngs::OsRng))
+        let partial = key.partial_decrypt(&group, &sum, &mut rand::rngs::OsRng);
+        let proof = match prove {
+            Some(params) => Some(self.prove_shares(shape, &group, &key, &sum, params).await?),
+            None => None,
+        };
+        Ok((partial, proof))
+    }
+
+    /// Proves this member's decryption shares of the sums a feed's statistic (`params`)
+    /// reads, under its verification key in the committee's key digest.
+    async fn prove_shares(
+        &self,
+        shape: arcanum_protocol::Shape,
+        group: &GroupKey,
+        key: &KeyShare,
+        sum: &[Ciphertext],
+        params: u64,
+    ) -> Result<ClerkSumProof, String> {
+        use arcanum_zk::oracle::{
+            OracleShape,
+            decrypt::{self, DecryptShareCircuit},
+            finalize::Statistic,
+        };
+        let n = group.params().n() as usize;
+        let oracle = OracleShape::find(shape, n, group.threshold()).map_err(|e| e.to_string())?;
+        let selected =
+            decrypt::selected(sum, Statistic::from_params(params)).map_err(|e| e.to_string())?;
+        let circuit = DecryptShareCircuit::honest(
+            group.threshold() as u32,
+            &verification_keys(group),
+            u64::from(key.index()),
+            key.secret_scalar(),
+            [selected[0].c1, selected[1].c1],
+        )
+        .map_err(|e| e.to_string())?;
+        let keys = self.keys.clone();
+        let started = Instant::now();
+        let proof = tokio::task::spawn_blocking(move || {
+            let keys = keys.prover(&oracle.clerk())?;
+            decrypt::prove(&keys, &circuit, &mut rand::rngs::OsRng)
+                .map(|p| (circuit.statement.commitment, p))
+                .map_err(|e| eyre!(e))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot prove the decryption shares: {e}"))?;
+        tracing::info!(target: "committee", index = key.index(), seconds = started.elapsed().as_secs_f64(), "decryption shares proven");
+        Ok(ClerkSumProof {
+            commitment: field::fr_to_u256(proof.0),
+            proof: arcanum_zk::evm::proof_to_calldata(&proof.1),
+        })
     }
 
     fn lock_sessions(&self) -> std::sync::MutexGuard<'_, HashMap<(PeerId, B256), Session>> {
@@ -731,10 +801,10 @@ pub async fn decrypt(
     net: &Client,
     transcript: &KeyTranscript,
     group: &GroupKey,
-    job_id: JobId,
-    inputs: &[Vec<U256>],
+    (job_id, inputs): (JobId, &[Vec<U256>]),
     output: &[Fr],
-) -> eyre::Result<(Vec<i64>, Vec<u32>)> {
+    prove: Option<u64>,
+) -> eyre::Result<(Vec<i64>, Vec<u32>, Vec<ProvenClerkSum>)> {
     let dims = output.len() / executor::CIPHERTEXT_FIELDS;
     let sum = executor::decode_ciphertexts(&[output.to_vec()], dims)?.remove(0);
     let asks = transcript.members.iter().map(|m| {
@@ -742,20 +812,41 @@ pub async fn decrypt(
             session: transcript.session,
             job_id,
             inputs: inputs.to_vec(),
+            prove,
         };
         ask(net, m, request)
     });
     let mut partials: Vec<PartialDecryption> = Vec::new();
+    let mut proven = Vec::new();
     for (k, answer) in futures::future::join_all(asks)
         .await
         .into_iter()
         .enumerate()
     {
         match answer {
-            Ok(JobResponse::Decryption(p)) => match serde_json::from_str::<PartialDecryption>(&p) {
+            Ok(JobResponse::Decryption { partial, proof }) => match serde_json::from_str::<
+                PartialDecryption,
+            >(&partial)
+            {
                 // A member answers for its own index only (one claiming another's would
                 // have that member's valid share skipped as a duplicate).
-                Ok(p) if p.party == k as u32 + 1 => partials.push(p),
+                Ok(p) if p.party == k as u32 + 1 => {
+                    // Its shares of the statistic's sums, with their proof (unchecked
+                    // here: the data oracle's verifier checks them).
+                    if let (Some(proof), Some(params)) = (proof, prove) {
+                        match proven_shares(&p, params) {
+                            Ok(sum) => proven.push(ProvenClerkSum {
+                                index: u64::from(p.party),
+                                sum,
+                                proof: *proof,
+                            }),
+                            Err(e) => {
+                                tracing::warn!(target: "requester", member = k + 1, "proven shares unusable: {e}")
+                            }
+                        }
+                    }
+                    partials.push(p)
+                }
                 Ok(p) => {
                     tracing::warn!(target: "requester", member = k + 1, party = p.party, "partial decryption for another member's index; ignored")
                 }
@@ -777,5 +868,40 @@ pub async fn decrypt(
     for r in &out.rejected {
         tracing::error!(target: "requester", party = r.party, "invalid decryption share: {}", r.reason);
     }
-    Ok((out.values, out.used))
+    Ok((out.values, out.used, proven))
+}
+
+/// A member's shares `[D_num, D_den]` of the sums a statistic (`params`) reads, as the
+/// coordinates its share proof commits to: from its partial decryption (the identity for a
+/// constant denominator).
+fn proven_shares(p: &PartialDecryption, params: u64) -> Result<Vec<U256>, String> {
+    use arcanum_zk::oracle::finalize::{DEN_SCALE, Statistic};
+    let stat = Statistic::from_params(params);
+    let at = |i: u8| {
+        p.shares
+            .get(usize::from(i))
+            .map(|s| s.d)
+            .ok_or_else(|| format!("no share of element {i}"))
+    };
+    let den = if stat.den == DEN_SCALE {
+        arcanum_compute::elgamal::EdwardsAffine::zero()
+    } else {
+        at(stat.den)?
+    };
+    let num = at(stat.num)?;
+    Ok(field::vec_to_u256(&[num.x, num.y, den.x, den.y]))
+}
+
+/// A committee's verification keys `X_1..X_n`.
+pub fn verification_keys(group: &GroupKey) -> Vec<arcanum_compute::elgamal::EdwardsAffine> {
+    (1..=group.params().n())
+        .filter_map(|j| group.verification_key(j))
+        .collect()
+}
+
+/// The key digest a data owner anchors for a data-oracle request (`arcanum_zk::oracle::
+/// decrypt::key_digest`), or `None` for a committee too large for an oracle feed.
+pub fn key_digest(group: &GroupKey) -> Option<Fr> {
+    arcanum_zk::oracle::decrypt::key_digest(group.threshold() as u32, &verification_keys(group))
+        .ok()
 }

@@ -614,10 +614,24 @@ impl Contributor {
                     })?;
                 let key = group.public_key().precompute();
                 let cts = key.encrypt_vec(&plain, &mut rand::rngs::OsRng);
+                // The anchor binds the query, this vector (padded as the job pads it) and
+                // the committee's keys, so that a data-oracle value is provably decrypted
+                // by this committee.
+                let width = req.anchor_width as usize;
+                let anchor = super::committee::key_digest(&group)
+                    .filter(|_| width >= cts.len())
+                    .map(|digest| {
+                        use arcanum_zk::oracle::{self, decrypt};
+                        decrypt::anchor(
+                            oracle::query_tag(&req.query_description()),
+                            decrypt::contribution(&cts, width),
+                            digest,
+                        )
+                    });
                 (
                     field::vec_to_u256(&arcanum_compute::executor::encode_ciphertexts(&cts)),
                     vec![],
-                    None,
+                    anchor,
                 )
             }
             None => {

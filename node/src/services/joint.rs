@@ -369,7 +369,7 @@ pub async fn collect(
         contributors: owners.len() as u32,
         draw: draw.clone(),
         oracle_request: spec.oracle_request,
-        anchor_width: if he || len > shape.dims {
+        anchor_width: if len > shape.dims {
             0
         } else {
             shape.dims as u32
@@ -479,9 +479,9 @@ pub async fn collect(
         contributors.push(who);
         inputs.push(masked);
     }
-    // Anchors bind the owners' pad shares: a data-oracle value needs every owner's, so a
-    // collection with any owner unanchored anchors nothing.
-    if he || anchors.iter().any(U256::is_zero) {
+    // Anchors bind the owners' pad shares (he-linear: the committee's key): a data-oracle
+    // value needs every owner's, so a collection with any owner unanchored anchors nothing.
+    if anchors.iter().any(U256::is_zero) {
         anchors.clear();
         anchor_signatures.clear();
     }
@@ -513,8 +513,9 @@ pub async fn collect(
             statistics: None,
             anchors,
             anchor_signatures,
-            query_tag: (!he).then(|| field::fr_to_u256(query_tag)),
+            query_tag: Some(field::fr_to_u256(query_tag)),
             proven_clerks: vec![],
+            decrypted: vec![],
         },
     ))
 }
@@ -666,9 +667,22 @@ pub async fn unmask(
                 .as_ref()
                 .ok_or_else(|| eyre!("an he-linear run without its committee's draw"))?;
             let group = super::committee::group_of(transcript, draw).map_err(|e| eyre!(e))?;
-            let (values, used) =
-                super::committee::decrypt(net, transcript, &group, job_id, inputs, total).await?;
+            // For a data-oracle value, the members also prove their shares of the sums
+            // the feed's statistic reads.
+            let prove = spec
+                .oracle_statistic
+                .filter(|_| spec.prove_clerks && !run.anchors.is_empty());
+            if spec.prove_clerks && prove.is_none() {
+                return Err(eyre!(
+                    "the key committee cannot prove its shares: not every owner anchored the committee's key, or the feed's statistic is unknown"
+                ));
+            }
+            let (values, used, proven) =
+                super::committee::decrypt(net, transcript, &group, (job_id, inputs), total, prove)
+                    .await?;
             run.clerks_answered = used.into_iter().map(u64::from).collect();
+            run.proven_clerks = proven;
+            run.decrypted = values.clone();
             values
                 .iter()
                 .take(run.len)

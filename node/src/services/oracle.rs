@@ -16,7 +16,10 @@
 
 use crate::{
     config::FeedConfig,
-    store::{JobRecord, JobState, JobSubmission, OracleState, OracleTask, StatsSpec, Store},
+    store::{
+        JobRecord, JobState, JobSubmission, OracleState, OracleTask, ProvenClerkSum, StatsSpec,
+        Store,
+    },
 };
 use alloy::primitives::I256;
 use arcanum_chain::{Deployment, FeedDefinition, MarketClient, OracleEvent, ValueProof};
@@ -109,6 +112,10 @@ pub fn load_feeds(feeds: &[FeedConfig], data_dir: &Path) -> eyre::Result<Vec<Fee
                 .map_err(|e| eyre!("oracle feed {:?}: {e}", f.name))?;
             let statistic =
                 statistic(f, spec).map_err(|e| eyre!("oracle feed {:?}: {e}", f.name))?;
+            // An he-linear committee proves its shares of the sums the statistic reads.
+            if let Some(spec) = job.stats.as_mut() {
+                spec.oracle_statistic = Some(statistic.params());
+            }
             Ok(Feed {
                 id: arcanum_chain::feed_id(&f.name),
                 min_fee: U256::from_str(&f.min_fee_wei)?,
@@ -239,13 +246,13 @@ pub fn oracle_circuits() -> Vec<arcanum_chain::OracleCircuit> {
 }
 
 /// A value proven for `request` from the settled feed job `rec`: the value, the job, and
-/// the proofs `fulfill` checks. The clerks' proofs were made when the job was unmasked;
-/// the finalize proof is made here.
+/// the proofs `fulfill` checks. The clerks' (or key-committee members') proofs were made
+/// when the job was unmasked (decrypted); the finalize proof is made here.
 pub fn prove_value(
     feed: &Feed,
     rec: &JobRecord,
     (request, oracle_node): (U256, alloy::primitives::Address),
-    (clerk_keys, keys): (&CircuitKeys, &CircuitKeys),
+    (part_keys, keys): (&CircuitKeys, &CircuitKeys),
 ) -> eyre::Result<(I256, U256, ValueProof)> {
     let shape = feed.shape;
     let (run, posted) = rec
@@ -260,44 +267,122 @@ pub fn prove_value(
             shape.job.name()
         ));
     }
-    // Only clerks whose proofs verify (a faulty clerk does not block the value).
-    let query_tag = run
-        .query_tag
-        .ok_or_else(|| eyre!("job {} has no query tag", rec.id))?;
-    let public = |p: &crate::store::ProvenClerkSum| -> arcanum_zk::Result<Vec<Fr>> {
-        Ok(vec![
-            field::fr_from_u256(posted.input_commitment)?,
-            field::fr_from_u256(query_tag)?,
-            Fr::from(p.index),
-            field::fr_from_u256(p.proof.commitment)?,
-        ])
+    let query_tag = field::fr_from_u256(
+        run.query_tag
+            .ok_or_else(|| eyre!("job {} has no query tag", rec.id))?,
+    )?;
+    let mut anchors = field::vec_from_u256(&run.anchors)?;
+    anchors.resize(shape.job.contributors, Fr::from(0u64));
+    let mut anchor_signatures = run.anchor_signatures.clone();
+    anchor_signatures.resize(shape.job.contributors, Default::default());
+    let binding = oracle::finalize::binding(request, oracle_node);
+    let input_commitment = field::fr_from_u256(posted.input_commitment)?;
+    let proven = if shape.is_he() {
+        prove_he(
+            feed,
+            run,
+            posted,
+            (binding, query_tag, &anchors),
+            (part_keys, keys),
+        )?
+    } else {
+        prove_secagg(
+            feed,
+            rec.id,
+            run,
+            posted,
+            (binding, input_commitment, query_tag, &anchors),
+            (part_keys, keys),
+        )?
     };
-    let mut proven: Vec<_> = run
-        .proven_clerks
+    Ok((
+        I256::try_from(proven.value)?,
+        posted.job_id.0,
+        ValueProof {
+            anchors: field::vec_to_u256(&anchors),
+            anchor_signatures,
+            clerk_indices: proven.parts.iter().map(|p| p.index).collect(),
+            clerk_commitments: proven.parts.iter().map(|p| p.proof.commitment).collect(),
+            clerk_proofs: proven.parts.iter().map(|p| p.proof.proof).collect(),
+            key_digest: proven.key_digest,
+            sum_digest: proven.sum_digest,
+            finalize: proven.finalize,
+        },
+    ))
+}
+
+/// A value and what proves it.
+struct Proven {
+    value: i128,
+    parts: Vec<ProvenClerkSum>,
+    key_digest: U256,
+    sum_digest: U256,
+    /// The finalize proof, EVM calldata order.
+    finalize: [U256; 8],
+}
+
+/// The first `threshold` parts (by index, one per index) whose proofs verify under `keys`
+/// with the public inputs `public` gives: a faulty clerk or member does not block the
+/// value.
+fn usable_parts(
+    parts: &[ProvenClerkSum],
+    threshold: usize,
+    keys: &CircuitKeys,
+    public: impl Fn(&ProvenClerkSum) -> eyre::Result<Vec<Fr>>,
+    what: &str,
+) -> eyre::Result<Vec<ProvenClerkSum>> {
+    let mut usable: Vec<_> = parts
         .iter()
         .filter(|p| {
             let ok = public(p).is_ok_and(|inputs| {
                 evm::proof_from_calldata(&p.proof.proof)
-                    .and_then(|proof| prover::verify_prepared(clerk_keys, &inputs, &proof))
+                    .and_then(|proof| prover::verify_prepared(keys, &inputs, &proof))
                     .is_ok()
             });
             if !ok {
-                tracing::warn!(target: "oracle", job = rec.id, clerk = p.index, "a clerk's proof of its sum does not verify: not used");
+                tracing::warn!(target: "oracle", index = p.index, "a {what}'s proof does not verify: not used");
             }
             ok
         })
         .cloned()
         .collect();
-    proven.sort_by_key(|p| p.index);
-    proven.dedup_by_key(|p| p.index);
-    if proven.len() < shape.threshold {
+    usable.sort_by_key(|p| p.index);
+    usable.dedup_by_key(|p| p.index);
+    if usable.len() < threshold {
         return Err(eyre!(
-            "{} clerks proved their sums, {} needed",
-            proven.len(),
-            shape.threshold
+            "{} {what}s proved their part, {threshold} needed",
+            usable.len()
         ));
     }
-    proven.truncate(shape.threshold);
+    usable.truncate(threshold);
+    Ok(usable)
+}
+
+/// A secagg-sum feed's value: the clerks' proven sums unmask the job's masked total.
+fn prove_secagg(
+    feed: &Feed,
+    job: u64,
+    run: &crate::store::StatsRun,
+    posted: &super::requester::PostedJob,
+    (binding, input_commitment, query_tag, anchors): (Fr, Fr, Fr, &[Fr]),
+    (clerk_keys, keys): (&CircuitKeys, &CircuitKeys),
+) -> eyre::Result<Proven> {
+    let shape = feed.shape;
+    let proven = usable_parts(
+        &run.proven_clerks,
+        shape.threshold,
+        clerk_keys,
+        |p| {
+            Ok(vec![
+                input_commitment,
+                query_tag,
+                Fr::from(p.index),
+                field::fr_from_u256(p.proof.commitment)?,
+            ])
+        },
+        "clerk",
+    )
+    .map_err(|e| eyre!("job {job}: {e}"))?;
     // Sums as long as the job's vectors, padded with zeros to its width as the job is.
     let sums = proven
         .iter()
@@ -313,10 +398,6 @@ pub fn prove_value(
         .map(|v| field::vec_from_u256(v))
         .collect::<Result<Vec<_>, _>>()?;
     masked.resize(shape.job.contributors, vec![Fr::from(0u64); shape.job.dims]);
-    let mut anchors = field::vec_from_u256(&run.anchors)?;
-    anchors.resize(shape.job.contributors, Fr::from(0u64));
-    let mut anchor_signatures = run.anchor_signatures.clone();
-    anchor_signatures.resize(shape.job.contributors, Default::default());
     let indices: Vec<u64> = proven.iter().map(|p| p.index).collect();
     let total: Vec<Fr> = (0..shape.job.dims)
         .map(|j| masked.iter().map(|y| y[j]).sum())
@@ -324,18 +405,18 @@ pub fn prove_value(
     let aggregate = oracle::finalize::unmask(&total, &indices, &sums)?;
     let value = feed.statistic.value(&aggregate)?;
     let statement = FinalizeStatement {
-        request_id: oracle::finalize::binding(request, oracle_node),
-        input_commitment: field::fr_from_u256(posted.input_commitment)?,
+        request_id: binding,
+        input_commitment,
         statistic: feed.statistic,
         value,
-        indices: indices.clone(),
+        indices,
         clerk_commitments: proven
             .iter()
             .map(|p| field::fr_from_u256(p.proof.commitment))
             .collect::<Result<_, _>>()?,
-        anchors: anchors.clone(),
+        anchors: anchors.to_vec(),
     };
-    let proof = oracle::finalize::prove(
+    let finalize = oracle::finalize::prove(
         keys,
         shape,
         statement,
@@ -343,20 +424,115 @@ pub fn prove_value(
         &sums,
         &mut rand::rngs::OsRng,
     )?;
-    Ok((
-        I256::try_from(value)?,
-        posted.job_id.0,
-        ValueProof {
-            anchors: field::vec_to_u256(&anchors),
-            anchor_signatures,
-            clerk_indices: indices,
-            clerk_commitments: proven.iter().map(|p| p.proof.commitment).collect(),
-            clerk_proofs: proven.iter().map(|p| p.proof.proof).collect(),
-            key_digest: U256::ZERO,
-            sum_digest: U256::ZERO,
-            finalize: evm::proof_to_calldata(&proof),
+    Ok(Proven {
+        value,
+        parts: proven,
+        key_digest: U256::ZERO,
+        sum_digest: U256::ZERO,
+        finalize: evm::proof_to_calldata(&finalize),
+    })
+}
+
+/// An he-linear feed's value: the threshold decryption of the job's ciphertext sum with
+/// the key-committee members' proven shares, under the keys the owners anchored.
+fn prove_he(
+    feed: &Feed,
+    run: &crate::store::StatsRun,
+    posted: &super::requester::PostedJob,
+    (binding, query_tag, anchors): (Fr, Fr, &[Fr]),
+    (member_keys, keys): (&CircuitKeys, &CircuitKeys),
+) -> eyre::Result<Proven> {
+    use arcanum_compute::elgamal::{self, Ciphertext, EdwardsAffine};
+    use arcanum_zk::oracle::{decrypt, finalize_he::FinalizeHeCircuit};
+    let shape = feed.shape;
+    let (transcript, draw) = run
+        .key
+        .as_ref()
+        .zip(run.draw.as_ref())
+        .ok_or_else(|| eyre!("an he-linear run without its committee"))?;
+    let group = super::committee::group_of(transcript, draw).map_err(|e| eyre!(e))?;
+    if group.threshold() != shape.threshold {
+        return Err(eyre!(
+            "the committee's threshold is {}, the feed's circuits combine {}",
+            group.threshold(),
+            shape.threshold
+        ));
+    }
+    let committee = super::committee::verification_keys(&group);
+    let key_digest = decrypt::key_digest(shape.threshold as u32, &committee)?;
+    let fields = posted
+        .inputs
+        .iter()
+        .map(|v| field::vec_from_u256(v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut inputs = arcanum_compute::executor::decode_ciphertexts(&fields, shape.job.dims)?;
+    inputs.resize(
+        shape.job.contributors,
+        vec![Ciphertext::zero(); shape.job.dims],
+    );
+    let sum = elgamal::he_linear(&inputs, &vec![1; inputs.len()])?;
+    let selected = decrypt::selected(&sum, feed.statistic)?;
+    let sum_digest = decrypt::sum_digest(&[selected[0].c1, selected[1].c1]);
+    let shares_of = |p: &ProvenClerkSum| -> eyre::Result<[EdwardsAffine; 2]> {
+        let c = field::vec_from_u256(&p.sum)?;
+        if c.len() != 4 {
+            return Err(eyre!("{} share coordinates", c.len()));
+        }
+        let d = [
+            EdwardsAffine::new_unchecked(c[0], c[1]),
+            EdwardsAffine::new_unchecked(c[2], c[3]),
+        ];
+        if decrypt::share_commitment(&d) != field::fr_from_u256(p.proof.commitment)? {
+            return Err(eyre!("the shares do not open the member's commitment"));
+        }
+        Ok(d)
+    };
+    let proven = usable_parts(
+        &run.proven_clerks,
+        shape.threshold,
+        member_keys,
+        |p| {
+            let _ = shares_of(p)?;
+            Ok(vec![
+                sum_digest,
+                key_digest,
+                Fr::from(p.index),
+                field::fr_from_u256(p.proof.commitment)?,
+            ])
         },
-    ))
+        "committee member",
+    )?;
+    let shares = proven
+        .iter()
+        .map(shares_of)
+        .collect::<eyre::Result<Vec<_>>>()?;
+    let stat = feed.statistic;
+    let element = |i: u8| {
+        run.decrypted
+            .get(usize::from(i))
+            .copied()
+            .ok_or_else(|| eyre!("the run has no decrypted element {i}"))
+    };
+    let plain = [
+        element(stat.num)?,
+        if stat.den == DEN_SCALE {
+            0
+        } else {
+            element(stat.den)?
+        },
+    ];
+    let indices: Vec<u64> = proven.iter().map(|p| p.index).collect();
+    let circuit = FinalizeHeCircuit::honest(
+        shape, binding, query_tag, stat, &inputs, &committee, &indices, &shares, anchors, plain,
+    )?;
+    let finalize = arcanum_zk::oracle::finalize_he::prove(keys, &circuit, &mut rand::rngs::OsRng)?;
+    Ok(Proven {
+        value: circuit.statement.value,
+        parts: proven,
+        key_digest: field::fr_to_u256(key_digest),
+        sum_digest: field::fr_to_u256(sum_digest),
+        finalize: evm::proof_to_calldata(&finalize),
+    })
 }
 
 /// The oracle role.

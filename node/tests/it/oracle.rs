@@ -353,3 +353,162 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
         again.log()
     );
 }
+
+/// An he-linear feed: the oracle node runs the feed's job over four data owners who
+/// encrypt under the key of a committee of five (drawn by stake from the owners and the
+/// workers, a 3-of-5 DKG); three members prove their decryption shares of the sums the
+/// mean reads, and the node proves the value is their threshold decryption. The contract
+/// checks all of it; the value is the plaintext mean.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_he_linear_feed_is_decrypted_by_members_who_prove_their_shares() {
+    const HE_FEED: &str = "iris/sepal_length/mean/he";
+    let (net, [(wdir, wid), (w2dir, w2id)], (rdir, requester), owners, _) =
+        joint_net_with("oracle-he", &[]).await;
+    let Net {
+        rpc,
+        root,
+        owner_chain,
+        ..
+    } = net;
+    let iris = dataset::iris();
+    let parts = dataset::partition(&iris.rows, owners.len());
+    let log = |name: &str| root.path().join(format!("{name}.log"));
+    let he = [("ARCANUM_WORKER__SHAPES", "he-linear-4x8".to_string())];
+    let w1 = start_node_with(
+        &rpc,
+        &wdir,
+        "worker,committee",
+        log("worker"),
+        None,
+        Some(500),
+        &he,
+    )
+    .await;
+    let w2 = start_node_with(
+        &rpc,
+        &w2dir,
+        "worker,committee",
+        log("worker2"),
+        Some(w1.p2p),
+        Some(500),
+        &he,
+    )
+    .await;
+    let (_owner_nodes, addrs, _) = start_owners(
+        &rpc,
+        root.path(),
+        &owners,
+        &parts,
+        &requester.peer_id,
+        "contributor,committee",
+        Some(w1.p2p),
+    )
+    .await;
+    let mut pool = addrs.clone();
+    pool.push(format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", w1.p2p, wid.peer_id));
+    pool.push(format!(
+        "/ip4/127.0.0.1/tcp/{}/p2p/{}",
+        w2.p2p, w2id.peer_id
+    ));
+    let list = |v: &[String]| {
+        v.iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let spec = format!(
+        r#"shape = "he-linear-4x8"
+reward_wei = "25000000000000000000"
+min_stake_wei = "100000000000000000000"
+deadline_secs = 300
+
+[stats]
+dataset = "iris"
+columns = ["sepal_length"]
+query = "mean"
+contributors = [{}]
+min_contributors = 4
+committee = [{}]
+committee_sampled = 5
+threshold = 3
+"#,
+        list(&addrs),
+        list(&pool)
+    );
+    std::fs::create_dir_all(rdir.join("feeds")).expect("mkdir");
+    std::fs::write(rdir.join("feeds/iris-he.toml"), spec).expect("spec");
+    let cfg = rdir.join("config.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config")
+        + &format!(
+            "\n[oracle]\npoll_secs = 1\n[[oracle.feeds]]\nname = {HE_FEED:?}\nspec = \"feeds/iris-he.toml\"\nstatistic = \"mean\"\ncolumn = \"sepal_length\"\n"
+        );
+    std::fs::write(&cfg, text).expect("config");
+    owner_chain
+        .oracle_set(requester.address, true)
+        .await
+        .expect("authorise the oracle node");
+    let owner_addrs = owners
+        .iter()
+        .map(|(_, id)| id.address.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let defined: serde_json::Value = serde_json::from_str(&ok(
+        &[
+            "feed",
+            "define",
+            HE_FEED,
+            "--spec",
+            &rdir.join("feeds/iris-he.toml").display().to_string(),
+            "--statistic",
+            "mean",
+            "--column",
+            "sepal_length",
+            "--owners",
+            &owner_addrs,
+            "--min-owners",
+            "3",
+            "--json",
+            "--data-dir",
+            &root.path().join("owner").display().to_string(),
+        ],
+        &[("ARCANUM_CHAIN__RPC_URL", rpc.clone())],
+    ))
+    .expect("define --json");
+    assert_eq!(
+        defined["definition"]["kind"],
+        arcanum_node::chain::FEED_HE_LINEAR,
+        "{defined}"
+    );
+    assert_eq!(defined["definition"]["threshold"], 3, "{defined}");
+    let node = start_node_with(
+        &rpc,
+        &rdir,
+        "requester,oracle",
+        log("oracle"),
+        Some(w1.p2p),
+        None,
+        &[],
+    )
+    .await;
+    owner_chain
+        .mint(owner_chain.account(), arc(10))
+        .await
+        .expect("mint");
+    let (id, _) = owner_chain
+        .oracle_request(
+            feed_id(HE_FEED),
+            arc(1),
+            alloy::primitives::Address::ZERO,
+            0,
+            600,
+        )
+        .await
+        .expect("request");
+    let (value, job_id) = first_fulfilment(&owner_chain, id, &node.proc).await;
+    let mean = iris.rows.iter().map(|r| r[0]).sum::<f64>() / iris.rows.len() as f64;
+    let got = value.to_string().parse::<f64>().expect("number") / 1e18;
+    assert!((got - mean).abs() < 1e-6, "{got} vs {mean}");
+    let info = owner_chain.job(job_id).await.expect("job");
+    assert_eq!(info.shape, arcanum_node::zk::shapes::HE_LINEAR_4X8.id);
+    assert_eq!(task_state(&node, id, "fulfilled").await, "fulfilled");
+}

@@ -717,6 +717,7 @@ threshold = 3
         session: run.session,
         job_id,
         inputs,
+        prove: None,
     };
     let refused = |answer: &arcanum_node::protocol::JobResponse, why: &str| {
         matches!(answer, arcanum_node::protocol::JobResponse::Rejected(
@@ -746,7 +747,7 @@ threshold = 3
     // The same job again (a restarted requester): answered.
     let a = ask(requester_key(), decrypt(job_id, inputs)).await;
     assert!(
-        matches!(a, arcanum_node::protocol::JobResponse::Decryption(_)),
+        matches!(a, arcanum_node::protocol::JobResponse::Decryption { .. }),
         "{a:?}"
     );
     drop(worker2);

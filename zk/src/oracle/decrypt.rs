@@ -86,6 +86,16 @@ pub fn share_commitment(d: &[EdwardsAffine; 2]) -> Fr {
     commitment::commit(Domain::Decryption, &xs)
 }
 
+/// An owner's ciphertext vector's commitment as the `he-linear` kind computes it, the
+/// vector padded to `width` elements with identity ciphertexts (the job's padding).
+pub fn contribution(cts: &[Ciphertext], width: usize) -> Fr {
+    let mut flat: Vec<Fr> = cts.iter().flat_map(Ciphertext::to_coordinates).collect();
+    for _ in cts.len()..width {
+        flat.extend(Ciphertext::zero().to_coordinates());
+    }
+    commitment::commit_with(commitment::Sponge::Rate16, Domain::Contribution, &flat)
+}
+
 /// A data owner's anchor for an `he-linear` job: the query it answered, its ciphertext
 /// vector's commitment `contribution` and the key digest it encrypted under.
 pub fn anchor(query_tag: Fr, contribution: Fr, key_digest: Fr) -> Fr {

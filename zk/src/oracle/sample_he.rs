@@ -9,7 +9,7 @@ use super::{
     finalize_he::FinalizeHeCircuit,
     query_tag,
 };
-use crate::{Fr, Result, commitment};
+use crate::{Fr, Result};
 use arcanum_compute::elgamal::{Ciphertext, PublicKey};
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ed_on_bn254::{EdwardsAffine, Fr as Scalar};
@@ -77,7 +77,11 @@ pub fn job() -> Job {
             .iter()
             .map(|m| public.encrypt_i64(*m, &mut rng))
             .collect();
-        anchors.push(decrypt::anchor(tag, contribution(&cts), key_digest));
+        anchors.push(decrypt::anchor(
+            tag,
+            decrypt::contribution(&cts, d),
+            key_digest,
+        ));
         inputs.push(cts);
     }
     inputs.push(vec![Ciphertext::zero(); d]);
@@ -90,16 +94,6 @@ pub fn job() -> Job {
         secrets,
         plain,
     }
-}
-
-/// An owner's vector commitment (the he-linear kind's).
-pub fn contribution(cts: &[Ciphertext]) -> Fr {
-    let flat: Vec<Fr> = cts.iter().flat_map(Ciphertext::to_coordinates).collect();
-    commitment::commit_with(
-        commitment::Sponge::Rate16,
-        commitment::Domain::Contribution,
-        &flat,
-    )
 }
 
 impl Job {
