@@ -285,6 +285,7 @@ fn main() {
         }
     }
     oracle_circuits(&target, &mut rng);
+    oracle_he_circuits(&target, &mut rng);
     for (kind, (_, per_element, overhead)) in per_kind {
         println!("constraints_per_element_{kind}: {per_element:.1}");
         println!("prove_overhead_ratio_{kind}: {overhead:.0}");
@@ -334,6 +335,43 @@ fn oracle_circuits(target: &Path, rng: &mut ChaCha20Rng) {
         clerk_keys.matrices.num_constraints
     );
     println!("clerk_prove_seconds_{kind}: {clerk_s:.4}");
+    println!(
+        "finalize_constraints_{kind}: {}",
+        finalize_keys.matrices.num_constraints
+    );
+    println!("finalize_prove_seconds_{kind}: {finalize_s:.4}");
+}
+
+/// The he-linear feed's circuits on the sample job (`zk::oracle::sample_he`): a committee
+/// member's proof of its decryption shares and the finalize proof of a mean (threshold
+/// decryption with three members' shares), each from freshly set-up keys.
+fn oracle_he_circuits(target: &Path, rng: &mut ChaCha20Rng) {
+    use arcanum_zk::oracle::{decrypt, finalize_he, sample_he};
+    let shape = sample_he::SHAPE;
+    let kind = shape.job.kind.name();
+    let dir = tempfile_dir(target, "oracle-he");
+    let store = KeyStore::dev(&dir);
+    let member_keys = store.load_or_setup_circuit(&shape.clerk()).expect("setup");
+    let finalize_keys = store
+        .load_or_setup_circuit(&shape.finalize())
+        .expect("setup");
+    let _ = std::fs::remove_dir_all(&dir);
+    let job = sample_he::job();
+    let m = job.member(2, job.secrets[1], sample_he::MEAN);
+    let _warm = decrypt::prove(&member_keys, &m, rng).expect("member");
+    let (member_s, _) = time(5, || decrypt::prove(&member_keys, &m, rng).expect("member"));
+    let f = job
+        .finalize(Fr::from(1u64), [1, 3, 5], sample_he::MEAN)
+        .expect("finalize");
+    let _warm = finalize_he::prove(&finalize_keys, &f, rng).expect("finalize");
+    let (finalize_s, _) = time(5, || {
+        finalize_he::prove(&finalize_keys, &f, rng).expect("finalize")
+    });
+    println!(
+        "decrypt_share_constraints_{kind}: {}",
+        member_keys.matrices.num_constraints
+    );
+    println!("decrypt_share_prove_seconds_{kind}: {member_s:.4}");
     println!(
         "finalize_constraints_{kind}: {}",
         finalize_keys.matrices.num_constraints
