@@ -126,6 +126,25 @@ impl MarketClient {
         self.transact("submitResult", sent).await
     }
 
+    /// Settles several of this account's assigned jobs, all pinned to one verifier, in one
+    /// transaction with one batched pairing check (`submitResults`); all or nothing.
+    pub async fn submit_results(
+        &self,
+        jobs: &[JobId],
+        output_commitments: Vec<U256>,
+        proofs: Vec<[U256; 8]>,
+    ) -> Result<TxOutcome> {
+        let sent = self
+            .market()
+            .submitResults(
+                jobs.iter().map(|j| j.0).collect(),
+                output_commitments,
+                proofs,
+            )
+            .into_transaction_request();
+        self.transact("submitResults", sent).await
+    }
+
     /// Settles a chunked job: each chunk's input and output commitments and proof, in
     /// chunk order (see `arcanum_zk::chunks`); the job's input commitment must be their
     /// combination.

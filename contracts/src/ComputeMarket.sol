@@ -219,6 +219,13 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     error StartWindowClosed(uint256 jobId, uint64 closedAt);
     error AskAboveBudget(uint256 jobId, uint256 ask, uint256 budget);
     error BadChunks(uint256 jobId, uint256 chunks);
+    /// @notice A batch is empty or its arrays differ in length.
+    error BadBatch(uint256 jobs);
+    /// @notice The batch's jobs are not all pinned to the first job's verifier.
+    error MixedVerifiers(uint256 jobId);
+    /// @notice At least one proof of the batch does not verify (settle the jobs one by one
+    ///         to find which).
+    error InvalidBatch();
     error ChunksDoNotOpenInputCommitment(uint256 jobId);
 
     /// @param token_ Reward and stake token.
@@ -538,6 +545,38 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         _complete(jobId, job, outputCommitment);
     }
 
+    /// @notice Settles several of the caller's assigned jobs in one transaction, with one
+    ///         batched pairing check under their common verifier (random linear combination:
+    ///         `IGroth16Verifier.verifyBatch`). All or nothing: a single invalid proof fails
+    ///         the whole batch with `InvalidBatch` (settle one by one then); a job repeated in
+    ///         the batch fails with `WrongStatus`.
+    /// @param jobIds Assigned jobs, all pinned to the same verifier.
+    /// @param outputCommitments Each job's output commitment.
+    /// @param proofs Each job's proof, public inputs `[jobId, worker, ic, oc]`.
+    function submitResults(
+        uint256[] calldata jobIds,
+        uint256[] calldata outputCommitments,
+        uint256[8][] calldata proofs
+    ) external {
+        uint256 n = jobIds.length;
+        if (n == 0 || outputCommitments.length != n || proofs.length != n) revert BadBatch(n);
+        uint256[4][] memory inputs = new uint256[4][](n);
+        uint256 worker = uint256(uint160(msg.sender));
+        IGroth16Verifier verifier;
+        for (uint256 k; k < n; ++k) {
+            uint256 jobId = jobIds[k];
+            Job storage job = _submittable(jobId);
+            if (k == 0) verifier = job.verifier;
+            else if (job.verifier != verifier) revert MixedVerifiers(jobId);
+            inputs[k] = [jobId, worker, job.inputCommitment, outputCommitments[k]];
+            // Marked completed at once: the same job twice fails the second time.
+            _complete(jobId, job, outputCommitments[k]);
+        }
+        // The verifier is the one pinned at posting (a view: no reentrancy); the batch
+        // reverts as a whole if it fails.
+        if (!verifier.verifyBatch(proofs, inputs)) revert InvalidBatch();
+    }
+
     /// @notice Settles a job too large for one circuit: its inputs were split into chunks
     ///         of the job's shape and each chunk proven on its own, under the verifier
     ///         pinned at posting. The job's input commitment must be the combination of the
@@ -562,12 +601,13 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
         if (combineCommitments(inputCommitments) != job.inputCommitment) {
             revert ChunksDoNotOpenInputCommitment(jobId);
         }
-        IGroth16Verifier verifier = job.verifier;
         uint256 worker = uint256(uint160(msg.sender));
+        uint256[4][] memory inputs = new uint256[4][](n);
         for (uint256 i; i < n; ++i) {
-            uint256[4] memory input = [jobId, worker, inputCommitments[i], outputCommitments[i]];
-            if (!verifier.verifyProof(proofs[i], input)) revert InvalidProof(jobId);
+            inputs[i] = [jobId, worker, inputCommitments[i], outputCommitments[i]];
         }
+        // The chunks' proofs in one batched pairing check.
+        if (!job.verifier.verifyBatch(proofs, inputs)) revert InvalidProof(jobId);
         _complete(jobId, job, combineCommitments(outputCommitments));
     }
 

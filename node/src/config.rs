@@ -165,6 +165,9 @@ pub struct WorkerSection {
     pub capacity: u32,
     /// Shapes it proves (names); their dev keys are set up on first start.
     pub shapes: Vec<String>,
+    /// How long a proven job waits for others to settle with it in one `submitResults`
+    /// transaction (milliseconds; 0: batch only the proofs already waiting).
+    pub batch_window_ms: u64,
 }
 
 /// `[contributor]`: what a data owner holds and whom it answers.
@@ -273,6 +276,7 @@ impl Default for WorkerSection {
             ask_wei: "1000000000000000000".into(),
             capacity: 1,
             shapes: arcanum_zk::shapes::ALL.iter().map(|s| s.name()).collect(),
+            batch_window_ms: 0,
         }
     }
 }
@@ -319,6 +323,12 @@ impl NodeConfig {
             return Err(format!(
                 "worker.capacity = {} is out of range 1..=64",
                 self.worker.capacity
+            ));
+        }
+        if self.worker.batch_window_ms > 600_000 {
+            return Err(format!(
+                "worker.batch_window_ms = {} is out of range 0..=600000 (a proof waits at most ten minutes for others)",
+                self.worker.batch_window_ms
             ));
         }
         let mut names = std::collections::BTreeSet::new();
@@ -687,6 +697,10 @@ capacity = 1
 # Shapes this worker proves. Their development keys (INSECURE, deterministic setup) are
 # generated on first start under <data-dir>/keys.
 shapes = ["secagg-sum-4x8", "he-linear-4x8", "secagg-sum-16x64"]
+# Proofs ready at once settle in one submitResults transaction (one batched pairing check,
+# about a third of the gas per job at 16). A proof also waits this long (ms) for others;
+# 0 batches only the proofs already waiting, adding no delay.
+batch_window_ms = 0
 
 [requester]
 # Submitted jobs followed at once (1..=1024); later submissions wait their turn.

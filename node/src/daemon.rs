@@ -159,6 +159,7 @@ pub async fn run(
                 capacity: cfg.worker.capacity,
                 metrics: metrics.clone(),
                 store: Some(store.clone()),
+                batch_window: Duration::from_millis(cfg.worker.batch_window_ms),
                 ..WorkerConfig::default()
             },
         );

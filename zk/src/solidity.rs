@@ -4,8 +4,9 @@
 //! precompiles, where `vk_x = IC₀ + Σ inputᵢ·ICᵢ₊₁`: four pairings (181,000 gas) plus one
 //! `ecMul` and one `ecAdd` per public input (6,150 gas), with the rest written in assembly so
 //! it stays close to that floor. Public inputs at or above the scalar field modulus revert
-//! with `PublicInputNotInField(index)`; proof words at or above the base field modulus make
-//! it return `false`.
+//! with `PublicInputNotInField(index)`; proof words at or above the base field modulus, or
+//! points off the curve, make it return `false` (each precompile call gets exactly its
+//! EIP-1108 price, so a failing one does not burn the caller's gas).
 
 use crate::{
     Bn254,
@@ -129,14 +130,19 @@ pub fn verifier_source_for(
             mstore(add(f, 0x40), IC{j}_X)
             mstore(add(f, 0x60), IC{j}_Y)
             mstore(add(f, 0x80), calldataload(add(input, {off:#x})))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))"#,
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))"#,
             j = i + 1,
             off = i * 32,
         );
     }
 
     let standard = n_inputs == 4;
+    let batch = if standard {
+        batch_source(n_inputs)
+    } else {
+        String::new()
+    };
     let warning = if insecure_dev {
         "\n// WARNING: generated from the INSECURE deterministic dev setup. Anyone can forge proofs\n// for this key. Use only on local devnets.\n"
     } else {
@@ -158,6 +164,12 @@ contract {name}{inherits} {{{error}
 {q}
     /// @dev Selector of `PublicInputNotInField(uint256)`, for the assembly below.
     uint256 internal constant NOT_IN_FIELD = {not_in_field:#010x};
+    /// @dev Precompile prices (EIP-1108): each call gets exactly its price, so an invalid
+    ///      point fails the check instead of burning all the gas left.
+    uint256 internal constant ECADD_GAS = 150;
+    uint256 internal constant ECMUL_GAS = 6000;
+    uint256 internal constant PAIRING_GAS = 45000;
+    uint256 internal constant PAIR_GAS = 34000;
 
 {consts}
     {doc}
@@ -197,11 +209,11 @@ contract {name}{inherits} {{{error}
             mstore(add(p, 0x2a0), DELTA_X0)
             mstore(add(p, 0x2c0), DELTA_Y1)
             mstore(add(p, 0x2e0), DELTA_Y0)
-            ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
+            ok := and(ok, staticcall(add(PAIRING_GAS, mul(4, PAIR_GAS)), 0x08, p, 0x300, p, 0x20))
             valid := and(ok, mload(p))
         }}
         return valid;
-    }}
+    }}{batch}
 }}
 "#,
         what = circuit.what,
@@ -227,6 +239,140 @@ contract {name}{inherits} {{{error}
         q = constant("Q", FQ_MODULUS.parse().expect("modulus literal")),
         not_in_field = not_in_field_selector(),
     )
+}
+
+/// `verifyBatch` of a verifier of `n` public inputs (see [`verifier_source_for`]): the
+/// random-linear-combination check
+/// `Π_k e(-r_k A_k, B_k) · e((Σ r_k) α, β) · e(Σ r_k vk_x_k, γ) · e(Σ r_k C_k, δ) = 1`,
+/// with 128-bit coefficients `r_k = keccak256(seed, k) >> 128 | 1` and
+/// `seed = keccak256(proofs ‖ inputs)` (the calldata of both arrays): `n + 3` pairings,
+/// two `ecMul` per proof and `n + 2` in all for the folded public inputs
+/// (`vk_x = (Σ r_k) IC_0 + Σ_j (Σ_k r_k input_kj) IC_{j+1}`).
+fn batch_source(n: usize) -> String {
+    let fold = 0x100;
+    let pb = fold + n * 0x20;
+    let mut msm = String::new();
+    for j in 0..n {
+        let _ = write!(
+            msm,
+            r#"
+            mstore(add(f, 0x40), IC{k}_X)
+            mstore(add(f, 0x60), IC{k}_Y)
+            mstore(add(f, 0x80), mload(add(f, {off:#x})))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))"#,
+            k = j + 1,
+            off = fold + j * 0x20,
+        );
+    }
+    r#"
+
+    /// @inheritdoc IGroth16Verifier
+    function verifyBatch(uint256[8][] calldata proofs, uint256[__N__][] calldata inputs)
+        external
+        view
+        returns (bool)
+    {
+        uint256 n = proofs.length;
+        if (n == 0 || inputs.length != n) return false;
+        bool valid;
+        assembly ("memory-safe") {
+            // Scratch at f (6 words), Σ r_k C_k at f + 0xc0, the folded inputs at f + 0x100,
+            // the pairing input at pb.
+            let f := mload(0x40)
+            let pb := add(f, __PB__)
+            // The coefficients' seed: a hash of every proof and every input.
+            calldatacopy(pb, proofs.offset, mul(n, 0x100))
+            calldatacopy(add(pb, mul(n, 0x100)), inputs.offset, mul(n, __INPUT_BYTES__))
+            let seed := keccak256(pb, add(mul(n, 0x100), mul(n, __INPUT_BYTES__)))
+            mstore(add(f, 0xc0), 0)
+            mstore(add(f, 0xe0), 0)
+            for { let j := 0 } lt(j, __N__) { j := add(j, 1) } {
+                mstore(add(f, add(__FOLD__, mul(j, 0x20))), 0)
+            }
+            let sumR := 0
+            let ok := 1
+            for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                let p := add(proofs.offset, mul(k, 0x100))
+                // Proof coordinates must be canonical: otherwise the batch is invalid.
+                for { let i := 0 } lt(i, 0x100) { i := add(i, 0x20) } {
+                    ok := and(ok, lt(calldataload(add(p, i)), Q))
+                }
+                mstore(f, seed)
+                mstore(add(f, 0x20), k)
+                let r := or(shr(128, keccak256(f, 0x40)), 1)
+                sumR := addmod(sumR, r, R)
+                // Public inputs must be field elements: revert
+                // PublicInputNotInField(k * __N__ + j); fold them, r_k input_kj.
+                let in := add(inputs.offset, mul(k, __INPUT_BYTES__))
+                for { let j := 0 } lt(j, __N__) { j := add(j, 1) } {
+                    let v := calldataload(add(in, mul(j, 0x20)))
+                    if iszero(lt(v, R)) {
+                        mstore(0, shl(224, NOT_IN_FIELD))
+                        mstore(4, add(mul(k, __N__), j))
+                        revert(0, 0x24)
+                    }
+                    let slot := add(f, add(__FOLD__, mul(j, 0x20)))
+                    mstore(slot, addmod(mload(slot), mulmod(r, v, R), R))
+                }
+                // Pair k: (-r_k A_k, B_k).
+                let q := add(pb, mul(k, 0xc0))
+                mstore(f, calldataload(p))
+                mstore(add(f, 0x20), calldataload(add(p, 0x20)))
+                mstore(add(f, 0x40), r)
+                ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, q, 0x40))
+                mstore(add(q, 0x20), mod(sub(Q, mload(add(q, 0x20))), Q))
+                calldatacopy(add(q, 0x40), add(p, 0x40), 0x80)
+                // Σ r_k C_k.
+                mstore(f, calldataload(add(p, 0xc0)))
+                mstore(add(f, 0x20), calldataload(add(p, 0xe0)))
+                mstore(add(f, 0x40), r)
+                ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, f, 0x40))
+                mstore(add(f, 0x40), mload(add(f, 0xc0)))
+                mstore(add(f, 0x60), mload(add(f, 0xe0)))
+                ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, add(f, 0xc0), 0x40))
+            }
+            // Pair n: ((Σ r_k) alpha, beta).
+            let q := add(pb, mul(n, 0xc0))
+            mstore(f, ALPHA_X)
+            mstore(add(f, 0x20), ALPHA_Y)
+            mstore(add(f, 0x40), sumR)
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, q, 0x40))
+            mstore(add(q, 0x40), BETA_X1)
+            mstore(add(q, 0x60), BETA_X0)
+            mstore(add(q, 0x80), BETA_Y1)
+            mstore(add(q, 0xa0), BETA_Y0)
+            // Pair n + 1: (Σ r_k vk_x_k, gamma), the inputs folded: (Σ r_k) IC0 + Σ_j s_j IC_j+1.
+            mstore(f, IC0_X)
+            mstore(add(f, 0x20), IC0_Y)
+            mstore(add(f, 0x40), sumR)
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, f, 0x40))__MSM__
+            q := add(q, 0xc0)
+            mstore(q, mload(f))
+            mstore(add(q, 0x20), mload(add(f, 0x20)))
+            mstore(add(q, 0x40), GAMMA_X1)
+            mstore(add(q, 0x60), GAMMA_X0)
+            mstore(add(q, 0x80), GAMMA_Y1)
+            mstore(add(q, 0xa0), GAMMA_Y0)
+            // Pair n + 2: (Σ r_k C_k, delta).
+            q := add(q, 0xc0)
+            mstore(q, mload(add(f, 0xc0)))
+            mstore(add(q, 0x20), mload(add(f, 0xe0)))
+            mstore(add(q, 0x40), DELTA_X1)
+            mstore(add(q, 0x60), DELTA_X0)
+            mstore(add(q, 0x80), DELTA_Y1)
+            mstore(add(q, 0xa0), DELTA_Y0)
+            let pairingGas := add(PAIRING_GAS, mul(add(n, 3), PAIR_GAS))
+            ok := and(ok, staticcall(pairingGas, 0x08, pb, mul(add(n, 3), 0xc0), f, 0x20))
+            valid := and(ok, mload(f))
+        }
+        return valid;
+    }"#
+    .replace("__N__", &n.to_string())
+    .replace("__PB__", &format!("{pb:#x}"))
+    .replace("__FOLD__", &format!("{fold:#x}"))
+    .replace("__INPUT_BYTES__", &format!("{:#x}", n * 0x20))
+    .replace("__MSM__", &msm)
 }
 
 #[cfg(test)]

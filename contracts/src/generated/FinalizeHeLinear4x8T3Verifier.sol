@@ -20,6 +20,12 @@ contract FinalizeHeLinear4x8T3Verifier {
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @dev Selector of `PublicInputNotInField(uint256)`, for the assembly below.
     uint256 internal constant NOT_IN_FIELD = 0x065fe5fc;
+    /// @dev Precompile prices (EIP-1108): each call gets exactly its price, so an invalid
+    ///      point fails the check instead of burning all the gas left.
+    uint256 internal constant ECADD_GAS = 150;
+    uint256 internal constant ECMUL_GAS = 6000;
+    uint256 internal constant PAIRING_GAS = 45000;
+    uint256 internal constant PAIR_GAS = 34000;
 
     uint256 internal constant ALPHA_X =
         8276438211352403352794178063662043356897279418330805898540527998244186657617;
@@ -50,77 +56,77 @@ contract FinalizeHeLinear4x8T3Verifier {
     uint256 internal constant DELTA_Y0 =
         14666176885554660534249084161572533264635948755929461238418176066420493397990;
     uint256 internal constant IC0_X =
-        6466901687176327858704987624497528080066748850725167291214351902415558533986;
+        11221251158794476201059829550803878246318233177923936789777284430505868947235;
     uint256 internal constant IC0_Y =
-        13353554184732179256614724823402101553770508247003104818711634544764630976042;
+        6116022958621292521562264443623611755595441555204757977954681111283628152962;
     uint256 internal constant IC1_X =
-        14343964877765012941337725232690998094696024161099353689552045426689677567036;
+        7686266300142968191096540938873249124840362510664495611278244133793511378310;
     uint256 internal constant IC1_Y =
-        11934027100718569563721054949524275264657939926104670759993764480913422084307;
+        16700695320976710514315767049666359673296637409362495323541297736420787332882;
     uint256 internal constant IC2_X =
-        16193495915378256300076809397513260329802231458482405544368782591844613961605;
+        18446244246396661841197162328720803178735851981840561385259824341538568806603;
     uint256 internal constant IC2_Y =
-        921220402232963076418146187612656261277130362974439992079177603808160739197;
+        9863530171284519653445472197650372592097556869770305478347233091354065062904;
     uint256 internal constant IC3_X =
-        19819723780086302815434802456818709433735320256062091687854567354891739024148;
+        14252183039256930889036737982875373416940524532946825384435795892107844013641;
     uint256 internal constant IC3_Y =
-        20555026328077241254599656629610470794176727151895476302294610884579118840303;
+        17741436620400690277830617279209501082282038974718775154094256149884387430910;
     uint256 internal constant IC4_X =
-        11312440953359500371852402979668055247716703148133171166668034859549362704196;
+        11628049049433453745478928917801301559774892772213849956306858420558005769206;
     uint256 internal constant IC4_Y =
-        15797002204845062993888028572768038702817732963893941179085412925553822861401;
+        7327436987723836693549777678476447206378349919595228319493794143233906071311;
     uint256 internal constant IC5_X =
-        7056766195940748108369155864355570071701022967794656240204403894049393456900;
+        21530447496939519340191728246442693622087153992077763279276007065581728475738;
     uint256 internal constant IC5_Y =
-        11317708061737574167066422360276292332456244025373983756076378114911748365625;
+        6707896092713062638072111552514483941828529738456543137764590045519576037550;
     uint256 internal constant IC6_X =
-        7478554936053947090009931336739833160850183249414833334988228589885909727252;
+        13100113701964051025742005093016384161574346785955342936612430145524176292575;
     uint256 internal constant IC6_Y =
-        10101376454688742065490973644240064743967587019269725689638754128262803499140;
+        6366981542120048093291252110405268048590739690373893543428950863575851141130;
     uint256 internal constant IC7_X =
-        17899662148053317557116612811285276856486412933874623159180855281394279768645;
+        19575740396041579696750731996145674623030099633846158001139171086311315632532;
     uint256 internal constant IC7_Y =
-        5329185818583669202301297541044261629276918953238802634091537562125282931917;
+        14329594016736944006865937570644821961426655939066461446714001387628559901184;
     uint256 internal constant IC8_X =
-        16549013315750484588023792392038652006471168021882108986456084850664321146174;
+        18376264502299217265499573762918795703117598950002999420482703347521740761880;
     uint256 internal constant IC8_Y =
-        3548583779262110058962851322014271717505281803322920668367284954694049591669;
+        14724835096313242147814149610854821917524442845915702404569209150635542270974;
     uint256 internal constant IC9_X =
-        21441376402832559964187592043478583835024294064145535176458544541666603917488;
+        20122366699480655472115105958431772181692856535700694861487535180662807852752;
     uint256 internal constant IC9_Y =
-        19922562962803955203558549404740936665956593242423729745025498689233893043547;
+        20894693438835950151957524083110780942346521602936191038617238420825798133326;
     uint256 internal constant IC10_X =
-        20981777458641218641079097290244913293997528255008249143615618881713769869332;
+        3574194800568480501434384200242079365555789763468413612989217989103228868637;
     uint256 internal constant IC10_Y =
-        9963797429645125534479931590276247468581826934394552249472898802055519144631;
+        19189430144817363322685754536998023255627128700899513880234528221189208264405;
     uint256 internal constant IC11_X =
-        16888227112455229446592903325704803156846227822483932916995101040051843595279;
+        21477202224799070347661839461366721183051932780464261543574866353876799022708;
     uint256 internal constant IC11_Y =
-        2762211409244847483901944323785267739821649268302434723557913754877269672319;
+        16329717942597535627943616504465100731905262281551473157840447589186978822405;
     uint256 internal constant IC12_X =
-        14504323792608986215562930480315661849876913305199719113647527798191533043174;
+        5069698950162722822099251054939261145147930583199902600190810778951012219207;
     uint256 internal constant IC12_Y =
-        3927531672375169044805050344705830051082980358399051017471295776680010915301;
+        10664104943351955264831683785805381276971315582974579040710547196831834863646;
     uint256 internal constant IC13_X =
-        20749665237232557281875251206135476278517050353415510138205025070776860457624;
+        17806806527361346665337252617132400428669554551539471474454181786347307825164;
     uint256 internal constant IC13_Y =
-        8302372313074893026964064584947722229881057204284774185292204974274938067834;
+        5522102523003937701931661986973227312737075416591700113572084552074251051412;
     uint256 internal constant IC14_X =
-        4597953443031238348592337967649790757626558935117575489397328212513121933235;
+        4918686669147470191632356272028623942244882168073143575119026025388438055272;
     uint256 internal constant IC14_Y =
-        11654591740720339406406458459883659651747219157594801803139288766833618263480;
+        3080791689346969807987877571131575666896171066746266833593434503003976839447;
     uint256 internal constant IC15_X =
-        21643301803614262304767086813607008199228121666336203622846451320161942117362;
+        11836156819607429897327599529476869634418380427543437248079540810026320429489;
     uint256 internal constant IC15_Y =
-        18817225001384598734205712348292171226517176029214759812453164240651022909488;
+        12471480441983135632969322823026943899838507207847023093581116489552314847254;
     uint256 internal constant IC16_X =
-        15625791583717559752478021460388414934822813890460515470300076990546849368402;
+        19016062683546697230477528810577529956393199047319992842715907820807005357203;
     uint256 internal constant IC16_Y =
-        11644118229103561053157879360461865735304939818272145065875539231671293040303;
+        20103410822026997048633484837204668592219450584789506170573632206306091866275;
     uint256 internal constant IC17_X =
-        21747629839768092417265823941613374545259556915767403770176946394665422322240;
+        4071877994987417466071992019145312838361725371151726772958113742319761372610;
     uint256 internal constant IC17_Y =
-        2821163554764778409140042514101336842144633534252950079897250882014056761683;
+        18360667070918562500967071053953564229078118614713849856764503549754386033073;
 
     /// @notice Checks a proof (`A.x, A.y, B.x.c1, B.x.c0, B.y.c1, B.y.c0, C.x, C.y`) against
     ///         the public inputs; true if and only if it verifies.
@@ -233,104 +239,104 @@ contract FinalizeHeLinear4x8T3Verifier {
             mstore(add(f, 0x40), IC1_X)
             mstore(add(f, 0x60), IC1_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[1] * IC2
             mstore(add(f, 0x40), IC2_X)
             mstore(add(f, 0x60), IC2_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x20)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[2] * IC3
             mstore(add(f, 0x40), IC3_X)
             mstore(add(f, 0x60), IC3_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x40)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[3] * IC4
             mstore(add(f, 0x40), IC4_X)
             mstore(add(f, 0x60), IC4_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x60)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[4] * IC5
             mstore(add(f, 0x40), IC5_X)
             mstore(add(f, 0x60), IC5_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x80)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[5] * IC6
             mstore(add(f, 0x40), IC6_X)
             mstore(add(f, 0x60), IC6_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0xa0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[6] * IC7
             mstore(add(f, 0x40), IC7_X)
             mstore(add(f, 0x60), IC7_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0xc0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[7] * IC8
             mstore(add(f, 0x40), IC8_X)
             mstore(add(f, 0x60), IC8_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0xe0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[8] * IC9
             mstore(add(f, 0x40), IC9_X)
             mstore(add(f, 0x60), IC9_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x100)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[9] * IC10
             mstore(add(f, 0x40), IC10_X)
             mstore(add(f, 0x60), IC10_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x120)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[10] * IC11
             mstore(add(f, 0x40), IC11_X)
             mstore(add(f, 0x60), IC11_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x140)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[11] * IC12
             mstore(add(f, 0x40), IC12_X)
             mstore(add(f, 0x60), IC12_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x160)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[12] * IC13
             mstore(add(f, 0x40), IC13_X)
             mstore(add(f, 0x60), IC13_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x180)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[13] * IC14
             mstore(add(f, 0x40), IC14_X)
             mstore(add(f, 0x60), IC14_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x1a0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[14] * IC15
             mstore(add(f, 0x40), IC15_X)
             mstore(add(f, 0x60), IC15_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x1c0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[15] * IC16
             mstore(add(f, 0x40), IC16_X)
             mstore(add(f, 0x60), IC16_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x1e0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[16] * IC17
             mstore(add(f, 0x40), IC17_X)
             mstore(add(f, 0x60), IC17_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x200)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
 
             // Pairing input: (-A, B), (alpha, beta), (vk_x, gamma), (C, delta).
             let p := add(f, 0xc0)
@@ -354,7 +360,7 @@ contract FinalizeHeLinear4x8T3Verifier {
             mstore(add(p, 0x2a0), DELTA_X0)
             mstore(add(p, 0x2c0), DELTA_Y1)
             mstore(add(p, 0x2e0), DELTA_Y0)
-            ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
+            ok := and(ok, staticcall(add(PAIRING_GAS, mul(4, PAIR_GAS)), 0x08, p, 0x300, p, 0x20))
             valid := and(ok, mload(p))
         }
         return valid;

@@ -20,6 +20,12 @@ contract FinalizeSecaggSum8T2Verifier {
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @dev Selector of `PublicInputNotInField(uint256)`, for the assembly below.
     uint256 internal constant NOT_IN_FIELD = 0x065fe5fc;
+    /// @dev Precompile prices (EIP-1108): each call gets exactly its price, so an invalid
+    ///      point fails the check instead of burning all the gas left.
+    uint256 internal constant ECADD_GAS = 150;
+    uint256 internal constant ECMUL_GAS = 6000;
+    uint256 internal constant PAIRING_GAS = 45000;
+    uint256 internal constant PAIR_GAS = 34000;
 
     uint256 internal constant ALPHA_X =
         7335384389718392700940018784634274515900790201465477629279222009924048089324;
@@ -188,74 +194,74 @@ contract FinalizeSecaggSum8T2Verifier {
             mstore(add(f, 0x40), IC1_X)
             mstore(add(f, 0x60), IC1_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[1] * IC2
             mstore(add(f, 0x40), IC2_X)
             mstore(add(f, 0x60), IC2_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x20)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[2] * IC3
             mstore(add(f, 0x40), IC3_X)
             mstore(add(f, 0x60), IC3_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x40)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[3] * IC4
             mstore(add(f, 0x40), IC4_X)
             mstore(add(f, 0x60), IC4_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x60)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[4] * IC5
             mstore(add(f, 0x40), IC5_X)
             mstore(add(f, 0x60), IC5_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x80)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[5] * IC6
             mstore(add(f, 0x40), IC6_X)
             mstore(add(f, 0x60), IC6_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0xa0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[6] * IC7
             mstore(add(f, 0x40), IC7_X)
             mstore(add(f, 0x60), IC7_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0xc0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[7] * IC8
             mstore(add(f, 0x40), IC8_X)
             mstore(add(f, 0x60), IC8_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0xe0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[8] * IC9
             mstore(add(f, 0x40), IC9_X)
             mstore(add(f, 0x60), IC9_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x100)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[9] * IC10
             mstore(add(f, 0x40), IC10_X)
             mstore(add(f, 0x60), IC10_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x120)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[10] * IC11
             mstore(add(f, 0x40), IC11_X)
             mstore(add(f, 0x60), IC11_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x140)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[11] * IC12
             mstore(add(f, 0x40), IC12_X)
             mstore(add(f, 0x60), IC12_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x160)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
 
             // Pairing input: (-A, B), (alpha, beta), (vk_x, gamma), (C, delta).
             let p := add(f, 0xc0)
@@ -279,7 +285,7 @@ contract FinalizeSecaggSum8T2Verifier {
             mstore(add(p, 0x2a0), DELTA_X0)
             mstore(add(p, 0x2c0), DELTA_Y1)
             mstore(add(p, 0x2e0), DELTA_Y0)
-            ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
+            ok := and(ok, staticcall(add(PAIRING_GAS, mul(4, PAIR_GAS)), 0x08, p, 0x300, p, 0x20))
             valid := and(ok, mload(p))
         }
         return valid;

@@ -19,6 +19,12 @@ contract SecaggSum16x64Verifier is IGroth16Verifier {
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @dev Selector of `PublicInputNotInField(uint256)`, for the assembly below.
     uint256 internal constant NOT_IN_FIELD = 0x065fe5fc;
+    /// @dev Precompile prices (EIP-1108): each call gets exactly its price, so an invalid
+    ///      point fails the check instead of burning all the gas left.
+    uint256 internal constant ECADD_GAS = 150;
+    uint256 internal constant ECMUL_GAS = 6000;
+    uint256 internal constant PAIRING_GAS = 45000;
+    uint256 internal constant PAIR_GAS = 34000;
 
     uint256 internal constant ALPHA_X =
         577520875326162644953279409368922388960697685052755484417875234192233673281;
@@ -114,26 +120,26 @@ contract SecaggSum16x64Verifier is IGroth16Verifier {
             mstore(add(f, 0x40), IC1_X)
             mstore(add(f, 0x60), IC1_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x0)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[1] * IC2
             mstore(add(f, 0x40), IC2_X)
             mstore(add(f, 0x60), IC2_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x20)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[2] * IC3
             mstore(add(f, 0x40), IC3_X)
             mstore(add(f, 0x60), IC3_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x40)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
             // vk_x += input[3] * IC4
             mstore(add(f, 0x40), IC4_X)
             mstore(add(f, 0x60), IC4_Y)
             mstore(add(f, 0x80), calldataload(add(input, 0x60)))
-            ok := and(ok, staticcall(gas(), 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
-            ok := and(ok, staticcall(gas(), 0x06, f, 0x80, f, 0x40))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
 
             // Pairing input: (-A, B), (alpha, beta), (vk_x, gamma), (C, delta).
             let p := add(f, 0xc0)
@@ -157,8 +163,130 @@ contract SecaggSum16x64Verifier is IGroth16Verifier {
             mstore(add(p, 0x2a0), DELTA_X0)
             mstore(add(p, 0x2c0), DELTA_Y1)
             mstore(add(p, 0x2e0), DELTA_Y0)
-            ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
+            ok := and(ok, staticcall(add(PAIRING_GAS, mul(4, PAIR_GAS)), 0x08, p, 0x300, p, 0x20))
             valid := and(ok, mload(p))
+        }
+        return valid;
+    }
+
+    /// @inheritdoc IGroth16Verifier
+    function verifyBatch(uint256[8][] calldata proofs, uint256[4][] calldata inputs)
+        external
+        view
+        returns (bool)
+    {
+        uint256 n = proofs.length;
+        if (n == 0 || inputs.length != n) return false;
+        bool valid;
+        assembly ("memory-safe") {
+            // Scratch at f (6 words), Σ r_k C_k at f + 0xc0, the folded inputs at f + 0x100,
+            // the pairing input at pb.
+            let f := mload(0x40)
+            let pb := add(f, 0x180)
+            // The coefficients' seed: a hash of every proof and every input.
+            calldatacopy(pb, proofs.offset, mul(n, 0x100))
+            calldatacopy(add(pb, mul(n, 0x100)), inputs.offset, mul(n, 0x80))
+            let seed := keccak256(pb, add(mul(n, 0x100), mul(n, 0x80)))
+            mstore(add(f, 0xc0), 0)
+            mstore(add(f, 0xe0), 0)
+            for { let j := 0 } lt(j, 4) { j := add(j, 1) } {
+                mstore(add(f, add(0x100, mul(j, 0x20))), 0)
+            }
+            let sumR := 0
+            let ok := 1
+            for { let k := 0 } lt(k, n) { k := add(k, 1) } {
+                let p := add(proofs.offset, mul(k, 0x100))
+                // Proof coordinates must be canonical: otherwise the batch is invalid.
+                for { let i := 0 } lt(i, 0x100) { i := add(i, 0x20) } {
+                    ok := and(ok, lt(calldataload(add(p, i)), Q))
+                }
+                mstore(f, seed)
+                mstore(add(f, 0x20), k)
+                let r := or(shr(128, keccak256(f, 0x40)), 1)
+                sumR := addmod(sumR, r, R)
+                // Public inputs must be field elements: revert
+                // PublicInputNotInField(k * 4 + j); fold them, r_k input_kj.
+                let in := add(inputs.offset, mul(k, 0x80))
+                for { let j := 0 } lt(j, 4) { j := add(j, 1) } {
+                    let v := calldataload(add(in, mul(j, 0x20)))
+                    if iszero(lt(v, R)) {
+                        mstore(0, shl(224, NOT_IN_FIELD))
+                        mstore(4, add(mul(k, 4), j))
+                        revert(0, 0x24)
+                    }
+                    let slot := add(f, add(0x100, mul(j, 0x20)))
+                    mstore(slot, addmod(mload(slot), mulmod(r, v, R), R))
+                }
+                // Pair k: (-r_k A_k, B_k).
+                let q := add(pb, mul(k, 0xc0))
+                mstore(f, calldataload(p))
+                mstore(add(f, 0x20), calldataload(add(p, 0x20)))
+                mstore(add(f, 0x40), r)
+                ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, q, 0x40))
+                mstore(add(q, 0x20), mod(sub(Q, mload(add(q, 0x20))), Q))
+                calldatacopy(add(q, 0x40), add(p, 0x40), 0x80)
+                // Σ r_k C_k.
+                mstore(f, calldataload(add(p, 0xc0)))
+                mstore(add(f, 0x20), calldataload(add(p, 0xe0)))
+                mstore(add(f, 0x40), r)
+                ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, f, 0x40))
+                mstore(add(f, 0x40), mload(add(f, 0xc0)))
+                mstore(add(f, 0x60), mload(add(f, 0xe0)))
+                ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, add(f, 0xc0), 0x40))
+            }
+            // Pair n: ((Σ r_k) alpha, beta).
+            let q := add(pb, mul(n, 0xc0))
+            mstore(f, ALPHA_X)
+            mstore(add(f, 0x20), ALPHA_Y)
+            mstore(add(f, 0x40), sumR)
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, q, 0x40))
+            mstore(add(q, 0x40), BETA_X1)
+            mstore(add(q, 0x60), BETA_X0)
+            mstore(add(q, 0x80), BETA_Y1)
+            mstore(add(q, 0xa0), BETA_Y0)
+            // Pair n + 1: (Σ r_k vk_x_k, gamma), the inputs folded: (Σ r_k) IC0 + Σ_j s_j IC_j+1.
+            mstore(f, IC0_X)
+            mstore(add(f, 0x20), IC0_Y)
+            mstore(add(f, 0x40), sumR)
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, f, 0x60, f, 0x40))
+            mstore(add(f, 0x40), IC1_X)
+            mstore(add(f, 0x60), IC1_Y)
+            mstore(add(f, 0x80), mload(add(f, 0x100)))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
+            mstore(add(f, 0x40), IC2_X)
+            mstore(add(f, 0x60), IC2_Y)
+            mstore(add(f, 0x80), mload(add(f, 0x120)))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
+            mstore(add(f, 0x40), IC3_X)
+            mstore(add(f, 0x60), IC3_Y)
+            mstore(add(f, 0x80), mload(add(f, 0x140)))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
+            mstore(add(f, 0x40), IC4_X)
+            mstore(add(f, 0x60), IC4_Y)
+            mstore(add(f, 0x80), mload(add(f, 0x160)))
+            ok := and(ok, staticcall(ECMUL_GAS, 0x07, add(f, 0x40), 0x60, add(f, 0x40), 0x40))
+            ok := and(ok, staticcall(ECADD_GAS, 0x06, f, 0x80, f, 0x40))
+            q := add(q, 0xc0)
+            mstore(q, mload(f))
+            mstore(add(q, 0x20), mload(add(f, 0x20)))
+            mstore(add(q, 0x40), GAMMA_X1)
+            mstore(add(q, 0x60), GAMMA_X0)
+            mstore(add(q, 0x80), GAMMA_Y1)
+            mstore(add(q, 0xa0), GAMMA_Y0)
+            // Pair n + 2: (Σ r_k C_k, delta).
+            q := add(q, 0xc0)
+            mstore(q, mload(add(f, 0xc0)))
+            mstore(add(q, 0x20), mload(add(f, 0xe0)))
+            mstore(add(q, 0x40), DELTA_X1)
+            mstore(add(q, 0x60), DELTA_X0)
+            mstore(add(q, 0x80), DELTA_Y1)
+            mstore(add(q, 0xa0), DELTA_Y0)
+            let pairingGas := add(PAIRING_GAS, mul(add(n, 3), PAIR_GAS))
+            ok := and(ok, staticcall(pairingGas, 0x08, pb, mul(add(n, 3), 0xc0), f, 0x20))
+            valid := and(ok, mload(f))
         }
         return valid;
     }

@@ -5,7 +5,7 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IGroth16Verifier} from "../../src/interfaces/IGroth16Verifier.sol";
 
-/// @dev TEST DOUBLE: accepts a proof iff `proof[0] == 1`. For tests of the market's
+/// @dev TEST DOUBLE: accepts a proof iff `proof[0] == 1` (a batch iff every proof's is). For tests of the market's
 ///      accounting and consent rules, where the test must choose whether a submission
 ///      verifies; the real generated verifier and real proofs are exercised by
 ///      ComputeMarket.t.sol and the Rust end-to-end tests.
@@ -16,6 +16,17 @@ contract FlagVerifier is IGroth16Verifier {
         returns (bool)
     {
         return proof[0] == 1;
+    }
+
+    function verifyBatch(uint256[8][] calldata proofs, uint256[4][] calldata)
+        external
+        pure
+        returns (bool)
+    {
+        for (uint256 k; k < proofs.length; ++k) {
+            if (proofs[k][0] != 1) return false;
+        }
+        return proofs.length != 0;
     }
 }
 

@@ -546,8 +546,15 @@ impl Member {
             .map_err(|e| e.to_string())?;
         tracing::info!(target: "committee", %session, %job_id, contributions = real, "partial decryption of the proven sum");
         let partial = key.partial_decrypt(&group, &sum, &mut rand::rngs::OsRng);
+        // A proof that cannot be made does not hold back the partial decryption itself.
         let proof = match prove {
-            Some(params) => Some(self.prove_shares(shape, &group, &key, &sum, params).await?),
+            Some(params) => match self.prove_shares(shape, &group, &key, &sum, params).await {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    tracing::warn!(target: "committee", %session, %job_id, "decryption shares not proven: {e}");
+                    None
+                }
+            },
             None => None,
         };
         Ok((partial, proof))

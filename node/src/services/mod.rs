@@ -13,5 +13,6 @@ pub mod metrics;
 pub mod network;
 pub mod oracle;
 pub mod requester;
+pub mod settle;
 pub mod watcher;
 pub mod worker;

@@ -48,6 +48,9 @@ pub struct WorkerConfig {
     pub metrics: Arc<crate::services::metrics::Metrics>,
     /// Where accepted jobs are kept until they settle (a node's store; none in tests).
     pub store: Option<crate::store::Store>,
+    /// How long a proven job waits for others to settle with it in one batch (zero:
+    /// batch only what is already queued; see `settle`).
+    pub batch_window: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -61,6 +64,7 @@ impl Default for WorkerConfig {
             min_time_to_deadline: Duration::from_secs(10),
             metrics: Arc::default(),
             store: None,
+            batch_window: Duration::ZERO,
         }
     }
 }
@@ -107,6 +111,8 @@ struct Worker {
     queued: Mutex<HashSet<JobId>>,
     /// Jobs whose result is being submitted now (the keeper leaves them alone).
     submitting: Mutex<HashSet<JobId>>,
+    /// Settles proven jobs, several in one transaction when several are ready.
+    settler: super::settle::Settler,
 }
 
 /// Starts a worker on a running network (`events`: the job requests routed to it): its
@@ -122,6 +128,7 @@ pub fn spawn(
     let address = signer.address();
     let peer_id = net.peer_id();
     let worker = Arc::new(Worker {
+        settler: super::settle::Settler::spawn(chain.clone(), config.batch_window),
         chain,
         net: net.clone(),
         signer: signer.clone(),
@@ -467,7 +474,7 @@ impl Worker {
                     prove_seconds: proof.prove_seconds,
                 });
             }
-            return self.submit(*job_id, &proof).await;
+            return self.submit(*job_id, info.shape, &proof).await;
         }
         let JobRequest::Run {
             job_id,
@@ -577,7 +584,7 @@ impl Worker {
             prove_seconds,
         };
         self.record(kept, WorkState::Proven, None, Some(proof.clone()));
-        self.submit(job_id, &proof).await
+        self.submit(job_id, shape.id, &proof).await
     }
 
     /// A job larger than its shape: split into chunks (checked against the combined
@@ -593,6 +600,7 @@ impl Worker {
     ) -> Result<JobResult, RejectReason> {
         let bad = |e: arcanum_zk::Error| RejectReason::BadInputs(e.to_string());
         let me = self.chain.account();
+        let shape = keys.shape.id;
         let job = ChunkedJob::split_anchored(keys.shape, &inputs, weights, anchors).map_err(bad)?;
         if field::fr_to_u256(job.input_commitment()) != posted {
             return Err(RejectReason::CommitmentMismatch);
@@ -647,19 +655,25 @@ impl Worker {
             prove_seconds,
         };
         self.record(kept, WorkState::Proven, None, Some(proof.clone()));
-        self.submit(job_id, &proof).await
+        self.submit(job_id, shape, &proof).await
     }
 
-    /// Submits a kept proof (one proof, or a chunked job's proofs together).
-    async fn submit(&self, job_id: JobId, proof: &KeptProof) -> Result<JobResult, RejectReason> {
+    /// Submits a kept proof (one proof, batched with others of `shape` when several are
+    /// ready; or a chunked job's proofs together).
+    async fn submit(
+        &self,
+        job_id: JobId,
+        shape: ShapeId,
+        proof: &KeptProof,
+    ) -> Result<JobResult, RejectReason> {
         if let Ok(mut s) = self.submitting.lock() {
             s.insert(job_id);
         }
         let sent = if proof.chunk_inputs.is_empty() {
             match proof.proofs.first() {
                 Some(words) => {
-                    self.chain
-                        .submit_result(job_id, proof.output_commitment, *words)
+                    self.settler
+                        .settle(job_id, shape, proof.output_commitment, *words)
                         .await
                 }
                 None => {
@@ -675,6 +689,7 @@ impl Worker {
                     proof.proofs.clone(),
                 )
                 .await
+                .map_err(|e| e.to_string())
         };
         if let Ok(mut s) = self.submitting.lock() {
             s.remove(&job_id);
@@ -756,7 +771,7 @@ impl Worker {
                             continue;
                         }
                         tracing::warn!(target: "worker", %job_id, "job still assigned to this worker with no settlement on chain: resubmitting the kept proof");
-                        match self.submit(job_id, &proof).await {
+                        match self.submit(job_id, info.shape, &proof).await {
                             Ok(r) => {
                                 tracing::info!(target: "worker", %job_id, tx = %r.tx_hash, "resubmitted")
                             }

@@ -1213,3 +1213,105 @@ async fn a_worker_killed_for_good_is_expired_slashed_and_the_job_goes_to_the_nex
         in_market
     );
 }
+
+/// A worker that has several proofs ready at once settles them in one `submitResults`
+/// transaction (one batched pairing check): three jobs, one settlement transaction, each
+/// job paid its ask and its output the sum of its inputs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proofs_ready_together_settle_in_one_batched_transaction() {
+    let (net, parties) = net("batch", &[("worker", 2), ("requester", 1)]).await;
+    let [(wdir, worker), (rdir, _)] = <[Party; 2]>::try_from(parties).expect("parties");
+    let Net {
+        rpc,
+        root,
+        owner_chain,
+        ..
+    } = net;
+    let (wp2p, wapi, rp2p, rapi) = (free_port(), free_port(), free_port(), free_port());
+    // Three jobs at once, and a proof waits up to 15 s for the others.
+    let wenv = node_env(
+        &rpc,
+        wp2p,
+        wapi,
+        &[
+            ("ARCANUM_WORKER__CAPACITY", "3".into()),
+            ("ARCANUM_WORKER__BATCH_WINDOW_MS", "15000".into()),
+        ],
+    );
+    let w = wdir.display().to_string();
+    let mut wnode = node_run(&w, "worker", &wenv, root.path().join("w.log"));
+    ready(&mut wnode, &wdir, wapi, Duration::from_secs(120)).await;
+    ok(&["stake", "deposit", "500", "--data-dir", &w], &wenv);
+    let renv = node_env(
+        &rpc,
+        rp2p,
+        rapi,
+        &[(
+            "ARCANUM_P2P__BOOTSTRAP",
+            format!("/ip4/127.0.0.1/tcp/{wp2p}"),
+        )],
+    );
+    let r = rdir.display().to_string();
+    let mut rnode = node_run(&r, "requester", &renv, root.path().join("r.log"));
+    ready(&mut rnode, &rdir, rapi, Duration::from_secs(60)).await;
+
+    let (job, sums) = job_file_of(root.path(), 8);
+    let ids: Vec<u64> = (0..3)
+        .map(|_| {
+            serde_json::from_str::<JobRecord>(&ok(
+                &["job", "submit", &job, "--json", "--data-dir", &r],
+                &renv,
+            ))
+            .expect("submit")
+            .id
+        })
+        .collect();
+    let until = std::time::Instant::now() + Duration::from_secs(240);
+    let mut settled = Vec::new();
+    for id in &ids {
+        let rec = loop {
+            let rec: JobRecord = serde_json::from_str(&ok(
+                &["job", "get", &id.to_string(), "--json", "--data-dir", &r],
+                &renv,
+            ))
+            .expect("get");
+            if !matches!(rec.state, JobState::Submitted | JobState::Posted) {
+                break rec;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "not settled: {rec:?}\n{}\n{}",
+                rnode.log(),
+                wnode.log()
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        assert_eq!(rec.state, JobState::Settled, "{rec:?}\n{}", wnode.log());
+        let outcome = rec.outcome.expect("outcome");
+        assert_eq!(outcome.worker, worker.address.to_string());
+        assert_eq!(
+            outcome.output,
+            sums.iter().map(U256::to_string).collect::<Vec<_>>()
+        );
+        settled.push(outcome.settle_tx);
+    }
+    assert!(
+        settled.iter().all(|t| *t == settled[0]),
+        "one settlement transaction for the three jobs: {settled:?}\n{}",
+        wnode.log()
+    );
+    assert!(wnode.log().contains("settled a batch"), "{}", wnode.log());
+    let receipt = owner_chain
+        .provider()
+        .get_transaction_receipt(settled[0].parse().expect("hash"))
+        .await
+        .expect("rpc")
+        .expect("receipt");
+    assert!(receipt.status());
+    // Three jobs settled for less than two single settlements (each about 258,000 gas).
+    assert!(
+        receipt.gas_used < 2 * 258_000,
+        "{} gas for three jobs",
+        receipt.gas_used
+    );
+}

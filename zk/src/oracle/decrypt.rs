@@ -44,9 +44,11 @@ use ark_relations::gr1cs::SynthesisError;
 /// Members whose verification keys a key digest holds.
 pub const MAX_MEMBERS: usize = 5;
 /// Bits of an integer Lagrange coefficient's magnitude.
-pub const LAGRANGE_BITS: usize = 16;
-/// Bits of a decrypted sum's magnitude: `|m| < 2^62`.
-pub const PLAIN_BITS: usize = 62;
+/// (The largest for distinct indices in `1..=5` is 2,400, at `{2, 3, 4, 5}`.)
+pub const LAGRANGE_BITS: usize = 12;
+/// Bits of a decrypted sum's magnitude: `|m| < 2^40` (owners keep sums below `2^32`, the
+/// range a requester decrypts).
+pub const PLAIN_BITS: usize = 40;
 /// Bits of a member's secret share (BabyJubJub's scalar field).
 const SECRET_BITS: usize = Scalar::MODULUS_BIT_SIZE as usize;
 

@@ -18,9 +18,10 @@
 //! - `sum_digest` holds the first components of the selected sums `C_num`, `C_den` (the
 //!   statistic's elements; the identity for a constant denominator), and each `d_k`
 //!   opens to two points `D_k`;
-//! - `c_k prod_{j != k} (x_j - x_k) = Δ prod_{j != k} x_j` for signed 16-bit `c_k` (so the
-//!   indices are distinct and non-zero), and for each sum
-//!   `8 Σ c_k D_k = 8 Δ (C2 - m G)` with `|m| < 2^62`;
+//! - the indices are distinct (each `prod_{j != k} (x_j - x_k)` is invertible; each member's
+//!   proof puts its index in `1..=5`), and
+//!   `c_k prod_{j != k} (x_j - x_k) = Δ prod_{j != k} x_j` for signed 12-bit `c_k`; for each
+//!   sum `8 Σ c_k D_k = 8 Δ (C2 - m G)` with `|m| < 2^40`;
 //! - `value = round(m_num 10^decimals / den)` as for `secagg-sum` feeds.
 
 use super::{
@@ -386,12 +387,14 @@ impl Circuit for FinalizeHeCircuit {
                 num = b.mul(&num, &xs[j])?;
                 den = b.mul(&den, &xs[j].sub(&xs[k]))?;
             }
+            let inv = b.witness(den.value().inverse().unwrap_or_else(Fr::zero))?;
             b.enforce(
-                &c,
                 &den,
-                &num,
-                "the member indices are not distinct and non-zero",
+                &inv,
+                &Sig::constant(Fr::one()),
+                "the member indices are not distinct",
             )?;
+            b.enforce(&c, &den, &num, "a Lagrange coefficient is not the indices'")?;
         }
 
         // 8 Σ c_k D_k = 8 Δ (C2 - m G) for each sum.

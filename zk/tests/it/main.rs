@@ -317,6 +317,44 @@ fn committed_oracle_he_fixture_is_fresh() {
     );
 }
 
+/// The batch-settlement fixture: jobs 1 to 16 of shape 1 (`secagg-sum-4x8`), each with its
+/// own inputs, proven for the fixture worker.
+#[test]
+fn committed_batch_fixture_is_fresh() {
+    let worker: Address = FIXTURE_WORKER.parse().expect("addr");
+    let mut rng = ChaCha20Rng::seed_from_u64(2029);
+    let hex = |u: U256| format!("\"{u:#x}\"");
+    let mut jobs = Vec::new();
+    for job in 1..=16u64 {
+        let inputs: Vec<Vec<Fr>> = fixture_inputs()
+            .into_iter()
+            .map(|v| v.into_iter().map(|x| x + Fr::from(job)).collect())
+            .collect();
+        let stmt = SecaggSumStatement::new(JobId::from(job), worker, &inputs, &sum(&inputs))
+            .expect("statement");
+        let proof =
+            prover::prove_secagg_sum_with_rng(keys(), &stmt, &inputs, &mut rng).expect("prove");
+        jobs.push(format!(
+            "    {{\"inputCommitment\": {}, \"outputCommitment\": {}, \"proof\": [{}]}}",
+            hex(field::fr_to_u256(stmt.input_commitment)),
+            hex(field::fr_to_u256(stmt.output_commitment)),
+            evm::proof_to_calldata(&proof)
+                .iter()
+                .map(|w| hex(*w))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let json = format!(
+        "{{\n  \"worker\": \"{FIXTURE_WORKER}\",\n  \"jobs\": [\n{}\n  ]\n}}\n",
+        jobs.join(",\n")
+    );
+    check_or_bless(
+        contracts_dir().join("test/fixtures/secagg_sum_4x8_batch.json"),
+        &json,
+    );
+}
+
 #[test]
 fn committed_proof_fixture_is_fresh() {
     let inputs = fixture_inputs();
