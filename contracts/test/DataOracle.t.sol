@@ -511,6 +511,8 @@ contract OracleVerifierGasTest is OracleFixture {
         ];
         assertTrue(fin.verifyProof(finalizeProofs[0], public_), "finalize proof verifies");
         uint256 finalizeGas = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("clerk_sum_verifier_gas", clerkGas);
+        emit log_named_uint("finalize_secagg_sum_verifier_gas", finalizeGas);
 
         assertTrue(clerkGas >= _floor(4) && clerkGas * 100 <= _floor(4) * 103, "clerk verifier");
         assertTrue(

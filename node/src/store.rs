@@ -573,6 +573,10 @@ pub struct StatsRun {
     /// The threshold decryption of the proven total (he-linear), before decoding.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decrypted: Vec<i64>,
+    /// Each contributor's proof that it knows its ciphertexts' randomness (he-linear; in
+    /// contributor order), sent to the committee with the decryption request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub knowledge: Vec<String>,
 }
 
 /// Where a requester job stands.

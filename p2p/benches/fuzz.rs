@@ -132,6 +132,7 @@ fn main() {
             job_id,
             inputs: vec![vec![U256::from(8u64); 32]; 4],
             prove: Some(0x0012_0001),
+            knowledge: vec![None, Some("{}".into())],
         },
     ];
     let domain = samples::domain();
@@ -144,6 +145,7 @@ fn main() {
             clerks: vec![1, 2, 3],
             anchor: Some(U256::from(4u64)),
             anchor_signature: Some(vec![7u8; 65].into()),
+            knowledge: Some("{}".into()),
         },
         JobResponse::ClerkSum {
             index: 2,

@@ -155,6 +155,11 @@ pub enum JobRequest {
         /// the member also proves its shares of the two sums it reads.
         #[serde(default)]
         prove: Option<u64>,
+        /// Each input's owner's proof of knowledge of its encryption randomness (by input
+        /// position; none for padding): a member decrypts no sum with a ciphertext made from
+        /// others'.
+        #[serde(default)]
+        knowledge: Vec<Option<String>>,
     },
 }
 
@@ -271,6 +276,11 @@ pub enum JobResponse {
         /// `DataOracle.anchorDigest`), by the owner's chain key.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         anchor_signature: Option<alloy_primitives::Bytes>,
+        /// An encrypted (he-linear) vector's proof that the owner knows its encryption
+        /// randomness, bound to the collection (JSON of
+        /// `compute::elgamal::knowledge::RandomnessProof`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        knowledge: Option<String>,
     },
     /// Received.
     Ack,

@@ -23,6 +23,11 @@
 //!   shape, `prove_speedup_vs_snarkjs_min` the smallest over all shapes.
 //! - `snarkjs_verifies_arcanum_proof`: 1 if `snarkjs.groth16.verify` accepts our exported
 //!   proof of every shape.
+//! - `arkworks_prove_seconds_<shape>`, `prove_speedup_vs_arkworks_<shape>`: ark-groth16
+//!   0.6's own prover (parallel) on the same constraint system and proving key, over ours;
+//! - `constraints_per_second_per_core_<shape>`: constraints over our prove time, per core;
+//! - `prover_peak_rss_mb_<shape>`: the process's peak resident memory from the shape's
+//!   setup to its last proof (`VmHWM`, reset per shape).
 #![allow(missing_docs)]
 
 use arcanum_protocol::{Address, JobId, JobKind, Shape};
@@ -115,7 +120,9 @@ fn main() {
         let kind = shape.kind.name();
         let elements = shape.contributors * shape.dims;
 
-        // The dev setup from scratch, then the cached keys the prover uses.
+        // The dev setup from scratch, then the cached keys the prover uses. The process's
+        // peak resident memory is reset here and read after this shape's proofs.
+        reset_peak_rss();
         let fresh = tempfile_dir(&target, &name);
         let started = Instant::now();
         let keys = KeyStore::dev(&fresh)
@@ -133,7 +140,7 @@ fn main() {
 
         let job = JobId::from(7);
         let dec = |x: Fr| arcanum_zk::field::fr_to_u256(x).to_string();
-        let (prove_s, witness_s, native_s, proof, stmt, peer_input) = match shape.kind {
+        let (prove_s, witness_s, native_s, proof, stmt, peer_input, ark_s) = match shape.kind {
             JobKind::SecaggSum => {
                 let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
                     .map(|i| {
@@ -170,7 +177,8 @@ fn main() {
                     "x": inputs.iter().map(|x| x.iter().map(|v| dec(*v)).collect::<Vec<_>>()).collect::<Vec<_>>(),
                     "anchor": vec!["0"; inputs.len()],
                 });
-                (prove_s, witness_s, native_s, proof, stmt, peer_input)
+                let ark_s = arkworks_prove_seconds(&keys, &circuit, &stmt.public_inputs());
+                (prove_s, witness_s, native_s, proof, stmt, peer_input, ark_s)
             }
             JobKind::HeLinear => {
                 let g = EdwardsProjective::generator();
@@ -229,7 +237,8 @@ fn main() {
                     "negative": weights.iter().map(|w| u8::from(*w < 0)).collect::<Vec<_>>(),
                     "bits": weights.iter().map(|w| (0..he_linear::WEIGHT_BITS).rev().map(|k| (w.unsigned_abs() >> k) & 1).collect::<Vec<_>>()).collect::<Vec<_>>(),
                 });
-                (prove_s, witness_s, native_s, proof, stmt, peer_input)
+                let ark_s = arkworks_prove_seconds(&keys, &circuit, &stmt.public_inputs());
+                (prove_s, witness_s, native_s, proof, stmt, peer_input, ark_s)
             }
             JobKind::FlRound => continue,
         };
@@ -246,6 +255,14 @@ fn main() {
         println!("witness_seconds_{name}: {witness_s:.4}");
         println!("native_seconds_{name}: {native_s:.6}");
         println!("prove_overhead_ratio_{name}: {:.0}", prove_s / native_s);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!(
+            "constraints_per_second_per_core_{name}: {:.0}",
+            constraints as f64 / prove_s / cores as f64
+        );
+        println!("arkworks_prove_seconds_{name}: {ark_s:.4}");
+        println!("prove_speedup_vs_arkworks_{name}: {:.2}", ark_s / prove_s);
+        println!("prover_peak_rss_mb_{name}: {:.0}", peak_rss_mb());
         // The per-kind figures are those of the kind's largest shape.
         let entry = per_kind.entry(kind).or_insert((0, 0.0, 0.0));
         if elements > entry.0 {
@@ -377,6 +394,45 @@ fn oracle_he_circuits(target: &Path, rng: &mut ChaCha20Rng) {
         finalize_keys.matrices.num_constraints
     );
     println!("finalize_prove_seconds_{kind}: {finalize_s:.4}");
+}
+
+/// arkworks' own Groth16 prover (ark-groth16 0.6, parallel, the libsnark reduction our
+/// prover shares) on the same constraint system and proving key: median of 3 runs; its
+/// proof must verify under our verifying key.
+fn arkworks_prove_seconds<C>(keys: &arcanum_zk::keys::ShapeKeys, circuit: &C, public: &[Fr]) -> f64
+where
+    C: arcanum_zk::circuit::Circuit + Clone,
+{
+    use ark_groth16::{Groth16, r1cs_to_qap::LibsnarkReduction};
+    use ark_snark::SNARK;
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let (s, proof) = time(3, || {
+        Groth16::<arcanum_zk::Bn254, LibsnarkReduction>::prove(
+            &keys.pk,
+            arcanum_zk::circuit::Synthesizer(circuit.clone()),
+            &mut rng,
+        )
+        .expect("arkworks prove")
+    });
+    prover::verify(&keys.vk, public, &proof).expect("arkworks' proof verifies under our key");
+    s
+}
+
+/// Resets the process's peak resident set size (Linux `clear_refs` 5).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The process's peak resident set size since the last reset, in MB (`VmHWM`).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 fn witness(circuit: &impl arcanum_zk::circuit::Circuit) -> Vec<Fr> {

@@ -110,6 +110,25 @@ impl EncryptionKey {
     pub fn encrypt_vec<R: RngCore + CryptoRng>(&self, ms: &[i64], rng: &mut R) -> Vec<Ciphertext> {
         ms.iter().map(|&m| self.encrypt_i64(m, rng)).collect()
     }
+
+    /// Encrypts each element of `ms` with fresh randomness, and proves knowledge of that
+    /// randomness bound to `context` ([`super::knowledge`]).
+    pub fn encrypt_vec_proven<R: RngCore + CryptoRng>(
+        &self,
+        ms: &[i64],
+        context: &[u8],
+        rng: &mut R,
+    ) -> (Vec<Ciphertext>, super::knowledge::RandomnessProof) {
+        let g = fixed_base::generator();
+        let rs: Vec<Scalar> = ms.iter().map(|_| Scalar::rand(rng)).collect();
+        let cts: Vec<Ciphertext> = ms
+            .iter()
+            .zip(&rs)
+            .map(|(&m, r)| Ciphertext::from_projective(g.mul(r), g.mul_i64(m) + self.h.mul(r)))
+            .collect();
+        let proof = super::knowledge::prove(&cts, &rs, context, rng);
+        (cts, proof)
+    }
 }
 
 /// Encrypts each element of `ms` under `pk` with fresh randomness (precomputing the key's

@@ -10,8 +10,11 @@ use ark_serialize::CanonicalSerialize;
 pub(super) const DOMAIN_POK: &str = "arcanum elgamal v1 dkg schnorr proof of knowledge";
 /// Domain of the Chaum-Pedersen proof of a correct decryption share.
 pub(super) const DOMAIN_DLEQ: &str = "arcanum elgamal v1 decryption share dleq proof";
+/// Domain of a contributor's proof of knowledge of its encryption randomness.
+pub(super) const DOMAIN_RANDOMNESS: &str = "arcanum elgamal v1 encryption randomness knowledge";
 
 /// A hash transcript ending in a challenge scalar.
+#[derive(Clone)]
 pub(super) struct Transcript(blake3::Hasher);
 
 impl Transcript {

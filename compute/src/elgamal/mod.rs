@@ -16,6 +16,8 @@
 //!   and a complaint/justification round;
 //! - [`threshold`]: decryption shares `D_j = x_j c1` with Chaum-Pedersen (DLEQ) proofs,
 //!   verified and combined by Lagrange interpolation;
+//! - [`knowledge`]: a contributor's proof that it knows its ciphertexts' randomness (so
+//!   nobody submits a ciphertext made from others');
 //! - [`bsgs`]: a reusable baby-step giant-step table for the bounded discrete log;
 //! - [`he_linear`]: the worker's job function, an elementwise weighted sum of ciphertext
 //!   vectors.
@@ -78,6 +80,7 @@ pub mod cipher;
 pub mod dkg;
 mod fixed_base;
 mod hash;
+pub mod knowledge;
 pub mod threshold;
 mod wire;
 
@@ -204,6 +207,11 @@ pub enum Error {
         /// Parties whose shares were rejected.
         rejected: Vec<u32>,
     },
+    /// A contributor's proof of knowledge of its encryption randomness does not verify.
+    #[error(
+        "the contribution's proof of its encryption randomness does not verify: it was not made by whoever encrypted it, or not for this collection; leave the contribution out"
+    )]
+    InvalidRandomnessProof,
 }
 
 /// Result alias for this module.

@@ -201,8 +201,9 @@ impl Member {
                 job_id,
                 inputs,
                 prove,
+                knowledge,
             } => self
-                .decrypt(from, session, job_id, &inputs, prove)
+                .decrypt(from, session, job_id, (&inputs, &knowledge), prove)
                 .await
                 .map(|(p, proof)| JobResponse::Decryption {
                     partial: json(&p),
@@ -478,7 +479,7 @@ impl Member {
         from: PeerId,
         session: B256,
         job_id: JobId,
-        inputs: &[Vec<U256>],
+        (inputs, knowledge): (&[Vec<U256>], &[Option<String>]),
         prove: Option<u64>,
     ) -> Result<(PartialDecryption, Option<ClerkSumProof>), String> {
         let _one_at_a_time = self.decrypting.lock().await;
@@ -534,6 +535,7 @@ impl Member {
                 held.min_set
             ));
         }
+        check_contributions(&cts, knowledge, session)?;
         let sum = elgamal::he_linear(&cts, &ones).map_err(|e| e.to_string())?;
         let group: GroupKey =
             serde_json::from_value(held.group.clone()).map_err(|e| e.to_string())?;
@@ -808,18 +810,22 @@ pub async fn decrypt(
     net: &Client,
     transcript: &KeyTranscript,
     group: &GroupKey,
-    (job_id, inputs): (JobId, &[Vec<U256>]),
+    (job_id, inputs, knowledge): (JobId, &[Vec<U256>], &[String]),
     output: &[Fr],
     prove: Option<u64>,
 ) -> eyre::Result<(Vec<i64>, Vec<u32>, Vec<ProvenClerkSum>)> {
     let dims = output.len() / executor::CIPHERTEXT_FIELDS;
     let sum = executor::decode_ciphertexts(&[output.to_vec()], dims)?.remove(0);
+    // By input position: the contributors' proofs, then none for the padding.
+    let mut knowledge: Vec<Option<String>> = knowledge.iter().cloned().map(Some).collect();
+    knowledge.resize(inputs.len(), None);
     let asks = transcript.members.iter().map(|m| {
         let request = JobRequest::Decrypt {
             session: transcript.session,
             job_id,
             inputs: inputs.to_vec(),
             prove,
+            knowledge: knowledge.clone(),
         };
         ask(net, m, request)
     });
@@ -897,6 +903,43 @@ fn proven_shares(p: &PartialDecryption, params: u64) -> Result<Vec<U256>, String
     };
     let num = at(stat.num)?;
     Ok(field::vec_to_u256(&[num.x, num.y, den.x, den.y]))
+}
+
+/// Every real (not padding) contribution must carry its owner's proof of knowledge of its
+/// encryption randomness for this collection, and no two may share a ciphertext: a sum
+/// with a vector made from the others' (`Enc(v) - Σ others`, which would decrypt to `v` or
+/// isolate one owner's value) or a copy of another's is never decrypted.
+fn check_contributions(
+    cts: &[Vec<Ciphertext>],
+    knowledge: &[Option<String>],
+    session: B256,
+) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, v) in cts.iter().enumerate() {
+        // The owner proved its own elements; the job's padding (identities) follows them.
+        let own = v
+            .iter()
+            .rposition(|c| *c != Ciphertext::zero())
+            .map_or(0, |last| last + 1);
+        if own == 0 {
+            continue;
+        }
+        let proof = knowledge.get(i).and_then(|k| k.as_deref()).ok_or_else(|| {
+            format!("contribution {i} has no proof of its encryption randomness: not decrypting")
+        })?;
+        let proof: arcanum_compute::elgamal::knowledge::RandomnessProof =
+            serde_json::from_str(proof).map_err(|e| format!("contribution {i}: {e}"))?;
+        arcanum_compute::elgamal::knowledge::verify(&v[..own], session.as_slice(), &proof)
+            .map_err(|e| format!("contribution {i}: {e}"))?;
+        for c in &v[..own] {
+            if !seen.insert(c.c1) {
+                return Err(format!(
+                    "contribution {i} repeats another contribution's ciphertext: not decrypting"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A committee's verification keys `X_1..X_n`.

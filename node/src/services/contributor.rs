@@ -595,6 +595,7 @@ impl Contributor {
         })?;
         let (rows, values) = encoded;
         let requester = from.to_base58();
+        let mut knowledge_json = None;
         let (masked, acked, anchor) = match group {
             Some(group) => {
                 // Encrypted under the committee's key: no pads, no clerks.
@@ -613,7 +614,11 @@ impl Contributor {
                         ))
                     })?;
                 let key = group.public_key().precompute();
-                let cts = key.encrypt_vec(&plain, &mut rand::rngs::OsRng);
+                // With the proof that this owner knows each ciphertext's randomness, bound
+                // to this collection: nobody can submit a ciphertext made from this one.
+                let (cts, knowledge) =
+                    key.encrypt_vec_proven(&plain, req.session.as_slice(), &mut rand::rngs::OsRng);
+                knowledge_json = Some(serde_json::to_string(&knowledge).unwrap_or_default());
                 // The anchor binds the query, this vector (padded as the job pads it) and
                 // the committee's keys, so that a data-oracle value is provably decrypted
                 // by this committee.
@@ -667,6 +672,7 @@ impl Contributor {
             clerks: acked,
             anchor,
             anchor_signature,
+            knowledge: knowledge_json,
         })
     }
 

@@ -397,8 +397,22 @@ pub async fn collect(
                     clerks,
                     anchor,
                     anchor_signature,
+                    knowledge,
                 })) if masked.len() == words => {
-                    Ok(((who, masked, clerks), anchor.map(|a| (a, anchor_signature))))
+                    // An encrypted vector counts only with its owner's proof that it knows
+                    // the randomness (else it could be made from the other owners').
+                    let knowledge = match he {
+                        true => Some(
+                            check_knowledge(&masked, len, session, knowledge.as_deref())
+                                .map_err(|e| (who.clone(), e))?,
+                        ),
+                        false => None,
+                    };
+                    Ok((
+                        (who, masked, clerks),
+                        anchor.map(|a| (a, anchor_signature)),
+                        knowledge,
+                    ))
                 }
                 Ok(Ok(JobResponse::Contribution { masked, .. })) => Err((
                     who,
@@ -414,9 +428,13 @@ pub async fn collect(
     let mut received = Vec::new();
     let mut refused = Vec::new();
     let mut anchor_of = std::collections::HashMap::new();
+    let mut knowledge_of = std::collections::HashMap::new();
     for answer in futures::future::join_all(asks).await {
         match answer {
-            Ok((contribution, anchor)) => {
+            Ok((contribution, anchor, knowledge)) => {
+                if let Some(k) = knowledge {
+                    knowledge_of.insert(contribution.0.clone(), k);
+                }
                 if let Some(a) = anchor {
                     anchor_of.insert(contribution.0.clone(), a);
                 }
@@ -471,7 +489,11 @@ pub async fn collect(
     refused.extend(dropped);
     let (mut inputs, mut contributors) = (Vec::<Vec<U256>>::new(), Vec::new());
     let (mut anchors, mut anchor_signatures) = (Vec::new(), Vec::new());
+    let mut knowledge = Vec::new();
     for (who, masked, acked) in kept {
+        if let Some(k) = knowledge_of.get(&who) {
+            knowledge.push(k.clone());
+        }
         tracing::info!(target: "requester", owner = %who, clerks = acked.len(), "contribution received");
         let (anchor, signature) = anchor_of.get(&who).cloned().unwrap_or_default();
         anchors.push(anchor);
@@ -516,8 +538,29 @@ pub async fn collect(
             query_tag: Some(field::fr_to_u256(query_tag)),
             proven_clerks: vec![],
             decrypted: vec![],
+            knowledge,
         },
     ))
+}
+
+/// Checks an encrypted contribution's proof that its owner knows the encryption
+/// randomness of its `len` ciphertexts, for collection `session`; returns the proof.
+pub fn check_knowledge(
+    masked: &[U256],
+    len: usize,
+    session: B256,
+    knowledge: Option<&str>,
+) -> Result<String, String> {
+    let proof = knowledge.ok_or("sent no proof that it knows its encryption randomness")?;
+    let parsed: arcanum_compute::elgamal::knowledge::RandomnessProof =
+        serde_json::from_str(proof).map_err(|e| format!("malformed randomness proof: {e}"))?;
+    let fields = field::vec_from_u256(masked).map_err(|e| e.to_string())?;
+    let cts = arcanum_compute::executor::decode_ciphertexts(&[fields], len)
+        .map_err(|e| e.to_string())?
+        .remove(0);
+    arcanum_compute::elgamal::knowledge::verify(&cts, session.as_slice(), &parsed)
+        .map_err(|e| e.to_string())?;
+    Ok(proof.to_string())
 }
 
 /// A contribution received: the owner (peer id), its masked vector, and the clerks
@@ -677,9 +720,15 @@ pub async fn unmask(
                     "the key committee cannot prove its shares: not every owner anchored the committee's key, or the feed's statistic is unknown"
                 ));
             }
-            let (values, used, proven) =
-                super::committee::decrypt(net, transcript, &group, (job_id, inputs), total, prove)
-                    .await?;
+            let (values, used, proven) = super::committee::decrypt(
+                net,
+                transcript,
+                &group,
+                (job_id, inputs, &run.knowledge),
+                total,
+                prove,
+            )
+            .await?;
             run.clerks_answered = used.into_iter().map(u64::from).collect();
             run.proven_clerks = proven;
             run.decrypted = values.clone();

@@ -718,6 +718,7 @@ threshold = 3
         job_id,
         inputs,
         prove: None,
+        knowledge: run.knowledge.iter().cloned().map(Some).collect(),
     };
     let refused = |answer: &arcanum_node::protocol::JobResponse, why: &str| {
         matches!(answer, arcanum_node::protocol::JobResponse::Rejected(
@@ -744,6 +745,26 @@ threshold = 3
     let other = arcanum_node::protocol::JobId(job_id.0 + arcanum_node::protocol::U256::from(1u64));
     let a = ask(requester_key(), decrypt(other, inputs.clone())).await;
     assert!(refused(&a, "already decrypted"), "{a:?}");
+    // A contribution without its owner's proof of its encryption randomness (one could be
+    // made from the others'), or with another owner's proof: refused.
+    let mut request = decrypt(job_id, inputs.clone());
+    if let arcanum_node::protocol::JobRequest::Decrypt { knowledge, .. } = &mut request {
+        knowledge[2] = None;
+    }
+    let a = ask(requester_key(), request).await;
+    assert!(
+        refused(&a, "no proof of its encryption randomness"),
+        "{a:?}"
+    );
+    let mut request = decrypt(job_id, inputs.clone());
+    if let arcanum_node::protocol::JobRequest::Decrypt { knowledge, .. } = &mut request {
+        knowledge.swap(0, 1);
+    }
+    let a = ask(requester_key(), request).await;
+    assert!(
+        refused(&a, "encryption randomness does not verify"),
+        "{a:?}"
+    );
     // The same job again (a restarted requester): answered.
     let a = ask(requester_key(), decrypt(job_id, inputs)).await;
     assert!(

@@ -238,6 +238,7 @@ impl Contributor {
                 return Ok(JobResponse::Contribution {
                     anchor: None,
                     anchor_signature: None,
+                    knowledge: None,
                     masked: last.masked.clone(),
                     clerks: last.clerks.clone(),
                 });
@@ -338,6 +339,7 @@ impl Contributor {
             clerks: acked,
             anchor: None,
             anchor_signature: None,
+            knowledge: None,
         })
     }
 
