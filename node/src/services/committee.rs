@@ -138,15 +138,9 @@ impl Member {
 
     /// Runs until `events` closes; each request is answered on a task of its own.
     pub async fn run(self, mut events: mpsc::Receiver<Event>) {
-        // The share circuits' keys and prover tables, ready before the first proof.
-        let warm = self.keys.clone();
-        tokio::task::spawn_blocking(move || {
-            for shape in arcanum_zk::oracle::ALL.iter().filter(|s| s.is_he()) {
-                if let Err(e) = warm.prover(&shape.clerk()) {
-                    tracing::warn!(target: "committee", "cannot set up the share circuit's keys: {e}");
-                }
-            }
-        });
+        // The share circuit's keys are set up on the first data-oracle proof, not at start:
+        // most members never prove one, and a member's start must not slow its host's
+        // other roles.
         let me = Arc::new(self);
         while let Some(event) = events.recv().await {
             let Event::JobRequest {
