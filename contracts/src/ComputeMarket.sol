@@ -253,9 +253,20 @@ contract ComputeMarket is Ownable2Step, ReentrancyGuard, EIP712 {
     ///         proves. Jobs already posted keep the verifier pinned at posting.
     /// @param shape Shape id.
     /// @param kind Job kind the shape's circuit proves (nonzero).
-    /// @param verifier Verifier contract generated from the shape's verifying key.
+    /// @param verifier Verifier contract generated from the shape's verifying key (zero:
+    ///        the shape takes no more jobs). It must answer `verifyBatch` (batched and
+    ///        chunked settlement go through it).
     function setVerifier(uint32 shape, uint8 kind, IGroth16Verifier verifier) external onlyOwner {
         if (kind == 0) revert InvalidParameter();
+        if (address(verifier) != address(0)) {
+            (bool ok, bytes memory ret) = address(verifier)
+                .staticcall(
+                    abi.encodeCall(
+                        IGroth16Verifier.verifyBatch, (new uint256[8][](0), new uint256[4][](0))
+                    )
+                );
+            if (!ok || ret.length != 32) revert InvalidParameter();
+        }
         verifierOf[shape] = verifier;
         kindOf[shape] = kind;
         emit VerifierSet(shape, kind, address(verifier));

@@ -197,6 +197,28 @@ contract BatchSettlementTest is TestBase {
         market.submitResults(ids, ocs, proofs);
     }
 
+    function test_malformedBatchesAreRefusedByTheVerifier() public {
+        uint256[4][] memory inputs = new uint256[4][](N);
+        for (uint256 k; k < N; ++k) {
+            inputs[k] = [ids[k], uint256(uint160(worker)), ics[k], ocs[k]];
+        }
+        uint256[8][] memory bad = proofs;
+        // A proof word at or above the base field modulus (an alias of a valid one).
+        bad[4][1] = proofs[4][1] + Q;
+        assertTrue(!verifier.verifyBatch(bad, inputs), "non-canonical word");
+        // An identity A or C (zero words): its proof's error term does not vanish.
+        bad = proofs;
+        (bad[9][0], bad[9][1]) = (0, 0);
+        assertTrue(!verifier.verifyBatch(bad, inputs), "identity A");
+        bad = proofs;
+        (bad[9][6], bad[9][7]) = (0, 0);
+        assertTrue(!verifier.verifyBatch(bad, inputs), "identity C");
+        // An input out of the field names its place in the batch: proof 5, input 3.
+        inputs[5][3] = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
+        vm.expectRevert(abi.encodeWithSelector(IGroth16Verifier.PublicInputNotInField.selector, 23));
+        verifier.verifyBatch(proofs, inputs);
+    }
+
     function testFuzz_aCorruptedProofWordFailsTheBatch(uint256 k, uint256 word, uint256 delta)
         public
     {

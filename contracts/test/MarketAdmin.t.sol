@@ -6,6 +6,7 @@ import {ArcanumToken} from "../src/ArcanumToken.sol";
 import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IGroth16Verifier} from "../src/interfaces/IGroth16Verifier.sol";
 import {SecaggSum4x8Verifier} from "../src/generated/SecaggSum4x8Verifier.sol";
+import {FlagVerifier} from "./utils/Doubles.sol";
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
 /// @dev EIP-712 assignments, fees, parameters and two-step ownership.
@@ -111,7 +112,7 @@ contract MarketAdminTest is TestBase {
     function test_verifierIsPinnedWhenTheJobIsPosted() public {
         uint256 id = _post();
         IGroth16Verifier before = market.verifierOf(1);
-        market.setVerifier(1, 1, IGroth16Verifier(address(0xDEAD)));
+        market.setVerifier(1, 1, new FlagVerifier());
         IGroth16Verifier pinned = market.jobs(id).verifier;
         assertEq(address(pinned), address(before), "in-flight job keeps its verifier");
         market.setVerifier(1, 1, IGroth16Verifier(address(0)));
@@ -139,6 +140,11 @@ contract MarketAdminTest is TestBase {
         vm.stopPrank();
         vm.expectRevert(ComputeMarket.InvalidParameter.selector);
         market.setVerifier(2, 0, IGroth16Verifier(address(1))); // kind 0 is no kind
+        // A verifier must answer verifyBatch: no code, or a contract without it, is refused.
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        market.setVerifier(2, 1, IGroth16Verifier(address(0xDEAD)));
+        vm.expectRevert(ComputeMarket.InvalidParameter.selector);
+        market.setVerifier(2, 1, IGroth16Verifier(address(token)));
         vm.expectRevert(ComputeMarket.InvalidParameter.selector);
         market.setStartWindow(1 days + 1);
         market.setStartWindow(1 days);

@@ -11,9 +11,14 @@
 //!    chain** covers what the job locks; eligible bids are ranked lowest ask first, ties
 //!    broken by a public seed so every observer reproduces the choice. Every bid left out
 //!    comes back with its reason, for the log.
+//!
+//! At volume, [`book::OfferBook`] indexes offers by kind and shape once per round and
+//! places many jobs in one pass, spending workers' capacity and free stake.
 
 use alloy_primitives::{Address, U256, keccak256};
 use arcanum_protocol::{JobId, JobSpec, SignedBid, SignedOffer};
+
+pub mod book;
 
 /// The public tie-break key of `worker` under `seed`.
 fn tie_break(seed: &[u8], worker: Address) -> alloy_primitives::B256 {

@@ -20,7 +20,7 @@ interface IGroth16Verifier {
     /// @notice Checks `proofs[k]` against `inputs[k]` for every `k` with one pairing
     ///         product (a random linear combination whose coefficients are a hash of every
     ///         proof and input): true if and only if every proof verifies, except with
-    ///         probability about 2^-128. Reverts `PublicInputNotInField(k * 4 + j)`.
+    ///         probability about 2^-127. Reverts `PublicInputNotInField(k * 4 + j)`.
     /// @param proofs The proofs, each as for `verifyProof`.
     /// @param inputs Their public inputs, in the same order.
     /// @return True if and only if every proof verifies.

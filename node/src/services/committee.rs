@@ -53,6 +53,9 @@ pub const MAX_MEMBERS: usize = 64;
 const SHARE_WAIT: Duration = Duration::from_secs(10);
 /// How long one request between members, or from the requester, may take (dial included).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a decryption with a share proof may take: a member sets up the share
+/// circuit's keys on its first proof.
+const PROVE_TIMEOUT: Duration = Duration::from_secs(180);
 /// Tries per share delivery (a member may not have its own deal request yet).
 const SHARE_ATTEMPTS: u32 = 5;
 /// Fewest contributions a member decrypts a sum of, whatever the requester asks.
@@ -821,7 +824,12 @@ pub async fn decrypt(
             prove,
             knowledge: knowledge.clone(),
         };
-        ask(net, m, request)
+        let timeout = if prove.is_some() {
+            PROVE_TIMEOUT
+        } else {
+            REQUEST_TIMEOUT
+        };
+        super::network::request_at(net, m, request, timeout)
     });
     let mut partials: Vec<PartialDecryption> = Vec::new();
     let mut proven = Vec::new();
@@ -926,9 +934,9 @@ fn check_contributions(
         arcanum_compute::elgamal::knowledge::verify(&v[..own], session.as_slice(), &proof)
             .map_err(|e| format!("contribution {i}: {e}"))?;
         for c in &v[..own] {
-            if !seen.insert(c.c1) {
+            if c.c1 == Ciphertext::zero().c1 || !seen.insert(c.c1) {
                 return Err(format!(
-                    "contribution {i} repeats another contribution's ciphertext: not decrypting"
+                    "contribution {i} has an element that is not a fresh encryption or repeats another contribution's ciphertext: not decrypting"
                 ));
             }
         }

@@ -481,8 +481,25 @@ pub async fn collect(
         received = valid;
     }
     let (kept, dropped) = if he {
-        // Encrypted contributions need no clerk.
-        (received, vec![])
+        // Encrypted contributions need no clerk; one that repeats another's ciphertext (a
+        // copy) is left out, as the committee would refuse the whole sum.
+        let mut seen = std::collections::HashSet::new();
+        let mut dropped = Vec::new();
+        let mut kept = Vec::new();
+        for c in received {
+            let firsts = first_components(&c.1, len);
+            if firsts.iter().all(|p| !seen.contains(p)) {
+                seen.extend(firsts);
+                kept.push(c);
+            } else {
+                tracing::warn!(target: "requester", owner = %c.0, "contribution left out: it repeats another's ciphertext");
+                dropped.push(format!(
+                    "{}: repeats another contribution's ciphertext",
+                    c.0
+                ));
+            }
+        }
+        (kept, dropped)
     } else {
         keep_shared(received, clerks.len(), spec.threshold as usize)
     };
@@ -558,9 +575,26 @@ pub fn check_knowledge(
     let cts = arcanum_compute::executor::decode_ciphertexts(&[fields], len)
         .map_err(|e| e.to_string())?
         .remove(0);
+    // Fresh randomness never gives the identity: such an element is not an encryption
+    // (and the committee, which strips the job's identity padding, would not see it).
+    let identity = arcanum_compute::elgamal::Ciphertext::zero().c1;
+    if cts.iter().any(|c| c.c1 == identity) {
+        return Err(
+            "an element is not a fresh encryption (its first component is the identity)".into(),
+        );
+    }
     arcanum_compute::elgamal::knowledge::verify(&cts, session.as_slice(), &parsed)
         .map_err(|e| e.to_string())?;
     Ok(proof.to_string())
+}
+
+/// The first components of an encrypted contribution's `len` ciphertexts.
+fn first_components(masked: &[U256], len: usize) -> Vec<arcanum_compute::elgamal::EdwardsAffine> {
+    field::vec_from_u256(masked)
+        .ok()
+        .and_then(|f| arcanum_compute::executor::decode_ciphertexts(&[f], len).ok())
+        .map(|mut v| v.remove(0).iter().map(|c| c.c1).collect())
+        .unwrap_or_default()
 }
 
 /// A contribution received: the owner (peer id), its masked vector, and the clerks

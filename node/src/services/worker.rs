@@ -250,7 +250,7 @@ impl Worker {
             }
         };
         let span = tracing::info_span!("job", %job_id);
-        let result = tracing::Instrument::instrument(self.run(request), span).await;
+        let result = tracing::Instrument::instrument(self.run(request, _slot), span).await;
         if matches!(
             result,
             Err(RejectReason::CommitmentMismatch | RejectReason::BadInputs(_))
@@ -430,11 +430,11 @@ impl Worker {
         };
         for (job, record) in pending {
             tracing::info!(target: "worker", job_id = %job, "resuming an accepted job from the store");
-            let Ok(_slot) = self.slots.clone().acquire_owned().await else {
+            let Ok(slot) = self.slots.clone().acquire_owned().await else {
                 return;
             };
             let request = record.request.clone();
-            match self.run(request.clone()).await {
+            match self.run(request.clone(), slot).await {
                 Ok(result) => {
                     tracing::info!(target: "worker", job_id = %job, tx = %result.tx_hash, "resumed job settled");
                 }
@@ -449,7 +449,14 @@ impl Worker {
     /// Checks, proves and submits a job; the proof is kept in the store (state `Proven`)
     /// before it is submitted, and the keeper resubmits it until the settlement is
     /// confirmed.
-    async fn run(&self, request: JobRequest) -> Result<JobResult, RejectReason> {
+    ///
+    /// The slot is given back once the proof is kept: a job waiting for its settlement
+    /// takes no prover, and proofs waiting together settle in one batch.
+    async fn run(
+        &self,
+        request: JobRequest,
+        slot: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<JobResult, RejectReason> {
         let kept = request.clone();
         let kept = &kept;
         // A job already proven here (a requester that restarted and asks again): answer
@@ -474,7 +481,10 @@ impl Worker {
                     prove_seconds: proof.prove_seconds,
                 });
             }
-            return self.submit(*job_id, info.shape, &proof).await;
+            drop(slot);
+            return self
+                .submit(*job_id, (info.shape, info.deadline), &proof)
+                .await;
         }
         let JobRequest::Run {
             job_id,
@@ -584,7 +594,8 @@ impl Worker {
             prove_seconds,
         };
         self.record(kept, WorkState::Proven, None, Some(proof.clone()));
-        self.submit(job_id, shape.id, &proof).await
+        drop(slot);
+        self.submit(job_id, (shape.id, info.deadline), &proof).await
     }
 
     /// A job larger than its shape: split into chunks (checked against the combined
@@ -655,15 +666,15 @@ impl Worker {
             prove_seconds,
         };
         self.record(kept, WorkState::Proven, None, Some(proof.clone()));
-        self.submit(job_id, shape, &proof).await
+        self.submit(job_id, (shape, 0), &proof).await
     }
 
     /// Submits a kept proof (one proof, batched with others of `shape` when several are
-    /// ready; or a chunked job's proofs together).
+    /// ready, before the job's `deadline`; or a chunked job's proofs together).
     async fn submit(
         &self,
         job_id: JobId,
-        shape: ShapeId,
+        (shape, deadline): (ShapeId, u64),
         proof: &KeptProof,
     ) -> Result<JobResult, RejectReason> {
         if let Ok(mut s) = self.submitting.lock() {
@@ -673,7 +684,7 @@ impl Worker {
             match proof.proofs.first() {
                 Some(words) => {
                     self.settler
-                        .settle(job_id, shape, proof.output_commitment, *words)
+                        .settle(job_id, (shape, deadline), proof.output_commitment, *words)
                         .await
                 }
                 None => {
@@ -771,7 +782,10 @@ impl Worker {
                             continue;
                         }
                         tracing::warn!(target: "worker", %job_id, "job still assigned to this worker with no settlement on chain: resubmitting the kept proof");
-                        match self.submit(job_id, info.shape, &proof).await {
+                        match self
+                            .submit(job_id, (info.shape, info.deadline), &proof)
+                            .await
+                        {
                             Ok(r) => {
                                 tracing::info!(target: "worker", %job_id, tx = %r.tx_hash, "resubmitted")
                             }
