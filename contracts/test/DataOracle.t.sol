@@ -142,20 +142,8 @@ contract DataOracleTest is OracleFixture {
         vm.stopPrank();
     }
 
-    /// @dev `DataOracle.anchorDigest`, computed here: a call to the oracle inside a
-    ///      pranked call's arguments would take the prank.
     function _digest(uint256 id, uint256 anchor) internal view returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                keccak256(
-                    "ArcanumAnchor(uint256 chainId,address oracle,uint256 requestId,uint256 anchor)"
-                ),
-                block.chainid,
-                address(oracle),
-                id,
-                anchor
-            )
-        );
+        return anchorDigestOf(address(oracle), id, anchor);
     }
 
     function test_anchorDigestIsTheDocumentedOne() public view {

@@ -119,20 +119,8 @@ contract DataOracleHeTest is OracleFixture {
         id = oracle.request(FEED, 2 ether, address(0), 0, 1 hours);
     }
 
-    /// @dev `DataOracle.anchorDigest`, computed here: a call to the oracle inside a
-    ///      pranked call's arguments would take the prank (and an expected revert).
     function _digest(uint256 id, uint256 anchor) internal view returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                keccak256(
-                    "ArcanumAnchor(uint256 chainId,address oracle,uint256 requestId,uint256 anchor)"
-                ),
-                block.chainid,
-                address(oracle),
-                id,
-                anchor
-            )
-        );
+        return anchorDigestOf(address(oracle), id, anchor);
     }
 
     function _proof(uint256 id) internal view returns (DataOracle.ValueProof memory p) {

@@ -36,7 +36,7 @@ use crate::{
     Fr,
     circuit::Circuit,
     commitment::{Domain, Sponge, commit_sig_with},
-    jubjub::{PointSig, SignedBits, weighted_sum},
+    jubjub::{PointSig, SignedBits, ciphertext_row, weighted_sum},
     kind::Kind,
     r1cs::{Builder, Sig},
 };
@@ -141,22 +141,8 @@ impl Circuit for HeLinearCircuit {
                 "a weight is outside [-255, 255] or differs from the committed weight",
             )?);
             committed_weights.push(committed);
-            let mut flat = Vec::with_capacity(4 * d);
-            let mut row = Vec::with_capacity(d);
-            for ct in x {
-                let c1 = PointSig::witness(b, &ct.c1)?;
-                let c2 = PointSig::witness(b, &ct.c2)?;
-                c1.enforce_on_curve(b)?;
-                c2.enforce_on_curve(b)?;
-                flat.extend([c1.x.clone(), c1.y.clone(), c2.x.clone(), c2.y.clone()]);
-                row.push((c1, c2));
-            }
-            contributions.push(commit_sig_with(
-                b,
-                Sponge::Rate16,
-                Domain::Contribution,
-                &flat,
-            )?);
+            let (row, commitment) = ciphertext_row(b, x)?;
+            contributions.push(commitment);
             points.push(row);
         }
         contributions.extend(committed_weights);

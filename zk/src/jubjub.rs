@@ -197,6 +197,30 @@ impl PointSig {
     }
 }
 
+/// A contributor's ciphertext vector in a circuit: both points of every ciphertext
+/// witnessed and checked on the curve, and the vector's commitment
+/// `commit(CONTRIBUTION, [c1.x, c1.y, c2.x, c2.y, ..])` with the rate-16 sponge (the
+/// he-linear kind's).
+pub(crate) fn ciphertext_row(
+    b: &mut Builder,
+    cts: &[arcanum_compute::elgamal::Ciphertext],
+) -> Result<(Vec<(PointSig, PointSig)>, Sig), SynthesisError> {
+    use crate::commitment::{Domain, Sponge, commit_sig_with};
+    let mut flat = Vec::with_capacity(4 * cts.len());
+    let mut row = Vec::with_capacity(cts.len());
+    for ct in cts {
+        let c1 = PointSig::witness(b, &ct.c1)?;
+        let c2 = PointSig::witness(b, &ct.c2)?;
+        c1.enforce_on_curve(b)?;
+        c2.enforce_on_curve(b)?;
+        flat.extend(c1.coordinates());
+        flat.extend(c2.coordinates());
+        row.push((c1, c2));
+    }
+    let commitment = commit_sig_with(b, Sponge::Rate16, Domain::Contribution, &flat)?;
+    Ok((row, commitment))
+}
+
 /// A witness `q` with `q * den = num` (1 constraint).
 fn quotient(b: &mut Builder, num: &Sig, den: &Sig) -> Result<Sig, SynthesisError> {
     let q = match den.value().inverse() {

@@ -50,6 +50,26 @@ abstract contract OracleFixture is ProofFixture {
         }
     }
 
+    /// @dev `DataOracle.anchorDigest` of `oracle`, computed here: a call to the oracle inside
+    ///      a pranked call's arguments would take the prank (and an expected revert).
+    function anchorDigestOf(address oracle, uint256 id, uint256 anchor)
+        internal
+        view
+        returns (bytes32)
+    {
+        return keccak256(
+            abi.encode(
+                keccak256(
+                    "ArcanumAnchor(uint256 chainId,address oracle,uint256 requestId,uint256 anchor)"
+                ),
+                block.chainid,
+                oracle,
+                id,
+                anchor
+            )
+        );
+    }
+
     function loadOracleFixture() internal {
         loadOracleFixtureFrom("test/fixtures/oracle_secagg_sum_4x8.json", 2);
     }

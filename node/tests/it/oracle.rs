@@ -44,6 +44,41 @@ async fn fulfilments(
         .collect()
 }
 
+/// The oracle's owner (the deployer, data dir `root/owner`) defines `feed` on chain with
+/// `arcanum feed define`: the mean of `sepal_length` from the job spec `spec`, over the
+/// data owners `owners` (comma-separated addresses), at least three per value. Returns
+/// the command's JSON.
+fn define_mean_feed(
+    root: &std::path::Path,
+    rpc: &str,
+    feed: &str,
+    spec: &std::path::Path,
+    owners: &str,
+) -> serde_json::Value {
+    serde_json::from_str(&ok(
+        &[
+            "feed",
+            "define",
+            feed,
+            "--spec",
+            &spec.display().to_string(),
+            "--statistic",
+            "mean",
+            "--column",
+            "sepal_length",
+            "--owners",
+            owners,
+            "--min-owners",
+            "3",
+            "--json",
+            "--data-dir",
+            &root.join("owner").display().to_string(),
+        ],
+        &[("ARCANUM_CHAIN__RPC_URL", rpc.to_string())],
+    ))
+    .expect("define --json")
+}
+
 /// Waits (up to 240 s) for request `id`'s first fulfilment; fails with the oracle node's
 /// log.
 async fn first_fulfilment(
@@ -157,28 +192,13 @@ async fn an_oracle_node_answers_a_dapp_request_with_the_proven_mean_once() {
         .map(|(_, id)| id.address.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let defined: serde_json::Value = serde_json::from_str(&ok(
-        &[
-            "feed",
-            "define",
-            FEED,
-            "--spec",
-            &rdir.join("feeds/iris.toml").display().to_string(),
-            "--statistic",
-            "mean",
-            "--column",
-            "sepal_length",
-            "--owners",
-            &owner_addrs,
-            "--min-owners",
-            "3",
-            "--json",
-            "--data-dir",
-            &root.path().join("owner").display().to_string(),
-        ],
-        &[("ARCANUM_CHAIN__RPC_URL", rpc.clone())],
-    ))
-    .expect("define --json");
+    let defined = define_mean_feed(
+        root.path(),
+        &rpc,
+        FEED,
+        &rdir.join("feeds/iris.toml"),
+        &owner_addrs,
+    );
     assert_eq!(defined["definition"]["threshold"], 2, "{defined}");
     let mut node = start_node_with(
         &rpc,
@@ -452,28 +472,13 @@ threshold = 3
         .map(|(_, id)| id.address.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let defined: serde_json::Value = serde_json::from_str(&ok(
-        &[
-            "feed",
-            "define",
-            HE_FEED,
-            "--spec",
-            &rdir.join("feeds/iris-he.toml").display().to_string(),
-            "--statistic",
-            "mean",
-            "--column",
-            "sepal_length",
-            "--owners",
-            &owner_addrs,
-            "--min-owners",
-            "3",
-            "--json",
-            "--data-dir",
-            &root.path().join("owner").display().to_string(),
-        ],
-        &[("ARCANUM_CHAIN__RPC_URL", rpc.clone())],
-    ))
-    .expect("define --json");
+    let defined = define_mean_feed(
+        root.path(),
+        &rpc,
+        HE_FEED,
+        &rdir.join("feeds/iris-he.toml"),
+        &owner_addrs,
+    );
     assert_eq!(
         defined["definition"]["kind"],
         arcanum_node::chain::FEED_HE_LINEAR,

@@ -36,7 +36,7 @@ use crate::{
     Bn254, Error, Fr, Result,
     circuit::Circuit,
     commitment::{Domain, Sponge, commit_sig, commit_sig_with, commit_with},
-    jubjub::{PointSig, SignedBits, weighted_sum},
+    jubjub::{PointSig, SignedBits, ciphertext_row, weighted_sum},
     keys::CircuitKeys,
     prover,
     r1cs::{Builder, Sig},
@@ -274,23 +274,8 @@ impl Circuit for FinalizeHeCircuit {
         let mut contributions = Vec::with_capacity(2 * n);
         let mut rows = Vec::with_capacity(n);
         for x in &self.inputs {
-            let mut flat = Vec::with_capacity(4 * d);
-            let mut row = Vec::with_capacity(d);
-            for ct in x {
-                let c1 = PointSig::witness(b, &ct.c1)?;
-                let c2 = PointSig::witness(b, &ct.c2)?;
-                c1.enforce_on_curve(b)?;
-                c2.enforce_on_curve(b)?;
-                flat.extend(c1.coordinates());
-                flat.extend(c2.coordinates());
-                row.push((c1, c2));
-            }
-            contributions.push(commit_sig_with(
-                b,
-                Sponge::Rate16,
-                Domain::Contribution,
-                &flat,
-            )?);
+            let (row, commitment) = ciphertext_row(b, x)?;
+            contributions.push(commitment);
             rows.push(row);
         }
         let ccs = contributions.clone();

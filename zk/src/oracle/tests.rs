@@ -13,7 +13,8 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 
 use super::sample::{SHAPE, job};
 
-fn satisfied<C: crate::circuit::Circuit>(c: C) -> bool {
+/// Whether `c`'s witness satisfies its constraints (synthesis must not fail).
+pub(super) fn satisfied<C: crate::circuit::Circuit>(c: C) -> bool {
     let cs = ConstraintSystem::<Fr>::new_ref();
     Synthesizer(c)
         .generate_constraints(cs.clone())

@@ -3,24 +3,16 @@
 //! wrong key digest, a repeated member, a dropped or invented contributor, or another
 //! query does not.
 
+use super::tests::satisfied;
 use super::{
     decrypt::{self, lagrange_integers},
     finalize::{DEN_SCALE, Statistic},
     sample_he::{MEAN, job},
 };
-use crate::{Fr, circuit::Synthesizer};
+use crate::Fr;
 use arcanum_compute::elgamal::Ciphertext;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ed_on_bn254::{EdwardsAffine, Fr as Scalar};
-use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
-
-fn satisfied<C: crate::circuit::Circuit>(c: C) -> bool {
-    let cs = ConstraintSystem::<Fr>::new_ref();
-    Synthesizer(c)
-        .generate_constraints(cs.clone())
-        .expect("synthesis");
-    cs.is_satisfied().expect("check")
-}
 
 #[test]
 fn integer_lagrange_coefficients_interpolate_at_zero() {

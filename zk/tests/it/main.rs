@@ -37,6 +37,28 @@ fn keys() -> &'static ShapeKeys {
     keys_of(&SECAGG_SUM_4X8)
 }
 
+/// A word as the fixtures write it: a quoted hex string.
+fn hex(u: U256) -> String {
+    format!("\"{u:#x}\"")
+}
+
+/// A field element as the fixtures write it.
+fn fr(f: Fr) -> String {
+    hex(field::fr_to_u256(f))
+}
+
+/// A proof's EVM calldata words as the fixtures write them.
+fn words(p: &ark_groth16::Proof<arcanum_zk::Bn254>) -> String {
+    format!(
+        "[{}]",
+        evm::proof_to_calldata(p)
+            .iter()
+            .map(|w| hex(*w))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 fn contracts_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contracts")
 }
@@ -148,17 +170,6 @@ fn committed_oracle_fixture_is_fresh() {
     let worker_proof =
         prover::prove_secagg_sum_anchored(keys(), &stmt, &job.masked, &job.anchors, &mut rng)
             .expect("worker proof");
-    let hex = |u: U256| format!("\"{u:#x}\"");
-    let words = |p: &ark_groth16::Proof<arcanum_zk::Bn254>| {
-        format!(
-            "[{}]",
-            evm::proof_to_calldata(p)
-                .iter()
-                .map(|w| hex(*w))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
     let clerks = [0usize, 2];
     let mut clerk_commitments = Vec::new();
     let mut clerk_proofs = Vec::new();
@@ -244,18 +255,6 @@ fn committed_oracle_he_fixture_is_fresh() {
         &mut rng,
     )
     .expect("worker proof");
-    let hex = |u: U256| format!("\"{u:#x}\"");
-    let fr = |f: Fr| hex(field::fr_to_u256(f));
-    let words = |p: &ark_groth16::Proof<arcanum_zk::Bn254>| {
-        format!(
-            "[{}]",
-            evm::proof_to_calldata(p)
-                .iter()
-                .map(|w| hex(*w))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
     let members = [1u64, 3, 5];
     let stat = sample_he::MEAN;
     let (mut commitments, mut proofs) = (Vec::new(), Vec::new());
@@ -323,7 +322,6 @@ fn committed_oracle_he_fixture_is_fresh() {
 fn committed_batch_fixture_is_fresh() {
     let worker: Address = FIXTURE_WORKER.parse().expect("addr");
     let mut rng = ChaCha20Rng::seed_from_u64(2029);
-    let hex = |u: U256| format!("\"{u:#x}\"");
     let mut jobs = Vec::new();
     for job in 1..=16u64 {
         let inputs: Vec<Vec<Fr>> = fixture_inputs()
@@ -335,14 +333,10 @@ fn committed_batch_fixture_is_fresh() {
         let proof =
             prover::prove_secagg_sum_with_rng(keys(), &stmt, &inputs, &mut rng).expect("prove");
         jobs.push(format!(
-            "    {{\"inputCommitment\": {}, \"outputCommitment\": {}, \"proof\": [{}]}}",
-            hex(field::fr_to_u256(stmt.input_commitment)),
-            hex(field::fr_to_u256(stmt.output_commitment)),
-            evm::proof_to_calldata(&proof)
-                .iter()
-                .map(|w| hex(*w))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "    {{\"inputCommitment\": {}, \"outputCommitment\": {}, \"proof\": {}}}",
+            fr(stmt.input_commitment),
+            fr(stmt.output_commitment),
+            words(&proof)
         ));
     }
     let json = format!(
@@ -364,7 +358,6 @@ fn committed_proof_fixture_is_fresh() {
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
     let proof = prover::prove_secagg_sum_with_rng(keys(), &stmt, &inputs, &mut rng).expect("prove");
     let words = evm::proof_to_calldata(&proof);
-    let hex = |u: U256| format!("\"{u:#x}\"");
     let json = format!(
         "{{\n  \"shape\": {},\n  \"jobId\": 1,\n  \"worker\": \"{}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"proof\": [{}]\n}}\n",
         SECAGG_SUM_4X8.id.0,
@@ -515,7 +508,6 @@ fn committed_chunked_proof_fixture_is_fresh() {
     let outputs = job.split_output(&output).expect("outputs");
     let worker: Address = FIXTURE_WORKER.parse().expect("addr");
     let mut rng = ChaCha20Rng::seed_from_u64(2027);
-    let hex = |u: U256| format!("\"{u:#x}\"");
     let mut ocs = Vec::new();
     let mut proofs = Vec::new();
     for (chunk, out) in job.chunks.iter().zip(&outputs) {
