@@ -48,6 +48,7 @@ bench: tools ## Measure (ours and peers in the same run); ends with one `name: v
 	test -x tools/bench/.venv/bin/python || python3 -m venv tools/bench/.venv
 	tools/bench/.venv/bin/pip install --quiet --disable-pip-version-check -r tools/bench/requirements.txt
 	$(CARGO) bench -p arcanum-zk --bench prove
+	$(CARGO) bench -p arcanum-scheduler --bench matching
 	$(CARGO) bench -p arcanum-compute --bench secagg
 	$(CARGO) bench -p arcanum-compute --bench elgamal
 	$(CARGO) bench -p arcanum-compute --bench fl
