@@ -54,6 +54,7 @@ bench: tools ## Measure (ours and peers in the same run); ends with one `name: v
 	$(CARGO) bench -p arcanum-compute --bench fl
 	$(CARGO) bench -p arcanum-node --bench node
 	$(CARGO) bench -p arcanum-node --bench load
+	$(CARGO) bench -p arcanum-node --bench scale
 	$(CARGO) bench -p arcanum-p2p --bench fuzz
 	$(CARGO) run -p arcanum-node --bin arcanum -- devnet --fl --json > target/devnet-report.json
 	@node tools/bench/devnet_report.js target/devnet-report.json

@@ -168,6 +168,9 @@ pub struct WorkerSection {
     /// How long a proven job waits for others to settle with it in one `submitResults`
     /// transaction (milliseconds; 0: batch only the proofs already waiting).
     pub batch_window_ms: u64,
+    /// How often the worker re-advertises its offer (seconds); each offer stays valid six
+    /// times as long. Peers that connect later get it at once from any peer that holds it.
+    pub offer_interval_secs: u64,
 }
 
 /// `[contributor]`: what a data owner holds and whom it answers.
@@ -277,6 +280,7 @@ impl Default for WorkerSection {
             capacity: 1,
             shapes: arcanum_zk::shapes::ALL.iter().map(|s| s.name()).collect(),
             batch_window_ms: 0,
+            offer_interval_secs: 10,
         }
     }
 }
@@ -329,6 +333,12 @@ impl NodeConfig {
             return Err(format!(
                 "worker.batch_window_ms = {} is out of range 0..=600000 (a proof waits at most ten minutes for others)",
                 self.worker.batch_window_ms
+            ));
+        }
+        if !(1..=300).contains(&self.worker.offer_interval_secs) {
+            return Err(format!(
+                "worker.offer_interval_secs = {} is out of range 1..=300",
+                self.worker.offer_interval_secs
             ));
         }
         let mut names = std::collections::BTreeSet::new();
@@ -701,6 +711,9 @@ shapes = ["secagg-sum-4x8", "he-linear-4x8", "secagg-sum-16x64"]
 # about a third of the gas per job at 16). A proof also waits this long (ms) for others;
 # 0 batches only the proofs already waiting, adding no delay.
 batch_window_ms = 0
+# The offer is re-gossiped this often (seconds, 1..=300) and stays valid six times as
+# long; a peer that connects later gets it at once from any peer holding it.
+offer_interval_secs = 10
 
 [requester]
 # Submitted jobs followed at once (1..=1024); later submissions wait their turn.

@@ -160,6 +160,8 @@ pub async fn run(
                 metrics: metrics.clone(),
                 store: Some(store.clone()),
                 batch_window: Duration::from_millis(cfg.worker.batch_window_ms),
+                offer_interval: Duration::from_secs(cfg.worker.offer_interval_secs),
+                offer_ttl: Duration::from_secs(6 * cfg.worker.offer_interval_secs),
                 ..WorkerConfig::default()
             },
         );
@@ -167,9 +169,7 @@ pub async fn run(
         _worker = Some(handle);
     }
     if roles.contains(&Role::Requester) {
-        let (tx, rx) = mpsc::channel(NET_INBOX);
-        inboxes.offers = Some(tx);
-        let mut requester = Requester::new(chain.clone(), network.client.clone(), rx);
+        let mut requester = Requester::new(chain.clone(), network.client.clone());
         // Open calls for contributions: owners enrol here.
         requester.enrollments().set_addrs(own_addrs.clone());
         let (tx, rx) = mpsc::channel(NET_INBOX);

@@ -10,7 +10,7 @@ use libp2p::{
 use std::time::Duration;
 
 /// Gossipsub topic of compute offers.
-pub(crate) const OFFERS_TOPIC: &str = "/arcanum/offers/1";
+pub(crate) const OFFERS_TOPIC: &str = "/arcanum/offers/2";
 /// Gossipsub topic of requesters' open calls for contributions.
 pub(crate) const CALLS_TOPIC: &str = "/arcanum/calls/1";
 /// Kademlia protocol (Arcanum's own DHT, not the public IPFS one).
@@ -70,8 +70,16 @@ pub(crate) struct Behaviour {
 /// halves every decay interval (1 s); below -10 a peer gets no gossip, below -50 its
 /// publishes are ignored, below -80 it is graylisted (everything it sends is dropped). One
 /// stale offer (a skewed clock) costs little; a stream of forgeries cuts the peer off.
+///
+/// Many peers on one IP address still cost each of them (gossipsub's colocation penalty
+/// against Sybils), except on loopback: nodes on one machine are one operator's devnet,
+/// and past ten of them the penalty graylisted them all.
 fn peer_score() -> (gossipsub::PeerScoreParams, gossipsub::PeerScoreThresholds) {
     let mut params = gossipsub::PeerScoreParams::default();
+    params.ip_colocation_factor_whitelist.extend([
+        std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST),
+        std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+    ]);
     let topic = gossipsub::TopicScoreParams {
         topic_weight: 1.0,
         invalid_message_deliveries_weight: -10.0,
@@ -99,6 +107,7 @@ impl Behaviour {
     pub(crate) fn new(
         key: &Keypair,
         config: &NetworkConfig,
+        registry: &mut prometheus_client::registry::Registry,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let request_timeout: Duration = config.request_timeout;
         let gossip_config = gossipsub::ConfigBuilder::default()
@@ -113,7 +122,8 @@ impl Behaviour {
             gossipsub::MessageAuthenticity::Signed(key.clone()),
             gossip_config,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .with_metrics(registry, gossipsub::MetricsConfig::default());
         let (params, thresholds) = peer_score();
         gossipsub
             .with_peer_score(params, thresholds)

@@ -1,6 +1,7 @@
-use crate::{Error, Result};
+use crate::{Error, Result, offers::OfferTable};
 use arcanum_protocol::{JobRequest, JobResponse, SignedOffer};
 use libp2p::{Multiaddr, PeerId, request_response::ResponseChannel};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// What the network reports to the application.
@@ -66,6 +67,9 @@ pub(crate) enum Command {
         peer: PeerId,
         reply: oneshot::Sender<Result<Option<f64>>>,
     },
+    Metrics {
+        reply: oneshot::Sender<Result<String>>,
+    },
 }
 
 /// A cloneable handle that drives the [`EventLoop`](crate::EventLoop).
@@ -73,12 +77,27 @@ pub(crate) enum Command {
 pub struct Client {
     pub(crate) tx: mpsc::Sender<Command>,
     pub(crate) peer_id: PeerId,
+    pub(crate) offers: Arc<OfferTable>,
 }
 
 impl Client {
     /// This node's `PeerId`.
     pub fn peer_id(&self) -> PeerId {
         self.peer_id
+    }
+
+    /// The live offers this node verified (from gossip, or handed over by a peer when the
+    /// connection opened), one per worker, including its own.
+    pub fn offers(&self) -> &OfferTable {
+        &self.offers
+    }
+
+    /// The network's metrics in the Prometheus text format: libp2p's (`libp2p_bandwidth_*`:
+    /// bytes per transport and direction; `libp2p_gossipsub_*`: messages and bytes per
+    /// topic, mesh, scores) and the offers' (`arcanum_p2p_*`: delay from issue to arrival,
+    /// received, synced, rejected, live).
+    pub async fn metrics(&self) -> Result<String> {
+        self.call(|reply| Command::Metrics { reply }).await
     }
 
     async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T>>) -> Command) -> Result<T> {

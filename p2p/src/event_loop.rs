@@ -2,8 +2,9 @@ use crate::{
     Error, Result,
     behaviour::{Behaviour, BehaviourEvent, CALLS_TOPIC, OFFERS_TOPIC},
     client::{Client, Command, Event},
+    offers::OfferTable,
 };
-use arcanum_protocol::{JobResponse, SignedOffer};
+use arcanum_protocol::{JobRequest, JobResponse, MAX_OFFERS_SYNCED, SignedOffer};
 use futures::StreamExt;
 use libp2p::{
     Multiaddr, PeerId, Swarm, SwarmBuilder,
@@ -20,7 +21,15 @@ use libp2p::{
     },
     tcp, yamux,
 };
-use std::{collections::HashMap, time::Duration};
+use prometheus_client::{
+    metrics::{counter::Counter, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 use tokio::sync::{mpsc, oneshot};
 
 /// Network settings.
@@ -81,6 +90,70 @@ pub struct EventLoop {
     buckets: HashMap<PeerId, Bucket>,
     requests_per_minute: u32,
     max_connections: u32,
+    /// The live offers verified, served to peers that ask when a connection opens.
+    offers: Arc<OfferTable>,
+    /// Offer requests sent to peers that just connected.
+    pending_syncs: HashSet<OutboundRequestId>,
+    /// Peers whose offer request was answered while connected (one each).
+    offers_served: HashSet<PeerId>,
+    registry: Registry,
+    metrics: OfferMetrics,
+}
+
+/// Upper bounds (seconds) of the offer-delay histogram's buckets.
+pub const OFFER_DELAY_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// What the node counts of offers, in its Prometheus registry.
+#[derive(Clone, Debug)]
+struct OfferMetrics {
+    /// From the worker's signature to this node's verification, of offers arriving by
+    /// gossip (on one machine's clock; across machines it includes their clock skew).
+    delay: Histogram,
+    /// Offers from gossip kept (new, or newer than the one held).
+    received: Counter,
+    /// Offers handed over by peers when a connection opened, kept.
+    synced: Counter,
+    /// Offers refused (undecodable, forged, expired, naming another peer).
+    rejected: Counter,
+    /// Offers held now (set when the metrics are read).
+    live: Gauge,
+}
+
+impl OfferMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let m = Self {
+            delay: Histogram::new(OFFER_DELAY_BUCKETS),
+            received: Counter::default(),
+            synced: Counter::default(),
+            rejected: Counter::default(),
+            live: Gauge::default(),
+        };
+        let r = registry.sub_registry_with_prefix("arcanum_p2p");
+        r.register(
+            "offer_delay_seconds",
+            "Seconds from an offer's issue to its verification here, by gossip",
+            m.delay.clone(),
+        );
+        r.register(
+            "offers_received",
+            "Offers from gossip kept (new or newer)",
+            m.received.clone(),
+        );
+        r.register(
+            "offers_synced",
+            "Offers handed over by peers on connecting, kept",
+            m.synced.clone(),
+        );
+        r.register(
+            "offers_rejected",
+            "Offers refused (forged, expired, malformed, wrong peer)",
+            m.rejected.clone(),
+        );
+        r.register("offers_live", "Live offers held", m.live.clone());
+        m
+    }
 }
 
 /// A token bucket: `capacity` tokens, refilled at `per_minute` a minute.
@@ -116,6 +189,8 @@ pub fn new(
 ) -> Result<(Client, mpsc::Receiver<Event>, EventLoop)> {
     let peer_id = key.public().to_peer_id();
     let behaviour_config = config.clone();
+    let mut registry = Registry::default();
+    let metrics = OfferMetrics::register(&mut registry);
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
         .with_tcp(
@@ -125,10 +200,16 @@ pub fn new(
         )
         .map_err(|e| Error::Build(e.to_string()))?
         .with_quic()
-        .with_behaviour(|key| Behaviour::new(key, &behaviour_config))
+        // `libp2p_bandwidth_bytes_total{protocols, direction}`.
+        .with_bandwidth_metrics(&mut registry)
+        .with_behaviour(|key| {
+            let gossip = registry.sub_registry_with_prefix("libp2p_gossipsub");
+            Behaviour::new(key, &behaviour_config, gossip)
+        })
         .map_err(|e| Error::Build(e.to_string()))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
         .build();
+    let offers = Arc::new(OfferTable::default());
     let (cmd_tx, cmd_rx) = mpsc::channel(config.command_queue);
     let (ev_tx, ev_rx) = mpsc::channel(config.event_queue);
     let event_loop = EventLoop {
@@ -142,11 +223,17 @@ pub fn new(
         buckets: HashMap::new(),
         requests_per_minute: config.requests_per_minute,
         max_connections: config.max_connections,
+        offers: offers.clone(),
+        pending_syncs: HashSet::new(),
+        offers_served: HashSet::new(),
+        registry,
+        metrics,
     };
     Ok((
         Client {
             tx: cmd_tx,
             peer_id,
+            offers,
         },
         ev_rx,
         event_loop,
@@ -210,6 +297,15 @@ impl EventLoop {
             Command::PeerScore { peer, reply } => {
                 let _ = reply.send(Ok(self.swarm.behaviour().gossipsub.peer_score(&peer)));
             }
+            Command::Metrics { reply } => {
+                let now = arcanum_protocol::unix_now();
+                self.metrics.live.set(self.offers.len(now) as i64);
+                let mut text = String::new();
+                let result = prometheus_client::encoding::text::encode(&mut text, &self.registry)
+                    .map(|()| text)
+                    .map_err(|e| Error::Build(format!("encoding metrics: {e}")));
+                let _ = reply.send(result);
+            }
             Command::Listen { addr, reply } => match self.swarm.listen_on(addr.clone()) {
                 Ok(id) => {
                     self.pending_listen.insert(id, (addr, reply));
@@ -256,6 +352,9 @@ impl EventLoop {
                 }
             }
             Command::Publish { offer, reply } => {
+                // Its own offer too is handed to peers that connect later.
+                self.offers
+                    .insert((*offer).clone(), arcanum_protocol::unix_now());
                 let topic = gossipsub::IdentTopic::new(OFFERS_TOPIC);
                 let result = self
                     .swarm
@@ -341,9 +440,20 @@ impl EventLoop {
             SwarmEvent::ConnectionEstablished {
                 peer_id,
                 connection_id,
+                num_established,
                 ..
             } => {
                 tracing::debug!(target: "net", %peer_id, "connected");
+                if num_established.get() == 1 {
+                    // A new peer: ask for the offers it holds, so a node that joins late
+                    // need not wait for every worker's next advertisement.
+                    let id = self
+                        .swarm
+                        .behaviour_mut()
+                        .jobs
+                        .send_request(&peer_id, JobRequest::Offers);
+                    self.pending_syncs.insert(id);
+                }
                 if let Some(pos) = self
                     .pending_dial
                     .iter()
@@ -356,6 +466,13 @@ impl EventLoop {
                     let _ = reply.send(Ok(peer_id));
                 }
                 self.emit(Event::Connected { peer: peer_id });
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.offers_served.remove(&peer_id);
             }
             SwarmEvent::OutgoingConnectionError {
                 connection_id,
@@ -411,10 +528,20 @@ impl EventLoop {
                 } else {
                     match self.check_offer(message.source, &message.data) {
                         Ok(offer) => {
-                            self.emit(Event::Offer { offer });
+                            let delay = arcanum_protocol::unix_now_ms()
+                                .saturating_sub(offer.offer.issued_at_ms);
+                            if self
+                                .offers
+                                .insert(offer.clone(), arcanum_protocol::unix_now())
+                            {
+                                self.metrics.received.inc();
+                                self.metrics.delay.observe(delay as f64 / 1000.0);
+                                self.emit(Event::Offer { offer });
+                            }
                             gossipsub::MessageAcceptance::Accept
                         }
                         Err(e) => {
+                            self.metrics.rejected.inc();
                             tracing::warn!(target: "net::offers", peer = %propagation_source, "rejecting offer: {e}");
                             gossipsub::MessageAcceptance::Reject
                         }
@@ -430,6 +557,25 @@ impl EventLoop {
                 message,
                 ..
             })) => match message {
+                request_response::Message::Request {
+                    request: JobRequest::Offers,
+                    channel,
+                    ..
+                } => {
+                    // Outside the job requests' budget: once per connected peer.
+                    let response = if self.offers_served.insert(peer) {
+                        let mut offers = self.offers.live(arcanum_protocol::unix_now());
+                        offers.truncate(MAX_OFFERS_SYNCED);
+                        JobResponse::Offers(offers)
+                    } else {
+                        JobResponse::Rejected(arcanum_protocol::RejectReason::RateLimited(60))
+                    };
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .jobs
+                        .send_response(channel, response);
+                }
                 request_response::Message::Request {
                     request, channel, ..
                 } => {
@@ -459,7 +605,9 @@ impl EventLoop {
                     request_id,
                     response,
                 } => {
-                    if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
+                    if self.pending_syncs.remove(&request_id) {
+                        self.on_offers_synced(peer, response);
+                    } else if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
                         let _ = reply.send(Ok(response));
                     }
                 }
@@ -472,7 +620,9 @@ impl EventLoop {
                     ..
                 },
             )) => {
-                if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
+                if self.pending_syncs.remove(&request_id) {
+                    tracing::debug!(target: "net::offers", %peer, "peer did not hand over its offers: {error}");
+                } else if let Some((_, reply)) = self.pending_requests.remove(&request_id) {
                     let _ = reply.send(Err(Error::Request {
                         peer: peer.to_string(),
                         detail: error.to_string(),
@@ -535,6 +685,33 @@ impl EventLoop {
         } else {
             tracing::debug!(target: "net", %peer, "dialling a discovered peer");
         }
+    }
+
+    /// Keeps the valid offers a peer handed over. Their signatures bind each to its worker
+    /// and peer id; that the worker publishes from that peer was checked by the peer that
+    /// heard it (gossip binds the publisher), not here.
+    fn on_offers_synced(&mut self, peer: PeerId, response: JobResponse) {
+        let JobResponse::Offers(offers) = response else {
+            tracing::debug!(target: "net::offers", %peer, "peer answered the offers request with something else");
+            return;
+        };
+        let now = arcanum_protocol::unix_now();
+        let (mut kept, mut refused) = (0usize, 0usize);
+        for offer in offers.into_iter().take(MAX_OFFERS_SYNCED) {
+            let valid = offer.verify(now).is_ok() && offer.offer.peer_id.parse::<PeerId>().is_ok();
+            if !valid {
+                refused += 1;
+            } else if self.offers.insert(offer.clone(), now) {
+                kept += 1;
+                self.emit(Event::Offer { offer });
+            }
+        }
+        self.metrics.synced.inc_by(kept as u64);
+        self.metrics.rejected.inc_by(refused as u64);
+        if refused > 0 {
+            tracing::warn!(target: "net::offers", %peer, refused, "peer handed over invalid offers");
+        }
+        tracing::debug!(target: "net::offers", %peer, kept, "offers handed over on connecting");
     }
 
     /// An offer is valid if it decodes, its signature recovers to its worker address, it

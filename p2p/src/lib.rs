@@ -22,6 +22,7 @@ mod behaviour;
 mod client;
 mod error;
 mod event_loop;
+mod offers;
 
 pub use behaviour::{
     MAX_GOSSIP_BYTES, MAX_JOB_REQUEST_BYTES, MAX_JOB_RESPONSE_BYTES, job_codec, job_protocol,
@@ -29,5 +30,6 @@ pub use behaviour::{
 };
 pub use client::{Client, Event};
 pub use error::{Error, Result};
-pub use event_loop::{EventLoop, NetworkConfig, new};
+pub use event_loop::{EventLoop, NetworkConfig, OFFER_DELAY_BUCKETS, new};
 pub use libp2p::{Multiaddr, PeerId, identity::Keypair, request_response::ResponseChannel};
+pub use offers::{MAX_OFFERS, OfferTable};

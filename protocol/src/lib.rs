@@ -26,12 +26,13 @@ pub use error::{Error, Result};
 pub use fl::{PrivacyUnit, TrainPlan, TrainPrivacy, TrainRound};
 pub use ids::{ContentId, JobId, ShapeId};
 pub use job::{FR_MODULUS, JobKind, JobSpec, Shape};
-pub use offer::{Offer, SignedOffer, unix_now};
+pub use offer::{Offer, SignedOffer, unix_now, unix_now_ms};
 pub use stats::{
     CallForContributions, Candidate, ClerkAd, CommitteeDraw, ContributionRequest, Dp, Filter,
     KeyTranscript, MAX_CALL_BYTES, Op, Query, QueryTerms, SignedClerkAd, SignedDealing,
     draw_weighted, query_description,
 };
 pub use wire::{
-    ClerkProofRequest, ClerkSumProof, JobRequest, JobResponse, JobResult, PadAnchor, RejectReason,
+    ClerkProofRequest, ClerkSumProof, JobRequest, JobResponse, JobResult, MAX_OFFERS_SYNCED,
+    PadAnchor, RejectReason,
 };

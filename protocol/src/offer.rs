@@ -11,9 +11,17 @@ pub fn unix_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Milliseconds since the Unix epoch (0 if the system clock is before 1970): when an offer
+/// was issued.
+pub fn unix_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// Domain tag prefixed to every offer digest, so an offer signature can never be mistaken
 /// for a signature over anything else.
-const OFFER_DOMAIN: &[u8] = b"arcanum/offer/v1";
+const OFFER_DOMAIN: &[u8] = b"arcanum/offer/v2";
 
 /// A worker's advertisement of compute, gossiped on the offers topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +40,9 @@ pub struct Offer {
     pub capacity: u32,
     /// Unix time after which the offer is stale.
     pub expires_at: u64,
+    /// When the worker signed it, Unix milliseconds: a newer offer from the same worker
+    /// replaces an older one, and receivers measure how long gossip took to bring it.
+    pub issued_at_ms: u64,
 }
 
 impl Offer {
@@ -53,7 +64,14 @@ impl Offer {
         buf.extend_from_slice(&self.min_reward.to_be_bytes::<32>());
         buf.extend_from_slice(&self.capacity.to_be_bytes());
         buf.extend_from_slice(&self.expires_at.to_be_bytes());
+        buf.extend_from_slice(&self.issued_at_ms.to_be_bytes());
         keccak256(&buf).0
+    }
+
+    /// Whether this offer replaces `other` (from the same worker): issued later, or at the
+    /// same time and valid longer.
+    pub fn supersedes(&self, other: &Offer) -> bool {
+        (self.issued_at_ms, self.expires_at) > (other.issued_at_ms, other.expires_at)
     }
 
     /// Signs the offer with the worker's Ethereum key.
@@ -112,6 +130,7 @@ mod tests {
             min_reward: U256::from(10u64),
             capacity: 2,
             expires_at: 1_000,
+            issued_at_ms: 940_000,
         }
     }
 

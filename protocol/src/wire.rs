@@ -1,5 +1,6 @@
 use crate::{
-    ContributionRequest, JobId, KeyTranscript, Shape, SignedBid, SignedClerkAd, SignedDealing, U256,
+    ContributionRequest, JobId, KeyTranscript, Shape, SignedBid, SignedClerkAd, SignedDealing,
+    SignedOffer, U256,
 };
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
@@ -126,6 +127,10 @@ pub enum JobRequest {
         /// The job.
         job: B256,
     },
+    /// To any peer, by its network layer when a connection opens: the live offers it holds
+    /// (answered [`JobResponse::Offers`]), so a node that joins late need not wait for the
+    /// workers' next advertisement.
+    Offers,
     /// To a requester: the blob (a global model's safetensors file) with this blake3 id.
     FetchBlob {
         /// blake3 of the blob.
@@ -314,4 +319,11 @@ pub enum JobResponse {
     },
     /// A blob's bytes (its blake3 is the id asked for).
     Blob(Vec<u8>),
+    /// The live offers a peer holds (answer to [`JobRequest::Offers`]), each still signed
+    /// by its worker; at most [`MAX_OFFERS_SYNCED`].
+    Offers(Vec<SignedOffer>),
 }
+
+/// Most offers one [`JobResponse::Offers`] carries (a signed offer is about 500 bytes of
+/// CBOR: 2,000 of them fit the response limit many times over).
+pub const MAX_OFFERS_SYNCED: usize = 2_000;

@@ -71,6 +71,7 @@ fn offers(n: u64) -> Vec<SignedOffer> {
                     min_reward: U256::from(1 + mix(i, 7) % 20),
                     capacity: 1 + (mix(i, 8) % 4) as u32,
                     expires_at: 1_000 + mix(i, 9) % 100,
+                    issued_at_ms: 0,
                 },
                 signature: vec![],
             }

@@ -62,7 +62,7 @@ impl<'a> OfferBook<'a> {
             latest
                 .entry(s.offer.worker)
                 .and_modify(|cur| {
-                    if s.offer.expires_at > cur.offer.expires_at {
+                    if s.offer.supersedes(&cur.offer) {
                         *cur = s;
                     }
                 })
@@ -167,6 +167,7 @@ mod tests {
                 min_reward: U256::from(ask),
                 capacity,
                 expires_at,
+                issued_at_ms: 0,
             },
             signature: vec![],
         }

@@ -200,6 +200,7 @@ mod tests {
                 min_reward: U256::from(ask),
                 capacity: 1,
                 expires_at,
+                issued_at_ms: 0,
             },
             signature: vec![],
         }

@@ -625,6 +625,11 @@ async fn metrics(State(s): State<Shared>) -> Result<String, Failure> {
     out.push_str(&format!(
         "# HELP arcanum_peers Connected peers.\n# TYPE arcanum_peers gauge\narcanum_peers {peers}\n"
     ));
+    // The network's own: offers (delay, received, synced, live) and libp2p's (bytes per
+    // transport, gossipsub per topic).
+    if let Ok(net) = s.net.metrics().await {
+        out.push_str(net.strip_suffix("# EOF\n").unwrap_or(&net));
+    }
     let me = s.chain.account();
     let (_, earned) = s.store.ledger_earned(me).map_err(store_err)?;
     let claimed = s.store.ledger_claimed().map_err(store_err)?;

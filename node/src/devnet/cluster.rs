@@ -172,16 +172,41 @@ pub struct Cluster {
     pub anvil: AnvilInstance,
 }
 
-fn free_port() -> eyre::Result<u16> {
+pub(super) fn free_port() -> eyre::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
+/// Writes a fresh random keystore password to `path` (mode 0600).
+pub(super) fn write_password(path: &Path) -> eyre::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    std::io::Write::write_all(
+        &mut f,
+        alloy::hex::encode(rand::random::<[u8; 16]>()).as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// What a worker node's `[worker]` section says.
+pub(super) struct WorkerFiles<'a> {
+    pub(super) ask: U256,
+    pub(super) capacity: u32,
+    pub(super) shapes: &'a [arcanum_protocol::Shape],
+    /// Seconds between advertisements.
+    pub(super) offer_interval_secs: u64,
+}
+
 /// Creates a node's data dir: keystore of `key`, identity, and a config naming the chain,
-/// its ports, its peers and (for workers) its ask and shapes.
+/// its ports, its peers (bootstrap addresses; mDNS on a devnet, off in a scale network)
+/// and (for workers) its ask and shapes.
 #[allow(clippy::too_many_arguments)]
-fn prepare_node(
+pub(super) fn prepare_node(
     dir: &Path,
     keys_cache: &Path,
     password_file: &Path,
@@ -190,9 +215,8 @@ fn prepare_node(
     p2p: u16,
     api: u16,
     bootstrap: &[String],
-    ask: U256,
-    capacity: u32,
-    shapes: &[arcanum_protocol::Shape],
+    mdns: bool,
+    worker: &WorkerFiles<'_>,
     extra: &str,
 ) -> eyre::Result<()> {
     std::fs::create_dir_all(dir)?;
@@ -222,21 +246,26 @@ password_file = "{}"
 [p2p]
 listen = ["/ip4/127.0.0.1/tcp/{p2p}"]
 bootstrap = [{}]
-mdns = true
+mdns = {mdns}
 [worker]
-ask_wei = "{ask}"
-capacity = {capacity}
+ask_wei = "{}"
+capacity = {}
 shapes = [{}]
+offer_interval_secs = {}
 [api]
 listen = "127.0.0.1:{api}"
 {extra}"#,
         password_file.display(),
         bootstrap.join(", "),
-        shapes
+        worker.ask,
+        worker.capacity,
+        worker
+            .shapes
             .iter()
             .map(|s| format!("{:?}", s.name()))
             .collect::<Vec<_>>()
             .join(", "),
+        worker.offer_interval_secs,
     );
     std::fs::write(dir.join(config::FILE_NAME), text)?;
     Ok(())
@@ -288,7 +317,7 @@ fn digits_parts(root: &Path, owners: usize) -> eyre::Result<Vec<arcanum_compute:
 }
 
 /// Starts `arcanum node run` for `dir` and waits for its API.
-async fn start_node(
+pub(super) async fn start_node(
     exe: &Path,
     name: &str,
     dir: &Path,
@@ -377,18 +406,7 @@ impl Cluster {
         std::fs::create_dir_all(&nodes_dir)?;
         std::fs::create_dir_all(&keys_cache)?;
         let password_file = nodes_dir.join("password");
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut f = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&password_file)?;
-            std::io::Write::write_all(
-                &mut f,
-                alloy::hex::encode(rand::random::<[u8; 16]>()).as_bytes(),
-            )?;
-        }
+        write_password(&password_file)?;
 
         let owner = MarketClient::deploy(
             ChainConfig::new(rpc_url.clone()),
@@ -421,9 +439,13 @@ impl Cluster {
             rp2p,
             rapi,
             &[],
-            U256::from(1u64),
-            1,
-            &[],
+            true,
+            &WorkerFiles {
+                ask: U256::from(1u64),
+                capacity: 1,
+                shapes: &[],
+                offer_interval_secs: config::WorkerSection::default().offer_interval_secs,
+            },
             "",
         )?;
         deployment.save(&Deployment::path_for(&rdir, deployment.chain_id))?;
@@ -458,9 +480,13 @@ impl Cluster {
                 p2p,
                 api,
                 std::slice::from_ref(&requester.p2p_addr),
-                worker_ask(i),
-                config.worker_capacity,
-                &worker_shapes,
+                true,
+                &WorkerFiles {
+                    ask: worker_ask(i),
+                    capacity: config.worker_capacity,
+                    shapes: &worker_shapes,
+                    offer_interval_secs: config::WorkerSection::default().offer_interval_secs,
+                },
                 "",
             )?;
             deployment.save(&Deployment::path_for(&dir, deployment.chain_id))?;
@@ -499,9 +525,13 @@ impl Cluster {
             op2p,
             oapi,
             std::slice::from_ref(&requester.p2p_addr),
-            U256::from(1u64),
-            1,
-            &[],
+            true,
+            &WorkerFiles {
+                ask: U256::from(1u64),
+                capacity: 1,
+                shapes: &[],
+                offer_interval_secs: config::WorkerSection::default().offer_interval_secs,
+            },
             &oracle_config,
         )?;
         deployment.save(&Deployment::path_for(&odir, deployment.chain_id))?;
@@ -554,9 +584,13 @@ impl Cluster {
                 p2p,
                 api,
                 &[],
-                U256::from(1u64),
-                1,
-                &[],
+                true,
+                &WorkerFiles {
+                    ask: U256::from(1u64),
+                    capacity: 1,
+                    shapes: &[],
+                    offer_interval_secs: config::WorkerSection::default().offer_interval_secs,
+                },
                 &policy,
             )?;
             std::fs::write(dir.join("iris.csv"), dataset::to_csv(&IRIS_COLUMNS, &rows))?;

@@ -14,6 +14,7 @@
 //! it; any three committee members decrypt the proven sum with DLEQ-checked shares.
 
 pub mod cluster;
+pub mod scale;
 
 use crate::{
     requester::Requester,
@@ -155,7 +156,7 @@ impl Devnet {
         let requester_chain = owner.with_signer(signer(REQUESTER)).await?;
         owner.mint(requester_chain.account(), arc(10_000)).await?;
         let loopback: Multiaddr = "/ip4/127.0.0.1/tcp/0".parse()?;
-        let mut requester_net = Network::start(
+        let requester_net = Network::start(
             Keypair::generate_ed25519(),
             std::slice::from_ref(&loopback),
             &[],
@@ -163,10 +164,7 @@ impl Devnet {
         )
         .await?;
         let requester_addr = requester_net.listen_addrs[0].clone();
-        let events = requester_net
-            .take_events()
-            .ok_or_else(|| eyre!("network events already taken"))?;
-        let requester = Requester::new(requester_chain, requester_net.client.clone(), events);
+        let requester = Requester::new(requester_chain, requester_net.client.clone());
         let mut networks = vec![requester_net];
 
         let mut workers = Vec::new();

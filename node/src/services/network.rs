@@ -1,8 +1,9 @@
 //! The node's one libp2p network, shared by its roles: started from a persistent identity
 //! with the configured listen and bootstrap addresses, its events routed to the role that
-//! handles them through bounded inboxes (offers to the requester, job requests to the
-//! worker). When an inbox is full the event is dropped and logged: offers are re-gossiped,
-//! and a requester whose job request is dropped times out and moves to the next bid.
+//! handles them through bounded inboxes (job requests to the worker, contributions to the
+//! data owner, ...). When an inbox is full the event is dropped and logged: a requester
+//! whose job request is dropped times out and moves to the next bid. Offers need no inbox:
+//! the network keeps the live ones in its table (`Client::offers`).
 
 use arcanum_p2p::{Client, Event, Keypair, Multiaddr, NetworkConfig};
 use arcanum_protocol::{JobRequest, JobResponse, RejectReason};
@@ -50,8 +51,6 @@ impl Drop for Network {
 /// Where routed events go.
 #[derive(Default)]
 pub struct Inboxes {
-    /// Offers (and connection events), for the requester.
-    pub offers: Option<mpsc::Sender<Event>>,
     /// Job requests, for the worker.
     pub jobs: Option<mpsc::Sender<Event>>,
     /// Contribution requests, for the data owner.
@@ -107,7 +106,8 @@ impl Network {
         Some(tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 let (inbox, what) = match &event {
-                    Event::Offer { .. } | Event::Connected { .. } => (&inboxes.offers, "offer"),
+                    // Offers are kept in the network's table (`Client::offers`).
+                    Event::Offer { .. } | Event::Connected { .. } => continue,
                     Event::Call { .. } => (&inboxes.contributions, "contributor"),
                     Event::JobRequest { request, .. } => match request {
                         JobRequest::Contribute(_)
@@ -134,6 +134,8 @@ impl Network {
                         JobRequest::BidRequest { .. } | JobRequest::Run { .. } => {
                             (&inboxes.jobs, "worker")
                         }
+                        // Answered by the network itself; never routed.
+                        JobRequest::Offers => continue,
                     },
                 };
                 match inbox {

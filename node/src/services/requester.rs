@@ -7,10 +7,9 @@
 //! can do is cancelled and its escrow refunded. Every step is logged with its reason.
 
 use arcanum_chain::{JobInfo, JobStatus, MarketClient, TxOutcome};
-use arcanum_p2p::{Client, Event, PeerId};
+use arcanum_p2p::{Client, PeerId};
 use arcanum_protocol::{
-    Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedBid, SignedOffer,
-    U256,
+    Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedBid, U256,
 };
 use arcanum_scheduler::AttemptTerms;
 use arcanum_zk::{
@@ -24,7 +23,6 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-use tokio::sync::mpsc;
 
 /// Errors of the requester flow.
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +64,6 @@ pub enum RequesterError {
     },
 }
 
-/// Most offers a requester keeps (one per worker).
-pub const MAX_OFFERS: usize = 10_000;
 /// First pause before asking for bids again when no worker bid; doubled up to [`MAX_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(15);
@@ -137,9 +133,8 @@ pub struct JobOutcome {
 pub struct Requester {
     chain: MarketClient,
     net: Client,
-    offers: Arc<OfferBook>,
     config: RequesterConfig,
-    /// Free stake per worker, valid for the block it was read at.
+    /// Free stake per worker, valid for the block it was read at (older blocks pruned).
     stake_cache: Arc<Mutex<HashMap<Address, (u64, U256)>>>,
     /// Data owners enrolled in this requester's open calls.
     enrollments: super::joint::Enrollments,
@@ -147,80 +142,13 @@ pub struct Requester {
     blobs: super::fl::Blobs,
 }
 
-/// The offers heard, one per worker (the latest wins), bounded at [`MAX_OFFERS`], expired
-/// ones pruned.
-#[derive(Default)]
-struct OfferBook {
-    offers: Mutex<HashMap<Address, SignedOffer>>,
-}
-
-impl OfferBook {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Address, SignedOffer>> {
-        // A panic while holding the lock leaves a consistent map (each step is one insert or
-        // one retain): keep using it.
-        self.offers.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn insert(&self, offer: SignedOffer) {
-        let mut offers = self.lock();
-        offers.insert(offer.offer.worker, offer);
-        if offers.len() > MAX_OFFERS {
-            prune(&mut offers);
-        }
-    }
-
-    /// The live offers, expired ones dropped.
-    fn live(&self) -> Vec<SignedOffer> {
-        let mut offers = self.lock();
-        prune(&mut offers);
-        offers.values().cloned().collect()
-    }
-
-    fn len(&self) -> usize {
-        let mut offers = self.lock();
-        prune(&mut offers);
-        offers.len()
-    }
-
-    fn peer_of(&self, worker: Address) -> Option<PeerId> {
-        self.lock().get(&worker)?.offer.peer_id.parse().ok()
-    }
-}
-
-/// Drops expired offers, then the ones closest to expiry beyond [`MAX_OFFERS`].
-fn prune(offers: &mut HashMap<Address, SignedOffer>) {
-    let now = arcanum_protocol::unix_now();
-    offers.retain(|_, o| o.offer.expires_at >= now);
-    if offers.len() > MAX_OFFERS {
-        let mut by_expiry: Vec<(u64, Address)> = offers
-            .iter()
-            .map(|(w, o)| (o.offer.expires_at, *w))
-            .collect();
-        by_expiry.sort_unstable();
-        for (_, w) in by_expiry.iter().take(offers.len() - MAX_OFFERS) {
-            offers.remove(w);
-        }
-    }
-}
-
 impl Requester {
-    /// A requester on a running network (`events`: the offers routed to it, read by a task
-    /// of its own until the channel closes). Needs a Tokio runtime.
-    pub fn new(chain: MarketClient, net: Client, mut events: mpsc::Receiver<Event>) -> Self {
-        let offers = Arc::new(OfferBook::default());
-        let book = Arc::downgrade(&offers);
-        tokio::spawn(async move {
-            while let Some(event) = events.recv().await {
-                let Some(book) = book.upgrade() else { return };
-                if let Event::Offer { offer } = event {
-                    book.insert(offer);
-                }
-            }
-        });
+    /// A requester on a running network; the offers it places jobs with are the network's
+    /// (`Client::offers`).
+    pub fn new(chain: MarketClient, net: Client) -> Self {
         Self {
             chain,
             net,
-            offers,
             config: RequesterConfig::default(),
             stake_cache: Arc::default(),
             enrollments: Default::default(),
@@ -257,7 +185,7 @@ impl Requester {
     pub async fn wait_for_offers(&self, count: usize, timeout: Duration) -> usize {
         let deadline = Instant::now() + timeout;
         loop {
-            let heard = self.offers.len();
+            let heard = self.net.offers().len(arcanum_protocol::unix_now());
             if heard >= count || Instant::now() >= deadline {
                 return heard;
             }
@@ -511,7 +439,7 @@ impl Requester {
         let seed = job_id.0.to_be_bytes::<32>();
         let wait_until = Instant::now() + self.config.offer_wait;
         let asked: Vec<(Address, PeerId)> = loop {
-            let offers = self.offers.live();
+            let offers = self.net.offers().live(arcanum_protocol::unix_now());
             let now = arcanum_protocol::unix_now();
             let asked: Vec<(Address, PeerId)> =
                 arcanum_scheduler::candidates(&spec, &offers, excluded, now, &seed)
@@ -583,10 +511,11 @@ impl Requester {
             return Ok(free);
         }
         let free = self.chain.stake_of(worker).await?.free();
-        self.stake_cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(worker, (block, free));
+        let mut cache = self.stake_cache.lock().unwrap_or_else(|e| e.into_inner());
+        // A read serves its block only: older ones go, so the cache holds at most the
+        // workers asked about in the latest block.
+        cache.retain(|_, (at, _)| *at >= block);
+        cache.insert(worker, (block, free));
         Ok(free)
     }
 
@@ -745,7 +674,7 @@ impl Requester {
     async fn peer_of(&self, worker: Address) -> Option<PeerId> {
         let deadline = Instant::now() + self.config.bid_timeout;
         loop {
-            if let Some(peer) = self.offers.peer_of(worker) {
+            if let Some(peer) = self.net.offers().peer_of(worker) {
                 return Some(peer);
             }
             let left = deadline.saturating_duration_since(Instant::now());

@@ -29,6 +29,9 @@ use tokio::{
     task::JoinHandle,
 };
 
+/// How soon an advertisement that reached no peer is retried.
+const OFFER_RETRY: Duration = Duration::from_millis(500);
+
 /// A worker's settings.
 #[derive(Clone, Debug)]
 pub struct WorkerConfig {
@@ -36,7 +39,8 @@ pub struct WorkerConfig {
     pub min_reward: U256,
     /// Jobs run at once.
     pub capacity: u32,
-    /// How often the offer is re-gossiped.
+    /// How often the offer is re-gossiped (peers that connect in between get it from any
+    /// peer's offer table).
     pub offer_interval: Duration,
     /// How long an offer stays valid.
     pub offer_ttl: Duration,
@@ -58,7 +62,7 @@ impl Default for WorkerConfig {
         Self {
             min_reward: U256::from(1u64),
             capacity: 1,
-            offer_interval: Duration::from_millis(500),
+            offer_interval: Duration::from_secs(10),
             offer_ttl: Duration::from_secs(60),
             bid_ttl: Duration::from_secs(60),
             min_time_to_deadline: Duration::from_secs(10),
@@ -153,11 +157,13 @@ pub fn spawn(
         .is_some()
         .then(|| tokio::spawn(worker.clone().keep()));
     let task = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(config.offer_interval);
+        // Until one advertisement reaches a peer (none is subscribed yet right after
+        // start), it is retried every half second; then every `offer_interval`.
+        let mut next_offer = tokio::time::Instant::now();
         let (done_tx, mut done_rx) = mpsc::channel::<()>(16);
         loop {
             tokio::select! {
-                _ = tick.tick() => {
+                _ = tokio::time::sleep_until(next_offer) => {
                     let offer = Offer {
                         peer_id: peer_id.to_base58(),
                         worker: address,
@@ -166,13 +172,23 @@ pub fn spawn(
                         min_reward: config.min_reward,
                         capacity: config.capacity,
                         expires_at: arcanum_protocol::unix_now() + config.offer_ttl.as_secs(),
+                        issued_at_ms: arcanum_protocol::unix_now_ms(),
                     };
-                    match offer.sign(&signer) {
-                        Ok(signed) => if let Err(e) = worker.net.publish_offer(signed).await {
+                    let published = match offer.sign(&signer) {
+                        Ok(signed) => worker.net.publish_offer(signed).await.map_err(|e| {
                             tracing::debug!(target: "worker", "offer not published: {e}");
-                        },
-                        Err(e) => tracing::error!(target: "worker", "cannot sign offer: {e}"),
-                    }
+                        }),
+                        Err(e) => {
+                            tracing::error!(target: "worker", "cannot sign offer: {e}");
+                            Err(())
+                        }
+                    };
+                    let wait = if published.is_ok() {
+                        config.offer_interval
+                    } else {
+                        config.offer_interval.min(OFFER_RETRY)
+                    };
+                    next_offer = tokio::time::Instant::now() + wait;
                 }
                 event = events.recv() => match event {
                     Some(Event::JobRequest { from, request, channel }) => {

@@ -8,5 +8,6 @@ mod harness;
 mod mutate;
 mod operator;
 mod oracle;
+mod scale;
 mod stats;
 mod training;

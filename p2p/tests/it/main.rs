@@ -29,6 +29,7 @@ fn offer(peer: &str, key: &PrivateKeySigner) -> SignedOffer {
         min_reward: U256::from(5u64),
         capacity: 1,
         expires_at: now + 60,
+        issued_at_ms: now * 1000,
     }
     .sign(key)
     .expect("sign")
@@ -357,4 +358,58 @@ async fn repeated_dials_reuse_the_connection_and_every_request_is_answered() {
         }
     }
     answering.abort();
+}
+
+/// How many offers `client` holds, waiting up to 10 s for `want`.
+async fn wait_for_offers(client: &Client, want: usize) -> usize {
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let held = client.offers().len(arcanum_protocol::unix_now());
+        if held >= want || tokio::time::Instant::now() > until {
+            return held;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A node that connects is handed the live offers its peer holds, without waiting for
+/// gossip: a worker's own (published before anyone listened) to the hub it dials, and
+/// from the hub to a node that joins later and dials only the hub. A forged offer in a
+/// peer's table is refused and counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_joins_late_is_handed_the_live_offers_on_connecting() {
+    let quiet = NetworkConfig {
+        kademlia: false,
+        ..NetworkConfig::default()
+    };
+    let (hub, _hub_events, hub_addr) = listening(quiet.clone()).await;
+    let (worker, _worker_events, _) = listening(quiet.clone()).await;
+    let key = PrivateKeySigner::random();
+    let signed = offer(&worker.peer_id().to_base58(), &key);
+    // No peer yet: gossip fails, the worker's table keeps it.
+    assert!(worker.publish_offer(signed.clone()).await.is_err());
+    let mut forged = offer(&worker.peer_id().to_base58(), &PrivateKeySigner::random());
+    forged.offer.min_reward = U256::from(1u64);
+    let _ = worker.publish_offer(forged).await;
+    assert_eq!(worker.offers().len(arcanum_protocol::unix_now()), 2);
+
+    worker.dial(hub_addr.clone()).await.expect("dial hub");
+    assert_eq!(wait_for_offers(&hub, 1).await, 1);
+    assert_eq!(hub.offers().peer_of(key.address()), Some(worker.peer_id()));
+    let metrics = hub.metrics().await.expect("metrics");
+    assert!(
+        metrics.contains("arcanum_p2p_offers_synced_total 1\n")
+            && metrics.contains("arcanum_p2p_offers_rejected_total 1\n"),
+        "{metrics}"
+    );
+
+    let (late, _late_events, _) = listening(quiet).await;
+    late.dial(hub_addr).await.expect("dial hub");
+    assert_eq!(wait_for_offers(&late, 1).await, 1, "relayed by the hub");
+    assert_eq!(late.offers().live(0)[0], signed);
+    assert_eq!(
+        late.peers().await.expect("peers"),
+        1,
+        "never met the worker"
+    );
 }

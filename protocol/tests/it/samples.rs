@@ -31,6 +31,7 @@ pub(crate) fn offer(key: &PrivateKeySigner) -> SignedOffer {
         min_reward: U256::from(10u64),
         capacity: 1,
         expires_at: u64::MAX,
+        issued_at_ms: 1,
     }
     .sign(key)
     .expect("sign")

@@ -59,6 +59,7 @@ async fn bidder_that_stops_after_assignment(
                         min_reward: ask,
                         capacity: 1,
                         expires_at: unix_now() + 60,
+                        issued_at_ms: arcanum_protocol::unix_now_ms(),
                     };
                     if let Ok(signed) = offer.sign(&key) {
                         let _ = net.publish_offer(signed).await;
