@@ -87,6 +87,7 @@ async fn run(nodes: usize, window: Duration, offer_secs: u64) {
     );
 
     let late = net.join("late", "requester").await.expect("late node");
+    // From its spawn: its API answered `started_in` after it.
     let ready = Instant::now();
     let late_join = loop {
         let held = scrape(late)
@@ -94,7 +95,7 @@ async fn run(nodes: usize, window: Duration, offer_secs: u64) {
             .expect("metrics")
             .get("arcanum_p2p_offers_live");
         if held >= workers as f64 {
-            break ready.elapsed().as_secs_f64();
+            break late.started_in.as_secs_f64() + ready.elapsed().as_secs_f64();
         }
         assert!(
             ready.elapsed() < Duration::from_secs(60),

@@ -95,6 +95,19 @@ pub async fn run(
 ) -> eyre::Result<()> {
     let started = std::time::Instant::now();
     let cfg = NodeConfig::load(&data_dir, &overrides)?.config;
+    // The API's port first: a port in use is reported at once, not after the keys load.
+    let api_addr: std::net::SocketAddr = cfg
+        .api
+        .listen
+        .parse()
+        .map_err(|_| eyre!("api.listen is not host:port"))?;
+    let api_listener = std::net::TcpListener::bind(api_addr)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .wrap_err_with(|| {
+            format!(
+                "cannot listen on {api_addr} for the API; is another node running? set api.listen"
+            )
+        })?;
     let password = identity::read_password(&cfg.keystore.password_file)?;
     let signer = identity::unlock(&data_dir.join(&cfg.keystore.path), &password)?;
     drop(password);
@@ -338,18 +351,7 @@ pub async fn run(
         cancels,
         metrics,
     });
-    let api_addr: std::net::SocketAddr = cfg
-        .api
-        .listen
-        .parse()
-        .map_err(|_| eyre!("api.listen is not host:port"))?;
-    let listener = tokio::net::TcpListener::bind(api_addr)
-        .await
-        .wrap_err_with(|| {
-            format!(
-                "cannot listen on {api_addr} for the API; is another node running? set api.listen"
-            )
-        })?;
+    let listener = tokio::net::TcpListener::from_std(api_listener)?;
     let cookie = api::server::write_cookie(&data_dir)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let app = api::server::router(state, cookie);

@@ -116,6 +116,13 @@ impl Behaviour {
             // The application validates every offer before it propagates.
             .validate_messages()
             .max_transmit_size(MAX_GOSSIP_BYTES)
+            // Own offers go to the mesh, not to every peer known: a node knows most of a
+            // small network, and flooding sent each offer to all of them on top of the
+            // mesh's copies.
+            .flood_publish(false)
+            // Tell mesh peers not to send what already arrived, whatever its size (an
+            // offer is under the 1,000-byte default).
+            .idontwant_message_size_threshold(0)
             .build()
             .map_err(|e| e.to_string())?;
         let mut gossipsub = gossipsub::Behaviour::new(

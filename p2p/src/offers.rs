@@ -7,7 +7,10 @@ use arcanum_protocol::{Address, SignedOffer};
 use libp2p::PeerId;
 use std::{
     collections::HashMap,
-    sync::{Mutex, MutexGuard},
+    sync::{
+        Mutex, MutexGuard,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 /// Most offers a node keeps (one per worker): about 5 MB at ~500 bytes each.
@@ -18,6 +21,8 @@ pub const MAX_OFFERS: usize = 10_000;
 pub struct OfferTable {
     offers: Mutex<HashMap<Address, SignedOffer>>,
     max: usize,
+    /// Bumped whenever an offer is kept: readers that index the table rebuild on change.
+    generation: AtomicU64,
 }
 
 impl Default for OfferTable {
@@ -32,6 +37,7 @@ impl OfferTable {
         Self {
             offers: Mutex::default(),
             max: max.max(1),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -53,7 +59,13 @@ impl OfferTable {
         if offers.len() > self.max {
             prune(&mut offers, self.max, now);
         }
+        self.generation.fetch_add(1, Ordering::Relaxed);
         true
+    }
+
+    /// A counter bumped whenever an offer is kept (expiries do not bump it).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
     }
 
     /// The live offers (expired ones dropped), in no particular order.
@@ -124,7 +136,9 @@ mod tests {
         assert!(table.insert(offer(1, 2_000, 100), 0));
         assert!(!table.insert(offer(1, 1_000, 200), 0), "older issue");
         assert!(!table.insert(offer(1, 2_000, 100), 0), "same offer again");
+        assert_eq!(table.generation(), 1, "only a kept offer bumps it");
         assert!(table.insert(offer(1, 3_000, 90), 0));
+        assert_eq!(table.generation(), 2);
         let live = table.live(0);
         assert_eq!(live.len(), 1);
         assert_eq!(live[0].offer.issued_at_ms, 3_000);

@@ -89,8 +89,25 @@ impl Offer {
 pub struct SignedOffer {
     /// The offer.
     pub offer: Offer,
-    /// 65-byte `r || s || v` signature.
+    /// 65-byte `r || s || v` signature (`0x`-hex in JSON: every node receives every
+    /// offer, a number per byte would double its size).
+    #[serde(with = "hex_bytes")]
     pub signature: Vec<u8>,
+}
+
+/// `Vec<u8>` as a `0x`-prefixed hex string.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("0x{}", hex::encode(bytes)))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let digits = text.strip_prefix("0x").unwrap_or(&text);
+        hex::decode(digits).map_err(D::Error::custom)
+    }
 }
 
 impl SignedOffer {
@@ -138,7 +155,14 @@ mod tests {
     fn signed_offer_round_trips_and_verifies() {
         let key = PrivateKeySigner::random();
         let signed = offer(key.address()).sign(&key).expect("sign");
-        let decoded = SignedOffer::from_bytes(&signed.to_bytes()).expect("decode");
+        let bytes = signed.to_bytes();
+        let text = String::from_utf8(bytes.clone()).expect("json");
+        assert!(
+            text.contains(&format!("\"0x{}\"", hex::encode(&signed.signature))),
+            "{text}"
+        );
+        let decoded = SignedOffer::from_bytes(&bytes).expect("decode");
+        assert_eq!(decoded, signed);
         decoded.verify(999).expect("valid");
         assert!(matches!(decoded.verify(1_001), Err(Error::Expired { .. })));
     }

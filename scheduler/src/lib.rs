@@ -12,13 +12,16 @@
 //!    broken by a public seed so every observer reproduces the choice. Every bid left out
 //!    comes back with its reason, for the log.
 //!
-//! At volume, [`book::OfferBook`] indexes offers by kind and shape once per round and
-//! places many jobs in one pass, spending workers' capacity and free stake.
+//! At volume, [`index::OfferIndex`] keeps a requester's offers by kind and shape, ordered
+//! by ask, so each job's candidates are the front of one list (the same as
+//! [`candidates`]'); [`book::OfferBook`] indexes offers once per round and places many
+//! jobs in one pass, spending workers' capacity and free stake.
 
 use alloy_primitives::{Address, U256, keccak256};
 use arcanum_protocol::{JobId, JobSpec, SignedBid, SignedOffer};
 
 pub mod book;
+pub mod index;
 
 /// The public tie-break key of `worker` under `seed`.
 fn tie_break(seed: &[u8], worker: Address) -> alloy_primitives::B256 {

@@ -11,7 +11,7 @@ use arcanum_p2p::{Client, PeerId};
 use arcanum_protocol::{
     Address, JobId, JobRequest, JobResponse, JobResult, JobSpec, Shape, SignedBid, U256,
 };
-use arcanum_scheduler::AttemptTerms;
+use arcanum_scheduler::{AttemptTerms, index::OfferIndex};
 use arcanum_zk::{
     Fr,
     chunks::{ChunkedJob, is_chunked},
@@ -64,6 +64,8 @@ pub enum RequesterError {
     },
 }
 
+/// Least time between two rebuilds of the offer index.
+const INDEX_REFRESH: Duration = Duration::from_millis(500);
 /// First pause before asking for bids again when no worker bid; doubled up to [`MAX_RETRY`].
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(15);
@@ -134,6 +136,8 @@ pub struct Requester {
     chain: MarketClient,
     net: Client,
     config: RequesterConfig,
+    /// The network's offers indexed by kind and shape: (table generation, built at).
+    index: Arc<Mutex<(u64, Instant, Arc<OfferIndex>)>>,
     /// Free stake per worker, valid for the block it was read at (older blocks pruned).
     stake_cache: Arc<Mutex<HashMap<Address, (u64, U256)>>>,
     /// Data owners enrolled in this requester's open calls.
@@ -149,6 +153,7 @@ impl Requester {
         Self {
             chain,
             net,
+            index: Arc::new(Mutex::new((u64::MAX, Instant::now(), Arc::default()))),
             config: RequesterConfig::default(),
             stake_cache: Arc::default(),
             enrollments: Default::default(),
@@ -439,14 +444,13 @@ impl Requester {
         let seed = job_id.0.to_be_bytes::<32>();
         let wait_until = Instant::now() + self.config.offer_wait;
         let asked: Vec<(Address, PeerId)> = loop {
-            let offers = self.net.offers().live(arcanum_protocol::unix_now());
+            let index = self.offer_index();
             let now = arcanum_protocol::unix_now();
-            let asked: Vec<(Address, PeerId)> =
-                arcanum_scheduler::candidates(&spec, &offers, excluded, now, &seed)
-                    .into_iter()
-                    .take(self.config.max_bid_requests)
-                    .filter_map(|o| Some((o.offer.worker, o.offer.peer_id.parse().ok()?)))
-                    .collect();
+            let asked: Vec<(Address, PeerId)> = index
+                .candidates(&spec, excluded, now, &seed, self.config.max_bid_requests)
+                .into_iter()
+                .filter_map(|o| Some((o.offer.worker, o.offer.peer_id.parse().ok()?)))
+                .collect();
             if !asked.is_empty() || Instant::now() >= wait_until {
                 break asked;
             }
@@ -495,6 +499,22 @@ impl Requester {
             }
         }
         (bids, asked.len())
+    }
+
+    /// The network's live offers indexed by kind and shape, rebuilt when the table changed
+    /// (at most every [`INDEX_REFRESH`] once built: re-advertisements change it all the
+    /// time, while an offer waiting that long to be asked costs nothing).
+    fn offer_index(&self) -> Arc<OfferIndex> {
+        let table = self.net.offers();
+        let generation = table.generation();
+        let mut cached = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        let stale =
+            cached.0 != generation && (cached.2.is_empty() || cached.1.elapsed() >= INDEX_REFRESH);
+        if stale {
+            let index = OfferIndex::new(table.live(arcanum_protocol::unix_now()));
+            *cached = (generation, Instant::now(), Arc::new(index));
+        }
+        cached.2.clone()
     }
 
     /// Free stake of `worker`, read from the chain once per block.
