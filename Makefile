@@ -17,7 +17,7 @@ contracts: tools ## Compile the Solidity contracts
 	cd contracts && ../$(FORGE) build
 
 verifiers: ## Regenerate the Solidity verifiers and proof fixtures from the dev keys
-	ARCANUM_BLESS=1 $(CARGO) test -p arcanum-zk --test it -- committed_
+	ARCANUM_BLESS=1 $(CARGO) test -p arcanum-zk --test it -- committed_ --include-ignored
 	$(MAKE) bindings
 
 bindings: contracts ## Refresh chain/artifacts (ABI + bytecode for the Rust bindings)

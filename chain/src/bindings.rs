@@ -44,6 +44,9 @@ pub fn verifier_bytecode(contract: &str) -> Option<Bytes> {
         "SecaggSum4x8Verifier" => include_str!("../artifacts/SecaggSum4x8Verifier.json"),
         "HeLinear4x8Verifier" => include_str!("../artifacts/HeLinear4x8Verifier.json"),
         "SecaggSum16x64Verifier" => include_str!("../artifacts/SecaggSum16x64Verifier.json"),
+        "SecaggSum16x1152Verifier" => {
+            include_str!("../artifacts/SecaggSum16x1152Verifier.json")
+        }
         "ClerkSum4x8C5Verifier" => include_str!("../artifacts/ClerkSum4x8C5Verifier.json"),
         "DecryptShareC5Verifier" => include_str!("../artifacts/DecryptShareC5Verifier.json"),
         "FinalizeHeLinear4x8T3Verifier" => {

@@ -115,7 +115,9 @@ fn main() {
     let mut all_verified = true;
     let mut per_kind = std::collections::BTreeMap::new();
 
-    for shape in shapes::ALL {
+    // `PROVE_LARGE=only`: the large shapes alone.
+    let only_large = std::env::var("PROVE_LARGE").is_ok_and(|v| v == "only");
+    for shape in shapes::ALL.iter().filter(|_| !only_large) {
         let name = shape.name();
         let kind = shape.kind.name();
         let elements = shape.contributors * shape.dims;
@@ -301,8 +303,10 @@ fn main() {
             all_verified = false;
         }
     }
-    oracle_circuits(&target, &mut rng);
-    oracle_he_circuits(&target, &mut rng);
+    if !only_large {
+        oracle_circuits(&target, &mut rng);
+        oracle_he_circuits(&target, &mut rng);
+    }
     for (kind, (_, per_element, overhead)) in per_kind {
         println!("constraints_per_element_{kind}: {per_element:.1}");
         println!("prove_overhead_ratio_{kind}: {overhead:.0}");
@@ -311,7 +315,71 @@ fn main() {
         println!("prove_speedup_vs_snarkjs: {s:.2}");
         println!("prove_speedup_vs_snarkjs_min: {slowest:.2}");
     }
-    println!("snarkjs_verifies_arcanum_proof: {}", u8::from(all_verified));
+    if !only_large {
+        println!("snarkjs_verifies_arcanum_proof: {}", u8::from(all_verified));
+    }
+    if std::env::var_os("PROVE_LARGE").is_some() {
+        large_shapes(&target, worker);
+    }
+}
+
+/// The shapes near 2^20 constraints (`PROVE_LARGE=1`; no peer runs them here: snarkjs
+/// would need its own multi-GB setup): the dev setup once into the key cache the tests use
+/// (`target/tmp/arcanum-keys`; `setup_seconds_<shape>` only when it ran), then, with the process's
+/// peak memory reset, the keys loaded from the cache as a worker loads them, the prover
+/// tables (past `TABLE_BUDGET_BYTES`: the bases alone), and three proofs:
+/// `prove_seconds_<shape>` (median) and `prover_peak_rss_mb_<shape>`.
+fn large_shapes(target: &Path, worker: Address) {
+    for shape in shapes::LARGE {
+        let name = shape.name();
+        let cache = target.join("../tmp/arcanum-keys");
+        let started = Instant::now();
+        let store = KeyStore::dev(&cache);
+        let fresh = !cache.join(format!("{name}.insecure-dev.pk")).exists();
+        drop(store.load_or_setup(shape).expect("dev setup"));
+        if fresh {
+            println!(
+                "setup_seconds_{name}: {:.1}",
+                started.elapsed().as_secs_f64()
+            );
+        }
+        reset_peak_rss();
+        let started = Instant::now();
+        let keys = KeyStore::dev(&cache).load_or_setup(shape).expect("load");
+        let load_s = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let tables = keys.prover_tables();
+        let tables_s = started.elapsed().as_secs_f64();
+        let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
+            .map(|i| {
+                (0..shape.dims as u64)
+                    .map(|j| Fr::from(1000 * i + j + 1))
+                    .collect()
+            })
+            .collect();
+        let output: Vec<Fr> = (0..shape.dims)
+            .map(|j| inputs.iter().map(|x| x[j]).sum())
+            .collect();
+        let stmt = Statement::new(JobId::from(7), worker, &inputs, &output).expect("statement");
+        let (prove_s, proof) = time(3, || {
+            prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove")
+        });
+        prover::verify(&keys.vk, &stmt.public_inputs(), &proof).expect("verifies");
+        let constraints = keys.matrices.num_constraints;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        println!("constraints_{name}: {constraints}");
+        println!("pk_bytes_{name}: {}", keys.pk.uncompressed_size());
+        println!("keys_load_seconds_{name}: {load_s:.2}");
+        println!("prover_tables_seconds_{name}: {tables_s:.2}");
+        println!("prover_tables_bytes_{name}: {}", tables.size_bytes());
+        println!("prover_tables_full_{name}: {}", u8::from(tables.is_full()));
+        println!("prove_seconds_{name}: {prove_s:.2}");
+        println!(
+            "constraints_per_second_per_core_{name}: {:.0}",
+            constraints as f64 / prove_s / cores as f64
+        );
+        println!("prover_peak_rss_mb_{name}: {:.0}", peak_rss_mb());
+    }
 }
 
 /// The data oracle's circuits on the sample anchored job (`zk::oracle::sample`): a clerk's

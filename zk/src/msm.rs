@@ -20,6 +20,13 @@
 //!
 //! The table costs ~255 doublings per base to build and `ceil(255 / c)` affine points per
 //! base to hold; it is built once per shape and process (see `keys::ShapeKeys::prover`).
+//!
+//! **Bounded memory.** [`FixedBaseTable::with_budget`] keeps only every `t`-th window's
+//! multiple, `2^(c*t*g) * P`, so a table holds `ceil(windows / t)` points per base. The
+//! MSM then runs `t` passes, pass `j` over the digits `d_{g*t + j}`, combined by Horner's
+//! rule with `c` doublings between passes: the same bucket additions, `t` running sums,
+//! `(t - 1) * c` doublings. At `t = windows` the table holds the bases themselves and
+//! costs nothing to build: a plain Pippenger with batched affine bucket sums.
 
 use ark_ec::{
     AffineRepr, CurveGroup, PrimeGroup,
@@ -45,9 +52,13 @@ pub struct FixedBaseTable<P: SWCurveConfig> {
     c: usize,
     /// Windows per scalar.
     windows: usize,
+    /// Windows per stored point: pass `j` of `stride` handles windows `g * stride + j`.
+    stride: usize,
+    /// Stored points per base: `ceil(windows / stride)`.
+    stored: usize,
     /// Number of bases.
     len: usize,
-    /// `points[i * windows + k] = 2^(c*k) * bases[i]`; all identity for a zero base.
+    /// `points[i * stored + g] = 2^(c*stride*g) * bases[i]`; all identity for a zero base.
     points: Vec<Affine<P>>,
 }
 
@@ -57,8 +68,14 @@ impl<P: SWCurveConfig> std::fmt::Debug for FixedBaseTable<P> {
             .field("bases", &self.len)
             .field("window_bits", &self.c)
             .field("windows", &self.windows)
+            .field("stride", &self.stride)
             .finish_non_exhaustive()
     }
+}
+
+/// Windows per scalar of a full table over `n` bases.
+pub fn full_windows(n: usize) -> usize {
+    SCALAR_BITS.div_ceil(window_bits(n))
 }
 
 /// The window width minimising bucket additions (`n * windows`) plus the running sums
@@ -73,24 +90,44 @@ impl<P: SWCurveConfig> FixedBaseTable<P>
 where
     P::ScalarField: PrimeField<BigInt = BigInteger256>,
 {
-    /// Builds the table of `bases` (in parallel).
+    /// Builds the full table of `bases` (in parallel).
     pub fn new(bases: &[Affine<P>]) -> Self {
+        Self::with_stride(bases, 1)
+    }
+
+    /// Builds the table of `bases` holding at most `max_bytes` of points (at least the
+    /// bases themselves): the least stride that fits.
+    pub fn with_budget(bases: &[Affine<P>], max_bytes: usize) -> Self {
+        let windows = SCALAR_BITS.div_ceil(window_bits(bases.len()));
+        let point = std::mem::size_of::<Affine<P>>();
+        let stride = (1..=windows)
+            .find(|t| bases.len() * windows.div_ceil(*t) * point <= max_bytes)
+            .unwrap_or(windows);
+        Self::with_stride(bases, stride)
+    }
+
+    /// Builds the table of `bases` keeping every `stride`-th window's multiple.
+    pub fn with_stride(bases: &[Affine<P>], stride: usize) -> Self {
         let c = window_bits(bases.len());
         let windows = SCALAR_BITS.div_ceil(c);
+        let stride = stride.clamp(1, windows);
+        let stored = windows.div_ceil(stride);
         assert!(
-            bases.len() * windows < NEG as usize,
+            bases.len() * stored < NEG as usize,
             "too many bases for one table"
         );
         let points = bases
             .par_chunks(256)
             .flat_map_iter(|chunk| {
-                let mut proj = Vec::with_capacity(chunk.len() * windows);
+                let mut proj = Vec::with_capacity(chunk.len() * stored);
                 for base in chunk {
                     let mut p: Projective<P> = (*base).into();
-                    for _ in 0..windows {
+                    for g in 0..stored {
                         proj.push(p);
-                        for _ in 0..c {
-                            p.double_in_place();
+                        if g + 1 < stored {
+                            for _ in 0..c * stride {
+                                p.double_in_place();
+                            }
                         }
                     }
                 }
@@ -100,9 +137,16 @@ where
         Self {
             c,
             windows,
+            stride,
+            stored,
             len: bases.len(),
             points,
         }
+    }
+
+    /// Windows per stored point (1: the full table).
+    pub fn stride(&self) -> usize {
+        self.stride
     }
 
     /// Number of bases.
@@ -123,7 +167,7 @@ where
     /// `sum_i scalars[i] * bases[i]` over the first `min(len, scalars.len())` pairs.
     pub fn msm(&self, scalars: &[BigInteger256]) -> Projective<P> {
         let n = self.len.min(scalars.len());
-        let (c, windows) = (self.c, self.windows);
+        let (c, windows, stored) = (self.c, self.windows, self.stored);
         // Signed digits, window-major per base, zero for a zero base.
         let mut digits = vec![0i32; n * windows];
         digits
@@ -131,17 +175,36 @@ where
             .zip(scalars[..n].par_iter())
             .enumerate()
             .for_each(|(i, (out, s))| {
-                if !self.points[i * windows].is_zero() {
+                if !self.points[i * stored].is_zero() {
                     signed_digits(s, c, out);
                 }
             });
+        // Horner over the passes, the highest first.
+        let mut acc = Projective::<P>::zero();
+        for j in (0..self.stride).rev() {
+            for _ in 0..c {
+                acc.double_in_place();
+            }
+            acc += self.pass(&digits, n, j);
+        }
+        acc
+    }
+
+    /// Pass `j`: `sum_i sum_g d_{g*stride + j}(s_i) * 2^(c*stride*g) * bases[i]`.
+    fn pass(&self, digits: &[i32], n: usize, j: usize) -> Projective<P> {
+        let (c, windows, stored, stride) = (self.c, self.windows, self.stored, self.stride);
+        // Pass `j`'s windows `k = g * stride + j`, with `g`: base `i`'s table point
+        // `i * stored + g`.
+        let pass = || (j..windows).step_by(stride).enumerate();
 
         // Counting sort of the non-zero digits by magnitude: bucket v's entries are
         // entries[start[v]..start[v + 1]], each a table index with the sign in the top bit.
         let buckets = 1usize << (c - 1);
         let mut start = vec![0u32; buckets + 2];
-        for &d in &digits {
-            start[d.unsigned_abs() as usize + 1] += 1;
+        for i in 0..n {
+            for (_, k) in pass() {
+                start[digits[i * windows + k].unsigned_abs() as usize + 1] += 1;
+            }
         }
         start[1] = 0; // zero digits are not entries
         for v in 1..=buckets {
@@ -149,14 +212,17 @@ where
         }
         let mut next = start.clone();
         let mut entries = vec![0u32; start[buckets + 1] as usize];
-        for (j, &d) in digits.iter().enumerate() {
-            let v = d.unsigned_abs() as usize;
-            if v != 0 {
-                entries[next[v] as usize] = j as u32 | if d < 0 { NEG } else { 0 };
-                next[v] += 1;
+        for i in 0..n {
+            for (g, k) in pass() {
+                let d = digits[i * windows + k];
+                let v = d.unsigned_abs() as usize;
+                if v != 0 {
+                    entries[next[v] as usize] =
+                        (i * stored + g) as u32 | if d < 0 { NEG } else { 0 };
+                    next[v] += 1;
+                }
             }
         }
-        drop(digits);
 
         // Bucket ranges with about the same number of entries each, summed in parallel.
         let parts = rayon::current_num_threads() * 4;
@@ -349,10 +415,37 @@ mod tests {
         P: SWCurveConfig<ScalarField = Fr>,
         Projective<P>: VariableBaseMSM<MulBase = Affine<P>, ScalarField = Fr>,
     {
-        let table = FixedBaseTable::new(bases);
         let ints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
         let expected = <Projective<P> as VariableBaseMSM>::msm(bases, scalars).expect("lengths");
-        assert_eq!(table.msm(&ints).into_affine(), expected.into_affine());
+        // The full table, strided ones, and the bases alone (the stride clamps to the
+        // number of windows).
+        for stride in [1, 2, 3, 5, usize::MAX] {
+            let table = FixedBaseTable::with_stride(bases, stride);
+            assert_eq!(
+                table.msm(&ints).into_affine(),
+                expected.into_affine(),
+                "stride {stride}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_budget_bounds_the_table_down_to_the_bases_alone() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let bases: Vec<G1Affine> = (0..1000)
+            .map(|_| (G1Projective::generator() * Fr::rand(&mut rng)).into_affine())
+            .collect();
+        let full = FixedBaseTable::new(&bases);
+        assert_eq!(full.stride(), 1);
+        let half = FixedBaseTable::with_budget(&bases, full.size_bytes() / 2);
+        assert!(half.stride() >= 2 && half.size_bytes() <= full.size_bytes() / 2);
+        let point = std::mem::size_of::<G1Affine>();
+        let least = FixedBaseTable::with_budget(&bases, 0);
+        assert_eq!(least.size_bytes(), 1000 * point, "the bases alone");
+        let scalars: Vec<Fr> = (0..1000).map(|_| Fr::rand(&mut rng)).collect();
+        let ints: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
+        assert_eq!(half.msm(&ints), full.msm(&ints));
+        assert_eq!(least.msm(&ints), full.msm(&ints));
     }
 
     fn awkward_scalars(n: usize, rng: &mut ChaCha20Rng) -> Vec<Fr> {

@@ -6,7 +6,7 @@ use crate::{
     commitment, field,
     he_linear::{self, Ciphertext, HeLinearCircuit},
     keys::{CircuitKeys, ShapeKeys},
-    msm::FixedBaseTable,
+    msm::{FixedBaseTable, full_windows},
     r1cs::Builder,
 };
 use arcanum_protocol::{Address, JobId, Shape};
@@ -148,25 +148,51 @@ pub struct ProverTables {
     c: FixedBaseTable<g1::Config>,
 }
 
+/// Most bytes of precomputed points a shape's prover tables may hold: within it a shape
+/// gets the full tables (secagg-sum-16x64's take 373 MB); past it, as a shape near 2^20
+/// constraints would (about 8 GB), the tables hold the bases alone and the MSMs double
+/// between windows (nothing to build, memory of the proving key's size).
+pub const TABLE_BUDGET_BYTES: usize = 2 << 30;
+
 impl ProverTables {
-    /// Builds the tables of `pk`'s queries.
+    /// Builds the tables of `pk`'s queries: full ones within [`TABLE_BUDGET_BYTES`], the
+    /// bases alone past it.
     pub fn new(pk: &ProvingKey<Bn254>) -> Self {
         let hl = [&pk.h_query[..], &pk.l_query[..]].concat();
+        let full = |n: usize, point: usize| n * full_windows(n) * point;
+        let (g1, g2) = (
+            std::mem::size_of::<ark_bn254::G1Affine>(),
+            std::mem::size_of::<ark_bn254::G2Affine>(),
+        );
+        let full_bytes = full(pk.a_query.len(), g1)
+            + full(pk.b_g1_query.len(), g1)
+            + full(pk.b_g2_query.len(), g2)
+            + full(hl.len(), g1);
+        let stride = if full_bytes <= TABLE_BUDGET_BYTES {
+            1
+        } else {
+            usize::MAX
+        };
         let ((a, b_g1), (b_g2, c)) = rayon::join(
             || {
                 rayon::join(
-                    || FixedBaseTable::new(&pk.a_query),
-                    || FixedBaseTable::new(&pk.b_g1_query),
+                    || FixedBaseTable::with_stride(&pk.a_query, stride),
+                    || FixedBaseTable::with_stride(&pk.b_g1_query, stride),
                 )
             },
             || {
                 rayon::join(
-                    || FixedBaseTable::new(&pk.b_g2_query),
-                    || FixedBaseTable::new(&hl),
+                    || FixedBaseTable::with_stride(&pk.b_g2_query, stride),
+                    || FixedBaseTable::with_stride(&hl, stride),
                 )
             },
         );
         Self { a, b_g1, b_g2, c }
+    }
+
+    /// Whether the tables are full (else they hold the bases alone).
+    pub fn is_full(&self) -> bool {
+        self.a.stride() == 1
     }
 
     /// Bytes held by the tables.

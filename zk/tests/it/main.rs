@@ -104,6 +104,22 @@ fn committed_verifiers_are_fresh() {
     }
 }
 
+/// The large shapes' verifiers: their dev setup takes minutes, so CI leaves them out;
+/// `make verifiers` runs this (ignored) test too.
+#[test]
+#[ignore = "sets up a circuit of about 2^20 constraints (minutes); run by `make verifiers`"]
+fn committed_large_verifiers_are_fresh() {
+    let store = KeyStore::dev(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("arcanum-keys"));
+    for shape in shapes::LARGE {
+        let keys = store.load_or_setup(shape).expect("dev setup");
+        let source = solidity::verifier_source(shape, &keys.vk, keys.insecure_dev);
+        let path = contracts_dir()
+            .join("src/generated")
+            .join(format!("{}.sol", shape.verifier_contract()));
+        check_or_bless(path, &source);
+    }
+}
+
 #[test]
 fn committed_oracle_verifiers_are_fresh() {
     use arcanum_zk::{keys::Keyed, oracle};
