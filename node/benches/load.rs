@@ -25,10 +25,9 @@ use arcanum_node::{
         arc,
         cluster::{Cluster, ClusterConfig, NodeProcess},
     },
-    store::{JobRecord, JobState, JobSubmission},
+    store::{JobRecord, JobState},
 };
 use arcanum_protocol::U256;
-use arcanum_zk::shapes::SECAGG_SUM_4X8;
 use std::{
     collections::HashMap,
     path::PathBuf,
@@ -45,27 +44,6 @@ fn env_or(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A job of small distinct values (`seed` keeps each job's commitment its own).
-fn submission(seed: u64) -> JobSubmission {
-    JobSubmission {
-        shape: SECAGG_SUM_4X8.name(),
-        inputs: (0..4u64)
-            .map(|i| {
-                (0..8u64)
-                    .map(|j| (seed * 1_000 + i * 8 + j).to_string())
-                    .collect()
-            })
-            .collect(),
-        weights: vec![],
-        anchors: vec![],
-        reward_wei: arc(25).to_string(),
-        min_stake_wei: arc(100).to_string(),
-        deadline_secs: 300,
-        stats: None,
-        fl: None,
-    }
 }
 
 /// Jobs not yet ended, by local id.
@@ -128,7 +106,7 @@ async fn one_run(root: PathBuf, exe: PathBuf, jobs: u64, outage: Duration) -> Ru
         let rec = cluster
             .requester
             .api
-            .submit(&submission(seed))
+            .submit(&arcanum_node::devnet::small_job(seed, 300))
             .await
             .expect("submit");
         ids.push(rec.id);
@@ -233,7 +211,7 @@ async fn outage_recovery(cluster: &Cluster, seed: u64, outage: Duration) -> f64 
     let rec = cluster
         .requester
         .api
-        .submit(&submission(seed))
+        .submit(&arcanum_node::devnet::small_job(seed, 300))
         .await
         .expect("submit");
     cluster.pause_chain().expect("pause");

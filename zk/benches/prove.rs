@@ -144,13 +144,7 @@ fn main() {
         let dec = |x: Fr| arcanum_zk::field::fr_to_u256(x).to_string();
         let (prove_s, witness_s, native_s, proof, stmt, peer_input, ark_s) = match shape.kind {
             JobKind::SecaggSum => {
-                let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
-                    .map(|i| {
-                        (0..shape.dims as u64)
-                            .map(|j| Fr::from(1000 * i + j + 1))
-                            .collect()
-                    })
-                    .collect();
+                let inputs = secagg_inputs(shape);
                 let native = |inputs: &[Vec<Fr>]| {
                     let sum: Vec<Fr> = (0..shape.dims)
                         .map(|j| inputs.iter().map(|x| x[j]).sum())
@@ -350,13 +344,7 @@ fn large_shapes(target: &Path, worker: Address) {
         let started = Instant::now();
         let tables = keys.prover_tables();
         let tables_s = started.elapsed().as_secs_f64();
-        let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
-            .map(|i| {
-                (0..shape.dims as u64)
-                    .map(|j| Fr::from(1000 * i + j + 1))
-                    .collect()
-            })
-            .collect();
+        let inputs = secagg_inputs(shape);
         let output: Vec<Fr> = (0..shape.dims)
             .map(|j| inputs.iter().map(|x| x[j]).sum())
             .collect();
@@ -501,6 +489,17 @@ fn peak_rss_mb() -> f64 {
                 .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// A `secagg-sum` job's inputs: distinct small values.
+fn secagg_inputs(shape: &Shape) -> Vec<Vec<Fr>> {
+    (0..shape.contributors as u64)
+        .map(|i| {
+            (0..shape.dims as u64)
+                .map(|j| Fr::from(1000 * i + j + 1))
+                .collect()
+        })
+        .collect()
 }
 
 fn witness(circuit: &impl arcanum_zk::circuit::Circuit) -> Vec<Fr> {

@@ -202,6 +202,16 @@ pub(super) struct WorkerFiles<'a> {
     pub(super) offer_interval_secs: u64,
 }
 
+impl WorkerFiles<'_> {
+    /// The section of a node that runs no worker.
+    pub(super) const NONE: WorkerFiles<'static> = WorkerFiles {
+        ask: U256::from_limbs([1, 0, 0, 0]),
+        capacity: 1,
+        shapes: &[],
+        offer_interval_secs: 10,
+    };
+}
+
 /// Creates a node's data dir: keystore of `key`, identity, and a config naming the chain,
 /// its ports, its peers (bootstrap addresses; mDNS on a devnet, off in a scale network)
 /// and (for workers) its ask and shapes.
@@ -440,12 +450,7 @@ impl Cluster {
             rapi,
             &[],
             true,
-            &WorkerFiles {
-                ask: U256::from(1u64),
-                capacity: 1,
-                shapes: &[],
-                offer_interval_secs: config::WorkerSection::default().offer_interval_secs,
-            },
+            &WorkerFiles::NONE,
             "",
         )?;
         deployment.save(&Deployment::path_for(&rdir, deployment.chain_id))?;
@@ -526,12 +531,7 @@ impl Cluster {
             oapi,
             std::slice::from_ref(&requester.p2p_addr),
             true,
-            &WorkerFiles {
-                ask: U256::from(1u64),
-                capacity: 1,
-                shapes: &[],
-                offer_interval_secs: config::WorkerSection::default().offer_interval_secs,
-            },
+            &WorkerFiles::NONE,
             &oracle_config,
         )?;
         deployment.save(&Deployment::path_for(&odir, deployment.chain_id))?;
@@ -585,12 +585,7 @@ impl Cluster {
                 api,
                 &[],
                 true,
-                &WorkerFiles {
-                    ask: U256::from(1u64),
-                    capacity: 1,
-                    shapes: &[],
-                    offer_interval_secs: config::WorkerSection::default().offer_interval_secs,
-                },
+                &WorkerFiles::NONE,
                 &policy,
             )?;
             std::fs::write(dir.join("iris.csv"), dataset::to_csv(&IRIS_COLUMNS, &rows))?;

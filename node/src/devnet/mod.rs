@@ -50,6 +50,28 @@ use rand::RngCore;
 use serde::Serialize;
 use std::{collections::HashMap, fmt, path::PathBuf, sync::Arc, time::Duration};
 
+/// A `secagg-sum-4x8` job of small distinct values (`seed` keeps each job's commitment
+/// its own), reward 25 ARC, stake 100 ARC: what the load and scale benches submit.
+pub fn small_job(seed: u64, deadline_secs: u64) -> crate::store::JobSubmission {
+    crate::store::JobSubmission {
+        shape: shapes::SECAGG_SUM_4X8.name(),
+        inputs: (0..4u64)
+            .map(|i| {
+                (0..8u64)
+                    .map(|j| (seed * 1_000 + i * 8 + j).to_string())
+                    .collect()
+            })
+            .collect(),
+        weights: vec![],
+        anchors: vec![],
+        reward_wei: arc(25).to_string(),
+        min_stake_wei: arc(100).to_string(),
+        deadline_secs,
+        stats: None,
+        fl: None,
+    }
+}
+
 /// One ARC in base units (18 decimals).
 pub fn arc(n: u64) -> U256 {
     U256::from(n) * U256::from(10u64).pow(U256::from(18u64))

@@ -8,12 +8,9 @@
 
 use super::{
     arc,
-    cluster::{NodeProcess, WorkerFiles, free_port, prepare_node, start_node},
+    cluster::{NodeProcess, WorkerFiles, prepare_node, start_node},
 };
-use crate::{
-    store::{JobState, JobSubmission},
-    tools,
-};
+use crate::{store::JobState, tools};
 use alloy::{
     node_bindings::{Anvil, AnvilInstance},
     signers::local::PrivateKeySigner,
@@ -61,6 +58,7 @@ pub struct ScaleNet {
     password_file: PathBuf,
     bootstrap_addrs: Vec<String>,
     next_key: usize,
+    next_port: u16,
     /// The chain (killed on drop, after the nodes).
     pub anvil: AnvilInstance,
 }
@@ -112,6 +110,7 @@ impl ScaleNet {
             password_file,
             bootstrap_addrs: Vec::new(),
             next_key: DEPLOYER + 1,
+            next_port: 10_000 + rand::random::<u16>() % 10_000,
             anvil,
         };
         // Bootstrap nodes first, each told of the ones before it.
@@ -164,7 +163,7 @@ impl ScaleNet {
         self.next_key += 1;
         let root = std::path::absolute(&self.config.root)?;
         let dir = root.join("nodes").join(name);
-        let (p2p, api) = (free_port()?, free_port()?);
+        let (p2p, api) = (self.port()?, self.port()?);
         prepare_node(
             &dir,
             &root.join("keys"),
@@ -190,6 +189,20 @@ impl ScaleNet {
         self.owner.mint(key.address(), arc(1_000)).await?;
         let (exe, name, roles) = (self.config.exe.clone(), name.to_string(), roles.to_string());
         Ok(async move { start_node(&exe, &name, &dir, &roles, key.address(), p2p, api).await })
+    }
+
+    /// The next free port, counting up below the kernel's ephemeral range (32768 and up
+    /// by default): ports picked there were taken by the many nodes' outgoing connections
+    /// between the pick and the node's bind.
+    fn port(&mut self) -> eyre::Result<u16> {
+        while self.next_port < 32_000 {
+            let port = self.next_port;
+            self.next_port += 1;
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return Ok(port);
+            }
+        }
+        Err(eyre!("no free port left below 32000"))
     }
 
     /// Starts one more node (`roles`) told only of the bootstrap nodes.
@@ -240,7 +253,7 @@ impl ScaleNet {
         for (r, node) in self.requesters().enumerate() {
             for j in 0..jobs {
                 let seed = (r as u64) * 1_000 + j;
-                let rec = node.api.submit(&submission(seed)).await?;
+                let rec = node.api.submit(&super::small_job(seed, 600)).await?;
                 ids.push((r, rec.id));
             }
         }
@@ -261,27 +274,6 @@ impl ScaleNet {
 
     fn requesters(&self) -> impl Iterator<Item = &NodeProcess> {
         self.bootstraps.iter().chain(&self.requesters)
-    }
-}
-
-/// A small job of distinct values (`seed` keeps each job's commitment its own).
-fn submission(seed: u64) -> JobSubmission {
-    JobSubmission {
-        shape: shapes::SECAGG_SUM_4X8.name(),
-        inputs: (0..4u64)
-            .map(|i| {
-                (0..8u64)
-                    .map(|j| (seed * 100 + i * 8 + j).to_string())
-                    .collect()
-            })
-            .collect(),
-        weights: vec![],
-        anchors: vec![],
-        reward_wei: arc(25).to_string(),
-        min_stake_wei: arc(100).to_string(),
-        deadline_secs: 600,
-        stats: None,
-        fl: None,
     }
 }
 
