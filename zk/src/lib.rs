@@ -47,6 +47,7 @@ pub mod kind;
 pub mod msm;
 pub mod oracle;
 pub mod prover;
+pub mod quotient;
 pub mod r1cs;
 pub mod shapes;
 pub mod snarkjs;

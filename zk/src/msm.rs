@@ -45,6 +45,35 @@ const BLOCK: usize = 4096;
 /// of the signed digits.
 const SCALAR_BITS: usize = 255;
 
+/// A table point: affine coordinates without arkworks' infinity flag, aligned so that a
+/// G1 point is one 64-byte cache line (a G2 point two) and a random gather touches no more
+/// lines than it must. A zero base is stored as `(0, 0)`, which is on neither curve.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+struct TablePoint<F> {
+    x: F,
+    y: F,
+}
+
+impl<P: SWCurveConfig> From<Affine<P>> for TablePoint<P::BaseField> {
+    fn from(p: Affine<P>) -> Self {
+        if p.is_zero() {
+            Self {
+                x: P::BaseField::ZERO,
+                y: P::BaseField::ZERO,
+            }
+        } else {
+            Self { x: p.x, y: p.y }
+        }
+    }
+}
+
+impl<F: Field> TablePoint<F> {
+    fn is_zero(&self) -> bool {
+        self.x.is_zero() && self.y.is_zero()
+    }
+}
+
 /// Precomputed window multiples of a fixed list of bases.
 #[derive(Clone)]
 pub struct FixedBaseTable<P: SWCurveConfig> {
@@ -58,8 +87,8 @@ pub struct FixedBaseTable<P: SWCurveConfig> {
     stored: usize,
     /// Number of bases.
     len: usize,
-    /// `points[i * stored + g] = 2^(c*stride*g) * bases[i]`; all identity for a zero base.
-    points: Vec<Affine<P>>,
+    /// `points[i * stored + g] = 2^(c*stride*g) * bases[i]`; all `(0, 0)` for a zero base.
+    points: Vec<TablePoint<P::BaseField>>,
 }
 
 impl<P: SWCurveConfig> std::fmt::Debug for FixedBaseTable<P> {
@@ -73,9 +102,9 @@ impl<P: SWCurveConfig> std::fmt::Debug for FixedBaseTable<P> {
     }
 }
 
-/// Windows per scalar of a full table over `n` bases.
-pub fn full_windows(n: usize) -> usize {
-    SCALAR_BITS.div_ceil(window_bits(n))
+/// Bytes of the full table (stride 1) over `n` bases of curve `P`.
+pub fn full_table_bytes<P: SWCurveConfig>(n: usize) -> usize {
+    n * SCALAR_BITS.div_ceil(window_bits(n)) * std::mem::size_of::<TablePoint<P::BaseField>>()
 }
 
 /// The window width minimising bucket additions (`n * windows`) plus the running sums
@@ -99,7 +128,7 @@ where
     /// bases themselves): the least stride that fits.
     pub fn with_budget(bases: &[Affine<P>], max_bytes: usize) -> Self {
         let windows = SCALAR_BITS.div_ceil(window_bits(bases.len()));
-        let point = std::mem::size_of::<Affine<P>>();
+        let point = std::mem::size_of::<TablePoint<P::BaseField>>();
         let stride = (1..=windows)
             .find(|t| bases.len() * windows.div_ceil(*t) * point <= max_bytes)
             .unwrap_or(windows);
@@ -132,6 +161,8 @@ where
                     }
                 }
                 Projective::normalize_batch(&proj)
+                    .into_iter()
+                    .map(TablePoint::from)
             })
             .collect();
         Self {
@@ -161,7 +192,7 @@ where
 
     /// Bytes held by the precomputed points.
     pub fn size_bytes(&self) -> usize {
-        self.points.len() * std::mem::size_of::<Affine<P>>()
+        self.points.len() * std::mem::size_of::<TablePoint<P::BaseField>>()
     }
 
     /// `sum_i scalars[i] * bases[i]` over the first `min(len, scalars.len())` pairs.
@@ -264,8 +295,8 @@ where
             let block = &mut sizes[bucket..end];
             level.clear();
             level.extend(entries[at..at + len].iter().map(|&e| {
-                let p = self.points[(e & !NEG) as usize];
-                if e & NEG != 0 { -p } else { p }
+                let p = &self.points[(e & !NEG) as usize];
+                Affine::new_unchecked(p.x, if e & NEG != 0 { -p.y } else { p.y })
             }));
             while block.iter().any(|&s| s > 1) {
                 add_pairs(&mut level, block, &mut scratch);

@@ -6,18 +6,15 @@ use crate::{
     commitment, field,
     he_linear::{self, Ciphertext, HeLinearCircuit},
     keys::{CircuitKeys, ShapeKeys},
-    msm::{FixedBaseTable, full_windows},
-    r1cs::Builder,
+    msm::{FixedBaseTable, full_table_bytes},
+    quotient::{self, QuotientDomain},
+    r1cs::{Builder, Witness},
 };
 use arcanum_protocol::{Address, JobId, Shape};
 use ark_bn254::{g1, g2};
 use ark_ec::CurveGroup;
 use ark_ff::{PrimeField, UniformRand};
-use ark_groth16::{
-    Groth16, Proof, ProvingKey, VerifyingKey, prepare_verifying_key,
-    r1cs_to_qap::{LibsnarkReduction, R1CSToQAP},
-};
-use ark_poly::GeneralEvaluationDomain;
+use ark_groth16::{Groth16, Proof, ProvingKey, VerifyingKey, prepare_verifying_key};
 use ark_snark::SNARK;
 use rayon::prelude::*;
 
@@ -124,24 +121,16 @@ pub fn prove_circuit(
                 .map_or_else(|| e.to_string(), str::to_string),
         ));
     }
-    let assignment = b.into_assignment();
-    let m = &keys.matrices;
-    if assignment.len() != m.num_instance + m.num_witness {
-        return Err(Error::Synthesis(format!(
-            "witness has {} variables, the circuit {}",
-            assignment.len(),
-            m.num_instance + m.num_witness
-        )));
-    }
     let (r, s) = (Fr::rand(rng), Fr::rand(rng));
-    create_proof(keys, r, s, &assignment)
+    create_proof_from_witness(keys, r, s, b.into_witness())
 }
 
 /// The proving key's bases as [`FixedBaseTable`]s: `A` and `B` over every variable, and
 /// one table for `C`'s two sums (the quotient's `h_query` followed by the witness'
-/// `l_query`), so a proof runs four fixed-base MSMs.
+/// `l_query`), so a proof runs four fixed-base MSMs; and the quotient's evaluation domain.
 #[derive(Clone, Debug)]
 pub struct ProverTables {
+    domain: QuotientDomain,
     a: FixedBaseTable<g1::Config>,
     b_g1: FixedBaseTable<g1::Config>,
     b_g2: FixedBaseTable<g2::Config>,
@@ -159,15 +148,10 @@ impl ProverTables {
     /// bases alone past it.
     pub fn new(pk: &ProvingKey<Bn254>) -> Self {
         let hl = [&pk.h_query[..], &pk.l_query[..]].concat();
-        let full = |n: usize, point: usize| n * full_windows(n) * point;
-        let (g1, g2) = (
-            std::mem::size_of::<ark_bn254::G1Affine>(),
-            std::mem::size_of::<ark_bn254::G2Affine>(),
-        );
-        let full_bytes = full(pk.a_query.len(), g1)
-            + full(pk.b_g1_query.len(), g1)
-            + full(pk.b_g2_query.len(), g2)
-            + full(hl.len(), g1);
+        let full_bytes = full_table_bytes::<g1::Config>(pk.a_query.len())
+            + full_table_bytes::<g1::Config>(pk.b_g1_query.len())
+            + full_table_bytes::<g2::Config>(pk.b_g2_query.len())
+            + full_table_bytes::<g1::Config>(hl.len());
         let stride = if full_bytes <= TABLE_BUDGET_BYTES {
             1
         } else {
@@ -187,7 +171,15 @@ impl ProverTables {
                 )
             },
         );
-        Self { a, b_g1, b_g2, c }
+        let domain = QuotientDomain::new(pk.h_query.len() + 1)
+            .expect("a proving key's h_query spans a radix-2 domain of Fr");
+        Self {
+            domain,
+            a,
+            b_g1,
+            b_g2,
+            c,
+        }
     }
 
     /// Whether the tables are full (else they hold the bases alone).
@@ -202,24 +194,60 @@ impl ProverTables {
 }
 
 /// Groth16's prover (the same proof arkworks' `create_proof_with_reduction_and_matrices`
-/// computes for `r`, `s`), with the quotient from arkworks' libsnark reduction and every
-/// multi-scalar multiplication on the key's fixed-base tables. `assignment` is the full
-/// assignment `[1, inputs.., witnesses..]`.
+/// computes for `r`, `s`), with the quotient of arkworks' libsnark reduction (see
+/// [`crate::quotient`]) and every multi-scalar multiplication on the key's fixed-base
+/// tables. `assignment` is the full assignment `[1, inputs.., witnesses..]`, which must
+/// satisfy the circuit (else the proof does not verify).
 pub fn create_proof(keys: &CircuitKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Result<Proof<Bn254>> {
+    let (a, b) = quotient::evaluations(&keys.matrices.abc, assignment);
+    create_proof_from_witness(
+        keys,
+        r,
+        s,
+        Witness {
+            assignment: assignment.to_vec(),
+            a,
+            b,
+        },
+    )
+}
+
+/// [`create_proof`] from a circuit's witness-only run, whose recorded constraint
+/// evaluations spare the prover evaluating the matrices.
+pub fn create_proof_from_witness(
+    keys: &CircuitKeys,
+    r: Fr,
+    s: Fr,
+    witness: Witness,
+) -> Result<Proof<Bn254>> {
     let m = &keys.matrices;
     let pk = &keys.pk;
     let tables = keys.prover_tables();
+    let Witness { assignment, a, b } = witness;
+    if assignment.len() != m.num_instance + m.num_witness
+        || a.len() != m.num_constraints
+        || b.len() != m.num_constraints
+    {
+        return Err(Error::Synthesis(format!(
+            "the witness has {} variables and {} constraints, the circuit {} and {}",
+            assignment.len(),
+            a.len(),
+            m.num_instance + m.num_witness,
+            m.num_constraints
+        )));
+    }
     let z: Vec<_> = assignment.par_iter().map(|x| x.into_bigint()).collect();
     // The quotient (FFTs) runs beside the MSMs that need only the assignment.
+    if tables.domain.size() < m.num_constraints + m.num_instance {
+        return Err(Error::Synthesis(format!(
+            "the proving key's domain ({}) is smaller than the circuit ({} constraints, {} inputs)",
+            tables.domain.size(),
+            m.num_constraints,
+            m.num_instance
+        )));
+    }
     let (h, (a, (b_g1, b_g2))) = rayon::join(
-        || {
-            LibsnarkReduction::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
-                &m.abc,
-                m.num_instance,
-                m.num_constraints,
-                assignment,
-            )
-        },
+        || tables.domain.quotient(a, b, &assignment[..m.num_instance]),
         || {
             rayon::join(
                 || tables.a.msm(&z),
@@ -227,7 +255,6 @@ pub fn create_proof(keys: &CircuitKeys, r: Fr, s: Fr, assignment: &[Fr]) -> Resu
             )
         },
     );
-    let h = h?;
     // C's scalars in its table's order: the quotient over h_query, then the witnesses.
     let hl: Vec<_> = h[..pk.h_query.len()]
         .par_iter()

@@ -24,8 +24,12 @@ pub struct Sig {
     value: Fr,
     /// Sorted by variable, no zero coefficients, never `Variable::One`.
     terms: Vec<(Variable, Fr)>,
+    /// The constant term; tracked only for constants and on the constraints back end
+    /// (witness-only values never become linear combinations).
     constant: Fr,
     is_constant: bool,
+    /// Built on the constraints back end (from a variable).
+    symbolic: bool,
 }
 
 impl Sig {
@@ -36,6 +40,7 @@ impl Sig {
             terms: Vec::new(),
             constant: c,
             is_constant: true,
+            symbolic: false,
         }
     }
 
@@ -60,6 +65,7 @@ impl Sig {
             terms: var.map(|v| vec![(v, Fr::one())]).unwrap_or_default(),
             constant: Fr::zero(),
             is_constant: false,
+            symbolic: var.is_some(),
         }
     }
 
@@ -68,21 +74,29 @@ impl Sig {
         let mut value = Fr::zero();
         let mut constant = Fr::zero();
         let mut is_constant = true;
+        let mut symbolic = false;
         let mut terms: Vec<(Variable, Fr)> = Vec::new();
         for (c, s) in parts {
             if c.is_zero() {
                 continue;
             }
-            value += c * s.value;
-            constant += c * s.constant;
+            let cv = c * s.value;
+            value += cv;
+            if s.is_constant {
+                constant += cv;
+            } else if s.symbolic {
+                constant += c * s.constant;
+                terms.extend(s.terms.iter().map(|(v, k)| (*v, c * k)));
+            }
             is_constant &= s.is_constant;
-            terms.extend(s.terms.iter().map(|(v, k)| (*v, c * k)));
+            symbolic |= s.symbolic;
         }
         Sig {
             value,
             terms: merge(terms),
             constant,
             is_constant,
+            symbolic,
         }
     }
 
@@ -140,7 +154,22 @@ pub struct Builder {
     cs: Option<ConstraintSystemRef<Fr>>,
     inputs: Vec<Fr>,
     witness: Vec<Fr>,
+    /// Witness-only: every constraint's `a` and `b` values, in order.
+    evaluations: (Vec<Fr>, Vec<Fr>),
     unsatisfied: Option<&'static str>,
+}
+
+/// What a circuit's witness-only run records: the full assignment `z` and, per
+/// constraint in order, the values of its `A z` and `B z` rows (which the prover's
+/// quotient needs, so it never evaluates the matrices).
+#[derive(Clone, Debug)]
+pub struct Witness {
+    /// `[1, inputs.., witnesses..]`.
+    pub assignment: Vec<Fr>,
+    /// `A z`, one value per constraint.
+    pub a: Vec<Fr>,
+    /// `B z`, one value per constraint.
+    pub b: Vec<Fr>,
 }
 
 impl Builder {
@@ -150,6 +179,7 @@ impl Builder {
             cs: Some(cs),
             inputs: Vec::new(),
             witness: Vec::new(),
+            evaluations: (Vec::new(), Vec::new()),
             unsatisfied: None,
         }
     }
@@ -160,6 +190,7 @@ impl Builder {
             cs: None,
             inputs: Vec::new(),
             witness: Vec::new(),
+            evaluations: (Vec::new(), Vec::new()),
             unsatisfied: None,
         }
     }
@@ -207,7 +238,11 @@ impl Builder {
     ) -> Result<(), SynthesisError> {
         match &self.cs {
             Some(cs) => cs.enforce_r1cs_constraint(|| a.to_lc(), || b.to_lc(), || c.to_lc()),
-            None if a.value * b.value == c.value => Ok(()),
+            None if a.value * b.value == c.value => {
+                self.evaluations.0.push(a.value);
+                self.evaluations.1.push(b.value);
+                Ok(())
+            }
             None => {
                 self.unsatisfied.get_or_insert(what);
                 Err(SynthesisError::Unsatisfiable)
@@ -274,11 +309,17 @@ impl Builder {
 
     /// The full assignment `[1, inputs.., witnesses..]` (witness-only back end).
     pub fn into_assignment(self) -> Vec<Fr> {
-        let mut out = Vec::with_capacity(1 + self.inputs.len() + self.witness.len());
-        out.push(Fr::one());
-        out.extend(self.inputs);
-        out.extend(self.witness);
-        out
+        self.into_witness().assignment
+    }
+
+    /// The full assignment and the constraints' evaluations (witness-only back end).
+    pub fn into_witness(self) -> Witness {
+        let mut assignment = Vec::with_capacity(1 + self.inputs.len() + self.witness.len());
+        assignment.push(Fr::one());
+        assignment.extend(self.inputs);
+        assignment.extend(self.witness);
+        let (a, b) = self.evaluations;
+        Witness { assignment, a, b }
     }
 }
 

@@ -583,7 +583,7 @@ fn fixed_base_prover_matches_arkworks_bit_for_bit() {
         };
         let mut b = Builder::witness_only();
         circuit.synthesize(&mut b).expect("witness");
-        b.into_assignment()
+        b.into_witness()
     };
     let he = {
         let (inputs, weights) = he_inputs(5);
@@ -601,13 +601,24 @@ fn fixed_base_prover_matches_arkworks_bit_for_bit() {
         };
         let mut b = Builder::witness_only();
         circuit.synthesize(&mut b).expect("witness");
-        b.into_assignment()
+        b.into_witness()
     };
     let mut rng = ChaCha20Rng::seed_from_u64(8);
-    for (shape, assignment) in [(SECAGG_SUM_4X8, secagg), (HE_LINEAR_4X8, he)] {
+    for (shape, witness) in [(SECAGG_SUM_4X8, secagg), (HE_LINEAR_4X8, he)] {
         let keys = keys_of(&shape);
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+        let assignment = witness.assignment.clone();
         let ours = prover::create_proof(keys, r, s, &assignment).expect("ours");
+        // The witness run's recorded constraint evaluations are the matrices' own.
+        assert_eq!(
+            (witness.a.clone(), witness.b.clone()),
+            arcanum_zk::quotient::evaluations(&keys.matrices.abc, &assignment),
+            "{}",
+            shape.name()
+        );
+        let from_witness =
+            prover::create_proof_from_witness(keys, r, s, witness).expect("from witness");
+        assert_eq!(ours, from_witness, "{}", shape.name());
         let m = &keys.matrices;
         let theirs = Groth16::<Bn254>::create_proof_with_reduction_and_matrices(
             &keys.pk,
