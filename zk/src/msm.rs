@@ -374,25 +374,24 @@ fn add_pairs<P: SWCurveConfig>(
     let Scratch { den, prefix } = scratch;
     den.clear();
     prefix.clear();
+    // Montgomery's batch inversion, its prefix products taken as the denominators come.
+    let mut acc = P::BaseField::ONE;
     let mut start = 0;
     for &s in sizes.iter() {
         for t in 0..s as usize / 2 {
             let (p, q) = (&points[start + 2 * t], &points[start + 2 * t + 1]);
-            den.push(if p.x != q.x {
+            let d = if p.x != q.x {
                 q.x - p.x
             } else if p.y == q.y && !p.y.is_zero() {
                 p.y.double()
             } else {
                 P::BaseField::ONE
-            });
+            };
+            prefix.push(acc);
+            den.push(d);
+            acc *= d;
         }
         start += s as usize;
-    }
-    // Montgomery's batch inversion: prefix products, one inversion, a backward pass.
-    let mut acc = P::BaseField::ONE;
-    for d in den.iter() {
-        prefix.push(acc);
-        acc *= d;
     }
     let mut inv = acc.inverse().expect("denominators are non-zero");
     for (d, before) in den.iter_mut().zip(prefix.iter()).rev() {
