@@ -273,6 +273,75 @@ pub fn create_proof_from_witness(
     })
 }
 
+/// The median seconds, over `runs` runs each, of every phase of
+/// [`create_proof_from_witness`] run alone on `witness`: `quotient`, `msm_a`, `msm_b_g1`,
+/// `msm_b_g2` (the one MSM in G2) and `msm_c`. For benchmarks: in a proof the quotient and
+/// the `A`/`B` MSMs run side by side, so on several cores the phases add up to more than
+/// the proof's wall time.
+pub fn phase_seconds(
+    keys: &CircuitKeys,
+    witness: &Witness,
+    runs: usize,
+) -> Vec<(&'static str, f64)> {
+    let m = &keys.matrices;
+    let tables = keys.prover_tables();
+    let z: Vec<_> = witness.assignment.iter().map(|x| x.into_bigint()).collect();
+    let inputs = &witness.assignment[..m.num_instance];
+    let quotient = || {
+        tables
+            .domain
+            .quotient(witness.a.clone(), witness.b.clone(), inputs)
+    };
+    let hl: Vec<_> = quotient()[..keys.pk.h_query.len()]
+        .iter()
+        .map(|x| x.into_bigint())
+        .chain(z[m.num_instance..].iter().copied())
+        .collect();
+    let median = |f: &mut dyn FnMut()| {
+        let mut t: Vec<f64> = (0..runs.max(1))
+            .map(|_| {
+                let start = std::time::Instant::now();
+                f();
+                start.elapsed().as_secs_f64()
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    };
+    vec![
+        (
+            "quotient",
+            median(&mut || {
+                let _ = std::hint::black_box(quotient());
+            }),
+        ),
+        (
+            "msm_a",
+            median(&mut || {
+                let _ = std::hint::black_box(tables.a.msm(&z));
+            }),
+        ),
+        (
+            "msm_b_g1",
+            median(&mut || {
+                let _ = std::hint::black_box(tables.b_g1.msm(&z));
+            }),
+        ),
+        (
+            "msm_b_g2",
+            median(&mut || {
+                let _ = std::hint::black_box(tables.b_g2.msm(&z));
+            }),
+        ),
+        (
+            "msm_c",
+            median(&mut || {
+                let _ = std::hint::black_box(tables.c.msm(&hl));
+            }),
+        ),
+    ]
+}
+
 /// Proves `statement` with witness `inputs` under `keys`. Fails (rather than producing a
 /// useless proof) if the witness does not satisfy the statement.
 pub fn prove_secagg_sum(
