@@ -27,6 +27,8 @@
 //! - `arkworks_prove_seconds_<shape>`, `prove_speedup_vs_arkworks_<shape>`: ark-groth16
 //!   0.6's own prover (parallel) on the same constraint system and proving key, over ours;
 //! - `constraints_per_second_per_core_<shape>`: constraints over our prove time, per core;
+//! - `fq_mul_ns`: one BN254 base-field multiplication (ark-ff) on this machine, the unit of
+//!   the MSMs' cost;
 //! - `prover_peak_rss_mb_<shape>`: the process's peak resident memory from the shape's
 //!   setup to its last proof (`VmHWM`, reset per shape).
 #![allow(missing_docs)]
@@ -118,6 +120,9 @@ fn main() {
 
     // `PROVE_LARGE=only`: the large shapes alone.
     let only_large = std::env::var("PROVE_LARGE").is_ok_and(|v| v == "only");
+    if !only_large {
+        println!("fq_mul_ns: {:.1}", fq_mul_ns(&mut rng));
+    }
     for shape in shapes::ALL.iter().filter(|_| !only_large) {
         let name = shape.name();
         let kind = shape.kind.name();
@@ -501,6 +506,24 @@ where
 /// Resets the process's peak resident set size (Linux `clear_refs` 5).
 fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Nanoseconds per BN254 base-field multiplication, independent products over a buffer
+/// that stays in L1 (the unit the MSMs' bucket additions spend ~6 of).
+fn fq_mul_ns(rng: &mut ChaCha20Rng) -> f64 {
+    use ark_bn254::Fq;
+    let xs: Vec<Fq> = (0..1024).map(|_| Fq::rand(rng)).collect();
+    let y = Fq::rand(rng);
+    let mut out = xs.clone();
+    let rounds = 5000;
+    let t = Instant::now();
+    for _ in 0..rounds {
+        for (o, x) in out.iter_mut().zip(&xs) {
+            *o = *x * y;
+        }
+        std::hint::black_box(&mut out);
+    }
+    t.elapsed().as_nanos() as f64 / (rounds * xs.len()) as f64
 }
 
 /// The process's peak resident set size since the last reset, in MB (`VmHWM`).

@@ -104,8 +104,9 @@ fn committed_verifiers_are_fresh() {
     }
 }
 
-/// The large shapes' verifiers: their dev setup takes minutes, so CI leaves them out;
-/// `make verifiers` runs this (ignored) test too.
+/// The large shapes' verifiers and a real proof of each (the forge tests' fixture): their
+/// dev setup takes minutes and 3 GB, so CI leaves them out; `make verifiers` runs this
+/// (ignored) test too.
 #[test]
 #[ignore = "sets up a circuit of about 2^20 constraints (minutes); run by `make verifiers`"]
 fn committed_large_verifiers_are_fresh() {
@@ -117,6 +118,38 @@ fn committed_large_verifiers_are_fresh() {
             .join("src/generated")
             .join(format!("{}.sol", shape.verifier_contract()));
         check_or_bless(path, &source);
+
+        // A real proof of job 1 for the fixture worker, which the forge tests check under
+        // the committed verifier.
+        let inputs: Vec<Vec<Fr>> = (0..shape.contributors as u64)
+            .map(|i| {
+                (0..shape.dims as u64)
+                    .map(|j| Fr::from(1000 * i + j + 1))
+                    .collect()
+            })
+            .collect();
+        let worker: Address = FIXTURE_WORKER.parse().expect("addr");
+        let stmt = SecaggSumStatement::new(JobId::from(1), worker, &inputs, &sum(&inputs))
+            .expect("statement");
+        let mut rng = ChaCha20Rng::seed_from_u64(2026);
+        let proof =
+            prover::prove_secagg_sum_with_rng(&keys, &stmt, &inputs, &mut rng).expect("prove");
+        let words = evm::proof_to_calldata(&proof);
+        let json = format!(
+            "{{\n  \"shape\": {},\n  \"jobId\": 1,\n  \"worker\": \"{}\",\n  \"inputCommitment\": {},\n  \"outputCommitment\": {},\n  \"proof\": [{}]\n}}\n",
+            shape.id.0,
+            FIXTURE_WORKER,
+            fr(stmt.input_commitment),
+            fr(stmt.output_commitment),
+            words.iter().map(|w| hex(*w)).collect::<Vec<_>>().join(", ")
+        );
+        check_or_bless(
+            contracts_dir().join(format!(
+                "test/fixtures/{}_proof.json",
+                shape.name().replace('-', "_")
+            )),
+            &json,
+        );
     }
 }
 
