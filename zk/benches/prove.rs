@@ -53,6 +53,18 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// What one shape's proving measured, ours and arkworks'.
+struct ShapeRun {
+    prove_s: f64,
+    witness_s: f64,
+    native_s: f64,
+    proof: ark_groth16::Proof<arcanum_zk::Bn254>,
+    stmt: Statement,
+    peer_input: serde_json::Value,
+    ark_s: f64,
+    witness_run: arcanum_zk::r1cs::Witness,
+}
+
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
     v[v.len() / 2].as_secs_f64()
@@ -148,122 +160,129 @@ fn main() {
 
         let job = JobId::from(7);
         let dec = |x: Fr| arcanum_zk::field::fr_to_u256(x).to_string();
-        let (prove_s, witness_s, native_s, proof, stmt, peer_input, ark_s, witness_run) =
-            match shape.kind {
-                JobKind::SecaggSum => {
-                    let inputs = secagg_inputs(shape);
-                    let native = |inputs: &[Vec<Fr>]| {
-                        let sum: Vec<Fr> = (0..shape.dims)
-                            .map(|j| inputs.iter().map(|x| x[j]).sum())
-                            .collect();
-                        (commitment::inputs(inputs), commitment::output(&sum), sum)
-                    };
-                    let (native_s, (_, _, output)) = time(21, || native(&inputs));
-                    let stmt = Statement::new(job, worker, &inputs, &output).expect("statement");
-                    let circuit = arcanum_zk::circuit::SecaggSumCircuit {
-                        shape: *shape,
-                        job_id: stmt.job_id,
-                        worker: stmt.worker,
-                        input_commitment: stmt.input_commitment,
-                        output_commitment: stmt.output_commitment,
-                        inputs: inputs.clone(),
-                        anchors: vec![arcanum_zk::Fr::from(0u64); inputs.len()],
-                    };
-                    let (witness_s, witness_run) = time(7, || witness(&circuit));
-                    let _warm = prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove");
-                    let (prove_s, proof) = time(5, || {
-                        prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove")
-                    });
-                    let peer_input = serde_json::json!({
-                        "job_id": dec(stmt.job_id),
-                        "worker": dec(stmt.worker),
-                        "x": inputs.iter().map(|x| x.iter().map(|v| dec(*v)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-                        "anchor": vec!["0"; inputs.len()],
-                    });
-                    let ark_s = arkworks_prove_seconds(&keys, &circuit, &stmt.public_inputs());
-                    (
-                        prove_s,
-                        witness_s,
-                        native_s,
-                        proof,
-                        stmt,
-                        peer_input,
-                        ark_s,
-                        witness_run,
-                    )
-                }
-                JobKind::HeLinear => {
-                    let g = EdwardsProjective::generator();
-                    let h = g * ark_ed_on_bn254::Fr::rand(&mut rng);
-                    let inputs: Vec<Vec<Ciphertext>> = (0..shape.contributors as u64)
-                        .map(|i| {
-                            (0..shape.dims as u64)
-                                .map(|j| {
-                                    let r = ark_ed_on_bn254::Fr::rand(&mut rng);
-                                    Ciphertext {
-                                        c1: (g * r).into_affine(),
-                                        c2: (g * ark_ed_on_bn254::Fr::from(i * 100 + j) + h * r)
-                                            .into_affine(),
-                                    }
-                                })
-                                .collect()
-                        })
+        let ShapeRun {
+            prove_s,
+            witness_s,
+            native_s,
+            proof,
+            stmt,
+            peer_input,
+            ark_s,
+            witness_run,
+        } = match shape.kind {
+            JobKind::SecaggSum => {
+                let inputs = secagg_inputs(shape);
+                let native = |inputs: &[Vec<Fr>]| {
+                    let sum: Vec<Fr> = (0..shape.dims)
+                        .map(|j| inputs.iter().map(|x| x[j]).sum())
                         .collect();
-                    let weights: Vec<i64> = (0..shape.contributors as i64)
-                        .map(|i| if i % 2 == 0 { 3 + i } else { -(1 + i) })
-                        .collect();
-                    let native = |inputs: &[Vec<Ciphertext>]| {
-                        let out = arcanum_compute::elgamal::he_linear(inputs, &weights)
-                            .expect("he-linear");
-                        (
-                            he_linear::input_commitment(inputs, &weights),
-                            he_linear::output_commitment(&out),
-                            out,
-                        )
-                    };
-                    let (native_s, (_, _, output)) = time(21, || native(&inputs));
-                    let stmt = Statement::he_linear(job, worker, &inputs, &weights, &output)
-                        .expect("statement");
-                    let circuit = he_linear::HeLinearCircuit {
-                        shape: *shape,
-                        job_id: stmt.job_id,
-                        worker: stmt.worker,
-                        input_commitment: stmt.input_commitment,
-                        output_commitment: stmt.output_commitment,
-                        inputs: inputs.clone(),
-                        weights: weights.clone(),
-                    };
-                    let (witness_s, witness_run) = time(7, || witness(&circuit));
-                    let mut prng = ChaCha20Rng::seed_from_u64(1);
-                    let _warm = prover::prove_he_linear_with_rng(
-                        &keys, &stmt, &inputs, &weights, &mut prng,
-                    )
-                    .expect("prove");
-                    let (prove_s, proof) = time(5, || {
-                        prover::prove_he_linear_with_rng(&keys, &stmt, &inputs, &weights, &mut prng)
-                            .expect("prove")
-                    });
-                    let peer_input = serde_json::json!({
-                        "job_id": dec(stmt.job_id),
-                        "worker": dec(stmt.worker),
-                        "c": inputs.iter().map(|x| x.iter().map(|ct| ct.to_coordinates().map(dec)).collect::<Vec<_>>()).collect::<Vec<_>>(),
-                        "negative": weights.iter().map(|w| u8::from(*w < 0)).collect::<Vec<_>>(),
-                        "bits": weights.iter().map(|w| (0..he_linear::WEIGHT_BITS).rev().map(|k| (w.unsigned_abs() >> k) & 1).collect::<Vec<_>>()).collect::<Vec<_>>(),
-                    });
-                    let ark_s = arkworks_prove_seconds(&keys, &circuit, &stmt.public_inputs());
-                    (
-                        prove_s,
-                        witness_s,
-                        native_s,
-                        proof,
-                        stmt,
-                        peer_input,
-                        ark_s,
-                        witness_run,
-                    )
+                    (commitment::inputs(inputs), commitment::output(&sum), sum)
+                };
+                let (native_s, (_, _, output)) = time(21, || native(&inputs));
+                let stmt = Statement::new(job, worker, &inputs, &output).expect("statement");
+                let circuit = arcanum_zk::circuit::SecaggSumCircuit {
+                    shape: *shape,
+                    job_id: stmt.job_id,
+                    worker: stmt.worker,
+                    input_commitment: stmt.input_commitment,
+                    output_commitment: stmt.output_commitment,
+                    inputs: inputs.clone(),
+                    anchors: vec![arcanum_zk::Fr::from(0u64); inputs.len()],
+                };
+                let (witness_s, witness_run) = time(7, || witness(&circuit));
+                let _warm = prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove");
+                let (prove_s, proof) = time(5, || {
+                    prover::prove_secagg_sum(&keys, &stmt, &inputs).expect("prove")
+                });
+                let peer_input = serde_json::json!({
+                    "job_id": dec(stmt.job_id),
+                    "worker": dec(stmt.worker),
+                    "x": inputs.iter().map(|x| x.iter().map(|v| dec(*v)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "anchor": vec!["0"; inputs.len()],
+                });
+                let ark_s = arkworks_prove_seconds(&keys, &circuit, &stmt.public_inputs());
+                ShapeRun {
+                    prove_s,
+                    witness_s,
+                    native_s,
+                    proof,
+                    stmt,
+                    peer_input,
+                    ark_s,
+                    witness_run,
                 }
-                JobKind::FlRound => continue,
-            };
+            }
+            JobKind::HeLinear => {
+                let g = EdwardsProjective::generator();
+                let h = g * ark_ed_on_bn254::Fr::rand(&mut rng);
+                let inputs: Vec<Vec<Ciphertext>> = (0..shape.contributors as u64)
+                    .map(|i| {
+                        (0..shape.dims as u64)
+                            .map(|j| {
+                                let r = ark_ed_on_bn254::Fr::rand(&mut rng);
+                                Ciphertext {
+                                    c1: (g * r).into_affine(),
+                                    c2: (g * ark_ed_on_bn254::Fr::from(i * 100 + j) + h * r)
+                                        .into_affine(),
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let weights: Vec<i64> = (0..shape.contributors as i64)
+                    .map(|i| if i % 2 == 0 { 3 + i } else { -(1 + i) })
+                    .collect();
+                let native = |inputs: &[Vec<Ciphertext>]| {
+                    let out =
+                        arcanum_compute::elgamal::he_linear(inputs, &weights).expect("he-linear");
+                    (
+                        he_linear::input_commitment(inputs, &weights),
+                        he_linear::output_commitment(&out),
+                        out,
+                    )
+                };
+                let (native_s, (_, _, output)) = time(21, || native(&inputs));
+                let stmt = Statement::he_linear(job, worker, &inputs, &weights, &output)
+                    .expect("statement");
+                let circuit = he_linear::HeLinearCircuit {
+                    shape: *shape,
+                    job_id: stmt.job_id,
+                    worker: stmt.worker,
+                    input_commitment: stmt.input_commitment,
+                    output_commitment: stmt.output_commitment,
+                    inputs: inputs.clone(),
+                    weights: weights.clone(),
+                };
+                let (witness_s, witness_run) = time(7, || witness(&circuit));
+                let mut prng = ChaCha20Rng::seed_from_u64(1);
+                let _warm =
+                    prover::prove_he_linear_with_rng(&keys, &stmt, &inputs, &weights, &mut prng)
+                        .expect("prove");
+                let (prove_s, proof) = time(5, || {
+                    prover::prove_he_linear_with_rng(&keys, &stmt, &inputs, &weights, &mut prng)
+                        .expect("prove")
+                });
+                let peer_input = serde_json::json!({
+                    "job_id": dec(stmt.job_id),
+                    "worker": dec(stmt.worker),
+                    "c": inputs.iter().map(|x| x.iter().map(|ct| ct.to_coordinates().map(dec)).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                    "negative": weights.iter().map(|w| u8::from(*w < 0)).collect::<Vec<_>>(),
+                    "bits": weights.iter().map(|w| (0..he_linear::WEIGHT_BITS).rev().map(|k| (w.unsigned_abs() >> k) & 1).collect::<Vec<_>>()).collect::<Vec<_>>(),
+                });
+                let ark_s = arkworks_prove_seconds(&keys, &circuit, &stmt.public_inputs());
+                ShapeRun {
+                    prove_s,
+                    witness_s,
+                    native_s,
+                    proof,
+                    stmt,
+                    peer_input,
+                    ark_s,
+                    witness_run,
+                }
+            }
+            JobKind::FlRound => continue,
+        };
 
         println!("constraints_{name}: {constraints}");
         let per_element = constraints as f64 / elements as f64;

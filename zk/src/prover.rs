@@ -297,7 +297,7 @@ pub fn phase_seconds(
         .map(|x| x.into_bigint())
         .chain(z[m.num_instance..].iter().copied())
         .collect();
-    let median = |f: &mut dyn FnMut()| {
+    let median = |f: &dyn Fn()| {
         let mut t: Vec<f64> = (0..runs.max(1))
             .map(|_| {
                 let start = std::time::Instant::now();
@@ -308,38 +308,24 @@ pub fn phase_seconds(
         t.sort_by(f64::total_cmp);
         t[t.len() / 2]
     };
-    vec![
-        (
-            "quotient",
-            median(&mut || {
-                let _ = std::hint::black_box(quotient());
-            }),
-        ),
-        (
-            "msm_a",
-            median(&mut || {
-                let _ = std::hint::black_box(tables.a.msm(&z));
-            }),
-        ),
-        (
-            "msm_b_g1",
-            median(&mut || {
-                let _ = std::hint::black_box(tables.b_g1.msm(&z));
-            }),
-        ),
-        (
-            "msm_b_g2",
-            median(&mut || {
-                let _ = std::hint::black_box(tables.b_g2.msm(&z));
-            }),
-        ),
-        (
-            "msm_c",
-            median(&mut || {
-                let _ = std::hint::black_box(tables.c.msm(&hl));
-            }),
-        ),
-    ]
+    let phases: [(&'static str, &dyn Fn()); 5] = [
+        ("quotient", &|| {
+            let _ = std::hint::black_box(quotient());
+        }),
+        ("msm_a", &|| {
+            let _ = std::hint::black_box(tables.a.msm(&z));
+        }),
+        ("msm_b_g1", &|| {
+            let _ = std::hint::black_box(tables.b_g1.msm(&z));
+        }),
+        ("msm_b_g2", &|| {
+            let _ = std::hint::black_box(tables.b_g2.msm(&z));
+        }),
+        ("msm_c", &|| {
+            let _ = std::hint::black_box(tables.c.msm(&hl));
+        }),
+    ];
+    phases.iter().map(|(name, f)| (*name, median(*f))).collect()
 }
 
 /// Proves `statement` with witness `inputs` under `keys`. Fails (rather than producing a

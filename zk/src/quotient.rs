@@ -89,7 +89,6 @@ impl QuotientDomain {
             inputs.len()
         );
         // The reduction's input rows: `a` carries the inputs, `b` and `c` are zero there.
-        a.resize(constraints, Fr::zero());
         a.extend_from_slice(inputs);
         a.resize(n, Fr::zero());
         b.resize(n, Fr::zero());
